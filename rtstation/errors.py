@@ -1,0 +1,67 @@
+"""The exceptions rtstation raises on purpose.
+
+Every message is one sentence that names what failed, quotes the offending value in
+single quotes, says what was expected and, where there is one, the remedy. The CLI and
+the GUI show these messages to physicists as they are, so they must read well alone.
+"""
+
+from __future__ import annotations
+
+
+class RtStationError(Exception):
+    """Base of every error rtstation raises deliberately."""
+
+
+class ConfigError(RtStationError):
+    """settings.ini or rules.ini holds a value that cannot be used.
+
+    ``file``, ``section``, ``key`` and ``value`` are kept so a dialog can point at the field.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str = "",
+        section: str = "",
+        key: str = "",
+        value: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.file = file
+        self.section = section
+        self.key = key
+        self.value = value
+
+
+class RuleError(ConfigError):
+    """A forwarding rule is inconsistent (for example it names an unknown node)."""
+
+
+class DicomReadError(RtStationError):
+    """A file is not DICOM, is truncated, or lacks what rtstation needs (such as a UID)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class StorageError(RtStationError):
+    """An instance could not be stored durably (disk full, permission, bad data)."""
+
+    def __init__(self, message: str, *, disk_full: bool = False) -> None:
+        super().__init__(message)
+        self.disk_full = disk_full
+
+
+class SendError(RtStationError):
+    """A DICOM send failed; ``retryable`` says whether trying again may help."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class NetworkError(RtStationError):
+    """A DICOM network operation (echo, find, move, get, listen) failed."""
