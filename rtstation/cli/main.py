@@ -1,0 +1,92 @@
+"""The ``rtstation`` command: one subcommand per module, all over the same Qt-free core.
+
+``rtstation`` with no subcommand opens the desktop station; every other subcommand runs
+headless. ``--config DIR`` is accepted before or after the subcommand name so batch files
+written either way keep working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from rtstation import __version__
+from rtstation.errors import RtStationError
+
+LOGGER = logging.getLogger(__name__)
+
+# (subcommand module, one-line help). Each module has add_arguments(parser) and run(args).
+SUBCOMMANDS: tuple[tuple[str, str], ...] = (
+    ("show", "show plans and what belongs to them as a tree, from files on disk"),
+    ("search", "search DICOM files by tag values and show tag values"),
+)
+
+
+def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--config",
+        metavar="DIR",
+        default=default,
+        help="configuration folder (settings.ini, rules.ini, and by default data and logs)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0 if top else argparse.SUPPRESS,
+        help="more log output (-vv for debug)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rtstation",
+        description="DICOM-RT station: receive, inspect and forward radiotherapy plans.",
+    )
+    parser.add_argument("--version", action="version", version=f"rtstation {__version__}")
+    _add_common(parser, top=True)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in SUBCOMMANDS:
+        module = _load(name)
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        _add_common(sub, top=False)
+        module.add_arguments(sub)
+        sub.set_defaults(_run=module.run)
+    return parser
+
+
+def _load(name: str):  # noqa: ANN202 - a module object
+    return importlib.import_module(f"rtstation.cli.cmd_{name}")
+
+
+def _quiet_pydicom() -> None:
+    """Exports from planning systems are full of small VR violations; don't shout about them."""
+    import warnings
+
+    import pydicom.config
+
+    pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
+    warnings.filterwarnings("ignore", module="pydicom")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _quiet_pydicom()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        if "gui" not in dict(SUBCOMMANDS):
+            parser.print_help()
+            return 0
+        args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "gui"])
+    try:
+        return int(args._run(args) or 0)
+    except RtStationError as exc:
+        print(f"rtstation: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rtstation: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,29 @@
+"""Treatment-machine mapping, as DicomTools' ``--machineMapping`` and ``--defaultMachines``.
+
+``A=B C=D`` (spaces or commas between pairs). A mapping renames TreatmentMachineName A to B
+before a plan goes to a system that knows the machine by another name; default machines
+name the machine of a plan whose TreatmentMachineName was taken away, by machine model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rtstation.errors import RtStationError
+
+
+class MappingError(RtStationError):
+    """A mapping text that is not a list of ``A=B`` pairs."""
+
+
+def parse_mapping(text: str | Iterable[str]) -> dict[str, str]:
+    """``"RDS=HALCYON 23EX=D"`` -> ``{"RDS": "HALCYON", "23EX": "D"}``."""
+    items = text.replace(",", " ").split() if isinstance(text, str) else list(text)
+    mapping: dict[str, str] = {}
+    for item in items:
+        for pair in str(item).replace(",", " ").split():
+            source, sep, target = pair.partition("=")
+            if not sep or not source.strip() or not target.strip():
+                raise MappingError(f"Machine mapping '{pair}' is not of the form A=B")
+            mapping[source.strip()] = target.strip()
+    return mapping
