@@ -12,6 +12,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from rtstation import __version__
 from rtstation.errors import RtStationError
@@ -59,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(name: str):  # noqa: ANN202 - a module object
+def _load(name: str) -> ModuleType:
     return importlib.import_module(f"rtstation.cli.cmd_{name}")
 
 
