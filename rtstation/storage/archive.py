@@ -1,0 +1,205 @@
+"""Durable file operations: nothing half-written is ever visible under its final name.
+
+A file is first written (or moved) into ``<storage>/.incoming``, on the same file system
+as its destination, flushed and fsynced; it is then renamed into place and the folder is
+fsynced so the rename itself survives a power cut. ``os.replace`` is atomic, so a reader
+sees either the old file, the new file, or nothing, never a partial one.
+
+The content hash covers the *dataset* bytes only (what follows the File Meta Information),
+because the meta header is rewritten by every hop (a receiver adds its own implementation
+UID) while the dataset is what a sender sent, byte for byte.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import shutil
+import struct
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from rtstation.errors import StorageError
+from rtstation.storage.layout import INCOMING_DIR
+
+CHUNK = 1024 * 1024
+_PREAMBLE = 128
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A file in the incoming folder, durably written, ready to be renamed into place."""
+
+    path: Path
+    size: int
+    content_hash: str
+
+
+def dataset_offset(stream: BinaryIO) -> int:
+    """Bytes before the dataset: 0 for a raw dataset, preamble + File Meta for Part 10."""
+    stream.seek(0)
+    head = stream.read(_PREAMBLE + 4)
+    if len(head) < _PREAMBLE + 4 or head[_PREAMBLE:] != b"DICM":
+        return 0
+    group_header = stream.read(12)
+    # (0002,0000) UL, explicit VR little endian: tag(4) 'UL'(2) length(2) value(4)
+    if len(group_header) == 12 and group_header[:4] == b"\x02\x00\x00\x00":
+        (group_length,) = struct.unpack("<I", group_header[8:12])
+        return _PREAMBLE + 4 + 12 + group_length
+    # No group length: walk the group 0002 elements (explicit VR little endian).
+    offset = _PREAMBLE + 4
+    stream.seek(offset)
+    while True:
+        tag = stream.read(4)
+        if len(tag) < 4 or tag[:2] != b"\x02\x00":
+            return offset
+        vr = stream.read(2)
+        if vr in (b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN"):
+            stream.read(2)
+            (length,) = struct.unpack("<I", stream.read(4))
+            offset += 12 + length
+        else:
+            (length,) = struct.unpack("<H", stream.read(2))
+            offset += 8 + length
+        stream.seek(offset)
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 of the dataset bytes of a DICOM file (File Meta excluded)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        f.seek(dataset_offset(f))
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or creation in ``path`` durable (a no-op where not supported)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _is_disk_full(exc: OSError) -> bool:
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+class DurableStore:
+    """Stages files in ``<root>/.incoming`` and commits them to their final path."""
+
+    def __init__(self, root: Path, *, min_free_bytes: int = 0) -> None:
+        self.root = Path(root)
+        self.incoming = self.root / INCOMING_DIR
+        self.min_free_bytes = min_free_bytes
+        self.incoming.mkdir(parents=True, exist_ok=True)
+
+    def clean_incoming(self) -> int:
+        """Remove what a crash left half-written (never acknowledged, so safe to drop)."""
+        removed = 0
+        for entry in self.incoming.iterdir():
+            with contextlib.suppress(OSError):
+                entry.unlink()
+                removed += 1
+        return removed
+
+    def check_free_space(self, needed: int) -> None:
+        free = shutil.disk_usage(self.root).free
+        if free - needed < self.min_free_bytes:
+            raise StorageError(
+                f"Storage folder '{self.root}' has {free // (1024 * 1024)} MB free, below the "
+                f"configured floor of {self.min_free_bytes // (1024 * 1024)} MB: "
+                "free some space or lower min_free_space_mb",
+                disk_full=True,
+            )
+
+    def _temp_path(self) -> Path:
+        return self.incoming / f"{uuid.uuid4().hex}.part"
+
+    def stage_copy(self, source: Path, *, prefix: bytes = b"") -> Staged:
+        """Copy ``source`` (after ``prefix``) into the incoming folder, hashing on the way.
+
+        ``prefix`` is a preamble and File Meta written before a raw dataset that had none.
+        """
+        size = source.stat().st_size + len(prefix)
+        self.check_free_space(size)
+        temp = self._temp_path()
+        digest = hashlib.sha256()
+        try:
+            with open(source, "rb") as src, open(temp, "wb") as dst:
+                if prefix:
+                    dst.write(prefix)
+                    src.seek(0)
+                else:
+                    offset = dataset_offset(src)
+                    src.seek(0)
+                    dst.write(src.read(offset))
+                while chunk := src.read(CHUNK):
+                    digest.update(chunk)
+                    dst.write(chunk)
+                dst.flush()
+                os.fsync(dst.fileno())
+        except OSError as exc:
+            self._discard(temp)
+            raise self._storage_error(exc, source) from exc
+        return Staged(temp, size, digest.hexdigest())
+
+    def stage_move(self, source: Path) -> Staged:
+        """Take over a file another component wrote (same file system: just a rename)."""
+        size = source.stat().st_size
+        self.check_free_space(0)
+        temp = self._temp_path()
+        try:
+            with open(source, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(source, temp)
+        except OSError as exc:
+            if exc.errno == errno.EXDEV:
+                return self.stage_copy(source)
+            raise self._storage_error(exc, source) from exc
+        return Staged(temp, size, content_hash(temp))
+
+    def commit(self, staged: Staged, relative: Path | str) -> Path:
+        """Rename a staged file to ``root/relative``, durably."""
+        final = self.root / relative
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged.path, final)
+        except OSError as exc:
+            self._discard(staged.path)
+            raise self._storage_error(exc, final) from exc
+        fsync_dir(final.parent)
+        return final
+
+    def discard(self, staged: Staged) -> None:
+        self._discard(staged.path)
+
+    @staticmethod
+    def _discard(path: Path) -> None:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+    def _storage_error(self, exc: OSError, path: Path) -> StorageError:
+        if _is_disk_full(exc):
+            return StorageError(
+                f"Storage folder '{self.root}' is full while writing '{path.name}'", disk_full=True
+            )
+        return StorageError(f"Cannot write '{path}': {exc.strerror or exc}")
+
+    def iter_stored_files(self) -> Iterator[Path]:
+        """Every stored file (for reindex), skipping the incoming folder."""
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            if Path(dirpath) == self.root and INCOMING_DIR in dirnames:
+                dirnames.remove(INCOMING_DIR)
+            dirnames.sort()
+            for name in sorted(filenames):
+                if name.endswith(".dcm"):
+                    yield Path(dirpath) / name
