@@ -23,6 +23,9 @@ LOGGER = logging.getLogger(__name__)
 SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("show", "show plans and what belongs to them as a tree, from files on disk"),
     ("search", "search DICOM files by tag values and show tag values"),
+    ("serve", "run the station headless: receiver, rules and forwarding"),
+    ("import", "store files, folders or ZIPs into the station (like a receive)"),
+    ("reindex", "rebuild the catalog from the storage folder"),
 )
 
 

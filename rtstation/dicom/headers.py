@@ -25,6 +25,7 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
 from rtstation.dicom import sop
+from rtstation.dicom.integrity import truncation_reason
 from rtstation.errors import DicomReadError
 
 LOGGER = logging.getLogger(__name__)
@@ -141,8 +142,11 @@ _REFERENCE_FIELDS = (
 )
 
 
-def read_header(path: str | os.PathLike[str]) -> InstanceHeader:
-    """Read the header of one file; raise :class:`DicomReadError` saying why it can't be used."""
+def read_header(path: str | os.PathLike[str], *, verify: bool = True) -> InstanceHeader:
+    """Read the header of one file; raise :class:`DicomReadError` saying why it can't be used.
+
+    ``verify`` also checks that the file is whole (see :mod:`rtstation.dicom.integrity`).
+    """
     path_str = os.fspath(path)
     try:
         size = os.path.getsize(path_str)
@@ -151,7 +155,12 @@ def read_header(path: str | os.PathLike[str]) -> InstanceHeader:
     if size == 0:
         raise DicomReadError(path_str, "empty file (0 bytes)")
     ds = _read_dataset(path_str)
-    return header_from_dataset(ds, path_str, size=size)
+    header = header_from_dataset(ds, path_str, size=size)
+    if verify and header.transfer_syntax_uid:
+        reason = truncation_reason(path_str, header.transfer_syntax_uid)
+        if reason is not None:
+            raise DicomReadError(path_str, reason)
+    return header
 
 
 def _read_dataset(path: str) -> Dataset:

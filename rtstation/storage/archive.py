@@ -17,18 +17,16 @@ import errno
 import hashlib
 import os
 import shutil
-import struct
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
+from rtstation.dicom.integrity import dataset_offset
 from rtstation.errors import StorageError
 from rtstation.storage.layout import INCOMING_DIR
 
 CHUNK = 1024 * 1024
-_PREAMBLE = 128
 
 
 @dataclass(frozen=True)
@@ -38,35 +36,6 @@ class Staged:
     path: Path
     size: int
     content_hash: str
-
-
-def dataset_offset(stream: BinaryIO) -> int:
-    """Bytes before the dataset: 0 for a raw dataset, preamble + File Meta for Part 10."""
-    stream.seek(0)
-    head = stream.read(_PREAMBLE + 4)
-    if len(head) < _PREAMBLE + 4 or head[_PREAMBLE:] != b"DICM":
-        return 0
-    group_header = stream.read(12)
-    # (0002,0000) UL, explicit VR little endian: tag(4) 'UL'(2) length(2) value(4)
-    if len(group_header) == 12 and group_header[:4] == b"\x02\x00\x00\x00":
-        (group_length,) = struct.unpack("<I", group_header[8:12])
-        return _PREAMBLE + 4 + 12 + group_length
-    # No group length: walk the group 0002 elements (explicit VR little endian).
-    offset = _PREAMBLE + 4
-    stream.seek(offset)
-    while True:
-        tag = stream.read(4)
-        if len(tag) < 4 or tag[:2] != b"\x02\x00":
-            return offset
-        vr = stream.read(2)
-        if vr in (b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN"):
-            stream.read(2)
-            (length,) = struct.unpack("<I", stream.read(4))
-            offset += 12 + length
-        else:
-            (length,) = struct.unpack("<H", stream.read(2))
-            offset += 8 + length
-        stream.seek(offset)
 
 
 def content_hash(path: Path) -> str:

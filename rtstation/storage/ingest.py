@@ -29,9 +29,10 @@ from pydicom.uid import (
 )
 
 from rtstation.dicom.headers import InstanceHeader, read_header
+from rtstation.dicom.integrity import dataset_offset
 from rtstation.errors import DicomReadError
 from rtstation.events import EventBus, InstanceStored
-from rtstation.storage.archive import DurableStore, Staged, content_hash, dataset_offset
+from rtstation.storage.archive import DurableStore, Staged, content_hash
 from rtstation.storage.catalog import Catalog
 from rtstation.storage.layout import instance_path
 

@@ -1,0 +1,57 @@
+"""Loading configuration and opening a Station for a subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+from rtstation.config import (
+    ConfigPaths,
+    RulesConfig,
+    Settings,
+    default_paths,
+    ensure_default_files,
+    load_rules,
+    load_settings,
+)
+from rtstation.logsetup import setup_logging
+from rtstation.station import Station
+
+LOGGER = logging.getLogger(__name__)
+
+
+def config_paths(args: argparse.Namespace) -> ConfigPaths:
+    return default_paths(getattr(args, "config", None))
+
+
+def load_config(args: argparse.Namespace) -> tuple[ConfigPaths, Settings, RulesConfig]:
+    """settings.ini and rules.ini of ``--config DIR`` (created with defaults on first run)."""
+    paths = config_paths(args)
+    ensure_default_files(paths)
+    settings = load_settings(paths.settings_file, data_dir=paths.data_dir)
+    rules = load_rules(paths.rules_file, settings)
+    for warning in rules.warnings:
+        LOGGER.warning("%s", warning)
+    return paths, settings, rules
+
+
+def log_level(args: argparse.Namespace, settings: Settings) -> str:
+    verbose = getattr(args, "verbose", 0) or 0
+    if verbose >= 2:
+        return "DEBUG"
+    if verbose == 1 or settings.verbose_info_logging:
+        return "INFO"
+    return settings.log_level
+
+
+def open_station(
+    args: argparse.Namespace, *, console_logging: bool = True, **overrides: object
+) -> Station:
+    """Load the configuration, set up logging and open the station (not started)."""
+    paths, settings, rules = load_config(args)
+    if overrides:
+        settings = replace(settings, **overrides)
+    setup_logging(Path(paths.log_dir), level=log_level(args, settings), console=console_logging)
+    return Station(paths, settings, rules, bind_address=getattr(args, "bind", "") or "")

@@ -1,0 +1,102 @@
+"""Run ``rtstation serve`` as a real subprocess on a free loopback port.
+
+The station under test is started exactly as a user starts it (the console entry point's
+module, ``--config DIR``), so SIGKILL and SIGTERM tests exercise the real process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from tests.peers.peers import HOST, free_port, is_listening
+
+
+def write_settings(config_dir: Path, *, port: int, ae_title: str = "RTSTATION", extra: str = "") -> None:
+    """A settings.ini for a test station: storage and data inside ``config_dir``."""
+    config_dir.mkdir(parents=True, exist_ok=True)
+    text = textwrap.dedent(
+        f"""\
+        [General]
+        watch_folder = storage
+        import_folder = import
+
+        [Receiver]
+        ae_title = {ae_title}
+        port = {port}
+        min_free_space_mb = 0
+        settle_seconds = 2
+        """
+    )
+    (config_dir / "settings.ini").write_text(text + textwrap.dedent(extra), encoding="utf-8")
+
+
+class StationProcess:
+    """``python -m rtstation --config DIR serve --bind 127.0.0.1`` with its log captured."""
+
+    def __init__(self, config_dir: Path, port: int | None = None) -> None:
+        self.config_dir = Path(config_dir)
+        self.port = port or free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = self.config_dir / "serve-console.log"
+
+    @property
+    def storage(self) -> Path:
+        return self.config_dir / "storage"
+
+    @property
+    def catalog(self) -> Path:
+        return self.config_dir / "data" / "catalog.sqlite"
+
+    def start(self, timeout: float = 30.0) -> StationProcess:
+        argv = [sys.executable, "-m", "rtstation", "--config", str(self.config_dir), "serve"]
+        argv += ["--bind", HOST, "--port", str(self.port)]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"rtstation serve exited early:\n{self.log()}")
+            if is_listening(self.port):
+                return self
+            time.sleep(0.05)
+        raise RuntimeError(f"rtstation serve did not listen on {self.port}:\n{self.log()}")
+
+    def log(self) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        file_log = self.config_dir / "logs" / "rtstation.log"
+        if file_log.exists():
+            text += "\n--- rtstation.log ---\n" + file_log.read_text(errors="replace")
+        return text
+
+    def kill(self) -> None:
+        """SIGKILL: the crash a power cut or an OOM killer causes."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self, timeout: float = 30.0) -> int | None:
+        """SIGTERM and wait: the clean stop a service manager asks for."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+
+    def __enter__(self) -> StationProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
