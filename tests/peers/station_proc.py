@@ -17,7 +17,9 @@ from pathlib import Path
 from tests.peers.peers import HOST, free_port, is_listening
 
 
-def write_settings(config_dir: Path, *, port: int, ae_title: str = "RTSTATION", extra: str = "") -> None:
+def write_settings(
+    config_dir: Path, *, port: int, ae_title: str = "RTSTATION", extra: str = ""
+) -> None:
     """A settings.ini for a test station: storage and data inside ``config_dir``."""
     config_dir.mkdir(parents=True, exist_ok=True)
     text = textwrap.dedent(
@@ -59,7 +61,11 @@ class StationProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env,
+                argv,
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                env=env,
                 start_new_session=True,
             )
         deadline = time.monotonic() + timeout

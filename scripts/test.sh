@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The test command:
+#
+#   bash scripts/test.sh [PYTEST-ARGS...]
+#
+# 1. scripts/install.sh --test   (apt packages if missing, .venv with rtstation[test])
+# 2. ruff check .
+# 3. lint-imports                (the layer contracts in pyproject.toml)
+# 4. pytest over tests/ (or over PYTEST-ARGS), Qt offscreen, in a private network namespace
+#    with only loopback (scripts/netns-run.sh).
+#
+# Every step runs even when an earlier check fails, so one run shows everything. The exit
+# status is pytest's when pytest fails, else 1 when ruff or lint-imports failed, else 0.
+# pytest's "no tests collected" (exit 5) is a failure.
+set -uo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root" || exit 1
+
+bash scripts/install.sh --test || {
+    echo "test.sh: ERROR: scripts/install.sh --test failed; nothing was tested" >&2
+    exit 1
+}
+
+venv_bin="$repo_root/.venv/bin"
+
+echo "test.sh: ruff check ."
+"$venv_bin/ruff" check .
+ruff_rc=$?
+
+echo "test.sh: lint-imports"
+"$venv_bin/lint-imports" --no-cache --no-logo
+lint_rc=$?
+
+export QT_QPA_PLATFORM=offscreen
+export PYTHONUNBUFFERED=1
+export PYTHONDONTWRITEBYTECODE=1
+
+pytest_log="$(mktemp "${TMPDIR:-/tmp}/rtstation-pytest.XXXXXX")"
+trap 'rm -f "$pytest_log"' EXIT
+
+if [[ $# -eq 0 ]]; then
+    set -- tests
+fi
+echo "test.sh: pytest $*"
+bash scripts/netns-run.sh "$venv_bin/python" -m pytest "$@" 2>&1 | tee "$pytest_log"
+pytest_rc=${PIPESTATUS[0]}
+
+summary="$(grep -v '^[[:space:]]*$' "$pytest_log" | tail -n 1)"
+
+echo
+echo "==================================== test.sh summary ===================================="
+[[ $ruff_rc -eq 0 ]] && echo "ruff check .  : ok" || echo "ruff check .  : FAILED (exit $ruff_rc, see above)"
+[[ $lint_rc -eq 0 ]] && echo "lint-imports  : ok" || echo "lint-imports  : FAILED (exit $lint_rc, see above)"
+case $pytest_rc in
+    0) echo "pytest        : ok" ;;
+    5) echo "pytest        : FAILED: no tests were collected (exit 5); check the paths and -k/-m arguments" ;;
+    *) echo "pytest        : FAILED (exit $pytest_rc)" ;;
+esac
+echo "$summary"
+
+if [[ $pytest_rc -ne 0 ]]; then
+    exit "$pytest_rc"
+fi
+if [[ $ruff_rc -ne 0 || $lint_rc -ne 0 ]]; then
+    exit 1
+fi
+exit 0
