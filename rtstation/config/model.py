@@ -1,0 +1,145 @@
+"""The configuration as immutable values.
+
+Everything the station reads from settings.ini and rules.ini ends up in these frozen
+dataclasses. They are passed down explicitly (no module-level singleton, STYLE.md §5), so a
+test or a second station can hold its own configuration, and a dialog edits a copy made
+with ``dataclasses.replace`` instead of mutating live state.
+
+``section`` fields remember which ini section a node or rule came from, so saving can
+update that section in place and keep the user's comments and key names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_AE_TITLE = "RTSTATION"
+DEFAULT_PORT = 11112
+DEFAULT_DICOM_PORT = 104
+"""Port assumed for a disabled placeholder node that has none (the DICOM well-known port)."""
+
+IMPORT_FOLDER_AE = "IMPORT_FOLDER"
+"""Source AE that rules see for plans imported from a folder instead of received."""
+
+ANY_SOURCE = "*"
+
+
+@dataclass(frozen=True)
+class Node:
+    """A DICOM peer the station sends to.
+
+    ``ae_title`` is the peer's (called) AE title; ``calling_ae`` is the AE title the
+    station presents to this peer, where ``""`` means the station's own ``ae_title``.
+    """
+
+    name: str
+    ae_title: str
+    host: str
+    port: int
+    calling_ae: str = ""
+    enabled: bool = True
+    max_associations: int = 1
+    tls: bool = False
+    tls_ca_file: str = ""
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    section: str = ""
+
+
+@dataclass(frozen=True)
+class AllowedCaller:
+    """One entry of the receiver's allow list: an AE title, optionally pinned to a host."""
+
+    ae_title: str
+    host: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.ae_title}@{self.host}" if self.host else self.ae_title
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """The station's settings.ini.
+
+    Keyword-only, because there are many fields of the same type and a positional mix-up
+    between two booleans would be silent.
+    """
+
+    storage_folder: str
+    import_folder: str
+    clear_import_folder_after_import: bool = False
+    ae_title: str = DEFAULT_AE_TITLE
+    port: int = DEFAULT_PORT
+    auto_start_receiver: bool = False
+    allowed_calling_aes: tuple[AllowedCaller, ...] = ()
+    allow_list_enabled: bool = False
+    min_free_space_mb: int = 500
+    settle_seconds: float = 30.0
+    delete_after_send: bool = False
+    verbose_info_logging: bool = False
+    log_level: str = "INFO"
+    language: str = ""
+    max_send_attempts: int = 8
+    retry_base_seconds: float = 10.0
+    retry_max_seconds: float = 600.0
+    nodes: tuple[Node, ...] = field(default=())
+
+    def node(self, name: str) -> Node | None:
+        """The node called ``name``, compared case-insensitively as rules refer to it."""
+        wanted = name.strip().casefold()
+        for node in self.nodes:
+            if node.name.casefold() == wanted:
+                return node
+        return None
+
+    @property
+    def enabled_nodes(self) -> tuple[Node, ...]:
+        """Nodes that may be sent to, in configuration order."""
+        return tuple(node for node in self.nodes if node.enabled)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """One automatic forwarding rule from rules.ini.
+
+    Matching lives in ``rtstation.routing``; this is only the data. ``source_aes`` empty
+    or containing ``"*"`` means any source; AE titles compare exactly after trimming.
+    ``machine_mapping`` and ``anonymize`` are kept for later rule actions.
+    """
+
+    name: str
+    enabled: bool = True
+    source_aes: tuple[str, ...] = ()
+    target_nodes: tuple[str, ...] = ()
+    plan_label_match: str = ""
+    plan_label_exclude: str = ""
+    plan_label_regex: str = ""
+    plan_name_regex: str = ""
+    approved_only: bool = False
+    treatment_machines: tuple[str, ...] = ()
+    plan_intents: tuple[str, ...] = ()
+    required_modalities: tuple[str, ...] = ()
+    machine_mapping: tuple[tuple[str, str], ...] = ()
+    anonymize: bool = False
+    section: str = ""
+
+    @property
+    def any_source(self) -> bool:
+        """True when the rule accepts plans from every source AE (and imports)."""
+        return not self.source_aes or ANY_SOURCE in self.source_aes
+
+
+@dataclass(frozen=True, kw_only=True)
+class RulesConfig:
+    """rules.ini: a master switch, the rules in file order, and non-fatal load problems."""
+
+    rules_enabled: bool = True
+    rules: tuple[Rule, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def active_rules(self) -> tuple[Rule, ...]:
+        """Rules that take part in forwarding: none when the master switch is off."""
+        if not self.rules_enabled:
+            return ()
+        return tuple(rule for rule in self.rules if rule.enabled)

@@ -1,0 +1,99 @@
+"""Where configuration, data and logs live.
+
+By default the platform's per-user folders (platformdirs). ``--config DIR`` moves
+everything, data and logs included, under DIR, so tests and several stations on one
+machine never touch the user's own files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+import platformdirs
+
+from rtstation.config.atomic import write_atomic
+from rtstation.config.templates import rules_template, settings_template
+
+LOGGER = logging.getLogger(__name__)
+
+APP_NAME = "rtstation"
+SETTINGS_FILE = "settings.ini"
+RULES_FILE = "rules.ini"
+
+
+@dataclass(frozen=True)
+class ConfigPaths:
+    """The station's folders and configuration files, all absolute."""
+
+    config_dir: str
+    settings_file: str
+    rules_file: str
+    data_dir: str
+    log_dir: str
+
+
+def default_data_dir() -> str:
+    """The per-user data folder used when no ``--config`` directory is given."""
+    return platformdirs.user_data_dir(APP_NAME, appauthor=False)
+
+
+def default_paths(config_dir: str | os.PathLike[str] | None = None) -> ConfigPaths:
+    """Paths for a station: the user's platform folders, or all under ``config_dir``."""
+    if config_dir is None:
+        directory = platformdirs.user_config_dir(APP_NAME, appauthor=False)
+        data_dir = default_data_dir()
+        log_dir = platformdirs.user_log_dir(APP_NAME, appauthor=False)
+    else:
+        directory = os.path.abspath(os.fspath(config_dir))
+        data_dir = os.path.join(directory, "data")
+        log_dir = os.path.join(directory, "logs")
+    return ConfigPaths(
+        config_dir=directory,
+        settings_file=os.path.join(directory, SETTINGS_FILE),
+        rules_file=os.path.join(directory, RULES_FILE),
+        data_dir=data_dir,
+        log_dir=log_dir,
+    )
+
+
+def default_folders(data_dir: str) -> tuple[str, str]:
+    """Default storage and import folders inside ``data_dir``."""
+    return os.path.join(data_dir, "received_plans"), os.path.join(data_dir, "import")
+
+
+def ensure_default_files(paths: ConfigPaths) -> tuple[str, ...]:
+    """Write commented default settings.ini and rules.ini where they are missing.
+
+    The original station "creates default configuration files on first run"; the files
+    document every key, so a physicist can edit them without the manual. Folders under the
+    config directory are written relative to it, so a ``--config`` directory can be moved.
+    Existing files are never touched. Returns the files that were created.
+    """
+    os.makedirs(paths.config_dir, exist_ok=True)
+    created = []
+    if not os.path.exists(paths.settings_file):
+        storage, import_folder = default_folders(paths.data_dir)
+        text = settings_template(
+            storage_folder=_relative_if_inside(storage, paths.config_dir),
+            import_folder=_relative_if_inside(import_folder, paths.config_dir),
+        )
+        write_atomic(paths.settings_file, text)
+        created.append(paths.settings_file)
+        LOGGER.info("Created default settings file %s", paths.settings_file)
+    if not os.path.exists(paths.rules_file):
+        write_atomic(paths.rules_file, rules_template())
+        created.append(paths.rules_file)
+        LOGGER.info("Created default rules file %s", paths.rules_file)
+    return tuple(created)
+
+
+def _relative_if_inside(path: str, directory: str) -> str:
+    try:
+        relative = os.path.relpath(path, directory)
+    except ValueError:  # another drive on Windows
+        return path
+    if relative.startswith(os.pardir):
+        return path
+    return relative.replace(os.sep, "/")

@@ -1,0 +1,229 @@
+"""The commented default settings.ini and rules.ini.
+
+One text serves three purposes: the files written on first run, the base of a file saved
+where none existed, and the ``settings.ini.example`` / ``rules.ini.example`` at the
+repository root (a test checks they match). Every value here equals the built-in default,
+so a fresh file loads exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+_SETTINGS = r"""# rtstation settings.ini
+#
+# Every key is optional: a missing key (or a missing section) takes the default shown.
+# Lines starting with # or ; are comments. A value may be followed by a comment after a
+# space, as in "port = 11112   # DICOM port". Values are written without quotes, and
+# Windows paths keep their backslashes (watch_folder = d:\received_plans).
+# Booleans accept True/False, yes/no, on/off and 1/0, in any case. Key names ignore case.
+#
+# Files of the DICOM RT Station load unchanged, with both of its spellings:
+#   [General]   watch_folder, import_folder, clear_import_folder_after_import
+#   [Receiver]  ae_title, port         [Logging] verbose_info_logging
+#   [Node1]..   name, enabled, ae_title, ip, port, called_ae_title, calling_ae_title
+# and the older key names its code writes:
+#   [General]   receivedplansfolder (= watch_folder), importfolder (= import_folder),
+#               auto_start_receiver (= [Receiver] auto_start_receiver)
+#   [LocalNode] aet (= [Receiver] ae_title), receiveport (= [Receiver] port)
+#   [DicomNode1]..[DicomNodeN]  name, aet, ip, port, enabled (= [Node1]..[NodeN])
+#   [Logging]   log_level as a number: 10 DEBUG, 20 INFO, 30 WARNING, 40 ERROR, 50 CRITICAL
+# Other accepted spellings: [General] storage_folder (= watch_folder), [Send]
+# delete_after_send (= [SendOptions] delete_after_send), and in node sections host (= ip),
+# called_ae (= called_ae_title), calling_ae (= calling_ae_title).
+# When rtstation saves this file it keeps your comments, unknown keys and sections, and
+# the key names already in the file.
+
+[General]
+# Folder where received plans are stored, one sub-folder per patient.
+# Empty = "received_plans" in the station's data folder. A relative path is relative to
+# the folder holding this settings.ini.
+# Default: (empty)   Example: watch_folder = d:\received_plans
+watch_folder = $storage_folder
+
+# Folder processed by "Import folder": DICOM files placed here are imported as if
+# received, with the source AE IMPORT_FOLDER for the rules.
+# Empty = "import" in the station's data folder; relative paths as above.
+# Default: (empty)   Example: import_folder = d:\import
+import_folder = $import_folder
+
+# Delete the files in the import folder after they were imported.
+# Default: False   Example: clear_import_folder_after_import = True
+clear_import_folder_after_import = False
+
+# Language of the window: empty = the system's language; en = English, de = German.
+# Default: (empty)   Example: language = de
+language =
+
+[Receiver]
+# AE title of this station, which senders must call (1-16 characters, no backslash).
+# Default: RTSTATION   Example: ae_title = DICOM-RT-STATION
+ae_title = RTSTATION
+
+# TCP port the DICOM receiver listens on (1-65535; below 1024 needs admin rights).
+# Default: 11112   Example: port = 104
+port = 11112
+
+# Start the DICOM receiver when the window opens (rtstation serve always starts it).
+# Default: False   Example: auto_start_receiver = True
+auto_start_receiver = False
+
+# Accept associations only from the calling AE titles listed in allowed_calling_aes.
+# Default: False   Example: allow_list_enabled = True
+allow_list_enabled = False
+
+# Calling AE titles accepted when allow_list_enabled is True, separated by commas.
+# AE@host also requires the association to come from that host name or IP address.
+# AE titles compare exactly (case matters).
+# Default: (empty)   Example: allowed_calling_aes = FOLLOW, ECLIPSE@192.168.1.20
+allowed_calling_aes =
+
+# Refuse to store (status A700, out of resources) when the storage folder's disk has
+# less free space than this many megabytes.
+# Default: 500   Example: min_free_space_mb = 2000
+min_free_space_mb = 500
+
+# Seconds without new instances for a patient, after the association ended, before its
+# plans count as complete and the rules run. Decimals allowed.
+# Default: 30   Example: settle_seconds = 10
+settle_seconds = 30
+
+[Send]
+# Attempts per instance and node before a send fails for good (transient failures such as
+# an offline peer are retried; permanent refusals are not).
+# Default: 8   Example: max_attempts = 20
+max_attempts = 8
+
+# Wait before the first retry, in seconds; it doubles after each further failure.
+# Default: 10   Example: retry_base_seconds = 30
+retry_base_seconds = 10
+
+# Longest wait between two attempts, in seconds (not less than retry_base_seconds).
+# Default: 600   Example: retry_max_seconds = 3600
+retry_max_seconds = 600
+
+[SendOptions]
+# Delete a plan's files from the storage folder once every node it was sent to has
+# acknowledged them.
+# Default: False   Example: delete_after_send = True
+delete_after_send = False
+
+[Logging]
+# Least severe messages written to the log: DEBUG, INFO, WARNING, ERROR or CRITICAL
+# (the numbers 10, 20, 30, 40, 50 work too).
+# Default: INFO   Example: log_level = DEBUG
+log_level = INFO
+
+# Log every step of receiving and forwarding at INFO level instead of DEBUG.
+# Default: False   Example: verbose_info_logging = True
+verbose_info_logging = False
+
+# DICOM nodes (destinations): one section each, [Node1], [Node2], ... as many as you
+# need, used in number order. [DicomNode1] or [Node:NAME] sections work too.
+#   name              Name shown in the window and used in rules.ini target_nodes; unique,
+#                     no commas. Default: the node's AE title.
+#   enabled           False keeps the node but never sends to it. Default: True
+#   ae_title          AE title of the node (the called AE). called_ae_title, if given,
+#                     wins over ae_title. Required.
+#   ip                Host name or IP address of the node (host works too). Required.
+#   port              TCP port of the node, 1-65535. Required.
+#   calling_ae_title  AE title this station uses when calling the node.
+#                     Default: (empty) = [Receiver] ae_title
+#   max_associations  Associations opened to this node at the same time. Default: 1
+#   tls               Use DICOM over TLS. Default: False
+#   tls_ca_file       CA certificate(s) that sign the node's certificate (PEM).
+#   tls_cert_file     This station's client certificate (PEM), if the node wants one.
+#   tls_key_file      Private key for tls_cert_file (PEM). Default for the three: (empty)
+# Example (remove the leading "# " to use it):
+# [Node1]
+# name = ORGANO
+# enabled = True
+# ae_title = ORGANO
+# ip = 192.168.1.100
+# port = 104
+# calling_ae_title = DICOM-RT-STATION
+"""
+
+_RULES = r"""# rtstation rules.ini: automatic forwarding
+#
+# When a plan is complete (nothing new arrived for settle_seconds, see settings.ini), or
+# after a folder import, every enabled rule is checked. Each matching rule queues the
+# plan, with its structure set, images and doses, for each of its target nodes. A plan goes
+# to a node once, even if several rules name that node. Manual sends ignore the rules.
+# Lines starting with # or ; are comments; booleans accept True/False, yes/no, on/off, 1/0.
+# The rules.ini of the DICOM RT Station ([Rule1]..[RuleN] with name, enabled, source_ae,
+# target_nodes, plan_label_match, and [General] rules_enabled) loads unchanged; all other
+# keys below are optional additions.
+
+[General]
+# Master switch: False turns all automatic forwarding off. Default: True
+rules_enabled = True
+
+# One section per rule: [Rule1], [Rule2], ... any number. A rule matches when ALL its
+# conditions hold; an empty condition always holds.
+#   name                 Name shown in the window and the logs. Default: the section name
+#   enabled              False keeps the rule but never applies it. Default: True
+#   source_ae            Calling AE titles the plan must come from, separated by commas.
+#                        Compared exactly after trimming spaces (case matters, as in
+#                        DICOM). * or empty = any source. IMPORT_FOLDER matches plans from
+#                        a folder import. Example: source_ae = FOLLOW, ECLIPSE
+#   target_nodes         Names of nodes from settings.ini, separated by commas (case does
+#                        not matter). Example: target_nodes = ORGANO, QA
+#   plan_label_match     Text the RT Plan Label must contain, ignoring case (a substring);
+#                        empty = every plan. Example: plan_label_match = ADP
+#   plan_label_exclude   Text that, if the plan label contains it (ignoring case), vetoes
+#                        the rule. Default: (empty) Example: plan_label_exclude = QA
+#   plan_label_regex     Python regular expression searched in the plan label (re.search,
+#                        ignoring case). Example: plan_label_regex = ^ADP_\d+
+#   plan_name_regex      The same for the RT Plan Name. Example: plan_name_regex = boost
+#   approved_only        True = only plans whose Approval Status is APPROVED.
+#                        Default: False
+#   treatment_machines   Treatment machine names (from the plan's beams), separated by
+#                        commas; the plan must use one of them, ignoring case.
+#                        Example: treatment_machines = TrueBeam1, Halcyon2
+#   plan_intents         RT Plan Intent values, separated by commas: CURATIVE, PALLIATIVE,
+#                        PROPHYLACTIC, VERIFICATION, MACHINE_QA, RESEARCH, SERVICE.
+#                        Example: plan_intents = CURATIVE, PALLIATIVE
+#   required_modalities  Modalities that must have arrived before the plan is sent, e.g.
+#                        RTDOSE: the plan waits for its dose. Example: required_modalities = RTDOSE
+#   machine_mapping      Treatment machine renames for a later rule action, as
+#                        OLD=NEW pairs separated by spaces or commas.
+#                        Example: machine_mapping = TrueBeam1=TB1 Halcyon2=HAL2
+#   anonymize            Anonymize before sending (a later rule action). Default: False
+#
+# Examples (remove the leading "# " to use them):
+# [Rule1]
+# name = Ethos ADP Plans
+# enabled = True
+# source_ae = FOLLOW
+# target_nodes = ORGANO
+# plan_label_match = ADP
+#
+# [Rule2]
+# name = Import Folder Rule
+# enabled = True
+# source_ae = IMPORT_FOLDER
+# target_nodes = ORGANO
+# plan_label_match =
+#
+# [Rule3]
+# name = Approved curative plans with dose to QA
+# enabled = True
+# source_ae = *
+# target_nodes = QA
+# plan_label_match =
+# plan_label_exclude = TEST
+# approved_only = True
+# plan_intents = CURATIVE
+# required_modalities = RTDOSE
+"""
+
+
+def settings_template(storage_folder: str = "", import_folder: str = "") -> str:
+    """The default settings.ini; the folders are filled in as given (empty = default)."""
+    text = _SETTINGS.replace("$storage_folder", storage_folder)
+    text = text.replace("$import_folder", import_folder)
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def rules_template() -> str:
+    """The default rules.ini: rules switched on, no rules, commented examples."""
+    return _RULES
