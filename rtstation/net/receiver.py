@@ -27,6 +27,7 @@ from pynetdicom.sop_class import Verification
 
 from rtstation.dicom import sop
 from rtstation.errors import NetworkError
+from rtstation.net.tcp import NODELAY_HANDLER
 
 LOGGER = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ class StorageReceiver:
                 (evt.EVT_REQUESTED, self._on_requested),
                 (evt.EVT_C_STORE, self._on_store),
                 (evt.EVT_CONN_CLOSE, self._on_conn_close),
+                NODELAY_HANDLER,
             ]
             address = (self.config.bind_address, self.config.port)
             try:
