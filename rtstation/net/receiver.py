@@ -194,6 +194,9 @@ class StorageReceiver:
             )
             # rejected-permanent, service user, calling AE title not recognised
             event.assoc.acse.send_reject(0x01, 0x01, 0x03)
+            # kill() waits for the DUL to send the A-ASSOCIATE-RJ before the socket closes,
+            # as pynetdicom's own rejection path does; without it the peer sees an abort.
+            event.assoc.kill()
             if self._on_rejected is not None:
                 self._on_rejected(calling, address)
 
