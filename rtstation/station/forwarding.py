@@ -1,0 +1,155 @@
+"""Unattended forwarding: when a plan is complete (or its patient settled), ask the rules.
+
+The flow (ARCHITECTURE.md, "the flow of one plan"): every stored instance restarts its
+patient's settle timer; when an association ends, the patient's plans are re-derived from
+the RT reference tree. A plan whose bundle is complete by its references *and* has a
+dose is decided at once; otherwise it waits until nothing new arrived for the patient for
+``settle_seconds`` after the last association ended, and is decided with what is there.
+A rule that requires a modality still missing at that point does not match.
+
+Each plan is decided once; the decision, with the explanation of every rule, is kept in
+the catalog (and the audit table), so a restart neither forgets a waiting plan nor sends a
+decided one again. Instances that arrive for a plan already forwarded (a late dose) are
+forwarded on their own to the nodes that got the plan.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import replace
+
+from rtstation.config import RulesConfig
+from rtstation.dicom.rt_tree import PlanBundle
+from rtstation.events import EventBus, PlanChanged
+from rtstation.routing.rules import Decision, PlanFacts, evaluate
+from rtstation.routing.settle import SettleTracker, should_forward_now
+from rtstation.storage.catalog import Catalog
+from rtstation.storage.decisions import FORWARDED, NOT_FORWARDED, PENDING, DecisionStore
+
+LOGGER = logging.getLogger(__name__)
+
+EnqueueBundle = Callable[[PlanBundle, tuple[str, ...], str], list[int]]
+
+
+def plan_facts(bundle: PlanBundle, source_ae: str) -> PlanFacts:
+    """Rule facts of a bundle; a plan without any dose is not complete yet (it may come)."""
+    facts = PlanFacts.from_bundle(bundle, source_ae)
+    if not bundle.doses:
+        facts = replace(facts, complete=False, missing=(*facts.missing, "dose missing"))
+    return facts
+
+
+class AutoForwarder:
+    """Applies the rules to plans as they arrive; thread-safe, driven by :meth:`tick`."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        decisions: DecisionStore,
+        rules: Callable[[], RulesConfig],
+        enqueue: EnqueueBundle,
+        bus: EventBus,
+        settle_seconds: float,
+    ) -> None:
+        self.catalog = catalog
+        self.decisions = decisions
+        self._rules = rules
+        self._enqueue = enqueue
+        self.bus = bus
+        self.settle = SettleTracker(settle_seconds)
+        self._lock = threading.RLock()
+
+    # -- inputs ---------------------------------------------------------------------------
+
+    def instance_arrived(self, patient_id: str, key: Hashable | None) -> None:
+        self.settle.instance_arrived(patient_id, (), key=key)
+
+    def association_ended(self, key: Hashable, patient_ids: Iterable[str]) -> None:
+        self.settle.association_ended(key, patient_ids)
+
+    def patients_changed(
+        self, patient_ids: Iterable[str], source_ae: str, *, settled: bool
+    ) -> None:
+        """New data for these patients is in the catalog: record new plans, decide what can be."""
+        for patient_id in patient_ids:
+            self._evaluate_patient(patient_id, settled=settled, arrived_from=source_ae)
+
+    def resume(self) -> None:
+        """At startup: patients with undecided plans get a fresh settle period."""
+        for patient_id in self.decisions.pending_patients():
+            LOGGER.info("Resuming forwarding decisions for patient %s after a restart", patient_id)
+            self.settle.instance_arrived(patient_id)
+
+    def tick(self) -> None:
+        """Decide the plans of every patient whose settle period has just ended."""
+        for patient_id in self.settle.due():
+            self._evaluate_patient(patient_id, settled=True)
+            self.settle.forget(patient_id)
+
+    # -- deciding ---------------------------------------------------------------------------
+
+    def explain(self, bundle: PlanBundle, rules: RulesConfig | None = None) -> Decision:
+        """The rules' verdict on a plan as it is now, without sending anything."""
+        source = self.catalog.source_of(bundle.uid)
+        return evaluate(rules or self._rules(), plan_facts(bundle, source))
+
+    def _evaluate_patient(self, patient_id: str, *, settled: bool, arrived_from: str = "") -> None:
+        with self._lock:
+            for bundle in self.catalog.refresh_plans(patient_id):
+                self._evaluate_plan(bundle, settled=settled, arrived_from=arrived_from)
+                self.bus.publish(PlanChanged(bundle.uid, patient_id))
+
+    def _evaluate_plan(self, bundle: PlanBundle, *, settled: bool, arrived_from: str) -> None:
+        source = self.catalog.source_of(bundle.uid)
+        decision_row = self.decisions.get(bundle.uid)
+        if decision_row is None:
+            if not arrived_from:
+                return  # a plan found by reindex, never received: not ours to forward
+            self.decisions.add_pending(bundle.uid, bundle.patient_id, source)
+            decision_row = self.decisions.get(bundle.uid)
+        if decision_row is None:
+            return
+        if decision_row.state == FORWARDED:
+            self._forward_late_arrivals(bundle, decision_row.nodes)
+            return
+        if decision_row.state != PENDING:
+            return
+        facts = plan_facts(bundle, source)
+        decision = evaluate(self._rules(), facts)
+        forward, waiting = should_forward_now(decision, facts, settled)
+        complete_now = facts.complete and not decision.waiting_for
+        if forward:
+            self._record(bundle, decision, FORWARDED, settled)
+            self._enqueue(bundle, decision.nodes, _rule_source(decision))
+        elif settled or complete_now:
+            self._record(bundle, decision, NOT_FORWARDED, settled)
+        else:
+            self.decisions.set_waiting(bundle.uid, waiting)
+
+    def _record(self, bundle: PlanBundle, decision: Decision, state: str, settled: bool) -> None:
+        explanation = decision.explanation()
+        when = "after the patient settled" if settled else "complete by its references"
+        label = bundle.plan.plan_label or bundle.uid
+        self.decisions.decide(bundle.uid, state, decision.nodes, explanation)
+        LOGGER.info(
+            "Plan %s (%s) %s: %s",
+            label,
+            when,
+            f"forwarded to {', '.join(decision.nodes)}" if decision.nodes else "not forwarded",
+            "; ".join(explanation),
+        )
+        for line in explanation:
+            self.catalog.audit("rule", plan_uid=bundle.uid, detail=line)
+        self.bus.publish(decision.to_event())
+
+    def _forward_late_arrivals(self, bundle: PlanBundle, nodes: tuple[str, ...]) -> None:
+        """Enqueue the bundle again to the nodes that got it; delivered items are skipped."""
+        if nodes:
+            self._enqueue(bundle, nodes, "rule: late arrival")
+
+
+def _rule_source(decision: Decision) -> str:
+    names = [v.rule_name for v in decision.matched]
+    return "rule: " + ", ".join(names)
