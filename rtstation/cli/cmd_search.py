@@ -59,6 +59,12 @@ def run(args: argparse.Namespace) -> int:
     except TagExpressionError as exc:
         print(f"rtstation search: {exc}", file=sys.stderr)
         return 2
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:  # a mistyped path must not look like a folder without matches
+        print(
+            f"rtstation search: path '{missing[0]}' does not exist: check --path", file=sys.stderr
+        )
+        return 2
     stats = SearchStatistics()
     hits: list[SearchHit] = []
     problems: list[tuple[str, str]] = []

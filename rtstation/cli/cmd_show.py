@@ -7,6 +7,8 @@ Options follow DicomTools ``show`` (``--path``, ``--searchPattern``, ``--format 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from typing import Any
 
 from rtstation.cli.common import Progress, add_option, print_json, write_lines
@@ -55,6 +57,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     defaults = parse_mapping(args.default_machines) if args.default_machines else {}
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:  # a mistyped path must not look like an empty folder in a batch file
+        print(f"rtstation show: path '{missing[0]}' does not exist: check --path", file=sys.stderr)
+        return 2
     progress = Progress("Reading")
     result = scan(args.paths, args.search_pattern, progress=lambda n, p: progress.update(n))
     progress.close()

@@ -23,6 +23,7 @@ from typing import Any
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from rtstation.dicom import sop
 from rtstation.dicom.integrity import truncation_reason
@@ -156,11 +157,22 @@ def read_header(path: str | os.PathLike[str], *, verify: bool = True) -> Instanc
         raise DicomReadError(path_str, "empty file (0 bytes)")
     ds = _read_dataset(path_str)
     header = header_from_dataset(ds, path_str, size=size)
-    if verify and header.transfer_syntax_uid:
-        reason = truncation_reason(path_str, header.transfer_syntax_uid)
+    if verify:
+        # A raw dataset (no File Meta) names no transfer syntax: walk it as pydicom read it.
+        syntax = header.transfer_syntax_uid or _syntax_as_read(ds)
+        needs_pixels = header.is_image or header.modality == "RTIMAGE"
+        reason = truncation_reason(path_str, syntax, require_pixel_data=needs_pixels)
         if reason is not None:
             raise DicomReadError(path_str, reason)
     return header
+
+
+def _syntax_as_read(ds: Dataset) -> str:
+    """The transfer syntax pydicom found a raw dataset in (it has no File Meta to say)."""
+    implicit, little = ds.original_encoding
+    if implicit:
+        return ImplicitVRLittleEndian
+    return ExplicitVRLittleEndian if little is not False else ExplicitVRBigEndian
 
 
 def _read_dataset(path: str) -> Dataset:
@@ -183,7 +195,21 @@ def _read_dataset(path: str) -> Dataset:
     except DicomReadError:
         raise
     except Exception as exc:
-        raise DicomReadError(path, f"not a DICOM file ({_short(exc)})") from exc
+        # A raw dataset cut short fails here too; say so when the bytes start like one.
+        what = (
+            "damaged or truncated DICOM file" if _starts_like_dataset(path) else "not a DICOM file"
+        )
+        raise DicomReadError(path, f"{what} ({_short(exc)})") from exc
+
+
+def _starts_like_dataset(path: str) -> bool:
+    """Does the file begin with a group 0008 tag, as a raw dataset (no File Meta) does?"""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2)
+    except OSError:
+        return False
+    return head in (b"\x08\x00", b"\x00\x08")
 
 
 def _short(exc: BaseException) -> str:

@@ -6,6 +6,12 @@ must not be forwarded to a treatment system as if nothing happened.
 skipped with ``seek``) and checks that every element fits in the file and that the file
 ends on an element boundary. It reads a few bytes per element, so it costs little even for
 a 1 GB dose grid.
+
+What it cannot see: a file cut *exactly* between two top-level elements. DICOM records no
+length for the dataset as a whole, so such a file is a valid, shorter dataset; only what
+must be there can tell. That is why an image (CT, MR, PET, NM, RT Image) must end with its
+Pixel Data when ``require_pixel_data`` is set: a slice cut before its pixels is otherwise
+indistinguishable from a whole header.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ _LONG_VRS = {
 _IMPLICIT_LE = "1.2.840.10008.1.2"
 _EXPLICIT_BE = "1.2.840.10008.1.2.2"
 _DEFLATED = ("1.2.840.10008.1.2.1.99",)
+# Pixel Data, Float Pixel Data, Double Float Pixel Data
+PIXEL_DATA_TAGS = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009})
 
 
 class _Truncated(Exception):
@@ -44,7 +52,18 @@ class _Truncated(Exception):
 
 
 def dataset_offset(stream: BinaryIO) -> int:
-    """Bytes before the dataset: 0 for a raw dataset, preamble + File Meta for Part 10."""
+    """Bytes before the dataset: 0 for a raw dataset, preamble + File Meta for Part 10.
+
+    A File Meta cut short yields an offset beyond the end of the file, which
+    :func:`truncation_reason` reports; callers that only hash or copy then see no dataset.
+    """
+    try:
+        return _dataset_offset(stream)
+    except struct.error:  # a group 0002 element header cut off by the end of the file
+        return stream.seek(0, os.SEEK_END) + 1
+
+
+def _dataset_offset(stream: BinaryIO) -> int:
     stream.seek(0)
     head = stream.read(PREAMBLE + 4)
     if len(head) < PREAMBLE + 4 or head[PREAMBLE:] != b"DICM":
@@ -77,6 +96,8 @@ class _Walker:
         self.size = size
         self.implicit = implicit
         self.endian = "<" if little else ">"
+        self.last_top_tag: int | None = None
+        self.seen_pixel_data = False
 
     def _read(self, n: int) -> bytes:
         data = self.f.read(n)
@@ -108,6 +129,9 @@ class _Walker:
             if tag in (ITEM_END, SEQUENCE_END):
                 self._read(4)
                 return
+            if not nested:
+                self.last_top_tag = tag
+                self.seen_pixel_data |= tag in PIXEL_DATA_TAGS
             if self.implicit and tag >> 16 != 0x0002:
                 vr = b""
                 (length,) = struct.unpack(self.endian + "I", self._read(4))
@@ -138,13 +162,23 @@ class _Walker:
                 self._skip(length, tag)
 
 
-def truncation_reason(path: str | os.PathLike[str], transfer_syntax_uid: str) -> str | None:
-    """None when the file's element structure is whole, else why it is not."""
+def truncation_reason(
+    path: str | os.PathLike[str], transfer_syntax_uid: str, *, require_pixel_data: bool = False
+) -> str | None:
+    """None when the file's element structure is whole, else why it is not.
+
+    ``require_pixel_data`` is for images, whose Pixel Data is mandatory and comes last: its
+    absence means the file was cut at an element boundary before it.
+    """
     if transfer_syntax_uid in _DEFLATED:
         return None  # a deflated dataset cannot be walked without inflating it
     size = os.path.getsize(path)
     with open(path, "rb") as f:
         start = dataset_offset(f)
+        if start > size:
+            return "truncated: the file ends inside its File Meta Information (group 0002)"
+        if start and start == size:
+            return "truncated: the file ends right after its File Meta Information, no dataset"
         f.seek(start)
         walker = _Walker(
             f,
@@ -156,4 +190,8 @@ def truncation_reason(path: str | os.PathLike[str], transfer_syntax_uid: str) ->
             walker.elements(nested=False)
         except _Truncated as exc:
             return f"truncated: {exc}"
+    if require_pixel_data and not walker.seen_pixel_data:
+        last = walker.last_top_tag
+        after = "" if last is None else f" after element ({last >> 16:04X},{last & 0xFFFF:04X})"
+        return f"truncated: no Pixel Data (7FE0,0010); the file ends{after}"
     return None

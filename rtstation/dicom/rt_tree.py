@@ -36,7 +36,9 @@ class Completeness:
     structure_set: str  # "present", "missing" (referenced, not here) or "none"
     image_modality: str
     images_present: int
-    images_expected: int  # slices the structure set references (0 when it lists none)
+    # Slices the structure set references, plus the other slices of those series that are
+    # here (so present never exceeds expected); 0 when the structure set lists none.
+    images_expected: int
     doses: int
     missing_image_uids: tuple[str, ...] = ()
 
@@ -233,7 +235,8 @@ def _bundle_for(plan: InstanceHeader, index: _Index) -> PlanBundle:
     # A dose that names no plan belongs to the only plan on its frame of reference.
     if plan.frame_of_reference_uid and len(index.plans_by_for[plan.frame_of_reference_uid]) == 1:
         doses.extend(index.unreferenced_doses_by_for.get(plan.frame_of_reference_uid, ()))
-    others = index.by_referenced_plan.get(plan.sop_instance_uid, ())
+    # Sorted, so a tree does not depend on the order the files were read in.
+    others = sorted(index.by_referenced_plan.get(plan.sop_instance_uid, ()), key=_send_order_key)
     rt_images = tuple(h for h in others if h.modality == "RTIMAGE")
     records = tuple(h for h in others if not h.is_dose and h.modality != "RTIMAGE")
     image_modality = Counter(h.modality for h in images).most_common(1)
@@ -297,7 +300,8 @@ def _images_for(
             for h in index.images_by_series.get(s, ())
             if h.sop_instance_uid not in expected_set
         ]
-        return present + extra, expected
+        # Count them as expected too, or a summary would read "CT 12/10".
+        return present + extra, expected + tuple(h.sop_instance_uid for h in extra)
     if structure_set is not None and structure_set.referenced_series_uids:
         images = [
             h for s in structure_set.referenced_series_uids for h in index.images_by_series[s]

@@ -78,7 +78,9 @@ def parse_expression(text: str) -> TagExpression:
     parts = [p.strip() for p in path_text.split("/") if p.strip()]
     if not parts:
         raise TagExpressionError(f"Tag expression '{text}' names no tag before '='")
-    return TagExpression(text=text, path=tuple(_parse_tag(p, text) for p in parts), value=value)
+    # "(0008,0060)= ?" shows, as "(0008,0060)=?" does: DICOM values are space-padded anyway.
+    path = tuple(_parse_tag(p, text) for p in parts)
+    return TagExpression(text=text, path=path, value=value.strip())
 
 
 def _parse_tag(part: str, whole: str) -> BaseTag:

@@ -5,30 +5,47 @@ the send queue, and publishes plain events (see :mod:`rtstation.events`) for who
 listens. Unattended forwarding is the same code path with or without a window.
 
 Threads: receiver handlers run on pynetdicom's association threads, send workers on their
-own threads, imports on the caller's thread. Every public method is safe to call from any
-thread; the GUI calls the slow ones from workers, never from its own thread.
+own threads, the settle timer and the rules watcher on theirs, imports on the caller's
+thread. Every public method is safe to call from any thread; the GUI calls the slow ones
+from workers, never from its own thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import socket
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rtstation.config import ConfigPaths, RulesConfig, Settings
-from rtstation.dicom.rt_tree import RtTree
-from rtstation.errors import DicomReadError, NetworkError, StorageError
+from rtstation.config import (
+    ConfigPaths,
+    Node,
+    RulesConfig,
+    Settings,
+    default_paths,
+    ensure_default_files,
+    load_rules,
+    load_settings,
+    save_rules,
+    save_settings,
+)
+from rtstation.dicom.rt_tree import PlanBundle, RtTree
+from rtstation.errors import DicomReadError, NetworkError, RtStationError, StorageError
 from rtstation.events import (
     AssociationEnded,
     EventBus,
     InstanceRejected,
+    JobChanged,
     PlanChanged,
     ReceiverStateChanged,
     StationProblem,
 )
+from rtstation.net.echo import EchoResult, echo
 from rtstation.net.receiver import (
     STATUS_CANNOT_UNDERSTAND,
     STATUS_OUT_OF_RESOURCES,
@@ -38,21 +55,44 @@ from rtstation.net.receiver import (
     ReceiverConfig,
     StorageReceiver,
 )
+from rtstation.routing.rules import Decision
+from rtstation.routing.rules_watch import RulesWatcher
+from rtstation.routing.send_queue import Job, JobEvent, SendQueue
+from rtstation.routing.workers import NodeWorkers
+from rtstation.station.forwarding import AutoForwarder
+from rtstation.station.sending import (
+    NetworkSender,
+    aria_sorted,
+    bundle_instances,
+    peer_for,
+    queue_items,
+)
 from rtstation.storage.archive import DurableStore
-from rtstation.storage.catalog import Catalog
+from rtstation.storage.catalog import Catalog, CatalogInstance
+from rtstation.storage.decisions import DecisionStore
 from rtstation.storage.importer import ImportProgress, ImportReport, import_paths
-from rtstation.storage.ingest import Ingestor
+from rtstation.storage.ingest import IMPORT_SOURCE, Ingestor
 from rtstation.storage.reindex import ReindexReport, reindex
 
 LOGGER = logging.getLogger(__name__)
 
 CATALOG_FILE = "catalog.sqlite"
+TICK_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
 class ReceiverState:
     state: str  # "listening", "stopped", "error"
     message: str
+
+
+@dataclass(frozen=True)
+class PlanStatus:
+    """What the GUI shows next to a plan: what it waits for, and where it went."""
+
+    waiting: str
+    decision: str  # "pending", "forwarded", "not-forwarded" or "" (never received)
+    forwarded: dict[str, str]  # node -> state of the newest job for this plan
 
 
 def receiver_config(settings: Settings, bind_address: str = "") -> ReceiverConfig:
@@ -65,6 +105,11 @@ def receiver_config(settings: Settings, bind_address: str = "") -> ReceiverConfi
             AllowedCaller(a.ae_title, a.host) for a in settings.allowed_calling_aes
         ),
     )
+
+
+def default_owner() -> str:
+    """Lease owner of this process's send workers: host and pid, unique on the machine."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Station:
@@ -88,16 +133,48 @@ class Station:
         self.store = DurableStore(
             self.storage_root, min_free_bytes=settings.min_free_space_mb * 1024 * 1024
         )
-        self.catalog = Catalog(Path(paths.data_dir) / CATALOG_FILE, self.storage_root)
+        db_path = Path(paths.data_dir) / CATALOG_FILE
+        self.catalog = Catalog(db_path, self.storage_root)
+        self.decisions = DecisionStore(db_path)
+        self.queue = SendQueue(db_path)
         self.ingestor = Ingestor(
             self.store, self.catalog, self.bus, verbose=settings.verbose_info_logging
         )
+        self.workers = NodeWorkers(
+            self.queue,
+            NetworkSender(lambda: self.settings),
+            self.bus,
+            owner=default_owner(),
+            retry_base=settings.retry_base_seconds,
+            retry_cap=settings.retry_max_seconds,
+        )
+        self.forwarder = AutoForwarder(
+            self.catalog,
+            self.decisions,
+            lambda: self.rules,
+            self.enqueue_bundle,
+            self.bus,
+            settings.settle_seconds,
+        )
+        self._rules_watcher: RulesWatcher | None = None
         self._receiver: StorageReceiver | None = None
         self._receiver_state = ReceiverState("stopped", "Stopped")
         self._lock = threading.RLock()
         self._association_patients: dict[int, set[str]] = defaultdict(set)
         self._association_counts: dict[int, int] = defaultdict(int)
+        self._stopping = threading.Event()
+        self._timer: threading.Thread | None = None
+        self.bus.subscribe(JobChanged, self._on_job_changed)
         self.ingestor.recover()
+
+    @classmethod
+    def open(cls, config_dir: str | None = None, **kwargs: object) -> Station:
+        """Load settings.ini and rules.ini of ``config_dir`` (writing defaults on first run)."""
+        paths = default_paths(config_dir)
+        ensure_default_files(paths)
+        settings = load_settings(paths.settings_file, data_dir=paths.data_dir)
+        rules = load_rules(paths.rules_file, settings)
+        return cls(paths, settings, rules, **kwargs)  # type: ignore[arg-type]
 
     # -- events -------------------------------------------------------------------------
 
@@ -164,7 +241,7 @@ class Station:
         with self._lock:
             self._association_patients[caller.key].add(result.header.patient_id)
             self._association_counts[caller.key] += 1
-        self._instance_arrived(result.header.patient_id, result.header.sop_instance_uid)
+        self.forwarder.instance_arrived(result.header.patient_id, caller.key)
         return STATUS_SUCCESS
 
     def _reject(self, caller: Caller, reason: str, status: int) -> None:
@@ -184,6 +261,7 @@ class Station:
         with self._lock:
             patients = self._association_patients.pop(caller.key, set())
             count = self._association_counts.pop(caller.key, 0)
+        self.forwarder.association_ended(caller.key, patients)
         if not count:
             return
         LOGGER.info(
@@ -192,18 +270,10 @@ class Station:
             caller.address,
             count,
         )
-        for patient_id in sorted(patients):
-            self._patient_changed(patient_id)
+        self.forwarder.patients_changed(sorted(patients), caller.ae_title, settled=False)
         self.bus.publish(
             AssociationEnded(caller.ae_title, caller.address, tuple(sorted(patients)), count)
         )
-
-    def _instance_arrived(self, patient_id: str, sop_instance_uid: str) -> None:
-        """Hook for the settle tracker; the plans are refreshed when the association ends."""
-
-    def _patient_changed(self, patient_id: str) -> None:
-        for bundle in self.catalog.refresh_plans(patient_id):
-            self.bus.publish(PlanChanged(bundle.uid, patient_id))
 
     # -- import and index ---------------------------------------------------------------
 
@@ -215,28 +285,292 @@ class Station:
         progress: ImportProgress | None = None,
         should_cancel: Callable[[], bool] | None = None,
     ) -> ImportReport:
-        """Import files, folders and ZIPs as source IMPORT_FOLDER (caller's thread)."""
+        """Import files, folders and ZIPs as source IMPORT_FOLDER (caller's thread).
+
+        A folder import arrives whole, so its plans are decided at once: the rules see the
+        same "settled" state a receive reaches after ``settle_seconds``.
+        """
         report = import_paths(
             paths, self.ingestor, clear=clear, progress=progress, should_cancel=should_cancel
         )
-        for patient_id in sorted(report.patient_ids):
-            self._patient_changed(patient_id)
+        self.forwarder.patients_changed(sorted(report.patient_ids), IMPORT_SOURCE, settled=True)
         return report
 
     def reindex(self, progress: Callable[[int, str], None] | None = None) -> ReindexReport:
         return reindex(self.store, self.catalog, progress=progress)
 
+    # -- reading ------------------------------------------------------------------------
+
     def tree(self, patient_id: str | None = None) -> RtTree:
         return self.catalog.tree(patient_id)
 
+    def plan_bundle(self, plan_uid: str) -> PlanBundle | None:
+        return self.catalog.plan_bundle(plan_uid)
+
+    def instance_info(self, sop_instance_uid: str) -> CatalogInstance | None:
+        return self.catalog.get(sop_instance_uid)
+
+    def plan_source(self, plan_uid: str) -> str:
+        return self.catalog.source_of(plan_uid)
+
+    def plan_status(self, plan_uid: str) -> PlanStatus:
+        row = self.decisions.get(plan_uid)
+        forwarded: dict[str, str] = {}
+        for job in sorted(self.queue.jobs(plan_uid=plan_uid), key=lambda j: j.id):
+            forwarded[job.node] = job.state
+        return PlanStatus(
+            waiting=row.waiting if row else "",
+            decision=row.state if row else "",
+            forwarded=forwarded,
+        )
+
+    # -- sending ------------------------------------------------------------------------
+
+    def _known_nodes(self, node_names: Iterable[str]) -> list[Node]:
+        nodes = []
+        for name in node_names:
+            node = self.settings.node(name)
+            if node is None:
+                known = ", ".join(n.name for n in self.settings.nodes) or "none"
+                raise RtStationError(f"No node named '{name}' in settings.ini (known: {known})")
+            nodes.append(node)
+        return nodes
+
+    def enqueue_bundle(
+        self,
+        bundle: PlanBundle,
+        node_names: Sequence[str],
+        source: str,
+        *,
+        force: bool = False,
+        only_new: bool = False,
+    ) -> list[int]:
+        """Queue one job per node for a plan bundle (durable; returns at once).
+
+        ``only_new`` (late arrivals) queues only instances the node does not have yet, and
+        nothing at all when it has them all.
+        """
+        instances = bundle_instances(self.catalog, bundle)
+        if not instances:
+            self._problem(f"Plan {bundle.plan.plan_label or bundle.uid} has no stored files left")
+            return []
+        job_ids = []
+        for node in self._known_nodes(node_names):
+            items = queue_items(instances)
+            if only_new:
+                items = [
+                    i
+                    for i in items
+                    if not self.queue.delivered(node.name, i.sop_instance_uid, i.content_hash)
+                ]
+                if not items:
+                    continue
+            job_id = self.queue.enqueue(
+                node.name,
+                items,
+                plan_uid=bundle.uid,
+                plan_label=bundle.plan.plan_label,
+                patient_id=bundle.patient_id,
+                source=source,
+                force=force,
+                max_attempts=self.settings.max_send_attempts,
+            )
+            self.catalog.audit(
+                "queued", plan_uid=bundle.uid, node=node.name, source=source, detail=f"job {job_id}"
+            )
+            self.workers.publish(job_id, "queued")
+            job_ids.append(job_id)
+        self.workers.wake()
+        return job_ids
+
+    def send_plans(
+        self, plan_uids: Iterable[str], node_names: Sequence[str], *, force: bool = False
+    ) -> list[int]:
+        """Manual forwarding of plans to nodes; returns the job ids."""
+        job_ids: list[int] = []
+        for plan_uid in plan_uids:
+            bundle = self.plan_bundle(plan_uid)
+            if bundle is None:
+                raise RtStationError(f"No plan with SOP Instance UID '{plan_uid}' is stored")
+            job_ids += self.enqueue_bundle(bundle, node_names, "manual", force=force)
+        return job_ids
+
+    def send_instances(
+        self,
+        sop_instance_uids: Sequence[str],
+        node_names: Sequence[str],
+        *,
+        label: str = "",
+        force: bool = False,
+    ) -> list[int]:
+        """Manual forwarding of arbitrary stored instances (a patient, a folder) in ARIA order."""
+        instances = aria_sorted(
+            i for uid in sop_instance_uids if (i := self.catalog.get(uid)) is not None
+        )
+        if not instances:
+            raise RtStationError("Nothing to send: none of the instances is stored")
+        items = queue_items(instances)
+        job_ids = [
+            self.queue.enqueue(
+                node.name,
+                items,
+                plan_label=label,
+                patient_id=instances[0].header.patient_id,
+                source="manual",
+                force=force,
+                max_attempts=self.settings.max_send_attempts,
+            )
+            for node in self._known_nodes(node_names)
+        ]
+        for job_id in job_ids:
+            self.workers.publish(job_id, "queued")
+        self.workers.wake()
+        return job_ids
+
+    def jobs(
+        self,
+        states: Sequence[str] | None = None,
+        node: str | None = None,
+        plan_uid: str | None = None,
+        limit: int = 500,
+    ) -> list[Job]:
+        return self.queue.jobs(states=states, node=node, plan_uid=plan_uid, limit=limit)
+
+    def job_history(self, job_id: int) -> list[JobEvent]:
+        return self.queue.history(job_id)
+
+    def retry_job(self, job_id: int) -> bool:
+        return self.workers.retry(job_id)
+
+    def cancel_job(self, job_id: int) -> bool:
+        return self.workers.cancel(job_id)
+
+    def pause_node(self, name: str) -> None:
+        self.workers.pause_node(name)
+
+    def resume_node(self, name: str) -> None:
+        self.workers.resume_node(name)
+
+    def is_paused(self, name: str) -> bool:
+        return self.queue.is_paused(name)
+
+    def echo(self, node: Node) -> EchoResult:
+        """C-ECHO a node (blocking network call: never on the GUI thread)."""
+        return echo(peer_for(node, self.settings.ae_title))
+
+    def _on_job_changed(self, event: JobChanged) -> None:
+        if event.state == "done":
+            self.catalog.audit(
+                "delivered", plan_uid=event.plan_uid, node=event.node, detail=event.message
+            )
+            if self.settings.delete_after_send and event.plan_uid:
+                self._delete_if_delivered_everywhere(event.plan_uid)
+        elif event.state == "failed":
+            self.catalog.audit(
+                "send-failed", plan_uid=event.plan_uid, node=event.node, detail=event.message
+            )
+
+    def _delete_if_delivered_everywhere(self, plan_uid: str) -> None:
+        """delete_after_send: once every job of the plan is done, remove its files."""
+        jobs = self.queue.jobs(plan_uid=plan_uid)
+        if not jobs or any(job.state != "done" or job.failed for job in jobs):
+            return
+        bundle = self.plan_bundle(plan_uid)
+        if bundle is None:
+            return
+        removed = []
+        for instance in bundle_instances(self.catalog, bundle):
+            with contextlib.suppress(FileNotFoundError):
+                Path(instance.header.path).unlink()
+            removed.append(instance.sop_instance_uid)
+        nodes = ", ".join(sorted({job.node for job in jobs}))
+        self.catalog.mark_removed(removed, f"delete_after_send: delivered to {nodes}")
+        LOGGER.info(
+            "Removed %d file(s) of plan %s after delivery to %s", len(removed), plan_uid, nodes
+        )
+        self.bus.publish(PlanChanged(plan_uid, bundle.patient_id))
+
+    # -- rules and settings ---------------------------------------------------------------
+
+    def evaluate_rules(self, plan_uid: str, rules: RulesConfig | None = None) -> Decision:
+        """What the rules say about a stored plan, without sending anything."""
+        bundle = self.plan_bundle(plan_uid)
+        if bundle is None:
+            raise RtStationError(f"No plan with SOP Instance UID '{plan_uid}' is stored")
+        return self.forwarder.explain(bundle, rules)
+
+    def _rules_changed(self, rules: RulesConfig) -> None:
+        self.rules = rules
+        LOGGER.info(
+            "Rules loaded: %d rule(s), %d enabled", len(rules.rules), len(rules.active_rules)
+        )
+        for warning in rules.warnings:
+            LOGGER.warning("%s", warning)
+
+    def _rules_broken(self, message: str) -> None:
+        self._problem(f"rules.ini cannot be used, the previous rules stay in force: {message}")
+
+    def apply_settings(self, settings: Settings) -> Settings:
+        """Save settings.ini and apply it: receiver restarted if its identity changed."""
+        saved = save_settings(settings, self.paths.settings_file, data_dir=self.paths.data_dir)
+        old, self.settings = self.settings, saved
+        self.workers.update_nodes(n.name for n in saved.enabled_nodes)
+        receiver_changed = (
+            old.ae_title,
+            old.port,
+            old.allow_list_enabled,
+            old.allowed_calling_aes,
+        ) != (saved.ae_title, saved.port, saved.allow_list_enabled, saved.allowed_calling_aes)
+        if receiver_changed and self._receiver is not None:
+            self.stop_receiver()
+            self.start_receiver()
+        return saved
+
+    def apply_rules(self, rules: RulesConfig) -> RulesConfig:
+        """Save rules.ini and use the new rules from now on."""
+        saved = save_rules(rules, self.paths.rules_file, settings=self.settings)
+        self._rules_changed(saved)
+        if self._rules_watcher is not None:
+            self._rules_watcher.reload_now()
+        return saved
+
     # -- lifecycle ----------------------------------------------------------------------
 
-    def start(self, *, receiver: bool | None = None) -> None:
+    def start(self, *, receiver: bool | None = None, workers: bool = True) -> None:
         """Start the background services; the receiver when asked or configured to."""
+        self._stopping.clear()
+        if workers:
+            self.workers.start(n.name for n in self.settings.enabled_nodes)
+        self._rules_watcher = RulesWatcher(
+            self.paths.rules_file,
+            loader=lambda: load_rules(self.paths.rules_file, self.settings),
+            on_change=self._rules_changed,
+            on_error=self._rules_broken,
+        ).start(load_now=False)
+        self.forwarder.resume()
+        self._timer = threading.Thread(target=self._tick_loop, name="rtstation-settle", daemon=True)
+        self._timer.start()
         if receiver if receiver is not None else self.settings.auto_start_receiver:
             self.start_receiver()
+
+    def _tick_loop(self) -> None:
+        while not self._stopping.wait(TICK_SECONDS):
+            try:
+                self.forwarder.tick()
+            except Exception:
+                LOGGER.exception("Forwarding decision failed; will try again")
 
     def stop(self) -> None:
         """Stop everything; running associations finish or are aborted, nothing half-written."""
         self.stop_receiver()
+        self._stopping.set()
+        if self._timer is not None:
+            self._timer.join(5)
+            self._timer = None
+        if self._rules_watcher is not None:
+            self._rules_watcher.stop()
+            self._rules_watcher = None
+        self.workers.stop()
+        self.queue.close()
+        self.decisions.close()
         self.catalog.close()

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import replace
+from typing import Protocol
 
 from rtstation.config import RulesConfig
 from rtstation.dicom.rt_tree import PlanBundle
@@ -30,7 +31,11 @@ from rtstation.storage.decisions import FORWARDED, NOT_FORWARDED, PENDING, Decis
 
 LOGGER = logging.getLogger(__name__)
 
-EnqueueBundle = Callable[[PlanBundle, tuple[str, ...], str], list[int]]
+
+class EnqueueBundle(Protocol):
+    def __call__(
+        self, bundle: PlanBundle, node_names: Sequence[str], source: str, *, only_new: bool = ...
+    ) -> list[int]: ...
 
 
 def plan_facts(bundle: PlanBundle, source_ae: str) -> PlanFacts:
@@ -145,9 +150,9 @@ class AutoForwarder:
         self.bus.publish(decision.to_event())
 
     def _forward_late_arrivals(self, bundle: PlanBundle, nodes: tuple[str, ...]) -> None:
-        """Enqueue the bundle again to the nodes that got it; delivered items are skipped."""
+        """Send what the nodes that got the plan do not have yet (a dose that came later)."""
         if nodes:
-            self._enqueue(bundle, nodes, "rule: late arrival")
+            self._enqueue(bundle, nodes, "rule: late arrival", only_new=True)
 
 
 def _rule_source(decision: Decision) -> str:

@@ -86,15 +86,24 @@ class Ingestor:
         return self._commit(staged, header, source_ae=source_ae, calling_ip=calling_ip)
 
     def _stage(self, source: Path, *, move: bool) -> Staged:
-        if move:
-            return self.store.stage_move(source)
         try:
             with open(source, "rb") as f:
                 is_raw = dataset_offset(f) == 0
+                empty = f.seek(0, io.SEEK_END) == 0
         except OSError as exc:
             raise DicomReadError(str(source), f"cannot be read ({exc.strerror or exc})") from exc
+        if empty:  # the same words read_header uses, not "no SOP UIDs"
+            raise DicomReadError(str(source), "empty file (0 bytes)")
+        if move and not is_raw:
+            return self.store.stage_move(source)
+        # A raw dataset (a ZIP member, an old export) gets a File Meta, so it is copied even
+        # when it is ours to move: every stored file is a proper Part 10 file.
         prefix = _part10_prefix(source) if is_raw else b""
-        return self.store.stage_copy(source, prefix=prefix)
+        staged = self.store.stage_copy(source, prefix=prefix)
+        if move:
+            with contextlib.suppress(OSError):
+                source.unlink()
+        return staged
 
     def _commit(
         self, staged: Staged, header: InstanceHeader, *, source_ae: str, calling_ip: str
@@ -112,6 +121,12 @@ class Ingestor:
             ):
                 self.store.discard(staged)
                 LOGGER.debug("Duplicate of %s from %s ignored (same bytes)", uid, source_ae)
+                self.catalog.audit(
+                    "duplicate",
+                    sop_instance_uid=uid,
+                    source=source_ae,
+                    detail=f"same bytes as the copy received {existing.received_at}: ignored",
+                )
                 result = IngestResult(
                     "duplicate", existing.header, existing.relative_path, staged.content_hash
                 )
@@ -184,11 +199,22 @@ class Ingestor:
                 LOGGER.error("Cannot heal %s: %s", final, exc.reason)
                 self.catalog.clear_pending(row["path"])
                 continue
+            digest = content_hash(final)
+            existing = self.catalog.get(header.sop_instance_uid)
+            if (
+                existing is not None
+                and existing.removed_at is None
+                and existing.relative_path == row["path"]
+                and existing.content_hash == digest
+            ):
+                # The crash came before the rename: the file is the copy already indexed.
+                self.catalog.clear_pending(row["path"])
+                continue
             self.catalog.record_instance(
                 header,
                 relative_path=row["path"],
                 size=final.stat().st_size,
-                content_hash=content_hash(final),
+                content_hash=digest,
                 source_ae=row["source_ae"],
                 calling_ip=row["calling_ip"],
                 received_at=row["created_at"],

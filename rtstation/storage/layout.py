@@ -6,7 +6,10 @@ Patient IDs come from other systems and can hold anything: ``../../x``, ``C:\\x`
 ``aux.txt``, NUL bytes, 200 characters, umlauts. Each path component is therefore reduced
 to ``[A-Za-z0-9._-]``, stripped of leading dots, kept short, kept clear of Windows' reserved
 device names, and, whenever it had to be changed, suffixed with a hash of the original so
-two different IDs never share a folder. The result can never leave the storage folder.
+two different IDs never share a folder. The same hash goes on a name with lower-case letters
+(Windows and macOS ignore case, so ``ab`` and ``AB`` would share a folder there) and on one
+that already ends like a hash suffix (so no ID can pose as another's cleaned name). The
+result can never leave the storage folder.
 A path depends only on the instance's own IDs, so a file is never moved once written.
 """
 
@@ -23,6 +26,7 @@ MAX_COMPONENT = 64
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+_HASH_SUFFIX = re.compile(r"_[0-9a-fA-F]{10}$")
 _WINDOWS_RESERVED = {
     "CON",
     "PRN",
@@ -47,7 +51,7 @@ def safe_component(text: str, fallback: str) -> str:
         cleaned = f"_{cleaned}"
     if not cleaned:
         cleaned = fallback
-    if cleaned != text:
+    if cleaned != text or cleaned != cleaned.upper() or _HASH_SUFFIX.search(cleaned):
         cleaned = f"{cleaned}_{_digest(text)}"
     return cleaned
 

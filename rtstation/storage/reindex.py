@@ -42,6 +42,8 @@ def reindex(
 ) -> ReindexReport:
     report = ReindexReport()
     known = {i.relative_path: i for i in catalog.instances(include_removed=True)}
+    # Patients whose files are all gone still have plan rows, which must go too.
+    patients = {row.patient_id for row in catalog.plans()}
     seen: set[str] = set()
     for count, path in enumerate(store.iter_stored_files(), start=1):
         relative = path.relative_to(store.root).as_posix()
@@ -74,7 +76,7 @@ def reindex(
     if gone:
         catalog.delete_rows(gone)
         report.dropped = len(gone)
-    for patient_id in catalog.patient_ids():
+    for patient_id in sorted(patients | set(catalog.patient_ids())):
         catalog.refresh_plans(patient_id)
     LOGGER.info("Reindex: %s", report.summary())
     return report

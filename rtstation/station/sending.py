@@ -1,0 +1,116 @@
+"""From plans in the catalog to jobs in the send queue, and from jobs to the network.
+
+The routing layer must not import ``net`` (STYLE.md §1), so the station hands the queue's
+workers a ``send`` callable built here: it maps the node name to a :class:`Peer` from the
+current settings and streams the job's pending files with :func:`send_items`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+
+from rtstation.config import Node, Settings
+from rtstation.dicom.rt_tree import PlanBundle
+from rtstation.dicom.sop import send_rank
+from rtstation.dicom.status import classify
+from rtstation.net.peer import Peer
+from rtstation.net.sender import SendItem, SendReport, send_items
+from rtstation.routing.send_queue import Job, JobItem, QueueItem
+from rtstation.storage.catalog import Catalog, CatalogInstance
+
+LOGGER = logging.getLogger(__name__)
+
+
+def peer_for(node: Node, station_ae_title: str) -> Peer:
+    """The network view of a configured node; our calling AE defaults to the station's."""
+    return Peer(
+        ae_title=node.ae_title,
+        host=node.host,
+        port=node.port,
+        calling_ae=node.calling_ae or station_ae_title,
+        tls=node.tls,
+        tls_ca_file=node.tls_ca_file,
+        tls_cert_file=node.tls_cert_file,
+        tls_key_file=node.tls_key_file,
+        name=node.name,
+    )
+
+
+def queue_items(instances: Iterable[CatalogInstance]) -> list[QueueItem]:
+    return [
+        QueueItem(
+            sop_instance_uid=i.sop_instance_uid,
+            sop_class_uid=i.header.sop_class_uid,
+            transfer_syntax_uid=i.header.transfer_syntax_uid,
+            path=i.header.path,
+            size=i.size,
+            content_hash=i.content_hash,
+        )
+        for i in instances
+    ]
+
+
+def bundle_instances(catalog: Catalog, bundle: PlanBundle) -> list[CatalogInstance]:
+    """The stored instances of a bundle, in ARIA order (the bundle's own order)."""
+    found = []
+    for header in bundle.instances():
+        instance = catalog.get(header.sop_instance_uid)
+        if instance is not None and instance.removed_at is None:
+            found.append(instance)
+    return found
+
+
+def aria_sorted(instances: Iterable[CatalogInstance]) -> list[CatalogInstance]:
+    """Images, RTSTRUCT, RTPLAN, RTDOSE, then the rest; slices in instance-number order."""
+
+    def key(i: CatalogInstance) -> tuple[int, str, int, str]:
+        h = i.header
+        rank = send_rank(h.modality, h.sop_class_uid)
+        return (rank, h.series_instance_uid, h.instance_number or 0, h.sop_instance_uid)
+
+    return sorted(instances, key=key)
+
+
+class NetworkSender:
+    """The ``send`` callable of the queue workers, reading nodes from current settings."""
+
+    def __init__(self, settings: Callable[[], Settings]) -> None:
+        self._settings = settings
+
+    def __call__(
+        self,
+        node_name: str,
+        job: Job,
+        pending: Sequence[JobItem],
+        on_result: Callable[[object], None],
+        should_cancel: Callable[[], bool],
+    ) -> SendReport:
+        settings = self._settings()
+        node = settings.node(node_name)
+        if node is None:
+            reason = f"node '{node_name}' is no longer configured in settings.ini"
+            return SendReport(
+                peer=node_name,
+                association_error=classify(
+                    None, association_failure="invalid-settings", detail=reason
+                ),
+                not_attempted=tuple(i.sop_instance_uid for i in pending),
+            )
+        items = [
+            SendItem(
+                sop_instance_uid=i.sop_instance_uid,
+                sop_class_uid=i.sop_class_uid,
+                transfer_syntax_uid=i.transfer_syntax_uid,
+                path=i.path,
+                size=i.size,
+            )
+            for i in pending
+        ]
+        LOGGER.info("Sending job %d (%d item(s)) to %s", job.id, len(items), node.name)
+        return send_items(
+            peer_for(node, settings.ae_title),
+            items,
+            on_result=on_result,
+            should_cancel=should_cancel,
+        )
