@@ -21,11 +21,17 @@ LOGGER = logging.getLogger(__name__)
 
 # (subcommand module, one-line help). Each module has add_arguments(parser) and run(args).
 SUBCOMMANDS: tuple[tuple[str, str], ...] = (
+    ("gui", "open the desktop station (the default with no subcommand)"),
     ("show", "show plans and what belongs to them as a tree, from files on disk"),
     ("search", "search DICOM files by tag values and show tag values"),
     ("serve", "run the station headless: receiver, rules and forwarding"),
     ("import", "store files, folders or ZIPs into the station (like a receive)"),
     ("reindex", "rebuild the catalog from the storage folder"),
+    ("echo", "C-ECHO a configured node or HOST:PORT:AE and report the round trip"),
+    ("send", "forward plans, a patient or files to nodes and wait for the result"),
+    ("queue", "list send jobs; show, retry or cancel one; pause or resume a node"),
+    ("rules", "test the forwarding rules against a plan, without sending"),
+    ("config", "print where the configuration is and check that it is valid"),
 )
 
 

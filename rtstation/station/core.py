@@ -296,6 +296,16 @@ class Station:
         self.forwarder.patients_changed(sorted(report.patient_ids), IMPORT_SOURCE, settled=True)
         return report
 
+    def store_paths(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        source: str = "LOCAL",
+        progress: ImportProgress | None = None,
+    ) -> ImportReport:
+        """Store files for a manual send: like an import, but no rule looks at them."""
+        return import_paths(paths, self.ingestor, source_ae=source, progress=progress)
+
     def reindex(self, progress: Callable[[int, str], None] | None = None) -> ReindexReport:
         return reindex(self.store, self.catalog, progress=progress)
 

@@ -1,0 +1,117 @@
+"""``rtstation queue``: the send jobs with their state and reason; retry, cancel, pause.
+
+rtstation queue                  list jobs (newest first)
+rtstation queue show JOB         one job: its items and its history
+rtstation queue retry JOB        a failed or cancelled job goes again
+rtstation queue cancel JOB       stop a queued or retrying job
+rtstation queue pause NODE       hold every job of a node; resume NODE to go on
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+
+from rtstation.cli.common import print_json
+from rtstation.cli.context import open_station
+from rtstation.errors import RtStationError
+
+ACTIONS = ("list", "show", "retry", "cancel", "pause", "resume")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", nargs="?", default="list", choices=ACTIONS)
+    parser.add_argument("target", nargs="?", metavar="JOB|NODE", help="job id, or node name")
+    parser.add_argument("--state", action="append", help="only jobs in this state (repeatable)")
+    parser.add_argument("--node", help="only jobs for this node")
+    parser.add_argument("--limit", type=int, default=50)
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _time(seconds: float | None) -> str:
+    return datetime.fromtimestamp(seconds).strftime("%Y-%m-%d %H:%M:%S") if seconds else "-"
+
+
+def run(args: argparse.Namespace) -> int:
+    station = open_station(args, console_logging=False)
+    try:
+        return _run(station, args)
+    finally:
+        station.stop()
+
+
+def _job_id(args: argparse.Namespace) -> int:
+    if not args.target or not args.target.isdigit():
+        raise RtStationError(
+            f"'queue {args.action}' needs a job number, e.g. 'queue {args.action} 12'"
+        )
+    return int(args.target)
+
+
+def _run(station, args: argparse.Namespace) -> int:
+    if args.action in ("pause", "resume"):
+        if not args.target or station.settings.node(args.target) is None:
+            raise RtStationError(f"'queue {args.action}' needs a node name from settings.ini")
+        (station.pause_node if args.action == "pause" else station.resume_node)(args.target)
+        print(f"{args.target}: {'paused' if args.action == 'pause' else 'resumed'}")
+        return 0
+    if args.action in ("retry", "cancel"):
+        job_id = _job_id(args)
+        ok = (station.queue.retry if args.action == "retry" else station.queue.cancel)(job_id)
+        job = station.queue.job(job_id)
+        if job is None:
+            raise RtStationError(f"There is no job {job_id}")
+        print(
+            f"Job {job_id}: {job.state}"
+            if ok
+            else f"Job {job_id} is {job.state}: nothing to {args.action}"
+        )
+        return 0 if ok else 1
+    if args.action == "show":
+        job_id = _job_id(args)
+        job = station.queue.job(job_id)
+        if job is None:
+            raise RtStationError(f"There is no job {job_id}")
+        items = station.queue.items(job_id)
+        history = station.queue.history(job_id)
+        if args.json:
+            print_json(
+                {
+                    "job": job.__dict__,
+                    "items": [i.__dict__ for i in items],
+                    "history": [h.__dict__ for h in history],
+                }
+            )
+            return 0
+        print(f"Job {job.id} to {job.node}: {job.state}, {job.done}/{job.total}")
+        print(f"  attempts {job.attempts} of {job.max_attempts}, source {job.source}")
+        plan = f"{job.plan_label or '-'} ({job.plan_uid or 'no plan'})"
+        print(f"  plan {plan}, patient {job.patient_id}")
+        if job.last_error:
+            print(f"  last error: {job.last_error}")
+        print("  history:")
+        for event in history:
+            print(f"    {_time(event.at)}  {event.state:<10} {event.message}")
+        print("  items:")
+        for item in items:
+            status = f"0x{item.status:04X}" if item.status is not None else "-"
+            state = f"{item.seq:>4} {item.state:<8} {status:<7}"
+            print(f"    {state} {item.sop_instance_uid} {item.reason}")
+        return 0
+    jobs = station.jobs(states=args.state, node=args.node, limit=args.limit)
+    if args.json:
+        print_json([j.__dict__ for j in jobs])
+        return 0
+    if not jobs:
+        print("No send jobs.")
+    for job in jobs:
+        next_try = f", next try {_time(job.next_attempt_at)}" if job.state == "retrying" else ""
+        reason = f" - {job.last_error}" if job.last_error and job.state != "done" else ""
+        print(
+            f"{job.id:>5} {job.node:<12} {job.state:<10} {job.done:>4}/{job.total:<4} "
+            f"{job.plan_label or '-':<16} {job.source}{next_try}{reason}"
+        )
+    paused = station.queue.paused_nodes()
+    if paused:
+        print(f"paused nodes: {', '.join(sorted(paused))}")
+    return 0

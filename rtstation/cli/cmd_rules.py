@@ -1,0 +1,79 @@
+"""``rtstation rules test``: which rules would forward a plan, and why not, without sending.
+
+rtstation rules test --plan UID               a stored plan, with the AE that sent it
+rtstation rules test --path FILE_OR_DIR ...   plans in files, as if sent by --source-ae
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from rtstation.cli.common import add_option, print_json
+from rtstation.cli.context import load_config, open_station
+from rtstation.dicom.rt_tree import build_tree
+from rtstation.dicom.scan import scan
+from rtstation.errors import RtStationError
+from rtstation.routing.rules import evaluate
+from rtstation.station.forwarding import plan_facts
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=("test",))
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--plan", metavar="UID", help="a stored plan's SOP Instance UID")
+    what.add_argument(
+        "--path",
+        dest="paths",
+        action="append",
+        metavar="PATH",
+        help="files or folders with plans (repeatable)",
+    )
+    add_option(
+        parser,
+        "--source-ae",
+        dest="source_ae",
+        default="IMPORT_FOLDER",
+        help="sending AE to assume for --path (default IMPORT_FOLDER)",
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args: argparse.Namespace) -> int:
+    results = []
+    if args.plan:
+        station = open_station(args, console_logging=False)
+        try:
+            decision = station.evaluate_rules(args.plan)
+            bundle = station.plan_bundle(args.plan)
+            label = bundle.plan.plan_label if bundle else args.plan
+            results.append((label, station.plan_source(args.plan), decision))
+        finally:
+            station.stop()
+    else:
+        _paths, _settings, rules = load_config(args)
+        tree = build_tree(scan(args.paths).headers)
+        if not tree.plans:
+            raise RtStationError(f"No RT plan found in {', '.join(args.paths)}")
+        for bundle in tree.plans:
+            decision = evaluate(rules, plan_facts(bundle, args.source_ae))
+            results.append((bundle.plan.plan_label, args.source_ae, decision))
+    if args.json:
+        print_json(
+            [
+                {
+                    "plan": d.plan_uid,
+                    "label": label,
+                    "source_ae": source,
+                    "nodes": list(d.nodes),
+                    "explanation": d.explanation(),
+                }
+                for label, source, d in results
+            ]
+        )
+        return 0
+    for label, source, decision in results:
+        target = ", ".join(decision.nodes) if decision.nodes else "nowhere"
+        print(f"Plan {label or decision.plan_uid} from {source}: would go to {target}")
+        for line in decision.explanation():
+            print(f"  {line}")
+    return 0
