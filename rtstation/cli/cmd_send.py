@@ -139,4 +139,6 @@ def run(args: argparse.Namespace) -> int:
             if job.last_error and job.state != "done":
                 line += f" ({job.last_error})"
             print(line)
+    if args.no_wait:
+        return 0 if jobs else 1
     return 0 if all(j.state == "done" and not j.failed for j in jobs) else 1

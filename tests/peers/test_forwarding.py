@@ -1,0 +1,330 @@
+"""Forwarding end to end: storescu -> ``rtstation serve`` -> rules and queue -> storescp / Orthanc.
+
+These are the acceptance scenarios of the send-queue and rules issues, run against real
+DCMTK and Orthanc peers on loopback, with the station as a real subprocess.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.data.generator import GeneratedStudy, PlanSpec, StudySpec, write_ct_series, write_study
+from tests.peers.peers import (
+    StoreSCP,
+    dataset_bytes,
+    free_port,
+    read_sop_instance_uid,
+    storescu,
+    storescu_acknowledged,
+)
+from tests.peers.station_proc import StationProcess, write_settings
+
+
+def _node(index: int, name: str, port: int, ae_title: str | None = None) -> str:
+    return (
+        f"\n[Node{index}]\nname = {name}\nenabled = True\nae_title = {ae_title or name}\n"
+        f"ip = 127.0.0.1\nport = {port}\n"
+    )
+
+
+def _rules(text: str) -> str:
+    return "[General]\nrules_enabled = True\n" + text
+
+
+def _wait(predicate, timeout: float, what: str, station: StationProcess | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    log = station.log()[-4000:] if station else ""
+    raise AssertionError(f"timed out waiting for {what}\n{log}")
+
+
+def _query(station: StationProcess, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(station.catalog)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def _uids(study: GeneratedStudy) -> list[str]:
+    return [read_sop_instance_uid(p) for p in study.all_paths]
+
+
+def _modality_order(scp: StoreSCP) -> list[str]:
+    """Reception order as modality prefixes of storescp's file names (CT, RS, RP, RD)."""
+    return [name.split(".")[0] for name in scp.received_names()]
+
+
+def _collapse(sequence: list[str]) -> list[str]:
+    out: list[str] = []
+    for item in sequence:
+        if not out or out[-1] != item:
+            out.append(item)
+    return out
+
+
+def _send(station: StationProcess, study: GeneratedStudy, ae: str) -> None:
+    result = storescu(study.all_paths, station.port, calling_ae=ae, called_ae="RTSTATION")
+    assert len(storescu_acknowledged(result)) == len(study.all_paths), result.stderr
+
+
+def test_seed_scenario_only_follow_adp_plans_reach_both_nodes(tmp_path: Path, storescp, orthanc):
+    scp = storescp(ae_title="ORGANO")
+    pacs = orthanc(ae_title="ARCHIVE")
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(
+        config,
+        port=station.port,
+        extra=_node(1, "ORGANO", scp.port) + _node(2, "ARCHIVE", pacs.port),
+    )
+    (config / "rules.ini").write_text(
+        _rules(
+            "[Rule1]\nname = Ethos ADP Plans\nenabled = True\nsource_ae = FOLLOW\n"
+            "target_nodes = ORGANO, ARCHIVE\nplan_label_match = ADP\n"
+        )
+    )
+    adp = write_study(
+        tmp_path / "a", StudySpec(patient_id="P1", slices=12, plans=(PlanSpec(label="ADP_Pelvis"),))
+    )
+    sched = write_study(
+        tmp_path / "b",
+        StudySpec(patient_id="P2", slices=8, plans=(PlanSpec(label="Pelvis_sched"),)),
+    )
+    head = write_study(
+        tmp_path / "c", StudySpec(patient_id="P3", slices=8, plans=(PlanSpec(label="ADP_Head"),))
+    )
+    with station:
+        _send(station, adp, "FOLLOW")
+        _send(station, sched, "FOLLOW")
+        _send(station, head, "ECLIPSE")
+        expected = set(_uids(adp))
+        _wait(lambda: set(scp.received_order()) >= expected, 60, "storescp", station)
+        _wait(lambda: pacs.sop_instance_uids() >= expected, 60, "Orthanc", station)
+        time.sleep(3)  # settle time (2 s) passes: nothing else may follow
+        rows = _query(station, "SELECT plan_uid, detail FROM audit WHERE event = 'rule'")
+    assert sorted(scp.received_order()) == sorted(expected), "exactly once, nothing else"
+    assert pacs.sop_instance_uids() == expected
+    assert _collapse(_modality_order(scp)) == ["CT", "RS", "RP", "RD"]
+    for path in adp.all_paths:
+        received = scp.out_dir / next(
+            n for n in scp.received_names() if read_sop_instance_uid(path) in n
+        )
+        assert dataset_bytes(received) == dataset_bytes(path)
+    explained = {r["plan_uid"]: r["detail"] for r in rows}
+    assert "does not contain 'ADP'" in explained[sched.plan_uids[0]]
+    assert "source AE ECLIPSE is not FOLLOW" in explained[head.plan_uids[0]]
+    assert "matched" in explained[adp.plan_uids[0]]
+
+
+def test_import_folder_rule_forwards_every_imported_plan(tmp_path: Path, storescp):
+    scp = storescp(ae_title="ORGANO")
+    config = tmp_path / "station"
+    write_settings(config, port=1, extra=_node(1, "ORGANO", scp.port))
+    (config / "rules.ini").write_text(
+        _rules(
+            "[Rule1]\nname = Import Folder Rule\nenabled = True\nsource_ae = IMPORT_FOLDER\n"
+            "target_nodes = ORGANO\nplan_label_match =\n"
+        )
+    )
+    folder = tmp_path / "export"
+    a = write_study(
+        folder / "one", StudySpec(patient_id="IMP1", slices=5, plans=(PlanSpec(label="A"),))
+    )
+    b = write_study(
+        folder / "two",
+        StudySpec(patient_id="IMP2", slices=5, plans=(PlanSpec(label="B1"), PlanSpec(label="B2"))),
+    )
+    cli = [sys.executable, "-m", "rtstation", "--config", str(config)]
+    result = subprocess.run(
+        [*cli, "import", str(folder)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "rejected" in result.stdout
+    # The import queued the jobs durably; a station started later sends them.
+    station = StationProcess(config)
+    write_settings(config, port=station.port, extra=_node(1, "ORGANO", scp.port))
+    with station:
+        expected = set(_uids(a)) | set(_uids(b))
+        _wait(
+            lambda: set(scp.received_order()) >= expected, 60, "imported plans at storescp", station
+        )
+    assert len(scp.received_order()) == len(expected)
+
+
+@pytest.mark.slow
+def test_late_dose_is_awaited_and_missing_dose_forwards_at_settle(tmp_path: Path, storescp):
+    scp = storescp(ae_title="ORGANO")
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port, extra=_node(1, "ORGANO", scp.port))
+    settings = (
+        (config / "settings.ini").read_text().replace("settle_seconds = 2", "settle_seconds = 25")
+    )
+    (config / "settings.ini").write_text(settings)
+    (config / "rules.ini").write_text(
+        _rules(
+            "[Rule1]\nname = All FOLLOW\nenabled = True\nsource_ae = FOLLOW\n"
+            "target_nodes = ORGANO\nplan_label_match =\n"
+        )
+    )
+    late = write_study(
+        tmp_path / "late",
+        StudySpec(patient_id="LATE", slices=6, plans=(PlanSpec(label="WithDose"),)),
+    )
+    never = write_study(
+        tmp_path / "never",
+        StudySpec(patient_id="NODOSE", slices=6, plans=(PlanSpec(label="NoDose", doses=0),)),
+    )
+    dose = set(late.dose_paths)
+    with station:
+        storescu(
+            [p for p in late.all_paths if p not in dose],
+            station.port,
+            calling_ae="FOLLOW",
+            called_ae="RTSTATION",
+        )
+        storescu(never.all_paths, station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
+        started = time.monotonic()
+        time.sleep(20)
+        assert scp.received_order() == [], "a plan without its dose must wait"
+        waiting = _query(
+            station, "SELECT waiting FROM plan_decisions WHERE plan_uid = ?", (late.plan_uids[0],)
+        )
+        assert "dose missing" in waiting[0]["waiting"]
+        storescu(sorted(dose), station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
+        expected_late = set(_uids(late))
+        _wait(lambda: set(scp.received_order()) >= expected_late, 60, "the late bundle", station)
+        expected_never = set(_uids(never))
+        _wait(
+            lambda: set(scp.received_order()) >= expected_never, 60, "the dose-less bundle", station
+        )
+        assert time.monotonic() - started >= 25, "the dose-less plan goes only at settle time"
+    order = scp.received_order()
+    late_order = [
+        name.split(".")[0] for name in scp.received_names() if any(u in name for u in expected_late)
+    ]
+    assert _collapse(late_order) == ["CT", "RS", "RP", "RD"], (
+        "forwarded with its dose, in ARIA order"
+    )
+    assert len(order) == len(set(order)), "each instance exactly once"
+
+
+def test_station_sends_one_bundle_to_storescp_and_orthanc_and_reports_rejected_dose(
+    tmp_path: Path, storescp, orthanc
+):
+    picky = storescp(ae_title="NODOSE", reject_rtdose=True)
+    pacs = orthanc(ae_title="ARCHIVE")
+    config = tmp_path / "station"
+    write_settings(
+        config, port=1, extra=_node(1, "NODOSE", picky.port) + _node(2, "ARCHIVE", pacs.port)
+    )
+    study = write_study(tmp_path / "s", StudySpec(patient_id="PICKY", slices=10))
+    cli = [sys.executable, "-m", "rtstation", "--config", str(config)]
+    result = subprocess.run(
+        [*cli, "send", "--node", "NODOSE", "--node", "ARCHIVE", str(study.root)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 1, "a failed item makes the send fail"
+    assert "ARCHIVE: done" in result.stdout
+    assert "NODOSE: failed" in result.stdout and "RT Dose" in result.stdout, result.stdout
+    everything = set(_uids(study))
+    dose = {read_sop_instance_uid(p) for p in study.dose_paths}
+    assert set(picky.received_order()) == everything - dose
+    assert pacs.sop_instance_uids() == everything
+    for name in picky.received_names():
+        source = next(p for p in study.all_paths if read_sop_instance_uid(p) in name)
+        assert dataset_bytes(picky.out_dir / name) == dataset_bytes(source)
+
+
+@pytest.mark.slow
+def test_sigkill_during_send_resumes_without_resending_acknowledged(tmp_path: Path, storescp):
+    scp = storescp(ae_title="ORGANO")
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port, extra=_node(1, "ORGANO", scp.port))
+    files = write_ct_series(tmp_path / "ct", 300, rows=256, columns=256, patient_id="BIGSEND")
+    cli = [sys.executable, "-m", "rtstation", "--config", str(config)]
+    queued = subprocess.run(
+        [*cli, "send", "--no-wait", "--node", "ORGANO", str(tmp_path / "ct")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert queued.returncode == 0 or "queued" in queued.stdout, queued.stdout + queued.stderr
+    station.start()
+    _wait(lambda: len(scp.received_order()) >= 80, 60, "the send to be under way", station)
+    station.kill()
+    recorded = {
+        r["sop_instance_uid"]
+        for r in _query(station, "SELECT sop_instance_uid FROM job_items WHERE state = 'sent'")
+    }
+    received_before = list(scp.received_order())
+    assert 80 <= len(recorded) < 300
+    station.start()
+    expected = {read_sop_instance_uid(p) for p in files}
+    _wait(lambda: set(scp.received_order()) >= expected, 120, "the resumed send", station)
+    station.stop()
+    order = scp.received_order()
+    resent = [uid for uid in set(order) if order.count(uid) > 1]
+    assert not [uid for uid in resent if uid in recorded], (
+        "an acknowledged and recorded instance went twice"
+    )
+    assert len(resent) <= 1, "at most the one instance in flight at the kill may go twice"
+    assert set(received_before) <= expected
+    jobs = _query(station, "SELECT state FROM jobs")
+    assert [j["state"] for j in jobs] == ["done"]
+
+
+def test_node_down_then_up_delivers_exactly_once_with_retries(tmp_path: Path, storescp):
+    config = tmp_path / "station"
+
+    port = free_port()
+    station = StationProcess(config)
+    write_settings(
+        config,
+        port=station.port,
+        extra=_node(1, "LATE", port) + "\n[Send]\nretry_base_seconds = 1\nretry_max_seconds = 2\n",
+    )
+    study = write_study(tmp_path / "s", StudySpec(patient_id="DOWN", slices=4))
+    cli = [sys.executable, "-m", "rtstation", "--config", str(config)]
+    subprocess.run(
+        [*cli, "send", "--no-wait", "--node", "LATE", str(study.root)],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+    with station:
+        _wait(
+            lambda: _query(station, "SELECT attempts FROM jobs")[0]["attempts"] >= 2,
+            30,
+            "retries while the node is down",
+            station,
+        )
+        scp = storescp(ae_title="LATE", port=port)
+        expected = set(_uids(study))
+        _wait(
+            lambda: set(scp.received_order()) >= expected,
+            60,
+            "delivery after the node came up",
+            station,
+        )
+        time.sleep(1)
+    assert len(scp.received_order()) == len(expected)
+    history = [
+        r["message"] for r in _query(station, "SELECT message FROM job_events ORDER BY rowid")
+    ]
+    assert any("connection refused" in m for m in history), history
+    assert "connection refused" in station.log()
