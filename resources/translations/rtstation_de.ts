@@ -1,0 +1,1909 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de">
+<context>
+    <name>App</name>
+    <message>
+        <location filename="../../rtstation/gui/app.py" line="+99"/>
+        <source>rtstation</source>
+        <translation>rtstation</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The station could not be opened.</source>
+        <translation>Die Station konnte nicht geöffnet werden.</translation>
+    </message>
+</context>
+<context>
+    <name>ConfigController</name>
+    <message>
+        <location filename="../../rtstation/gui/controllers/config_controller.py" line="+59"/>
+        <source>The settings could not be applied.</source>
+        <translation>Die Einstellungen konnten nicht übernommen werden.</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>The rules could not be saved.</source>
+        <translation>Die Regeln konnten nicht gespeichert werden.</translation>
+    </message>
+</context>
+<context>
+    <name>ConfigReason</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/_reasons.py" line="+14"/>
+        <source>must be text</source>
+        <translation>muss Text sein</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must not be empty</source>
+        <translation>darf nicht leer sein</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must not be only spaces</source>
+        <translation>darf nicht nur aus Leerzeichen bestehen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must not contain a backslash</source>
+        <translation>darf keinen Backslash enthalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must not contain control characters</source>
+        <translation>darf keine Steuerzeichen enthalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must only contain ASCII characters</source>
+        <translation>darf nur ASCII-Zeichen enthalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must not exceed 16 characters</source>
+        <translation>darf höchstens 16 Zeichen lang sein</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must not exceed 64 characters</source>
+        <translation>darf höchstens 64 Zeichen lang sein</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must not contain spaces</source>
+        <translation>darf keine Leerzeichen enthalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must not contain a NUL character</source>
+        <translation>darf kein NUL-Zeichen enthalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must not contain a comma (rules list node names separated by commas)</source>
+        <translation>darf kein Komma enthalten (Regeln trennen Knotennamen durch Kommas)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>must be a whole number from 1 to 65535</source>
+        <translation>muss eine ganze Zahl von 1 bis 65535 sein</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must be a whole number from 0 to 10000000</source>
+        <translation>muss eine ganze Zahl von 0 bis 10000000 sein</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must be a whole number from 1 to 1000</source>
+        <translation>muss eine ganze Zahl von 1 bis 1000 sein</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must be a whole number from 1 to 64</source>
+        <translation>muss eine ganze Zahl von 1 bis 64 sein</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must be a number from 0 to 86400</source>
+        <translation>muss eine Zahl von 0 bis 86400 sein</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must be a number from 0.1 to 86400</source>
+        <translation>muss eine Zahl von 0.1 bis 86400 sein</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must be a number from 0.1 to 604800</source>
+        <translation>muss eine Zahl von 0.1 bis 604800 sein</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must fit on one line</source>
+        <translation>muss in eine Zeile passen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must not start or end with spaces</source>
+        <translation>darf nicht mit Leerzeichen beginnen oder enden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot be saved: &apos;#&apos; or &apos;;&apos; at the start or after a space starts a comment</source>
+        <translation>kann nicht gespeichert werden: &apos;#&apos; oder &apos;;&apos; am Anfang oder nach einem Leerzeichen beginnt einen Kommentar</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>must not be empty for an enabled node</source>
+        <translation>darf bei einem aktiven Knoten nicht leer sein</translation>
+    </message>
+</context>
+<context>
+    <name>DetailsPanel</name>
+    <message>
+        <location filename="../../rtstation/gui/widgets/details_panel.py" line="+104"/>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Plan label</source>
+        <translation>Plan-Label</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Plan name</source>
+        <translation>Planname</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Plan date</source>
+        <translation>Plandatum</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Approval</source>
+        <translation>Freigabe</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Intent</source>
+        <translation>Intention</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Machines</source>
+        <translation>Geräte</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fractions</source>
+        <translation>Fraktionen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Prescription</source>
+        <translation>Verschreibung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Completeness</source>
+        <translation>Vollständigkeit</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+34"/>
+        <source>Source AE</source>
+        <translation>Quell-AE</translation>
+    </message>
+    <message>
+        <location line="-33"/>
+        <location line="+34"/>
+        <source>Received</source>
+        <translation>Empfangen</translation>
+    </message>
+    <message>
+        <location line="-33"/>
+        <source>Rules</source>
+        <translation>Regeln</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Beam</source>
+        <translation>Feld</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Machine</source>
+        <translation>Gerät</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Type</source>
+        <translation>Typ</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Energy</source>
+        <translation>Energie</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>MU</source>
+        <translation>MU</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delivery</source>
+        <translation>Bestrahlung</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Beams:</source>
+        <translation>Felder:</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Modality</source>
+        <translation>Modalität</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>SOP class</source>
+        <translation>SOP-Klasse</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>SOP Instance UID</source>
+        <translation>SOP Instance UID</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Node</source>
+        <translation>Knoten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Job</source>
+        <translation>Auftrag</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>State</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Progress</source>
+        <translation>Fortschritt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reason</source>
+        <translation>Grund</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Plan</source>
+        <translation>Plan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Files</source>
+        <translation>Dateien</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Send history</source>
+        <translation>Sendeverlauf</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Select a plan in the tree.</source>
+        <translation>Wählen Sie einen Plan in der Liste.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>(no plans)</source>
+        <translation>(keine Pläne)</translation>
+    </message>
+    <message>
+        <location line="+52"/>
+        <source>Total</source>
+        <translation>Summe</translation>
+    </message>
+</context>
+<context>
+    <name>ImportController</name>
+    <message>
+        <location filename="../../rtstation/gui/controllers/import_controller.py" line="+77"/>
+        <source>Looking at the files...</source>
+        <translation>Dateien werden gesichtet ...</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Importing</source>
+        <translation>Import läuft</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>Cancelling after the current file...</source>
+        <translation>Abbruch nach der aktuellen Datei ...</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Importing %1 of %2
+%3</source>
+        <translation>Importiere %1 von %2
+%3</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>... and %1 more</source>
+        <translation>... und %1 weitere</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The import was cancelled.</source>
+        <translation>Der Import wurde abgebrochen.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The import is finished.</source>
+        <translation>Der Import ist abgeschlossen.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1
+
+Stored: %2
+Duplicates (already here, same content): %3
+Replaced (same UID, other content): %4
+Refused: %5</source>
+        <translation>%1
+
+Gespeichert: %2
+Duplikate (schon vorhanden, gleicher Inhalt): %3
+Ersetzt (gleiche UID, anderer Inhalt): %4
+Abgelehnt: %5</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Show Details lists each refused file and why.</source>
+        <translation>„Details einblenden“ zeigt jede abgelehnte Datei und den Grund.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Import</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>The import stopped.</source>
+        <translation>Der Import wurde unterbrochen.</translation>
+    </message>
+</context>
+<context>
+    <name>ImportDialog</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/import_dialog.py" line="+77"/>
+        <source>Import DICOM files</source>
+        <translation>DICOM-Dateien importieren</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>A folder</source>
+        <translation>Einen Ordner</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Single files or ZIP archives</source>
+        <translation>Einzelne Dateien oder ZIP-Archive</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Browse…</source>
+        <translation>Durchsuchen …</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Include subfolders</source>
+        <translation>Unterordner einbeziehen</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Choose files…</source>
+        <translation>Dateien wählen …</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Delete the source files once they are stored (clear the folder)</source>
+        <translation>Quelldateien nach dem Speichern löschen (Ordner leeren)</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Import</source>
+        <translation>Importieren</translation>
+    </message>
+    <message>
+        <location line="+59"/>
+        <source>Choose a folder to import.</source>
+        <translation>Wählen Sie einen Ordner für den Import.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The folder &apos;{folder}&apos; does not exist.</source>
+        <translation>Der Ordner &apos;{folder}&apos; existiert nicht.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Choose at least one file.</source>
+        <translation>Wählen Sie mindestens eine Datei.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Folder to import</source>
+        <translation>Zu importierender Ordner</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Files to import</source>
+        <translation>Zu importierende Dateien</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>DICOM files and ZIP archives (*.dcm *.DCM *.zip *.ZIP);;All files (*)</source>
+        <translation>DICOM-Dateien und ZIP-Archive (*.dcm *.DCM *.zip *.ZIP);;Alle Dateien (*)</translation>
+    </message>
+</context>
+<context>
+    <name>ImportSummaryDialog</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/import_summary.py" line="+80"/>
+        <source>Import finished</source>
+        <translation>Import abgeschlossen</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>The import was cancelled; what was stored so far stays.</source>
+        <translation>Der Import wurde abgebrochen; was bis dahin gespeichert wurde, bleibt erhalten.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Import cancelled</source>
+        <translation>Import abgebrochen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Some files could not be imported.</source>
+        <translation>Einige Dateien konnten nicht importiert werden.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>All files were imported.</source>
+        <translation>Alle Dateien wurden importiert.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Stored:</source>
+        <translation>Gespeichert:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Already there (identical):</source>
+        <translation>Schon vorhanden (identisch):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Replaced (same UID, new content):</source>
+        <translation>Ersetzt (gleiche UID, neuer Inhalt):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rejected:</source>
+        <translation>Abgelehnt:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Source files removed:</source>
+        <translation>Quelldateien gelöscht:</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Rejected files (nothing was stored from these):</source>
+        <translation>Abgelehnte Dateien (davon wurde nichts gespeichert):</translation>
+    </message>
+</context>
+<context>
+    <name>JobTableModel</name>
+    <message>
+        <location filename="../../rtstation/gui/models/job_table_model.py" line="+100"/>
+        <location line="+1"/>
+        <source>queued</source>
+        <translation>eingereiht</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>sending</source>
+        <translation>wird gesendet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>waiting to retry</source>
+        <translation>wartet auf Wiederholung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>paused</source>
+        <translation>pausiert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>done</source>
+        <translation>erledigt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>failed</source>
+        <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cancelled</source>
+        <translation>abgebrochen</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Node</source>
+        <translation>Knoten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Plan</source>
+        <translation>Plan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>State</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Progress</source>
+        <translation>Fortschritt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Next retry</source>
+        <translation>Nächster Versuch</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reason</source>
+        <translation>Grund</translation>
+    </message>
+</context>
+<context>
+    <name>JobsController</name>
+    <message>
+        <location filename="../../rtstation/gui/controllers/jobs_controller.py" line="+85"/>
+        <source>The job could not be retried.</source>
+        <translation>Der Auftrag konnte nicht wiederholt werden.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The job could not be cancelled.</source>
+        <translation>Der Auftrag konnte nicht abgebrochen werden.</translation>
+    </message>
+</context>
+<context>
+    <name>JobsPanel</name>
+    <message>
+        <location filename="../../rtstation/gui/widgets/jobs_panel.py" line="+52"/>
+        <source>Retry</source>
+        <translation>Wiederholen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cancel job</source>
+        <translation>Auftrag abbrechen</translation>
+    </message>
+</context>
+<context>
+    <name>LogPanel</name>
+    <message>
+        <location filename="../../rtstation/gui/widgets/log_panel.py" line="+39"/>
+        <source>Debug</source>
+        <translation>Debug</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Info</source>
+        <translation>Info</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Warning</source>
+        <translation>Warnung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Clear</source>
+        <translation>Leeren</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Show:</source>
+        <translation>Anzeigen:</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../rtstation/gui/main_window.py" line="+165"/>
+        <source>Send queue</source>
+        <translation>Sendewarteschlange</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Log</source>
+        <translation>Protokoll</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>&amp;Import files or folders...</source>
+        <translation>Dateien oder Ordner &amp;importieren ...</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Process the import &amp;folder</source>
+        <translation>Import-&amp;Ordner verarbeiten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Settings...</source>
+        <translation>&amp;Einstellungen ...</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Forwarding &amp;rules...</source>
+        <translation>Weiterleitungs&amp;regeln ...</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Reload the plan list</source>
+        <translation>Planliste neu &amp;laden</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Start or stop the &amp;receiver</source>
+        <translation>&amp;Empfänger starten oder stoppen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Keep running in the &amp;tray</source>
+        <translation>Im &amp;Infobereich weiterlaufen</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;About rtstation</source>
+        <translation>&amp;Über rtstation</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;File</source>
+        <translation>&amp;Datei</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Station</source>
+        <translation>&amp;Station</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;View</source>
+        <translation>&amp;Ansicht</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Help</source>
+        <translation>&amp;Hilfe</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Station</source>
+        <translation>Station</translation>
+    </message>
+    <message>
+        <location line="+66"/>
+        <source>The station could not start.</source>
+        <translation>Die Station konnte nicht starten.</translation>
+    </message>
+    <message>
+        <location line="+92"/>
+        <source>An import is already running.</source>
+        <translation>Es läuft bereits ein Import.</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Refused an instance from %1: %2</source>
+        <translation>Instanz von %1 abgelehnt: %2</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1 instance(s) received from %2</source>
+        <translation>%1 Instanz(en) von %2 empfangen</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Rules: plan %1 goes to %2</source>
+        <translation>Regeln: Plan %1 geht an %2</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>The list of received plans could not be read.</source>
+        <translation>Die Liste der empfangenen Pläne konnte nicht gelesen werden.</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>%1 send job(s) queued.</source>
+        <translation>%1 Sendeauftrag/-aufträge eingereiht.</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Forwarding rules saved.</source>
+        <translation>Weiterleitungsregeln gespeichert.</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Import a folder</source>
+        <translation>Einen Ordner importieren</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>About rtstation</source>
+        <translation>Über rtstation</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&lt;b&gt;rtstation %1&lt;/b&gt;&lt;br&gt;Receives DICOM-RT plans, shows what belongs to them and forwards them to DICOM nodes, by hand or by rules.&lt;br&gt;&lt;br&gt;Storage: %2</source>
+        <translation>&lt;b&gt;rtstation %1&lt;/b&gt;&lt;br&gt;Empfängt DICOM-RT-Pläne, zeigt, was zu ihnen gehört, und leitet sie an DICOM-Knoten weiter, von Hand oder nach Regeln.&lt;br&gt;&lt;br&gt;Speicher: %2</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>rtstation - %1 - %2 patient(s), %3 plan(s)</source>
+        <translation>rtstation - %1 - %2 Patient(en), %3 Plan/Pläne</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Select a plan in the main window first: the rules are tested against it.</source>
+        <translation>Wählen Sie zuerst einen Plan im Hauptfenster: Die Regeln werden an ihm getestet.</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <location filename="../../rtstation/gui/messages.py" line="+61"/>
+        <source>rtstation</source>
+        <translation>rtstation</translation>
+    </message>
+</context>
+<context>
+    <name>NodeEditorDialog</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/node_editor.py" line="+46"/>
+        <source>Edit node</source>
+        <translation>Knoten bearbeiten</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Add node</source>
+        <translation>Knoten hinzufügen</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>e.g. ORGANO</source>
+        <translation>z. B. ORGANO</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the node&apos;s own (called) AE title</source>
+        <translation>der eigene (gerufene) AE-Titel des Knotens</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>host name or IP address</source>
+        <translation>Hostname oder IP-Adresse</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>empty = the station&apos;s AE title ({ae})</source>
+        <translation>leer = AE-Titel der Station ({ae})</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>receiver AE title</source>
+        <translation>AE-Titel des Empfängers</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Enabled (plans may be sent to this node)</source>
+        <translation>Aktiv (an diesen Knoten darf gesendet werden)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Rules name their target nodes by this name.</source>
+        <translation>Regeln nennen ihre Zielknoten mit diesem Namen.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>How many plans may be sent to this node at the same time.</source>
+        <translation>Wie viele Pläne gleichzeitig an diesen Knoten gesendet werden dürfen.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Name:</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>AE title:</source>
+        <translation>AE-Titel:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Host:</source>
+        <translation>Host:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Port:</source>
+        <translation>Port:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calling AE title:</source>
+        <translation>Rufender AE-Titel:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Max. associations:</source>
+        <translation>Max. Assoziationen:</translation>
+    </message>
+    <message>
+        <location line="+54"/>
+        <source>another node is already called &apos;{name}&apos;; node names must be unique</source>
+        <translation>ein anderer Knoten heißt bereits &apos;{name}&apos;; Knotennamen müssen eindeutig sein</translation>
+    </message>
+</context>
+<context>
+    <name>NodesPanel</name>
+    <message>
+        <location filename="../../rtstation/gui/widgets/nodes_panel.py" line="+36"/>
+        <source>Send to</source>
+        <translation>Senden an</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>No DICOM nodes are enabled. Add one in Settings.</source>
+        <translation>Keine DICOM-Knoten aktiv. Legen Sie einen in den Einstellungen an.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Send</source>
+        <translation>Senden</translation>
+    </message>
+    <message>
+        <location line="+55"/>
+        <source>Tick the plans to send in the tree.</source>
+        <translation>Haken Sie die zu sendenden Pläne in der Liste an.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Tick at least one node.</source>
+        <translation>Haken Sie mindestens einen Knoten an.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 plan(s) to %2 node(s)</source>
+        <translation>%1 Plan/Pläne an %2 Knoten</translation>
+    </message>
+</context>
+<context>
+    <name>NodesTableModel</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/_nodes_table.py" line="+59"/>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>AE title</source>
+        <translation>AE-Titel</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Host</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Port</source>
+        <translation>Port</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calling AE</source>
+        <translation>Rufender AE</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enabled</source>
+        <translation>Aktiv</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test</source>
+        <translation>Test</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>(station AE)</source>
+        <translation>(AE der Station)</translation>
+    </message>
+</context>
+<context>
+    <name>PlanTreeModel</name>
+    <message>
+        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+155"/>
+        <source>Patient / plan</source>
+        <translation>Patient / Plan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Plan name</source>
+        <translation>Planname</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Approval</source>
+        <translation>Freigabe</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Source AE</source>
+        <translation>Quell-AE</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Received</source>
+        <translation>Empfangen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Completeness</source>
+        <translation>Vollständigkeit</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Forwarded</source>
+        <translation>Weitergeleitet</translation>
+    </message>
+    <message>
+        <location line="+107"/>
+        <source>(no label)</source>
+        <translation>(ohne Label)</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+18"/>
+        <source>%n plan(s)</source>
+        <translation>
+            <numerusform>%n Plan</numerusform>
+            <numerusform>%n Pläne</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Unconnected</source>
+        <translation>Nicht zugeordnet</translation>
+    </message>
+    <message>
+        <location line="+65"/>
+        <source>Incomplete: missing %1</source>
+        <translation>Unvollständig: es fehlt %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Everything the plan references is here</source>
+        <translation>Alles, worauf der Plan verweist, ist da</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Not sent anywhere yet</source>
+        <translation>Noch nirgendwohin gesendet</translation>
+    </message>
+</context>
+<context>
+    <name>PlanTreePanel</name>
+    <message>
+        <location filename="../../rtstation/gui/widgets/plan_tree_panel.py" line="+77"/>
+        <source>Filter by patient ID, name or plan label</source>
+        <translation>Nach Patienten-ID, Name oder Plan-Label filtern</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Nothing received yet. Start the receiver, or drop DICOM folders, files or ZIP archives here to import them.</source>
+        <translation>Noch nichts empfangen. Starten Sie den Empfänger, oder ziehen Sie DICOM-Ordner, -Dateien oder ZIP-Archive hierher, um sie zu importieren.</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiverControl</name>
+    <message>
+        <location filename="../../rtstation/gui/widgets/receiver_control.py" line="+36"/>
+        <source>Receiver stopped</source>
+        <translation>Empfänger gestoppt</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Stop receiver</source>
+        <translation>DICOM-Empfänger stoppen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Start receiver</source>
+        <translation>DICOM-Empfänger starten</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Stop accepting DICOM associations</source>
+        <translation>Keine DICOM-Assoziationen mehr annehmen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Start the DICOM storage receiver</source>
+        <translation>Den DICOM-Empfänger (Storage SCP) starten</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiverController</name>
+    <message>
+        <location filename="../../rtstation/gui/controllers/receiver_controller.py" line="+47"/>
+        <source>Starting the receiver...</source>
+        <translation>Empfänger wird gestartet ...</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Stopping the receiver...</source>
+        <translation>Empfänger wird gestoppt ...</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>The DICOM receiver could not start.</source>
+        <translation>Der DICOM-Empfänger konnte nicht starten.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The DICOM receiver could not be stopped cleanly.</source>
+        <translation>Der DICOM-Empfänger konnte nicht sauber gestoppt werden.</translation>
+    </message>
+</context>
+<context>
+    <name>RejectedFilesModel</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/import_summary.py" line="-59"/>
+        <source>File</source>
+        <translation>Datei</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Reason</source>
+        <translation>Grund</translation>
+    </message>
+</context>
+<context>
+    <name>RulesDialog</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+78"/>
+        <source>Forwarding rules</source>
+        <translation>Weiterleitungsregeln</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Forward plans automatically (rules enabled)</source>
+        <translation>Pläne automatisch weiterleiten (Regeln aktiv)</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Duplicate</source>
+        <translation>Duplizieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Move up</source>
+        <translation>Nach oben</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Move down</source>
+        <translation>Nach unten</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Rules (checked = enabled), in rules.ini order:</source>
+        <translation>Regeln (angehakt = aktiv), in der Reihenfolge von rules.ini:</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Test against selected plan</source>
+        <translation>Mit ausgewähltem Plan testen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Testing needs the main window&apos;s selected plan.</source>
+        <translation>Zum Testen wird der im Hauptfenster ausgewählte Plan gebraucht.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Select a plan in the main window, then test: every rule is listed with the reasons it matches or not. Nothing is sent.</source>
+        <translation>Wählen Sie einen Plan im Hauptfenster und testen Sie dann: Jede Regel wird mit den Gründen aufgeführt, warum sie greift oder nicht. Es wird nichts gesendet.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Test</source>
+        <translation>Test</translation>
+    </message>
+    <message>
+        <location line="+53"/>
+        <source>Rule name:</source>
+        <translation>Regelname:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Which plans</source>
+        <translation>Welche Pläne</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Source AE titles:</source>
+        <translation>Quell-AE-Titel:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>e.g. FOLLOW, ECLIPSE</source>
+        <translation>z. B. FOLLOW, ECLIPSE</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Comma-separated. * = any, {folder} = folder imports</source>
+        <translation>Durch Kommas getrennt. * = alle, {folder} = Ordner-Importe</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Plan label contains:</source>
+        <translation>Plan-Label enthält:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>e.g. ADP (empty = any label)</source>
+        <translation>z. B. ADP (leer = jedes Label)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Plan label excludes:</source>
+        <translation>Plan-Label enthält nicht:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>e.g. QA (empty = exclude nothing)</source>
+        <translation>z. B. QA (leer = nichts ausschließen)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Plan label regex:</source>
+        <translation>Plan-Label (Regex):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+4"/>
+        <source>regular expression, not case-sensitive</source>
+        <translation>regulärer Ausdruck, Groß-/Kleinschreibung egal</translation>
+    </message>
+    <message>
+        <location line="-1"/>
+        <source>Plan name regex:</source>
+        <translation>Planname (Regex):</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Only approved plans</source>
+        <translation>Nur freigegebene Pläne</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Treatment machines:</source>
+        <translation>Bestrahlungsgeräte:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>comma-separated (empty = any machine)</source>
+        <translation>durch Kommas getrennt (leer = jedes Gerät)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>{value} (not a defined intent)</source>
+        <translation>{value} (keine definierte Intention)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Plan intents:</source>
+        <translation>Planintentionen:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>None checked = any intent.</source>
+        <translation>Keine angehakt = jede Intention.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Wait for:</source>
+        <translation>Warten auf:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The plan is forwarded once these have arrived with it.</source>
+        <translation>Der Plan wird weitergeleitet, sobald diese mit ihm angekommen sind.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Send to</source>
+        <translation>Senden an</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{name} (not in settings)</source>
+        <translation>{name} (nicht in den Einstellungen)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No nodes are configured: add them in Settings first.</source>
+        <translation>Keine Knoten eingerichtet: Legen Sie sie zuerst in den Einstellungen an.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>While sending</source>
+        <translation>Beim Senden</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Machine mapping:</source>
+        <translation>Geräte-Zuordnung:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>e.g. TB1=TrueBeam1, TB2=TrueBeam2</source>
+        <translation>z. B. TB1=TrueBeam1, TB2=TrueBeam2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Renames the treatment machine before the plan is sent.</source>
+        <translation>Benennt das Bestrahlungsgerät um, bevor der Plan gesendet wird.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Anonymize (not supported yet; kept as written)</source>
+        <translation>Anonymisieren (noch nicht unterstützt; bleibt wie eingetragen)</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>{name} (disabled)</source>
+        <translation>{name} (inaktiv)</translation>
+    </message>
+    <message>
+        <location line="+74"/>
+        <source>New rule</source>
+        <translation>Neue Regel</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>{name} (copy)</source>
+        <translation>{name} (Kopie)</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>another rule is already called &apos;{name}&apos;; rule names must be unique</source>
+        <translation>eine andere Regel heißt bereits &apos;{name}&apos;; Regelnamen müssen eindeutig sein</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>An enabled rule needs at least one target node.</source>
+        <translation>Eine aktive Regel braucht mindestens einen Zielknoten.</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Rule &apos;{name}&apos;: {reason}</source>
+        <translation>Regel &apos;{name}&apos;: {reason}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>(unnamed rule)</source>
+        <translation>(Regel ohne Namen)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>({count} rules need attention.)</source>
+        <translation>({count} Regeln müssen korrigiert werden.)</translation>
+    </message>
+    <message>
+        <location line="+67"/>
+        <source>The test failed: {error}</source>
+        <translation>Der Test ist fehlgeschlagen: {error}</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Would be sent to: {nodes}</source>
+        <translation>Würde gesendet an: {nodes}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Would not be sent anywhere.</source>
+        <translation>Würde nirgendwohin gesendet.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Waiting for: {what}</source>
+        <translation>Wartet auf: {what}</translation>
+    </message>
+</context>
+<context>
+    <name>RulesListModel</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/_rule_drafts.py" line="+136"/>
+        <source>(unnamed rule)</source>
+        <translation>(Regel ohne Namen)</translation>
+    </message>
+</context>
+<context>
+    <name>SendController</name>
+    <message>
+        <location filename="../../rtstation/gui/controllers/send_controller.py" line="+84"/>
+        <source>Send incomplete plan?</source>
+        <translation>Unvollständigen Plan senden?</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Some of the ticked plans are incomplete: something they reference has not arrived. Send them anyway?</source>
+        <translation>Einige der angehakten Pläne sind unvollständig: Etwas, auf das sie verweisen, ist nicht angekommen. Trotzdem senden?</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Send again?</source>
+        <translation>Erneut senden?</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Some plans were already delivered to these nodes. Send everything again, or only what the node does not have yet?</source>
+        <translation>Einige Pläne wurden bereits an diese Knoten geliefert. Alles erneut senden oder nur, was der Knoten noch nicht hat?</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Send again</source>
+        <translation>Erneut senden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Only what is new</source>
+        <translation>Nur Neues</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Sending is not available in this version of the station.</source>
+        <translation>Senden ist in dieser Version der Station nicht verfügbar.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The plans could not be queued for sending.</source>
+        <translation>Die Pläne konnten nicht zum Senden eingereiht werden.</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/_nodes_table.py" line="-66"/>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>OK, {ms} ms</source>
+        <translation>OK, {ms} ms</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Failed: {reason}</source>
+        <translation>Fehlgeschlagen: {reason}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no reason given</source>
+        <translation>kein Grund angegeben</translation>
+    </message>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+112"/>
+        <source>Settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>General</source>
+        <translation>Allgemein</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Receiver</source>
+        <translation>Empfänger</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+380"/>
+        <source>Nodes</source>
+        <translation>Knoten</translation>
+    </message>
+    <message>
+        <location line="-379"/>
+        <source>Sending</source>
+        <translation>Senden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+249"/>
+        <source>Logging</source>
+        <translation>Protokoll</translation>
+    </message>
+    <message>
+        <location line="-227"/>
+        <source>Browse…</source>
+        <translation>Durchsuchen …</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Folders</source>
+        <translation>Ordner</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+294"/>
+        <source>Storage folder</source>
+        <translation>Speicherordner</translation>
+    </message>
+    <message>
+        <location line="-293"/>
+        <source>Received and imported plans are kept here, by patient.</source>
+        <translation>Empfangene und importierte Pläne liegen hier, nach Patienten geordnet.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+291"/>
+        <source>Import folder</source>
+        <translation>Import-Ordner</translation>
+    </message>
+    <message>
+        <location line="-288"/>
+        <source>Clear the import folder after a successful import</source>
+        <translation>Import-Ordner nach erfolgreichem Import leeren</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Storage folder:</source>
+        <translation>Speicherordner:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Import folder:</source>
+        <translation>Import-Ordner:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Language</source>
+        <translation>Sprache</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>System language</source>
+        <translation>Systemsprache</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>User interface:</source>
+        <translation>Bedienoberfläche:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A new language is used after rtstation restarts.</source>
+        <translation>Eine neue Sprache gilt nach dem Neustart von rtstation.</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>Senders must call this AE title.</source>
+        <translation>Sender müssen diesen AE-Titel rufen.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Start the receiver when rtstation starts</source>
+        <translation>Empfänger beim Start von rtstation starten</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>DICOM receiver</source>
+        <translation>DICOM-Empfänger</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>AE title:</source>
+        <translation>AE-Titel:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Port:</source>
+        <translation>Port:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Settle time:</source>
+        <translation>Wartezeit:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+120"/>
+        <location line="+8"/>
+        <source>seconds</source>
+        <translation>Sekunden</translation>
+    </message>
+    <message>
+        <location line="-127"/>
+        <source>Rules run when nothing new arrived for a plan for this long.</source>
+        <translation>Die Regeln laufen, wenn so lange nichts Neues zu einem Plan angekommen ist.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Minimum free space:</source>
+        <translation>Mindestens freier Speicher:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>MB</source>
+        <translation>MB</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Below this, incoming instances are refused (0 = no limit).</source>
+        <translation>Darunter werden eingehende Instanzen abgelehnt (0 = keine Grenze).</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Allowed senders</source>
+        <translation>Zugelassene Sender</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Accept associations only from these senders</source>
+        <translation>Assoziationen nur von diesen Sendern annehmen</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>AE title, or AE@host, e.g. FOLLOW@10.0.0.5</source>
+        <translation>AE-Titel oder AE@Host, z. B. FOLLOW@10.0.0.5</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+40"/>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <location line="-2"/>
+        <source>Add…</source>
+        <translation>Hinzufügen …</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Edit…</source>
+        <translation>Bearbeiten …</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Test</source>
+        <translation>Testen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Send a C-ECHO to the selected node</source>
+        <translation>Ein C-ECHO an den ausgewählten Knoten senden</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Rules name their target nodes: after renaming or removing a node, check the rules.</source>
+        <translation>Regeln nennen ihre Zielknoten beim Namen: Prüfen Sie die Regeln, nachdem Sie einen Knoten umbenannt oder entfernt haben.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Retries</source>
+        <translation>Wiederholungen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Attempts per plan and node:</source>
+        <translation>Versuche je Plan und Knoten:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>First retry after:</source>
+        <translation>Erste Wiederholung nach:</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Longest wait between retries:</source>
+        <translation>Längste Pause zwischen Versuchen:</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The wait grows after each failed attempt, up to this.</source>
+        <translation>Die Pause wächst nach jedem Fehlversuch, höchstens bis hierhin.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>After sending</source>
+        <translation>Nach dem Senden</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Delete a plan&apos;s files from the storage folder after it was sent successfully</source>
+        <translation>Dateien eines Plans nach erfolgreichem Senden aus dem Speicherordner löschen</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Verbose information (each instance and rule decision in the log)</source>
+        <translation>Ausführliche Informationen (jede Instanz und Regelentscheidung im Protokoll)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Log level:</source>
+        <translation>Protokollstufe:</translation>
+    </message>
+    <message>
+        <location line="+71"/>
+        <source>This folder does not exist yet.</source>
+        <translation>Dieser Ordner existiert noch nicht.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>AE title</source>
+        <translation>AE-Titel</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Port</source>
+        <translation>Port</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Settle time</source>
+        <translation>Wartezeit</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Minimum free space</source>
+        <translation>Mindestens freier Speicher</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Attempts</source>
+        <translation>Versuche</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>First retry after</source>
+        <translation>Erste Wiederholung nach</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Longest wait between retries</source>
+        <translation>Längste Pause zwischen Versuchen</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>must not be less than the first retry delay ({base} s)</source>
+        <translation>darf nicht kleiner sein als die erste Pause ({base} s)</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>The list is empty, so every association will be rejected.</source>
+        <translation>Die Liste ist leer, daher wird jede Assoziation abgelehnt.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>another node is already called &apos;{name}&apos;; node names must be unique</source>
+        <translation>ein anderer Knoten heißt bereits &apos;{name}&apos;; Knotennamen müssen eindeutig sein</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>Please correct {field} on the {tab} tab: {reason}</source>
+        <translation>Bitte korrigieren Sie „{field}“ auf der Seite „{tab}“: {reason}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>({count} fields need attention.)</source>
+        <translation>({count} Felder müssen korrigiert werden.)</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>&apos;{entry}&apos; is already in the list</source>
+        <translation>&apos;{entry}&apos; steht schon in der Liste</translation>
+    </message>
+    <message>
+        <location line="+119"/>
+        <source>Testing…</source>
+        <translation>Test läuft …</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Testing &apos;{name}&apos; ({ae} at {host}:{port})…</source>
+        <translation>Teste &apos;{name}&apos; ({ae} auf {host}:{port}) …</translation>
+    </message>
+    <message>
+        <location line="-76"/>
+        <location line="+94"/>
+        <source>Test of &apos;{name}&apos;: {result}</source>
+        <translation>Test von &apos;{name}&apos;: {result}</translation>
+    </message>
+</context>
+<context>
+    <name>StationStatusBar</name>
+    <message>
+        <location filename="../../rtstation/gui/widgets/status_bar.py" line="+62"/>
+        <source>%1 sending</source>
+        <translation>%1 wird/werden gesendet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 waiting to retry</source>
+        <translation>%1 wartet/warten auf Wiederholung</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 failed</source>
+        <translation>%1 fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Queue: %1</source>
+        <translation>Warteschlange: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+13"/>
+        <source>Queue: idle</source>
+        <translation>Warteschlange: leer</translation>
+    </message>
+    <message>
+        <location line="-4"/>
+        <source>Received this session: %1</source>
+        <translation>In dieser Sitzung empfangen: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>(%1 refused)</source>
+        <translation>(%1 abgelehnt)</translation>
+    </message>
+</context>
+<context>
+    <name>TrayController</name>
+    <message>
+        <location filename="../../rtstation/gui/tray.py" line="+52"/>
+        <location line="+82"/>
+        <source>rtstation</source>
+        <translation>rtstation</translation>
+    </message>
+    <message>
+        <location line="-80"/>
+        <source>Show window</source>
+        <translation>Fenster anzeigen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Quit rtstation</source>
+        <translation>rtstation beenden</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Keep running?</source>
+        <translation>Weiterlaufen lassen?</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Keep the station running in the system tray when the window is closed?
+
+It then goes on receiving and forwarding plans. Your answer is remembered; change it under View &gt; Keep running in the tray.</source>
+        <translation>Soll die Station im Infobereich weiterlaufen, wenn das Fenster geschlossen wird?
+
+Sie empfängt und leitet dann weiter Pläne weiter. Ihre Antwort wird gespeichert; ändern können Sie sie unter Ansicht &gt; Im Infobereich weiterlaufen.</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>rtstation is still running</source>
+        <translation>rtstation läuft weiter</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Receiving and forwarding go on. Right-click the icon to quit.</source>
+        <translation>Empfang und Weiterleitung laufen weiter. Zum Beenden mit der rechten Maustaste auf das Symbol klicken.</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Forwarding failed</source>
+        <translation>Weiterleitung fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Plan %1 to %2: %3</source>
+        <translation>Plan %1 an %2: %3</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>see the job list</source>
+        <translation>siehe Auftragsliste</translation>
+    </message>
+</context>
+</TS>

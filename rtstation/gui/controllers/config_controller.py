@@ -1,0 +1,83 @@
+"""ConfigController: the Settings and Rules dialogs, and applying what they return.
+
+The dialogs only collect input and return a new frozen value (STYLE.md §5); saving the
+ini file and applying it (rebinding the receiver when AE title or port changed) is
+``Station.apply_settings``/``apply_rules``, run on a worker because both write files and
+the first may restart a network service. The dialogs are imported when first opened, so
+the main window does not pay for them at startup.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QWidget
+
+from rtstation.gui.messages import show_error
+from rtstation.gui.workers import run_task
+
+LOGGER = logging.getLogger(__name__)
+
+
+class ConfigController(QObject):
+    """Opens the dialogs; emits ``settingsApplied``/``rulesApplied`` after the station did."""
+
+    settingsApplied = Signal(object)  # Settings
+    rulesApplied = Signal(object)  # RulesConfig
+
+    def __init__(
+        self,
+        station: Any,
+        window: QWidget,
+        rules_test: Callable[[Any], Any],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.station = station
+        self.window = window
+        self.rules_test = rules_test
+
+    @Slot()
+    def open_settings(self) -> None:
+        from rtstation.gui.dialogs.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.station.settings, self.station.echo, self.window)
+        dialog.exec()
+        settings = dialog.result_settings()
+        dialog.deleteLater()
+        if settings is not None and settings != self.station.settings:
+            self.apply_settings(settings)
+
+    def apply_settings(self, settings: Any) -> None:
+        station = self.station
+        run_task(
+            lambda _control: station.apply_settings(settings),
+            lambda _result: self.settingsApplied.emit(station.settings),
+            lambda exc: show_error(self.window, self.tr("The settings could not be applied."), exc),
+            name="apply-settings",
+        )
+
+    @Slot()
+    def open_rules(self) -> None:
+        from rtstation.gui.dialogs.rules_dialog import RulesDialog
+
+        dialog = RulesDialog(
+            self.station.rules, self.station.settings, self.rules_test, self.window
+        )
+        dialog.exec()
+        rules = dialog.result_rules()
+        dialog.deleteLater()
+        if rules is not None and rules != self.station.rules:
+            self.apply_rules(rules)
+
+    def apply_rules(self, rules: Any) -> None:
+        station = self.station
+        run_task(
+            lambda _control: station.apply_rules(rules),
+            lambda _result: self.rulesApplied.emit(station.rules),
+            lambda exc: show_error(self.window, self.tr("The rules could not be saved."), exc),
+            name="apply-rules",
+        )

@@ -1,0 +1,271 @@
+"""Immutable snapshots of what the plan tree shows, built off the GUI thread.
+
+A worker reads the catalog and builds these plain frozen records; the GUI thread only
+swaps them into the model (STYLE.md §3.4: only immutable summaries cross threads). All
+the formatting that costs something (grouping 150 slices by modality, turning ISO
+timestamps into local time) happens here, in the worker, so applying a refreshed patient
+on the GUI thread is a few comparisons and a ``dataChanged``.
+
+Qt-free on purpose: unit tests build snapshots without a display, and the fetch can be
+timed on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rtstation.dicom import sop
+from rtstation.dicom.headers import InstanceHeader
+from rtstation.dicom.rt_tree import PlanBundle, build_tree
+
+LOGGER = logging.getLogger(__name__)
+
+MODALITY_ORDER = ("CT", "MR", "PT", "NM", "RTSTRUCT", "RTPLAN", "RTDOSE", "RTIMAGE")
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """One stored instance as the tree and the files table show it."""
+
+    sop_instance_uid: str
+    modality: str
+    sop_class_uid: str
+    sop_class_name: str
+    size: int
+    source_ae: str
+    received: str  # local time, "2024-01-16 09:30"
+    received_iso: str  # for sorting
+    instance_number: int | None
+    series_description: str
+
+
+@dataclass(frozen=True)
+class GroupSnapshot:
+    """The files of one modality under a plan (or under a patient's unconnected node)."""
+
+    modality: str
+    files: tuple[FileRow, ...]
+
+
+@dataclass(frozen=True)
+class PlanSnapshot:
+    """One plan row: what the columns show, and the bundle for the details panel."""
+
+    plan_uid: str
+    patient_id: str
+    patient_name: str
+    label: str
+    name: str
+    approval: str
+    source_ae: str
+    received: str
+    received_iso: str
+    completeness: str
+    complete: bool
+    missing: str  # "3 CT slices, the structure set" for a tooltip; "" when complete
+    groups: tuple[GroupSnapshot, ...]
+    forwarded: tuple[tuple[str, str], ...]  # (node, job state) known when fetched
+    waiting: str
+    bundle: PlanBundle
+
+    @property
+    def file_count(self) -> int:
+        return sum(len(g.files) for g in self.groups)
+
+    def files(self) -> tuple[FileRow, ...]:
+        return tuple(f for g in self.groups for f in g.files)
+
+
+@dataclass(frozen=True)
+class UnconnectedSnapshot:
+    """What belongs to no plan of the patient (a CT sent before its plan, a lone dose)."""
+
+    patient_id: str
+    groups: tuple[GroupSnapshot, ...]
+
+    @property
+    def file_count(self) -> int:
+        return sum(len(g.files) for g in self.groups)
+
+
+@dataclass(frozen=True)
+class PatientSnapshot:
+    """A patient and everything under it; ``empty`` when nothing of it is stored any more."""
+
+    patient_id: str
+    patient_name: str
+    plans: tuple[PlanSnapshot, ...]
+    unconnected: UnconnectedSnapshot | None
+    received: str
+    received_iso: str
+    source_aes: tuple[str, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.plans and self.unconnected is None
+
+
+def local_time(iso: str) -> str:
+    """``2024-01-16T08:30:00.123+00:00`` in the machine's local time, to the minute."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _modality_key(modality: str) -> tuple[int, str]:
+    try:
+        return (MODALITY_ORDER.index(modality), modality)
+    except ValueError:
+        return (len(MODALITY_ORDER), modality)
+
+
+def _file_row(header: InstanceHeader, info: Any | None) -> FileRow:
+    received_iso = getattr(info, "received_at", "") or ""
+    return FileRow(
+        sop_instance_uid=header.sop_instance_uid,
+        modality=header.modality,
+        sop_class_uid=header.sop_class_uid,
+        sop_class_name=sop.class_name(header.sop_class_uid),
+        size=int(getattr(info, "size", 0) or header.size or 0),
+        source_ae=getattr(info, "source_ae", "") or "",
+        received=local_time(received_iso),
+        received_iso=received_iso,
+        instance_number=header.instance_number,
+        series_description=header.series_description,
+    )
+
+
+def group_files(rows: Iterable[FileRow]) -> tuple[GroupSnapshot, ...]:
+    """Group by modality in the order a physicist reads a plan: images, RS, RP, RD, rest."""
+    by_modality: dict[str, list[FileRow]] = defaultdict(list)
+    for row in rows:
+        by_modality[row.modality or "OT"].append(row)
+    return tuple(
+        GroupSnapshot(
+            modality,
+            tuple(
+                sorted(
+                    by_modality[modality],
+                    key=lambda r: (
+                        r.instance_number if r.instance_number is not None else 0,
+                        r.sop_instance_uid,
+                    ),
+                )
+            ),
+        )
+        for modality in sorted(by_modality, key=_modality_key)
+    )
+
+
+def _missing_text(bundle: PlanBundle) -> str:
+    completeness = bundle.completeness
+    parts = []
+    if completeness.missing_images:
+        parts.append(f"{completeness.missing_images} {completeness.image_modality} slice(s)")
+    if completeness.structure_set == "missing":
+        parts.append("the structure set")
+    return ", ".join(parts)
+
+
+def _plan_status(station: Any, plan_uid: str) -> tuple[tuple[tuple[str, str], ...], str]:
+    """Forwarding state per node and what the rules wait for, when the station knows them."""
+    status_of = getattr(station, "plan_status", None)
+    if status_of is None:
+        return (), ""
+    try:
+        status = status_of(plan_uid)
+    except Exception as exc:  # the details are nice to have; the tree must still load
+        LOGGER.debug("plan_status(%s) failed: %s", plan_uid, exc)
+        return (), ""
+    forwarded = getattr(status, "forwarded", {}) or {}
+    return (
+        tuple(sorted((str(k), str(v)) for k, v in dict(forwarded).items())),
+        str(getattr(status, "waiting", "") or ""),
+    )
+
+
+def build_patient(station: Any, patient_id: str, instances: Sequence[Any]) -> PatientSnapshot:
+    """Snapshot of one patient from its catalog instances (``CatalogInstance`` records)."""
+    info_by_uid = {i.header.sop_instance_uid: i for i in instances}
+    tree = build_tree(i.header for i in instances)
+    node = next((p for p in tree.patients if p.patient_id == patient_id), None)
+    if node is None:
+        return PatientSnapshot(patient_id, "", (), None, "", "", ())
+    plans = []
+    for bundle in node.plans:
+        plan_info = info_by_uid.get(bundle.uid)
+        rows = [_file_row(h, info_by_uid.get(h.sop_instance_uid)) for h in bundle.instances()]
+        forwarded, waiting = _plan_status(station, bundle.uid)
+        received_iso = getattr(plan_info, "received_at", "") or ""
+        plans.append(
+            PlanSnapshot(
+                plan_uid=bundle.uid,
+                patient_id=patient_id,
+                patient_name=node.patient_name,
+                label=bundle.plan.plan_label,
+                name=bundle.plan.plan_name,
+                approval=bundle.plan.approval_status,
+                source_ae=getattr(plan_info, "source_ae", "") or "",
+                received=local_time(received_iso),
+                received_iso=received_iso,
+                completeness=bundle.completeness.summary(),
+                complete=bundle.completeness.complete,
+                missing=_missing_text(bundle),
+                groups=group_files(rows),
+                forwarded=forwarded,
+                waiting=waiting,
+                bundle=bundle,
+            )
+        )
+    unconnected = None
+    if node.unconnected:
+        rows = [_file_row(h, info_by_uid.get(h.sop_instance_uid)) for h in node.unconnected]
+        unconnected = UnconnectedSnapshot(patient_id, group_files(rows))
+    received_iso = max((getattr(i, "received_at", "") or "" for i in instances), default="")
+    sources = tuple(sorted({getattr(i, "source_ae", "") or "" for i in instances} - {""}))
+    return PatientSnapshot(
+        patient_id=patient_id,
+        patient_name=node.patient_name,
+        plans=tuple(plans),
+        unconnected=unconnected,
+        received=local_time(received_iso),
+        received_iso=received_iso,
+        source_aes=sources,
+    )
+
+
+def fetch_patients(
+    station: Any, patient_ids: Iterable[str] | None = None, should_cancel: Any = None
+) -> list[PatientSnapshot]:
+    """Snapshots of the given patients, or of every stored patient (blocking: a worker).
+
+    One catalog query per patient when ids are given; one query for everything otherwise.
+    A patient with nothing stored comes back ``empty`` so the model removes it.
+    """
+    catalog = station.catalog
+    if patient_ids is None:
+        grouped: dict[str, list[Any]] = defaultdict(list)
+        for instance in catalog.instances():
+            grouped[instance.header.patient_id].append(instance)
+        ids = sorted(grouped)
+    else:
+        ids = sorted(set(patient_ids))
+        grouped = {}
+    snapshots = []
+    for patient_id in ids:
+        if should_cancel is not None and should_cancel():
+            break
+        instances = grouped[patient_id] if patient_ids is None else catalog.instances(patient_id)
+        snapshots.append(build_patient(station, patient_id, instances))
+    return snapshots

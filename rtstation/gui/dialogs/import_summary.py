@@ -1,0 +1,142 @@
+"""What an import did: counts, and every rejected file with the reason, in one dialog.
+
+A physicist importing an old export needs to know at a glance whether everything arrived
+and, if not, which files were refused and why (not DICOM, truncated, no SOP Instance UID),
+without opening the log. The report is ``rtstation.storage.importer.ImportReport``; only
+its ``stored``, ``duplicates``, ``replaced``, ``rejected``, ``cleared`` and ``cancelled``
+are read, so any object with those attributes works.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Protocol
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+LOGGER = logging.getLogger(__name__)
+
+_NO_PARENT = QModelIndex()
+
+
+class ImportReportLike(Protocol):
+    stored: int
+    duplicates: int
+    replaced: int
+    rejected: list[tuple[str, str]]
+
+
+class RejectedFilesModel(QAbstractTableModel):
+    """Rejected files of a report: file name, reason; the full path as tooltip."""
+
+    def __init__(self, rejected: list[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows = [(str(path), str(reason)) for path, reason in rejected]
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _NO_PARENT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _NO_PARENT) -> int:
+        return 0 if parent.isValid() else 2
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return (self.tr("File"), self.tr("Reason"))[section]
+        return None
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid():
+            return None
+        path, reason = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return os.path.basename(path) or path if index.column() == 0 else reason
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return path if index.column() == 0 else reason
+        return None
+
+
+class ImportSummaryDialog(QDialog):
+    """Counts on top, the rejected files below (only when there are any)."""
+
+    def __init__(self, report: ImportReportLike, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ImportSummaryDialog")
+        self.setWindowTitle(self.tr("Import finished"))
+        rejected = list(getattr(report, "rejected", []) or [])
+        cancelled = bool(getattr(report, "cancelled", False))
+        cleared = int(getattr(report, "cleared", 0) or 0)
+
+        headline = QLabel()
+        headline.setWordWrap(True)
+        font = headline.font()
+        font.setBold(True)
+        headline.setFont(font)
+        if cancelled:
+            headline.setText(self.tr("The import was cancelled; what was stored so far stays."))
+            self.setWindowTitle(self.tr("Import cancelled"))
+        elif rejected:
+            headline.setText(self.tr("Some files could not be imported."))
+        else:
+            headline.setText(self.tr("All files were imported."))
+
+        self.counts: dict[str, QLabel] = {}
+        counts = QFormLayout()
+        for key, label, value in (
+            ("stored", self.tr("Stored:"), report.stored),
+            ("duplicates", self.tr("Already there (identical):"), report.duplicates),
+            ("replaced", self.tr("Replaced (same UID, new content):"), report.replaced),
+            ("rejected", self.tr("Rejected:"), len(rejected)),
+            ("cleared", self.tr("Source files removed:"), cleared),
+        ):
+            value_label = QLabel(str(value))
+            value_label.setObjectName(f"count_{key}")
+            self.counts[key] = value_label
+            counts.addRow(label, value_label)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(headline)
+        layout.addLayout(counts)
+        self.rejected_view: QTableView | None = None
+        if rejected:
+            layout.addWidget(QLabel(self.tr("Rejected files (nothing was stored from these):")))
+            view = QTableView()
+            view.setModel(RejectedFilesModel(rejected, view))
+            view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            view.setWordWrap(False)
+            view.verticalHeader().hide()
+            header = view.horizontalHeader()
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(0, 240)
+            header.setStretchLastSection(True)
+            layout.addWidget(view, 1)
+            self.rejected_view = view
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.accepted.connect(self.accept)
+        layout.addWidget(buttons)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setFocus()
+        self.resize(680, 460 if rejected else 220)
+
+
+def show_import_summary(report: ImportReportLike, parent: QWidget | None = None) -> None:
+    """Show the summary of ``report`` modally and return when the user closes it."""
+    dialog = ImportSummaryDialog(report, parent)
+    dialog.exec()
+    dialog.deleteLater()

@@ -1,0 +1,717 @@
+"""The Settings dialog: edits a copy of :class:`Settings` and returns a new one.
+
+What it deliberately does not do: save settings.ini, restart the receiver or rebind its
+port. Applying is ``Station.apply_settings``'s job (STYLE.md §5, §9); the dialog only
+collects values and checks them with the config layer's own parsers, so a value the
+dialog accepts is a value settings.ini can hold, and a value it refuses carries the same
+reason ``rtstation config check`` would print.
+
+The one network action here, "Test" (C-ECHO), goes through the ``echo`` callable the
+caller passes in and runs on a pool thread; the dialog never blocks on the network.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QStringListModel,
+    Qt,
+    QThreadPool,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rtstation.config.model import AllowedCaller, Settings
+from rtstation.config.settings_io import check_settings
+from rtstation.config.validate import LOG_LEVELS, validate_ini_text
+from rtstation.errors import ConfigError
+from rtstation.gui.dialogs._checks import (
+    format_setting,
+    parse_setting,
+    translate_reason,
+)
+from rtstation.gui.dialogs._echo import EchoCallable, EchoResultLike, EchoTask
+from rtstation.gui.dialogs._form import (
+    ERROR_COLOR,
+    EntryLineEdit,
+    FieldMessage,
+    FieldRow,
+    hint_label,
+)
+from rtstation.gui.dialogs._nodes_table import NodesTableModel, format_echo_result
+from rtstation.gui.dialogs.node_editor import NodeEditorDialog
+
+LOGGER = logging.getLogger(__name__)
+LANGUAGES: tuple[tuple[str, str], ...] = (("English", "en"), ("Deutsch", "de"))
+"""Language names are written in their own language, so nobody has to read a foreign word
+to find their own; hence they are not passed through tr()."""
+
+_TAB_GENERAL, _TAB_RECEIVER, _TAB_NODES, _TAB_SENDING, _TAB_LOGGING = range(5)
+
+_NUMBER_FIELDS: dict[str, int] = {
+    "port": _TAB_RECEIVER,
+    "settle_seconds": _TAB_RECEIVER,
+    "min_free_space_mb": _TAB_RECEIVER,
+    "max_send_attempts": _TAB_SENDING,
+    "retry_base_seconds": _TAB_SENDING,
+    "retry_max_seconds": _TAB_SENDING,
+}
+"""Text fields parsed by the settings.ini spec of the same name, and the tab they are on."""
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """One reason the dialog cannot be accepted, and the tab to look at."""
+
+    tab: int
+    label: str
+    reason: str
+
+
+class SettingsDialog(QDialog):
+    """General folders, receiver, nodes, sending and logging; see the module docstring."""
+
+    echoFinished = Signal(str, object)  # node name, EchoResultLike (after the table shows it)
+    validityChanged = Signal(bool)
+
+    def __init__(
+        self,
+        settings: Settings,
+        echo: EchoCallable,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("SettingsDialog")
+        self.setWindowTitle(self.tr("Settings"))
+        self._original = settings
+        self._echo = echo
+        self._result: Settings | None = None
+        self._valid = True
+        self._next_test_id = 0
+        self._tests_running: dict[int, str] = {}
+        self._echo_tasks: dict[int, EchoTask] = {}
+        self._number_rows: dict[str, FieldRow] = {}
+        self._number_edits: dict[str, QLineEdit] = {}
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_general_tab(settings), self.tr("General"))
+        self.tabs.addTab(self._build_receiver_tab(settings), self.tr("Receiver"))
+        self.tabs.addTab(self._build_nodes_tab(settings), self.tr("Nodes"))
+        self.tabs.addTab(self._build_sending_tab(settings), self.tr("Sending"))
+        self.tabs.addTab(self._build_logging_tab(settings), self.tr("Logging"))
+        self._tab_titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
+
+        self.problem_label = FieldMessage()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.problem_label)
+        layout.addWidget(self.buttons)
+        self.resize(760, 520)
+        self._revalidate()
+
+    # -- tabs -------------------------------------------------------------------------
+
+    def _folder_row(self, text: str, title: str, hint: str = "") -> tuple[FieldRow, QLineEdit]:
+        edit = QLineEdit(text)
+        browse = QPushButton(self.tr("Browse…"))
+        browse.clicked.connect(lambda: self._on_browse_clicked(edit, title))
+        return FieldRow(edit, browse, hint), edit
+
+    def _build_general_tab(self, settings: Settings) -> QWidget:
+        page = QWidget()
+        folders = QGroupBox(self.tr("Folders"))
+        self.storage_row, self.storage_edit = self._folder_row(
+            settings.storage_folder,
+            self.tr("Storage folder"),
+            self.tr("Received and imported plans are kept here, by patient."),
+        )
+        self.import_row, self.import_edit = self._folder_row(
+            settings.import_folder, self.tr("Import folder")
+        )
+        self.clear_import_check = QCheckBox(
+            self.tr("Clear the import folder after a successful import")
+        )
+        self.clear_import_check.setChecked(settings.clear_import_folder_after_import)
+        form = QFormLayout(folders)
+        form.addRow(self.tr("Storage folder:"), self.storage_row)
+        form.addRow(self.tr("Import folder:"), self.import_row)
+        form.addRow("", self.clear_import_check)
+
+        language = QGroupBox(self.tr("Language"))
+        self.language_combo = QComboBox()
+        self.language_combo.addItem(self.tr("System language"), "")
+        for name, code in LANGUAGES:
+            self.language_combo.addItem(name, code)
+        index = self.language_combo.findData(settings.language)
+        if index < 0:  # a code we have no translation for: keep it rather than lose it
+            self.language_combo.addItem(settings.language, settings.language)
+            index = self.language_combo.count() - 1
+        self.language_combo.setCurrentIndex(index)
+        lang_form = QFormLayout(language)
+        lang_form.addRow(self.tr("User interface:"), self.language_combo)
+        restart_hint = hint_label(self.tr("A new language is used after rtstation restarts."))
+        lang_form.addRow("", restart_hint)
+
+        layout = QVBoxLayout(page)
+        layout.addWidget(folders)
+        layout.addWidget(language)
+        layout.addStretch(1)
+        for edit in (self.storage_edit, self.import_edit):
+            edit.textChanged.connect(self._on_field_changed)
+        self.clear_import_check.toggled.connect(self._on_field_changed)
+        self.language_combo.currentIndexChanged.connect(self._on_field_changed)
+        return page
+
+    def _number_field(self, attr: str, value: Any, unit: str = "", hint: str = "") -> FieldRow:
+        edit = QLineEdit(format_setting(attr, value))
+        edit.setMaximumWidth(140)
+        edit.textChanged.connect(self._on_field_changed)
+        row = FieldRow(edit, QLabel(unit) if unit else None, hint, compact=True)
+        self._number_edits[attr] = edit
+        self._number_rows[attr] = row
+        return row
+
+    def _build_receiver_tab(self, settings: Settings) -> QWidget:
+        page = QWidget()
+        self.ae_title_edit = QLineEdit(settings.ae_title)
+        self.ae_title_edit.setMaximumWidth(220)
+        self.ae_title_row = FieldRow(
+            self.ae_title_edit, hint=self.tr("Senders must call this AE title."), compact=True
+        )
+        self.ae_title_edit.textChanged.connect(self._on_field_changed)
+        self.auto_start_check = QCheckBox(self.tr("Start the receiver when rtstation starts"))
+        self.auto_start_check.setChecked(settings.auto_start_receiver)
+        self.auto_start_check.toggled.connect(self._on_field_changed)
+
+        receiver = QGroupBox(self.tr("DICOM receiver"))
+        form = QFormLayout(receiver)
+        form.addRow(self.tr("AE title:"), self.ae_title_row)
+        form.addRow(self.tr("Port:"), self._number_field("port", settings.port))
+        form.addRow("", self.auto_start_check)
+        form.addRow(
+            self.tr("Settle time:"),
+            self._number_field(
+                "settle_seconds",
+                settings.settle_seconds,
+                self.tr("seconds"),
+                self.tr("Rules run when nothing new arrived for a plan for this long."),
+            ),
+        )
+        form.addRow(
+            self.tr("Minimum free space:"),
+            self._number_field(
+                "min_free_space_mb",
+                settings.min_free_space_mb,
+                self.tr("MB"),
+                self.tr("Below this, incoming instances are refused (0 = no limit)."),
+            ),
+        )
+
+        allow = QGroupBox(self.tr("Allowed senders"))
+        self.allow_list_check = QCheckBox(self.tr("Accept associations only from these senders"))
+        self.allow_list_check.setChecked(settings.allow_list_enabled)
+        self.allow_list_check.toggled.connect(self._on_field_changed)
+        self.allow_model = QStringListModel([str(c) for c in settings.allowed_calling_aes], self)
+        self.allow_view = QListView()
+        self.allow_view.setModel(self.allow_model)
+        self.allow_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.allow_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.allow_view.setMaximumHeight(110)
+        self.allow_entry = EntryLineEdit()
+        self.allow_entry.setPlaceholderText(self.tr("AE title, or AE@host, e.g. FOLLOW@10.0.0.5"))
+        self.allow_entry.submitted.connect(self._on_allow_add_clicked)
+        self.allow_entry.textChanged.connect(self._on_allow_entry_changed)
+        add = QPushButton(self.tr("Add"))
+        add.clicked.connect(self._on_allow_add_clicked)
+        remove = QPushButton(self.tr("Remove"))
+        remove.clicked.connect(self._on_allow_remove_clicked)
+        self.allow_entry_row = FieldRow(self.allow_entry, add)
+        self.allow_list_message = FieldMessage()
+        allow_layout = QVBoxLayout(allow)
+        allow_layout.addWidget(self.allow_list_check)
+        list_line = QHBoxLayout()
+        list_line.addWidget(self.allow_view, 1)
+        list_line.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
+        allow_layout.addLayout(list_line)
+        allow_layout.addWidget(self.allow_entry_row)
+        allow_layout.addWidget(self.allow_list_message)
+
+        layout = QVBoxLayout(page)
+        layout.addWidget(receiver)
+        layout.addWidget(allow)
+        layout.addStretch(1)
+        return page
+
+    def _build_nodes_tab(self, settings: Settings) -> QWidget:
+        page = QWidget()
+        self.nodes_model = NodesTableModel(list(settings.nodes), self)
+        self.nodes_view = QTableView()
+        self.nodes_view.setModel(self.nodes_model)
+        self.nodes_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.nodes_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.nodes_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.nodes_view.verticalHeader().hide()
+        self.nodes_view.verticalHeader().setDefaultSectionSize(
+            self.nodes_view.fontMetrics().height() + 8
+        )
+        header = self.nodes_view.horizontalHeader()
+        for column in range(len(NodesTableModel.COLUMNS) - 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.nodes_view.doubleClicked.connect(self._on_node_double_clicked)
+        self.nodes_view.selectionModel().selectionChanged.connect(self._on_node_selection_changed)
+
+        self.add_node_button = QPushButton(self.tr("Add…"))
+        self.edit_node_button = QPushButton(self.tr("Edit…"))
+        self.remove_node_button = QPushButton(self.tr("Remove"))
+        self.test_node_button = QPushButton(self.tr("Test"))
+        self.test_node_button.setToolTip(self.tr("Send a C-ECHO to the selected node"))
+        self.add_node_button.clicked.connect(self._on_add_node_clicked)
+        self.edit_node_button.clicked.connect(self._on_edit_node_clicked)
+        self.remove_node_button.clicked.connect(self._on_remove_node_clicked)
+        self.test_node_button.clicked.connect(self._on_test_node_clicked)
+        buttons = QVBoxLayout()
+        for button in (
+            self.add_node_button,
+            self.edit_node_button,
+            self.remove_node_button,
+            self.test_node_button,
+        ):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        self.test_status_label = QLabel()
+        self.test_status_label.setWordWrap(True)
+        self.test_status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.nodes_message = FieldMessage()
+        table_line = QHBoxLayout()
+        table_line.addWidget(self.nodes_view, 1)
+        table_line.addLayout(buttons)
+        layout = QVBoxLayout(page)
+        layout.addLayout(table_line, 1)
+        layout.addWidget(self.test_status_label)
+        layout.addWidget(self.nodes_message)
+        layout.addWidget(
+            hint_label(
+                self.tr(
+                    "Rules name their target nodes: after renaming or removing a node, "
+                    "check the rules."
+                )
+            )
+        )
+        self._on_node_selection_changed()
+        return page
+
+    def _build_sending_tab(self, settings: Settings) -> QWidget:
+        page = QWidget()
+        retry = QGroupBox(self.tr("Retries"))
+        form = QFormLayout(retry)
+        form.addRow(
+            self.tr("Attempts per plan and node:"),
+            self._number_field("max_send_attempts", settings.max_send_attempts),
+        )
+        form.addRow(
+            self.tr("First retry after:"),
+            self._number_field(
+                "retry_base_seconds", settings.retry_base_seconds, self.tr("seconds")
+            ),
+        )
+        form.addRow(
+            self.tr("Longest wait between retries:"),
+            self._number_field(
+                "retry_max_seconds",
+                settings.retry_max_seconds,
+                self.tr("seconds"),
+                self.tr("The wait grows after each failed attempt, up to this."),
+            ),
+        )
+        after = QGroupBox(self.tr("After sending"))
+        self.delete_after_send_check = QCheckBox(
+            self.tr("Delete a plan's files from the storage folder after it was sent successfully")
+        )
+        self.delete_after_send_check.setChecked(settings.delete_after_send)
+        self.delete_after_send_check.toggled.connect(self._on_field_changed)
+        QVBoxLayout(after).addWidget(self.delete_after_send_check)
+        layout = QVBoxLayout(page)
+        layout.addWidget(retry)
+        layout.addWidget(after)
+        layout.addStretch(1)
+        return page
+
+    def _build_logging_tab(self, settings: Settings) -> QWidget:
+        page = QWidget()
+        box = QGroupBox(self.tr("Logging"))
+        self.log_level_combo = QComboBox()
+        for level in LOG_LEVELS:
+            self.log_level_combo.addItem(level, level)
+        index = self.log_level_combo.findData(settings.log_level)
+        self.log_level_combo.setCurrentIndex(max(index, 0))
+        self.log_level_combo.currentIndexChanged.connect(self._on_field_changed)
+        self.verbose_check = QCheckBox(
+            self.tr("Verbose information (each instance and rule decision in the log)")
+        )
+        self.verbose_check.setChecked(settings.verbose_info_logging)
+        self.verbose_check.toggled.connect(self._on_field_changed)
+        form = QFormLayout(box)
+        form.addRow(self.tr("Log level:"), self.log_level_combo)
+        form.addRow("", self.verbose_check)
+        layout = QVBoxLayout(page)
+        layout.addWidget(box)
+        layout.addStretch(1)
+        return page
+
+    # -- result -----------------------------------------------------------------------
+
+    def result_settings(self) -> Settings | None:
+        """The new Settings after OK (a copy; the one passed in is unchanged), else None."""
+        return self._result
+
+    def current_settings(self) -> Settings | None:
+        """What OK would return now, or None while a field is invalid."""
+        settings, _problems = self._collect()
+        return settings
+
+    def is_valid(self) -> bool:
+        return self._valid
+
+    def accept(self) -> None:
+        settings, problems = self._collect()
+        if settings is None:
+            self._show_problems(problems)
+            return
+        self._result = settings
+        super().accept()
+
+    def done(self, result: int) -> None:
+        # Running echoes finish on their own; their answers then reach no one.
+        self._tests_running.clear()
+        super().done(result)
+
+    # -- validation -------------------------------------------------------------------
+
+    @Slot()
+    def _on_field_changed(self, *_args: object) -> None:
+        self._revalidate()
+
+    def _revalidate(self) -> None:
+        settings, problems = self._collect()
+        self._show_problems(problems)
+        valid = settings is not None
+        self.ok_button.setEnabled(valid)
+        if valid != self._valid:
+            self._valid = valid
+            self.validityChanged.emit(valid)
+
+    def _collect(self) -> tuple[Settings | None, list[_Problem]]:
+        """Every field checked; the new Settings when nothing is wrong, and the problems."""
+        problems: list[_Problem] = []
+        changes: dict[str, Any] = {}
+
+        def report(row: FieldRow | FieldMessage, tab: int, label: str, reason: str) -> None:
+            message = row.message if isinstance(row, FieldRow) else row
+            if reason:
+                message.show_error(reason)
+                problems.append(_Problem(tab, label, reason))
+            else:
+                message.clear_message()
+
+        for attr, row, edit, label in (
+            ("storage_folder", self.storage_row, self.storage_edit, self.tr("Storage folder")),
+            ("import_folder", self.import_row, self.import_edit, self.tr("Import folder")),
+        ):
+            text = edit.text().strip()
+            reason = "must not be empty" if not text else validate_ini_text(text)[1]
+            report(row, _TAB_GENERAL, label, translate_reason(reason))
+            changes[attr] = text
+            if not reason and not os.path.isdir(text):
+                row.message.show_warning(self.tr("This folder does not exist yet."))
+
+        value, reason = parse_setting("ae_title", self.ae_title_edit.text())
+        report(self.ae_title_row, _TAB_RECEIVER, self.tr("AE title"), translate_reason(reason))
+        changes["ae_title"] = value
+
+        labels = {
+            "port": self.tr("Port"),
+            "settle_seconds": self.tr("Settle time"),
+            "min_free_space_mb": self.tr("Minimum free space"),
+            "max_send_attempts": self.tr("Attempts"),
+            "retry_base_seconds": self.tr("First retry after"),
+            "retry_max_seconds": self.tr("Longest wait between retries"),
+        }
+        for attr, tab in _NUMBER_FIELDS.items():
+            value, reason = parse_setting(attr, self._number_edits[attr].text())
+            report(self._number_rows[attr], tab, labels[attr], translate_reason(reason))
+            changes[attr] = value
+        base, cap = changes["retry_base_seconds"], changes["retry_max_seconds"]
+        if base is not None and cap is not None and cap < base:
+            reason = self.tr("must not be less than the first retry delay ({base} s)").format(
+                base=format_setting("retry_base_seconds", base)
+            )
+            row = self._number_rows["retry_max_seconds"]
+            report(row, _TAB_SENDING, labels["retry_max_seconds"], reason)
+
+        callers = self._allowed_callers()
+        changes["allowed_calling_aes"] = callers
+        changes["allow_list_enabled"] = self.allow_list_check.isChecked()
+        if changes["allow_list_enabled"] and not callers:
+            self.allow_list_message.show_warning(
+                self.tr("The list is empty, so every association will be rejected.")
+            )
+        else:
+            self.allow_list_message.clear_message()
+
+        nodes = list(self.nodes_model.nodes)
+        self.nodes_message.clear_message()
+        seen: set[str] = set()
+        for node in nodes:
+            key = node.name.casefold()
+            if key in seen:
+                reason = self.tr(
+                    "another node is already called '{name}'; node names must be unique"
+                ).format(name=node.name)
+                report(self.nodes_message, _TAB_NODES, self.tr("Nodes"), reason)
+                break
+            seen.add(key)
+        changes["nodes"] = tuple(nodes)
+        changes["clear_import_folder_after_import"] = self.clear_import_check.isChecked()
+        changes["auto_start_receiver"] = self.auto_start_check.isChecked()
+        changes["delete_after_send"] = self.delete_after_send_check.isChecked()
+        changes["log_level"] = self.log_level_combo.currentData()
+        changes["verbose_info_logging"] = self.verbose_check.isChecked()
+        changes["language"] = self.language_combo.currentData()
+
+        if problems:
+            return None, problems
+        settings = dataclasses.replace(self._original, **changes)
+        try:
+            check_settings(settings)
+        except ConfigError as exc:  # anything the field checks above did not catch
+            return None, [_Problem(-1, "", str(exc))]
+        return settings, []
+
+    def _show_problems(self, problems: list[_Problem]) -> None:
+        bad_tabs = {problem.tab for problem in problems}
+        bar = self.tabs.tabBar()
+        for index, title in enumerate(self._tab_titles):
+            if index in bad_tabs:
+                self.tabs.setTabText(index, f"{title} ⚠")
+                bar.setTabTextColor(index, QColor(ERROR_COLOR))
+            else:
+                self.tabs.setTabText(index, title)
+                bar.setTabTextColor(index, QColor())
+        if not problems:
+            self.problem_label.clear_message()
+            return
+        first = problems[0]
+        if first.tab < 0:
+            self.problem_label.show_error(first.reason)
+            return
+        text = self.tr("Please correct {field} on the {tab} tab: {reason}").format(
+            field=first.label, tab=self._tab_titles[first.tab], reason=first.reason
+        )
+        if len(problems) > 1:
+            text += " " + self.tr("({count} fields need attention.)").format(count=len(problems))
+        self.problem_label.show_error(text)
+
+    # -- folders ----------------------------------------------------------------------
+
+    def _on_browse_clicked(self, edit: QLineEdit, title: str) -> None:
+        folder = QFileDialog.getExistingDirectory(self, title, edit.text())
+        if folder:
+            edit.setText(os.path.normpath(folder))
+
+    # -- allow list -------------------------------------------------------------------
+
+    def _allowed_callers(self) -> tuple[AllowedCaller, ...]:
+        callers: list[AllowedCaller] = []
+        for entry in self.allow_model.stringList():
+            value, _reason = parse_setting("allowed_calling_aes", entry)
+            callers.extend(value or ())
+        return tuple(callers)
+
+    def _check_allow_entry(self) -> tuple[tuple[AllowedCaller, ...], str]:
+        text = self.allow_entry.text().strip()
+        if not text:
+            return (), ""
+        value, reason = parse_setting("allowed_calling_aes", text)
+        if reason:
+            return (), translate_reason(reason)
+        existing = {str(caller) for caller in self._allowed_callers()}
+        fresh = tuple(caller for caller in value if str(caller) not in existing)
+        if not fresh:
+            return (), self.tr("'{entry}' is already in the list").format(entry=text)
+        return fresh, ""
+
+    @Slot(str)
+    def _on_allow_entry_changed(self, _text: str) -> None:
+        _callers, reason = self._check_allow_entry()
+        self.allow_entry_row.message.show_error(reason)
+
+    @Slot()
+    def _on_allow_add_clicked(self) -> None:
+        callers, reason = self._check_allow_entry()
+        if reason or not callers:
+            self.allow_entry_row.message.show_error(reason)
+            return
+        entries = self.allow_model.stringList() + [str(caller) for caller in callers]
+        self.allow_model.setStringList(entries)
+        self.allow_entry.clear()
+        self._revalidate()
+
+    @Slot()
+    def _on_allow_remove_clicked(self) -> None:
+        rows = sorted(
+            (index.row() for index in self.allow_view.selectionModel().selectedIndexes()),
+            reverse=True,
+        )
+        for row in rows:
+            self.allow_model.removeRows(row, 1)
+        self._revalidate()
+
+    # -- nodes ------------------------------------------------------------------------
+
+    def _selected_node_row(self) -> int:
+        rows = self.nodes_view.selectionModel().selectedRows()
+        return rows[0].row() if rows else -1
+
+    @Slot()
+    def _on_node_selection_changed(self, *_args: object) -> None:
+        row = self._selected_node_row()
+        for button in (self.edit_node_button, self.remove_node_button, self.test_node_button):
+            button.setEnabled(row >= 0)
+        if row >= 0:  # the status line follows the selection: its last test, if any
+            name = self.nodes_model.nodes[row].name
+            _ok, text = self.nodes_model.test_results.get(name.casefold(), (None, ""))
+            if text:
+                self.test_status_label.setText(
+                    self.tr("Test of '{name}': {result}").format(name=name, result=text)
+                )
+
+    def _open_node_editor(self, row: int) -> NodeEditorDialog:
+        """Open the editor window-modally (``open``, not ``exec``: no nested event loop)."""
+        nodes = self.nodes_model.nodes
+        node = nodes[row] if row >= 0 else None
+        taken = [n.name for i, n in enumerate(nodes) if i != row]
+        editor = NodeEditorDialog(node, taken, self.ae_title_edit.text().strip(), self)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.accepted.connect(lambda: self._on_node_editor_accepted(editor, row))
+        editor.open()
+        return editor
+
+    def _on_node_editor_accepted(self, editor: NodeEditorDialog, row: int) -> None:
+        node = editor.result_node()
+        if node is None:
+            return
+        nodes = list(self.nodes_model.nodes)
+        if row >= 0:
+            self.nodes_model.forget_test_result(nodes[row].name)
+            nodes[row] = node
+        else:
+            nodes.append(node)
+            row = len(nodes) - 1
+        self.nodes_model.forget_test_result(node.name)
+        self.nodes_model.replace_nodes(nodes)
+        self.nodes_view.selectRow(row)
+        self._revalidate()
+
+    @Slot()
+    def _on_add_node_clicked(self) -> None:
+        self._open_node_editor(-1)
+
+    @Slot()
+    def _on_edit_node_clicked(self) -> None:
+        row = self._selected_node_row()
+        if row >= 0:
+            self._open_node_editor(row)
+
+    @Slot(QModelIndex)
+    def _on_node_double_clicked(self, index: QModelIndex) -> None:
+        self._open_node_editor(index.row())
+
+    @Slot()
+    def _on_remove_node_clicked(self) -> None:
+        row = self._selected_node_row()
+        if row < 0:
+            return
+        nodes = list(self.nodes_model.nodes)
+        removed = nodes.pop(row)
+        self.nodes_model.forget_test_result(removed.name)
+        self.nodes_model.replace_nodes(nodes)
+        if nodes:
+            self.nodes_view.selectRow(min(row, len(nodes) - 1))
+        self._on_node_selection_changed()
+        self._revalidate()
+
+    @Slot()
+    def _on_test_node_clicked(self) -> None:
+        row = self._selected_node_row()
+        if row >= 0:
+            self.test_node(row)
+
+    def test_node(self, row: int) -> None:
+        """C-ECHO the node in ``row`` as currently edited, on a pool thread."""
+        node = self.nodes_model.nodes[row]
+        if not node.calling_ae:
+            ae_title, _reason = parse_setting("ae_title", self.ae_title_edit.text())
+            if ae_title:
+                node = dataclasses.replace(node, calling_ae=ae_title)
+        self._next_test_id += 1
+        test_id = self._next_test_id
+        self._tests_running[test_id] = node.name
+        self.nodes_model.set_test_result(node.name, None, self.tr("Testing…"))
+        self.test_status_label.setText(
+            self.tr("Testing '{name}' ({ae} at {host}:{port})…").format(
+                name=node.name, ae=node.ae_title, host=node.host, port=node.port
+            )
+        )
+        task = EchoTask(test_id, node, self._echo)
+        task.signals.finished.connect(self._on_echo_finished, Qt.ConnectionType.QueuedConnection)
+        self._echo_tasks[test_id] = task  # keeps the signals object alive until it answers
+        QThreadPool.globalInstance().start(task)
+
+    @Slot(int, object)
+    def _on_echo_finished(self, test_id: int, result: EchoResultLike) -> None:
+        self._echo_tasks.pop(test_id, None)
+        name = self._tests_running.pop(test_id, None)
+        if name is None:
+            return
+        text = format_echo_result(result)
+        self.nodes_model.set_test_result(name, bool(result.ok), text)
+        self.test_status_label.setText(
+            self.tr("Test of '{name}': {result}").format(name=name, result=text)
+        )
+        self.echoFinished.emit(name, result)

@@ -1,0 +1,563 @@
+"""MainWindow: layout and wiring, nothing else (STYLE.md §9: no god main window).
+
+    +-------------------------------------------------------------------------------+
+    | [Start receiver] Listening as RTSTATION on port 11112 | Import  Settings Rules |
+    +--------------------------------------+----------------------------------------+
+    | filter                               | Plan | Files | Send history            |
+    | patient / plan tree (ticks)          |   details of the selected plan          |
+    |                                      +----------------------------------------+
+    |                                      | Send to: [x] TPS_A [ ] QA      [Send]   |
+    +--------------------------------------+----------------------------------------+
+    | Jobs | Log                                                                     |
+    +-------------------------------------------------------------------------------+
+    | status bar: received this session, queue, receiver                            |
+
+Behaviour lives in the Station and in the controllers under ``gui/controllers``; this
+class creates the widgets, connects the bridge's signals to the controllers with explicit
+queued connections, remembers geometry and splitter positions in QSettings, and turns
+dropped folders, files and ZIPs into an import.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from rtstation import __version__
+from rtstation.config import IMPORT_FOLDER_AE
+from rtstation.gui import workers
+from rtstation.gui.bridge import StationBridge
+from rtstation.gui.controllers.config_controller import ConfigController
+from rtstation.gui.controllers.details_controller import DetailsController
+from rtstation.gui.controllers.import_controller import ImportController
+from rtstation.gui.controllers.jobs_controller import JobsController
+from rtstation.gui.controllers.receiver_controller import ReceiverController
+from rtstation.gui.controllers.send_controller import SendController
+from rtstation.gui.controllers.tree_controller import TreeController
+from rtstation.gui.icons import icon
+from rtstation.gui.log_handler import QtLogHandler
+from rtstation.gui.messages import show_error
+from rtstation.gui.models.job_table_model import JobTableModel
+from rtstation.gui.models.log_model import LogListModel
+from rtstation.gui.models.plan_tree_model import PlanTreeModel
+from rtstation.gui.tray import TrayController
+from rtstation.gui.widgets.details_panel import DetailsPanel
+from rtstation.gui.widgets.jobs_panel import JobsPanel
+from rtstation.gui.widgets.log_panel import LogPanel
+from rtstation.gui.widgets.nodes_panel import NodesPanel
+from rtstation.gui.widgets.plan_tree_panel import PlanTreePanel
+from rtstation.gui.widgets.receiver_control import ReceiverControl
+from rtstation.gui.widgets.status_bar import StationStatusBar
+from rtstation.routing.rules import evaluate
+from rtstation.station.forwarding import plan_facts
+
+LOGGER = logging.getLogger(__name__)
+
+QUEUED = Qt.ConnectionType.QueuedConnection
+
+
+def dropped_paths(mime: Any) -> list[str]:
+    """Local files and folders of a drop; anything else (web links) is not ours."""
+    if mime is None or not mime.hasUrls():
+        return []
+    return [url.toLocalFile() for url in mime.urls() if url.isLocalFile() and url.toLocalFile()]
+
+
+class MainWindow(QMainWindow):
+    """The station's window over a running :class:`~rtstation.station.Station`."""
+
+    def __init__(
+        self,
+        station: Any,
+        *,
+        ui_settings: QSettings | None = None,
+        log_handler: QtLogHandler | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.station = station
+        self.ui_settings = ui_settings if ui_settings is not None else QSettings()
+        self._quitting = False
+        self._shut_down = False
+        self.setObjectName("MainWindow")
+        self.setWindowIcon(icon("app"))
+        self.setAcceptDrops(True)
+
+        # models
+        self.tree_model = PlanTreeModel(self)
+        self.job_model = JobTableModel(self.tree_model.plan_label, parent=self)
+        self.log_model = LogListModel(parent=self)
+
+        # widgets
+        self.receiver_control = ReceiverControl(self)
+        self.tree_panel = PlanTreePanel(self.tree_model, self)
+        self.details = DetailsPanel(self)
+        self.nodes_panel = NodesPanel(self)
+        self.jobs_panel = JobsPanel(self.job_model, self)
+        self.log_panel = LogPanel(self.log_model, self)
+        self.status = StationStatusBar(self)
+        self.setStatusBar(self.status)
+        self._build_layout()
+
+        # controllers
+        self.bridge = StationBridge(station, self)
+        self.tree_controller = TreeController(station, self.tree_model, self)
+        self.receiver_controller = ReceiverController(station, self, self)
+        self.jobs_controller = JobsController(station, self.job_model, self.tree_model, self, self)
+        self.details_controller = DetailsController(
+            self.tree_model, self.details, self.jobs_controller, self
+        )
+        self.send_controller = SendController(station, self.tree_model, self, self)
+        self.import_controller = ImportController(station, self.tree_controller, self, self)
+        self.config_controller = ConfigController(station, self, self.test_rules, self)
+        self.tray = TrayController(self, self.ui_settings, self)
+        self.tray.plan_label = self.tree_model.plan_label
+
+        self._build_actions()
+        self._wire(log_handler)
+        self._apply_settings_to_widgets(station.settings)
+        self._on_receiver_state_changed(*self.receiver_controller.current_state())
+        self._restore_ui_state()
+        self.tree_controller.load_all()
+        self.jobs_controller.load()
+
+    # -- layout -------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        self.right_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.right_splitter.setObjectName("rightSplitter")
+        self.right_splitter.addWidget(self.details)
+        self.right_splitter.addWidget(self.nodes_panel)
+        self.right_splitter.setStretchFactor(0, 1)
+        self.right_splitter.setStretchFactor(1, 0)
+        self.right_splitter.setChildrenCollapsible(False)
+
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.addWidget(self.tree_panel)
+        self.main_splitter.addWidget(self.right_splitter)
+        self.main_splitter.setStretchFactor(0, 3)
+        self.main_splitter.setStretchFactor(1, 2)
+        self.main_splitter.setChildrenCollapsible(False)
+
+        self.bottom_tabs = QTabWidget(self)
+        self.bottom_tabs.setObjectName("bottomTabs")
+        self.bottom_tabs.addTab(self.jobs_panel, self.tr("Send queue"))
+        self.bottom_tabs.addTab(self.log_panel, self.tr("Log"))
+
+        self.vertical_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.vertical_splitter.setObjectName("verticalSplitter")
+        self.vertical_splitter.addWidget(self.main_splitter)
+        self.vertical_splitter.addWidget(self.bottom_tabs)
+        self.vertical_splitter.setStretchFactor(0, 3)
+        self.vertical_splitter.setStretchFactor(1, 1)
+        self.vertical_splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.vertical_splitter)
+        self.resize(1280, 820)
+        self.main_splitter.setSizes([780, 500])
+        self.right_splitter.setSizes([520, 140])
+        self.vertical_splitter.setSizes([600, 200])
+
+    def _build_actions(self) -> None:
+        self.import_action = QAction(icon("import"), self.tr("&Import files or folders..."), self)
+        self.import_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.import_action.triggered.connect(self._on_import_triggered)
+        self.import_folder_action = QAction(self.tr("Process the import &folder"), self)
+        self.import_folder_action.triggered.connect(self._on_import_folder_triggered)
+        self.settings_action = QAction(icon("settings"), self.tr("&Settings..."), self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action.triggered.connect(self.config_controller.open_settings)
+        self.rules_action = QAction(icon("rules"), self.tr("Forwarding &rules..."), self)
+        self.rules_action.triggered.connect(self.config_controller.open_rules)
+        self.reload_action = QAction(self.tr("&Reload the plan list"), self)
+        self.reload_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.reload_action.triggered.connect(self.tree_controller.load_all)
+        self.receiver_action = QAction(self.tr("Start or stop the &receiver"), self)
+        self.receiver_action.triggered.connect(self.receiver_control.button.click)
+        self.quit_action = QAction(self.tr("&Quit"), self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.quit)
+        self.keep_running_action = QAction(self.tr("Keep running in the &tray"), self)
+        self.keep_running_action.setCheckable(True)
+        self.keep_running_action.setEnabled(self.tray.available)
+        self.keep_running_action.setChecked(bool(self.tray.remembered_choice()))
+        self.keep_running_action.toggled.connect(self.tray.set_keep_running)
+        self.about_action = QAction(self.tr("&About rtstation"), self)
+        self.about_action.triggered.connect(self._on_about_triggered)
+
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        file_menu.addAction(self.import_action)
+        file_menu.addAction(self.import_folder_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        station_menu = self.menuBar().addMenu(self.tr("&Station"))
+        station_menu.addAction(self.receiver_action)
+        station_menu.addAction(self.settings_action)
+        station_menu.addAction(self.rules_action)
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        view_menu.addAction(self.reload_action)
+        view_menu.addAction(self.keep_running_action)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        help_menu.addAction(self.about_action)
+
+        toolbar = QToolBar(self.tr("Station"), self)
+        toolbar.setObjectName("stationToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addWidget(self.receiver_control)
+        toolbar.addSeparator()
+        toolbar.addAction(self.import_action)
+        toolbar.addAction(self.settings_action)
+        toolbar.addAction(self.rules_action)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    def _wire(self, log_handler: QtLogHandler | None) -> None:
+        bridge = self.bridge
+        bridge.planChanged.connect(self.tree_controller._on_plan_changed, QUEUED)
+        bridge.associationEnded.connect(self.tree_controller._on_association_ended, QUEUED)
+        bridge.associationEnded.connect(self._on_association_ended, QUEUED)
+        bridge.instanceStored.connect(self._on_instance_stored, QUEUED)
+        bridge.instanceRejected.connect(self._on_instance_rejected, QUEUED)
+        bridge.receiverStateChanged.connect(
+            self.receiver_controller._on_receiver_state_changed, QUEUED
+        )
+        bridge.jobChanged.connect(self.jobs_controller._on_job_changed, QUEUED)
+        bridge.jobChanged.connect(self.details_controller._on_job_changed, QUEUED)
+        bridge.ruleDecided.connect(self._on_rule_decided, QUEUED)
+        bridge.problemReported.connect(self._on_problem_reported, QUEUED)
+        bridge.problemReported.connect(self.tray._on_problem_reported, QUEUED)
+        if log_handler is not None:
+            log_handler.entryLogged.connect(self.log_model.add, QUEUED)
+
+        self.receiver_control.startRequested.connect(self.receiver_controller.start)
+        self.receiver_control.stopRequested.connect(self.receiver_controller.stop)
+        self.receiver_controller.stateChanged.connect(self._on_receiver_state_changed)
+        self.receiver_controller.busyChanged.connect(self.receiver_control.set_busy)
+
+        self.tree_panel.currentChanged.connect(self.details_controller._on_current_changed)
+        self.tree_controller.refreshed.connect(self.details_controller._on_patients_refreshed)
+        self.tree_controller.refreshed.connect(self._on_tree_refreshed)
+        self.tree_controller.loadFailed.connect(self._on_tree_load_failed)
+        self.tree_model.checkedPlansChanged.connect(self._on_checked_plans_changed)
+
+        self.nodes_panel.sendRequested.connect(self._on_send_requested)
+        self.send_controller.sendStarted.connect(self._on_send_started)
+        self.send_controller.sendQueued.connect(self._on_send_queued)
+        self.send_controller.sendFailed.connect(self._on_send_failed)
+
+        self.jobs_panel.retryRequested.connect(self.jobs_controller.retry)
+        self.jobs_panel.cancelRequested.connect(self.jobs_controller.cancel)
+        self.jobs_controller.countsChanged.connect(self.status.set_queue_counts)
+        self.jobs_controller.jobFailed.connect(self.tray._on_job_failed)
+
+        self.config_controller.settingsApplied.connect(self._apply_settings_to_widgets)
+        self.config_controller.rulesApplied.connect(self._on_rules_applied)
+        self.tray.showRequested.connect(self._on_show_requested)
+        self.tray.quitRequested.connect(self.quit)
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def start_station(self) -> workers.TaskHandle[Any]:
+        """Start the station's services on a worker (the receiver if configured to)."""
+        station = self.station
+        return workers.run_task(
+            lambda _control: station.start(),
+            lambda _result: self._on_receiver_state_changed(
+                *self.receiver_controller.current_state()
+            ),
+            lambda exc: show_error(self, self.tr("The station could not start."), exc),
+            name="station-start",
+        )
+
+    @Slot()
+    def quit(self) -> None:
+        """Close for real (menu, tray): no keep-running question."""
+        self._quitting = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._quitting and self.tray.keep_running_on_close():
+            self.keep_running_action.setChecked(True)
+            self._save_ui_state()
+            self.hide()
+            self.tray.window_hidden()
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop listening and cancel our background work; the station itself is stopped
+        by whoever started it (``run_gui``, a test fixture)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self._save_ui_state()
+        self.bridge.close()
+        self.tree_controller.cancel()
+        self.import_controller.cancel()
+        self.tray.hide_icon()
+
+    # -- QSettings ----------------------------------------------------------------------
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {
+            "main": self.main_splitter,
+            "right": self.right_splitter,
+            "vertical": self.vertical_splitter,
+        }
+
+    def _save_ui_state(self) -> None:
+        settings = self.ui_settings
+        settings.setValue("mainWindow/geometry", self.saveGeometry())
+        settings.setValue("mainWindow/state", self.saveState())
+        for name, splitter in self._splitters().items():
+            settings.setValue(f"mainWindow/splitter/{name}", splitter.saveState())
+        settings.setValue("mainWindow/treeHeader", self.tree_panel.view.header().saveState())
+        settings.setValue("mainWindow/bottomTab", self.bottom_tabs.currentIndex())
+        settings.sync()
+
+    def _restore_ui_state(self) -> None:
+        settings = self.ui_settings
+        geometry = settings.value("mainWindow/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = settings.value("mainWindow/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        for name, splitter in self._splitters().items():
+            value = settings.value(f"mainWindow/splitter/{name}")
+            if isinstance(value, QByteArray) and not value.isEmpty():
+                splitter.restoreState(value)
+        header = settings.value("mainWindow/treeHeader")
+        if isinstance(header, QByteArray) and not header.isEmpty():
+            self.tree_panel.view.header().restoreState(header)
+        tab = settings.value("mainWindow/bottomTab")
+        if tab is not None:
+            self.bottom_tabs.setCurrentIndex(int(tab))
+
+    # -- drag and drop ------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = dropped_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        if not self.import_controller.import_paths(paths):
+            self.status.showMessage(self.tr("An import is already running."), 5000)
+
+    # -- slots --------------------------------------------------------------------------
+
+    @Slot(str, str)
+    def _on_receiver_state_changed(self, state: str, message: str) -> None:
+        self.receiver_control.set_state(state, message)
+        self.status.set_receiver(state, message)
+
+    @Slot(object)
+    def _on_instance_stored(self, _event: Any) -> None:
+        self.status.count_received()
+
+    @Slot(object)
+    def _on_instance_rejected(self, event: Any) -> None:
+        self.status.count_rejected()
+        self.status.showMessage(
+            self.tr("Refused an instance from %1: %2")
+            .replace("%1", event.source)
+            .replace("%2", event.reason),
+            10000,
+        )
+
+    @Slot(object)
+    def _on_association_ended(self, event: Any) -> None:
+        self.status.showMessage(
+            self.tr("%1 instance(s) received from %2")
+            .replace("%1", str(event.instances))
+            .replace("%2", event.calling_ae),
+            8000,
+        )
+
+    @Slot(object)
+    def _on_rule_decided(self, event: Any) -> None:
+        if event.matched_nodes:
+            self.status.showMessage(
+                self.tr("Rules: plan %1 goes to %2")
+                .replace("%1", self.tree_model.plan_label(event.plan_uid) or event.plan_uid)
+                .replace("%2", ", ".join(event.matched_nodes)),
+                8000,
+            )
+
+    @Slot(object)
+    def _on_problem_reported(self, event: Any) -> None:
+        self.status.showMessage(event.message, 15000)
+
+    @Slot(list)
+    def _on_tree_refreshed(self, _patient_ids: list[str]) -> None:
+        self.job_model.refresh_plan_labels()
+        self._update_title()
+
+    @Slot(object)
+    def _on_tree_load_failed(self, exc: BaseException) -> None:
+        show_error(self, self.tr("The list of received plans could not be read."), exc)
+
+    @Slot()
+    def _on_checked_plans_changed(self) -> None:
+        self.nodes_panel.set_checked_plan_count(len(self.tree_model.checked_plan_uids()))
+
+    @Slot(list)
+    def _on_send_requested(self, nodes: list[str]) -> None:
+        self.send_controller.send(self.tree_model.checked_plan_uids(), nodes)
+
+    @Slot()
+    def _on_send_started(self) -> None:
+        self.nodes_panel.set_sending(True)
+
+    @Slot(list)
+    def _on_send_queued(self, job_ids: list[int]) -> None:
+        self.nodes_panel.set_sending(False)
+        self.bottom_tabs.setCurrentWidget(self.jobs_panel)
+        self.status.showMessage(
+            self.tr("%1 send job(s) queued.").replace("%1", str(len(job_ids))), 8000
+        )
+
+    @Slot(object)
+    def _on_send_failed(self, _exc: BaseException) -> None:
+        self.nodes_panel.set_sending(False)
+
+    @Slot(object)
+    def _apply_settings_to_widgets(self, settings: Any) -> None:
+        self.nodes_panel.set_nodes(settings.nodes)
+        self.tree_model.set_node_names([n.name for n in settings.nodes])
+        self._update_title()
+
+    @Slot(object)
+    def _on_rules_applied(self, _rules: Any) -> None:
+        self.status.showMessage(self.tr("Forwarding rules saved."), 5000)
+
+    @Slot()
+    def _on_show_requested(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    @Slot()
+    def _on_import_triggered(self) -> None:
+        settings = self.station.settings
+        try:
+            from rtstation.gui.dialogs.import_dialog import ImportDialog
+        except ImportError:
+            folder = QFileDialog.getExistingDirectory(
+                self, self.tr("Import a folder"), settings.import_folder
+            )
+            if folder:
+                self.import_controller.import_paths([folder])
+            return
+        dialog = ImportDialog(
+            settings.import_folder, settings.clear_import_folder_after_import, self
+        )
+        dialog.exec()
+        request = dialog.result_request()
+        dialog.deleteLater()
+        if request is None:
+            return
+        if isinstance(request, tuple):
+            paths, recursive, clear = request
+        else:
+            paths, recursive, clear = request.paths, request.recursive, request.clear
+        self.import_controller.import_paths(
+            [str(p) for p in paths], clear=clear, recursive=recursive
+        )
+
+    @Slot()
+    def _on_import_folder_triggered(self) -> None:
+        settings = self.station.settings
+        folder = Path(settings.import_folder)
+        self.import_controller.import_paths(
+            [str(folder)], clear=settings.clear_import_folder_after_import
+        )
+
+    @Slot()
+    def _on_about_triggered(self) -> None:
+        QMessageBox.about(
+            self,
+            self.tr("About rtstation"),
+            self.tr(
+                "<b>rtstation %1</b><br>Receives DICOM-RT plans, shows what belongs to them "
+                "and forwards them to DICOM nodes, by hand or by rules.<br><br>"
+                "Storage: %2"
+            )
+            .replace("%1", __version__)
+            .replace("%2", str(self.station.storage_root)),
+        )
+
+    def _update_title(self) -> None:
+        settings = self.station.settings
+        self.setWindowTitle(
+            self.tr("rtstation - %1 - %2 patient(s), %3 plan(s)")
+            .replace("%1", settings.ae_title)
+            .replace("%2", str(len(self.tree_model.patient_ids())))
+            .replace("%3", str(self.tree_model.plan_count))
+        )
+
+    # -- rules test for the Rules dialog ------------------------------------------------
+
+    def test_rules(self, rules: Any) -> Any:
+        """The Rules dialog's test: ``rules`` against the selected plan, as the station
+        would decide (``Station.evaluate_rules`` does the same from the catalog; the tree's
+        snapshot already holds the bundle and its source, so no disk read on this thread).
+
+        Returns a ``Decision``, or a sentence when no plan is selected.
+        """
+        plan = self.details_controller.current_plan()
+        if plan is None:
+            return self.tr(
+                "Select a plan in the main window first: the rules are tested against it."
+            )
+        return evaluate(rules, plan_facts(plan.bundle, plan.source_ae or IMPORT_FOLDER_AE))
+
+    # -- helpers for tests and scripts --------------------------------------------------
+
+    def select_plan(self, plan_uid: str) -> None:
+        index = self.tree_model.index_for_plan(plan_uid)
+        if index.isValid():
+            parent = index.parent()
+            if parent.isValid():
+                self.tree_panel.expand_source_index(parent)
+            self.tree_panel.select_source_index(index)
+
+    def expand_all_plans(self) -> None:
+        for patient_id in self.tree_model.patient_ids():
+            self.tree_panel.expand_source_index(self.tree_model.index_for_patient(patient_id))

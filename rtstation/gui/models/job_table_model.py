@@ -1,0 +1,269 @@
+"""JobTableModel: the send queue as a table, newest job first, updated from JobChanged.
+
+Each ``JobChanged`` event carries the whole visible state of a job (state, n/m, reason,
+next attempt), so the model never has to ask the station while items are being sent: the
+row of that job gets ``dataChanged``, or a new row is inserted at the top. The table is
+bounded: finished jobs beyond ``max_rows`` fall off the bottom, so a station that forwards
+for months does not grow a table without end (the audit keeps the full history).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+_INVALID = QModelIndex()  # default argument for the Qt overrides (never mutated)
+
+COL_NODE, COL_PLAN, COL_STATE, COL_PROGRESS, COL_NEXT, COL_REASON = range(6)
+COLUMN_COUNT = 6
+JOB_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+STATE_ROLE = Qt.ItemDataRole.UserRole + 2
+
+FINISHED_STATES = frozenset({"done", "failed", "cancelled"})
+_FAILED_BRUSH = QBrush(QColor(190, 30, 30))
+_DONE_BRUSH = QBrush(QColor(30, 120, 40))
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """What one row shows; built from a JobChanged event or from a ``Station.jobs()`` job."""
+
+    job_id: int
+    node: str
+    plan_uid: str
+    state: str
+    done: int
+    total: int
+    message: str = ""
+    next_attempt_at: datetime | None = None
+    plan_label: str = ""  # what the queue recorded, for plans no longer in the tree
+
+
+def job_row_from_event(event: Any) -> JobRow:
+    return JobRow(
+        job_id=int(event.job_id),
+        node=str(event.node),
+        plan_uid=str(event.plan_uid),
+        state=str(event.state),
+        done=int(event.done),
+        total=int(event.total),
+        message=str(event.message or ""),
+        next_attempt_at=event.next_attempt_at,
+    )
+
+
+def job_row_from_job(job: Any) -> JobRow:
+    """A ``Station.jobs()`` record; tolerant of field names until the queue API settles."""
+
+    def pick(*names: str, default: Any = None) -> Any:
+        for name in names:
+            value = getattr(job, name, None)
+            if value is not None:
+                return value
+        return default
+
+    next_at = pick("next_attempt_at")
+    if isinstance(next_at, str):
+        try:
+            next_at = datetime.fromisoformat(next_at)
+        except ValueError:
+            next_at = None
+    elif isinstance(next_at, (int, float)) and not isinstance(next_at, bool):
+        next_at = datetime.fromtimestamp(next_at, tz=timezone.utc) if next_at > 0 else None
+    return JobRow(
+        job_id=int(pick("job_id", "id", default=0)),
+        node=str(pick("node", "node_name", default="")),
+        plan_uid=str(pick("plan_uid", default="")),
+        state=str(pick("state", default="")),
+        done=int(pick("done", "items_done", default=0)),
+        total=int(pick("total", "items_total", default=0)),
+        message=str(pick("message", "reason", "last_error", default="") or ""),
+        next_attempt_at=next_at if isinstance(next_at, datetime) else None,
+        plan_label=str(pick("plan_label", default="") or ""),
+    )
+
+
+def _state_text(state: str) -> str:
+    texts = {
+        "queued": QCoreApplication.translate("JobTableModel", "queued"),
+        "pending": QCoreApplication.translate("JobTableModel", "queued"),
+        "sending": QCoreApplication.translate("JobTableModel", "sending"),
+        "in_flight": QCoreApplication.translate("JobTableModel", "sending"),
+        "retrying": QCoreApplication.translate("JobTableModel", "waiting to retry"),
+        "paused": QCoreApplication.translate("JobTableModel", "paused"),
+        "done": QCoreApplication.translate("JobTableModel", "done"),
+        "failed": QCoreApplication.translate("JobTableModel", "failed"),
+        "cancelled": QCoreApplication.translate("JobTableModel", "cancelled"),
+    }
+    return texts.get(state, state)
+
+
+class JobTableModel(QAbstractTableModel):
+    """Send jobs, newest first; see the module docstring."""
+
+    def __init__(
+        self,
+        plan_label: Callable[[str], str] | None = None,
+        max_rows: int = 1000,
+        parent: Any = None,
+    ) -> None:
+        super().__init__(parent)
+        self._rows: list[JobRow] = []
+        self._row_of: dict[int, int] = {}
+        self._plan_label = plan_label or (lambda uid: "")
+        self.max_rows = max_rows
+        self._headers = (
+            QCoreApplication.translate("JobTableModel", "Node"),
+            QCoreApplication.translate("JobTableModel", "Plan"),
+            QCoreApplication.translate("JobTableModel", "State"),
+            QCoreApplication.translate("JobTableModel", "Progress"),
+            QCoreApplication.translate("JobTableModel", "Next retry"),
+            QCoreApplication.translate("JobTableModel", "Reason"),
+        )
+
+    def rowCount(self, parent: AnyIndex = _INVALID) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = _INVALID) -> int:
+        return 0 if parent.isValid() else COLUMN_COUNT
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < COLUMN_COUNT
+        ):
+            return self._headers[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == COL_REASON and row.message:
+                return row.message
+            if column == COL_PLAN:
+                return row.plan_uid
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATE:
+            if row.state == "failed":
+                return _FAILED_BRUSH
+            if row.state == "done":
+                return _DONE_BRUSH
+            return None
+        if role == JOB_ID_ROLE:
+            return row.job_id
+        if role == STATE_ROLE:
+            return row.state
+        return None
+
+    def _display(self, row: JobRow, column: int) -> str:
+        if column == COL_NODE:
+            return row.node
+        if column == COL_PLAN:
+            return self._plan_label(row.plan_uid) or row.plan_label or row.plan_uid
+        if column == COL_STATE:
+            return _state_text(row.state)
+        if column == COL_PROGRESS:
+            return f"{row.done}/{row.total}" if row.total else ""
+        if column == COL_NEXT:
+            if row.next_attempt_at is None or row.state in FINISHED_STATES:
+                return ""
+            moment = row.next_attempt_at
+            if moment.tzinfo is not None:
+                moment = moment.astimezone()
+            return moment.strftime("%H:%M:%S")
+        if column == COL_REASON:
+            return row.message.splitlines()[0] if row.message else ""
+        return ""
+
+    # -- updates ------------------------------------------------------------------------
+
+    def set_jobs(self, rows: Iterable[JobRow]) -> None:
+        """Initial load (newest first); a reset, once."""
+        ordered = sorted(rows, key=lambda r: r.job_id, reverse=True)[: self.max_rows]
+        self.beginResetModel()
+        self._rows = ordered
+        self._reindex()
+        self.endResetModel()
+
+    def apply(self, row: JobRow) -> None:
+        """A job changed: update its row, or insert it at the top."""
+        position = self._row_of.get(row.job_id)
+        if position is not None:
+            old = self._rows[position]
+            if not row.plan_label and old.plan_label:
+                row = replace(row, plan_label=old.plan_label)
+            self._rows[position] = row
+            self.dataChanged.emit(self.index(position, 0), self.index(position, COLUMN_COUNT - 1))
+            return
+        self.beginInsertRows(QModelIndex(), 0, 0)
+        self._rows.insert(0, row)
+        self._reindex()
+        self.endInsertRows()
+        self._trim()
+
+    def _trim(self) -> None:
+        while len(self._rows) > self.max_rows:
+            # drop the oldest finished job; keep unfinished ones whatever their age
+            victim = next(
+                (
+                    i
+                    for i in range(len(self._rows) - 1, -1, -1)
+                    if self._rows[i].state in FINISHED_STATES
+                ),
+                None,
+            )
+            if victim is None:
+                return
+            self.beginRemoveRows(QModelIndex(), victim, victim)
+            del self._rows[victim]
+            self._reindex()
+            self.endRemoveRows()
+
+    def _reindex(self) -> None:
+        self._row_of = {row.job_id: number for number, row in enumerate(self._rows)}
+
+    def refresh_plan_labels(self) -> None:
+        """Plan labels come from the tree; repaint the column when the tree learned more."""
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, COL_PLAN), self.index(len(self._rows) - 1, COL_PLAN)
+            )
+
+    # -- lookups ------------------------------------------------------------------------
+
+    def job(self, row: int) -> JobRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def job_by_id(self, job_id: int) -> JobRow | None:
+        position = self._row_of.get(job_id)
+        return self._rows[position] if position is not None else None
+
+    def jobs_for_plan(self, plan_uid: str) -> list[JobRow]:
+        return [row for row in self._rows if row.plan_uid == plan_uid]
+
+    def counts(self) -> dict[str, int]:
+        """How many jobs are in each state (for the status bar)."""
+        result: dict[str, int] = {}
+        for row in self._rows:
+            result[row.state] = result.get(row.state, 0) + 1
+        return result

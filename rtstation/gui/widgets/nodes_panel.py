@@ -1,0 +1,120 @@
+"""NodesPanel: a checkbox per enabled DICOM node and the Send button.
+
+As in the original station: tick plans in the tree, tick one or more nodes, press Send.
+The panel only collects the choice; sending is the send controller's business. Ticks
+survive a settings change for nodes that still exist, so saving the settings does not
+silently change where the next Send goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rtstation.gui.icons import icon
+
+
+class NodesPanel(QGroupBox):
+    """Destination checkboxes and Send; emits ``sendRequested(node names)``."""
+
+    sendRequested = Signal(list)
+    tickedNodesChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(self.tr("Send to"))
+        self.setObjectName("nodesPanel")
+        self._boxes: dict[str, QCheckBox] = {}
+        self._checked_plans = 0
+        self._sending = False
+        self._box_area = QVBoxLayout()
+        self._box_area.setSpacing(2)
+        self.empty_label = QLabel(self.tr("No DICOM nodes are enabled. Add one in Settings."), self)
+        self.empty_label.setWordWrap(True)
+        self.send_button = QPushButton(icon("send"), self.tr("Send"), self)
+        self.send_button.setObjectName("sendButton")
+        self.send_button.clicked.connect(self._on_send_clicked)
+        self.hint_label = QLabel(self)
+        self.hint_label.setWordWrap(True)
+        self.hint_label.setObjectName("sendHint")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.hint_label, 1)
+        buttons.addWidget(self.send_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._box_area)
+        layout.addWidget(self.empty_label)
+        layout.addLayout(buttons)
+        self._update_button()
+
+    def set_nodes(self, nodes: Sequence[Any]) -> None:
+        """Show one checkbox per *enabled* node, keeping the ticks of nodes that remain."""
+        ticked = set(self.ticked_nodes())
+        for box in self._boxes.values():
+            self._box_area.removeWidget(box)
+            box.deleteLater()
+        self._boxes = {}
+        for node in nodes:
+            if not getattr(node, "enabled", True):
+                continue
+            box = QCheckBox(node.name, self)
+            box.setObjectName(f"node:{node.name}")
+            box.setToolTip(f"{node.ae_title} @ {node.host}:{node.port}")
+            box.setChecked(node.name in ticked)
+            box.toggled.connect(self._on_box_toggled)
+            self._box_area.addWidget(box)
+            self._boxes[node.name] = box
+        self.empty_label.setVisible(not self._boxes)
+        self._update_button()
+
+    def node_box(self, name: str) -> QCheckBox | None:
+        return self._boxes.get(name)
+
+    def ticked_nodes(self) -> list[str]:
+        return [name for name, box in self._boxes.items() if box.isChecked()]
+
+    def set_checked_plan_count(self, count: int) -> None:
+        self._checked_plans = count
+        self._update_button()
+
+    def set_sending(self, sending: bool) -> None:
+        """While the send request is handed to the station (a worker), no double click."""
+        self._sending = sending
+        self._update_button()
+
+    def _update_button(self) -> None:
+        nodes = len(self.ticked_nodes())
+        plans = self._checked_plans
+        self.send_button.setEnabled(bool(nodes and plans) and not self._sending)
+        if not plans:
+            hint = self.tr("Tick the plans to send in the tree.")
+        elif not nodes:
+            hint = self.tr("Tick at least one node.")
+        else:
+            hint = (
+                self.tr("%1 plan(s) to %2 node(s)")
+                .replace("%1", str(plans))
+                .replace("%2", str(nodes))
+            )
+        self.hint_label.setText(hint)
+
+    @Slot(bool)
+    def _on_box_toggled(self, _checked: bool) -> None:
+        self._update_button()
+        self.tickedNodesChanged.emit()
+
+    @Slot()
+    def _on_send_clicked(self) -> None:
+        nodes = self.ticked_nodes()
+        if nodes and self._checked_plans:
+            self.sendRequested.emit(nodes)

@@ -1,0 +1,143 @@
+"""PlanTreePanel: the patient/plan tree with a filter box.
+
+A thousand patients are too many to scroll: the filter matches patient ID, patient name
+and plan labels and keeps a patient with everything under it. Sorting and filtering are a
+proxy's job, so the source model stays in patient-ID order and its incremental updates
+stay simple; the proxy re-sorts only the rows that changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QItemSelection,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+    Slot,
+)
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
+
+from rtstation.gui.models.plan_tree_model import (
+    COL_RECEIVED,
+    KIND_ROLE,
+    PATIENT,
+    PATIENT_ID_ROLE,
+    SORT_ROLE,
+    PlanTreeModel,
+)
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class PlanFilterProxyModel(QSortFilterProxyModel):
+    """Sorts by :data:`SORT_ROLE`; filters patients by ID, name or any plan label."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self._needle = ""
+
+    def set_text(self, text: str) -> None:
+        self._needle = text.strip().casefold()
+        self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        if not self._needle or source_parent.isValid():
+            return True  # children of an accepted patient are always shown
+        model = self.sourceModel()
+        index = model.index(source_row, 0, source_parent)
+        if model.data(index, KIND_ROLE) != PATIENT:
+            return True
+        snapshot = model.patient_snapshot(model.data(index, PATIENT_ID_ROLE))
+        if snapshot is None:
+            return False
+        haystack = [snapshot.patient_id, snapshot.patient_name.replace("^", " ")]
+        haystack += [p.label for p in snapshot.plans] + [p.name for p in snapshot.plans]
+        return any(self._needle in text.casefold() for text in haystack)
+
+
+class PlanTreePanel(QWidget):
+    """Filter box + tree view; emits the source index of the current row."""
+
+    currentChanged = Signal(QModelIndex)
+
+    def __init__(self, model: PlanTreeModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.proxy = PlanFilterProxyModel(self)
+        self.proxy.setSourceModel(model)
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setObjectName("treeFilter")
+        self.filter_edit.setPlaceholderText(self.tr("Filter by patient ID, name or plan label"))
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self._on_filter_changed)
+        self.view = QTreeView(self)
+        self.view.setObjectName("planTree")
+        self.view.setModel(self.proxy)
+        self.view.setUniformRowHeights(True)  # O(1) layout for a thousand patients
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(COL_RECEIVED, Qt.SortOrder.DescendingOrder)
+        self.view.setAlternatingRowColors(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setAllColumnsShowFocus(True)
+        self.view.header().setStretchLastSection(True)
+        for column, width in enumerate((200, 100, 95, 80, 120, 145)):
+            self.view.setColumnWidth(column, width)
+        self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.empty_label = QLabel(
+            self.tr(
+                "Nothing received yet. Start the receiver, or drop DICOM folders, files or "
+                "ZIP archives here to import them."
+            ),
+            self,
+        )
+        self.empty_label.setObjectName("treeEmptyHint")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setStyleSheet("color: palette(mid); padding: 24px;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.filter_edit)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.empty_label)
+        model.rowsInserted.connect(self._update_empty_hint)
+        model.rowsRemoved.connect(self._update_empty_hint)
+        model.modelReset.connect(self._update_empty_hint)
+        self._update_empty_hint()
+
+    @Slot()
+    def _update_empty_hint(self) -> None:
+        self.empty_label.setVisible(self.model.rowCount() == 0)
+
+    @Slot(str)
+    def _on_filter_changed(self, text: str) -> None:
+        self.proxy.set_text(text)
+
+    @Slot(QItemSelection, QItemSelection)
+    def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self.currentChanged.emit(self.current_source_index())
+
+    def current_source_index(self) -> QModelIndex:
+        index = self.view.currentIndex()
+        if not self.view.selectionModel().isSelected(index):
+            rows = self.view.selectionModel().selectedRows()
+            index = rows[0] if rows else QModelIndex()
+        return self.proxy.mapToSource(index) if index.isValid() else QModelIndex()
+
+    def select_source_index(self, source: QModelIndex) -> None:
+        index = self.proxy.mapFromSource(source)
+        if index.isValid():
+            self.view.setCurrentIndex(index)
+            self.view.scrollTo(index)
+
+    def expand_source_index(self, source: QModelIndex) -> None:
+        index = self.proxy.mapFromSource(source)
+        if index.isValid():
+            self.view.expand(index)
