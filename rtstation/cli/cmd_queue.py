@@ -57,7 +57,7 @@ def _run(station, args: argparse.Namespace) -> int:
         return 0
     if args.action in ("retry", "cancel"):
         job_id = _job_id(args)
-        ok = (station.queue.retry if args.action == "retry" else station.queue.cancel)(job_id)
+        ok = (station.retry_job if args.action == "retry" else station.cancel_job)(job_id)
         job = station.queue.job(job_id)
         if job is None:
             raise RtStationError(f"There is no job {job_id}")

@@ -16,6 +16,8 @@ Why it is built this way:
   gets an uncompressed fallback context, used only when the peer turns the stored syntax
   down: the file is then decoded with pydicom and re-encoded (explicit <-> implicit VR is
   lossless; a compressed file must first be decompressed, which needs a pixel handler).
+  A file whose file meta is missing or names other UIDs than its data set is decoded too,
+  since streaming would tell the peer the file meta's UIDs.
 * **At most 128 contexts per association** (the ID is an odd byte). A list that needs more
   is split, in order, into several associations opened one after the other.
 * Results are reported per item as they happen (``on_result``) so the send queue can make
@@ -33,7 +35,14 @@ from typing import Protocol
 
 import pydicom
 from pydicom.dataset import Dataset
-from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.errors import InvalidDicomError
+from pydicom.filereader import read_file_meta_info
+from pydicom.uid import (
+    UID,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+)
 from pynetdicom import _config
 from pynetdicom.association import Association
 from pynetdicom.presentation import PresentationContext, build_context
@@ -50,6 +59,15 @@ LOGGER = logging.getLogger(__name__)
 # other rtstation code that sends by path gets streaming too, and must then propose one
 # context per transfer syntax as this module does.
 _config.STORE_SEND_CHUNKED_DATASET = True
+
+
+def _ensure_streaming() -> None:
+    """Put the flag back if something turned it off since import (a test that toggles it
+    and restores False): without it pynetdicom would decode every file before sending."""
+    if not _config.STORE_SEND_CHUNKED_DATASET:
+        LOGGER.warning("pynetdicom's chunked sending was switched off; switching it on again")
+        _config.STORE_SEND_CHUNKED_DATASET = True
+
 
 #: Presentation context IDs are odd numbers 1..255: at most 128 per association.
 MAX_CONTEXTS = 128
@@ -186,8 +204,15 @@ def _context_count(stored_by_class: dict[str, set[str]]) -> int:
 
 
 def _stored_syntax(item: Sendable) -> str:
-    """The item's stored syntax; an item without one is treated as Explicit VR LE."""
-    return str(item.transfer_syntax_uid or ExplicitVRLittleEndian)
+    """The item's stored syntax: as recorded, else from its file meta, else Explicit VR LE
+    (the decode path copes with whatever the file really holds)."""
+    if item.transfer_syntax_uid:
+        return str(item.transfer_syntax_uid)
+    try:
+        meta = read_file_meta_info(item.path)
+    except (InvalidDicomError, OSError, ValueError, EOFError):
+        return str(ExplicitVRLittleEndian)
+    return str(meta.get("TransferSyntaxUID", "") or ExplicitVRLittleEndian)
 
 
 def plan_batches(items: Sequence[Sendable]) -> list[list[Sendable]]:
@@ -246,18 +271,73 @@ def _accepted_syntaxes(assoc: Association) -> dict[str, list[str]]:
     return accepted
 
 
-def _decoded_for_fallback(item: Sendable, offered: list[str]) -> Dataset | str:
-    """Decode ``item`` into a dataset the peer's uncompressed context can carry.
+def _association_gone(assoc: Association, settle: float = 1.0) -> bool:
+    """After a C-STORE got no answer: did the association end under us?
 
-    Returns the dataset, or the reason it cannot be converted.
+    pynetdicom pauses the association's reactor during send_c_store, so a peer's abort or
+    a closed connection is only noticed (``is_established`` turns False) just after it
+    returns; look for a queued abort and give the reactor a moment to catch up.
+    """
+    deadline = time.monotonic() + settle
+    while True:
+        if not assoc.is_established:
+            return True
+        try:
+            if assoc.acse.is_aborted():
+                return True
+        except Exception:  # pragma: no cover - a torn-down DUL
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+
+
+def _streamable_syntax(item: Sendable) -> str | None:
+    """The file's own transfer syntax when it can be streamed as it is, else None.
+
+    Streaming takes the C-STORE's SOP class and instance UIDs from the file meta; a file
+    whose meta disagrees with its data set (seen in files other software wrote) or that
+    has no meta at all must be decoded, so the peer is told the data set's own UIDs.
+    """
+    try:
+        meta = read_file_meta_info(item.path)
+    except (InvalidDicomError, OSError, ValueError, EOFError):
+        return None
+    if (
+        str(meta.get("MediaStorageSOPInstanceUID", "")) != item.sop_instance_uid
+        or str(meta.get("MediaStorageSOPClassUID", "")) != item.sop_class_uid
+        or "TransferSyntaxUID" not in meta
+    ):
+        return None
+    return str(meta.TransferSyntaxUID)
+
+
+def _decode_for(item: Sendable, offered: list[str]) -> tuple[Dataset, str] | str:
+    """Decode ``item`` into a dataset one of the ``offered`` syntaxes can carry.
+
+    Returns the dataset and the syntax it will travel in, or the reason it cannot go.
+    pynetdicom re-encodes the dataset itself, converting between explicit and implicit VR
+    little endian when needed; pixel data must be decompressed here first.
     """
     ds = pydicom.dcmread(item.path, force=True)
     meta = ds.file_meta
     if "TransferSyntaxUID" not in meta:
         # A file without file meta (an old export): its encoding tells the syntax.
-        implicit = ds.original_encoding[0]
-        meta.TransferSyntaxUID = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
+        implicit, little = ds.original_encoding
+        if little is False:
+            meta.TransferSyntaxUID = ExplicitVRBigEndian
+        else:
+            meta.TransferSyntaxUID = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
     syntax = UID(meta.TransferSyntaxUID)
+    if syntax in offered:
+        return ds, str(syntax)
+    uncompressed = [s for s in offered if s in UNCOMPRESSED]
+    if not uncompressed:
+        offered_names = " or ".join(UID(s).name for s in offered)
+        return (
+            f"the receiver accepts {sop.class_name(item.sop_class_uid)} only in "
+            f"{offered_names}, and the file is {syntax.name}"
+        )
     if syntax.is_compressed:
         try:
             ds.decompress()
@@ -268,12 +348,14 @@ def _decoded_for_fallback(item: Sendable, offered: list[str]) -> Dataset | str:
                 f"converted ({type(exc).__name__}: {exc})"
             )
     elif not syntax.is_little_endian:
-        offered_names = " or ".join(UID(s).name for s in offered)
         return (
-            f"the receiver accepts only {offered_names} and a {syntax.name} file "
-            "cannot be converted"
+            f"the receiver does not accept {syntax.name} and the file cannot be converted "
+            "(big endian pixel data would need byte swapping)"
         )
-    return ds
+    target = str(meta.TransferSyntaxUID)
+    if target not in offered:
+        target = uncompressed[0]
+    return ds, target
 
 
 def _send_one(
@@ -293,60 +375,46 @@ def _send_one(
     if not os.path.isfile(item.path):
         return _fail(uid, f"the file '{item.path}' is missing")
 
-    converted = False
-    rsp: Dataset | None = None
-    if _stored_syntax(item) in offered:
-        try:
+    note = ""
+    try:
+        stored = _streamable_syntax(item)
+        if stored in offered:
+            # The exact syntax is accepted: pynetdicom streams the file from disk.
             rsp = assoc.send_c_store(item.path)
-        except (AttributeError, ValueError) as exc:
-            # No file meta, or the file's own syntax differs from the catalog's: decode.
-            LOGGER.debug("Streaming %s not possible (%s); decoding instead", uid, exc)
-        except RuntimeError as exc:
-            raise _AssociationLost(
-                classify(None, association_failure="aborted", address=peer.address)
-            ) from exc
-        except OSError as exc:
-            return _fail(uid, f"the file '{item.path}' cannot be read: {exc.strerror or exc}")
-    if rsp is None:
-        uncompressed = [s for s in offered if s in UNCOMPRESSED]
-        if not uncompressed and _stored_syntax(item) not in offered:
-            stored_name = UID(_stored_syntax(item)).name
-            return _fail(
-                uid,
-                f"the receiver does not accept {sop.class_name(item.sop_class_uid)} "
-                f"in {stored_name} or uncompressed",
-            )
-        try:
-            decoded = _decoded_for_fallback(item, uncompressed or offered)
-        except Exception as exc:
-            return _fail(uid, f"the file '{item.path}' cannot be read: {exc}")
-        if isinstance(decoded, str):
-            return _fail(uid, decoded)
-        converted = True
-        try:
-            rsp = assoc.send_c_store(decoded)
-        except RuntimeError as exc:
-            raise _AssociationLost(
-                classify(None, association_failure="aborted", address=peer.address)
-            ) from exc
-        except (AttributeError, ValueError) as exc:
-            return _fail(uid, f"the file cannot be converted for the receiver: {exc}")
+        else:
+            decoded = _decode_for(item, offered)
+            if isinstance(decoded, str):
+                return _fail(uid, decoded)
+            ds, target = decoded
+            if target != str(ds.file_meta.TransferSyntaxUID) or (stored and stored != target):
+                note = f" (converted to {UID(target).name})"
+            else:
+                note = " (re-encoded)"
+            rsp = assoc.send_c_store(ds)
+    except RuntimeError as exc:  # "association must be established": it dropped
+        raise _AssociationLost(
+            classify(None, association_failure="aborted", address=peer.address)
+        ) from exc
+    except OSError as exc:
+        return _fail(uid, f"the file '{item.path}' cannot be read: {exc.strerror or exc}")
+    except Exception as exc:
+        # pynetdicom refuses before sending anything (no context, cannot encode).
+        LOGGER.debug("Cannot send %s", uid, exc_info=True)
+        return _fail(uid, f"the file '{item.path}' cannot be sent: {exc}")
 
     status = _status_of(rsp)
     if status is None:
         # No answer: pynetdicom aborts after the DIMSE timeout, or the peer dropped us.
         # The item's fate is unknown, so it counts as not attempted and is sent again.
-        if not assoc.is_established:
+        if _association_gone(assoc):
             raise _AssociationLost(
                 classify(None, association_failure="aborted", address=peer.address)
             )
-        return ItemResult(uid, None, classify(None), converted)
+        return ItemResult(uid, None, classify(None), bool(note))
     classified = classify(status)
-    if converted and classified.outcome is Outcome.SUCCESS:
-        classified = Classified(
-            classified.outcome, classified.warning, f"{classified.reason} (converted)"
-        )
-    return ItemResult(uid, status, classified, converted)
+    if note and classified.outcome is Outcome.SUCCESS:
+        classified = Classified(classified.outcome, classified.warning, classified.reason + note)
+    return ItemResult(uid, status, classified, bool(note))
 
 
 @dataclass
@@ -364,6 +432,7 @@ def _send_batch(
     should_cancel: Callable[[], bool] | None,
 ) -> tuple[int, Classified | None, bool]:
     """Send one batch; return (items attempted, association error, cancelled)."""
+    _ensure_streaming()
     ae = make_ae(peer)
     assoc, failure = open_association(ae, peer, build_contexts(batch))
     if failure is not None or assoc is None:

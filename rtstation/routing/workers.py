@@ -42,6 +42,9 @@ from rtstation.routing.send_queue import Job, JobItem, QueueItem, SendQueue
 
 LOGGER = logging.getLogger(__name__)
 
+#: Seconds between looks at the database for a cancel or pause while a job is sending.
+CHECK_INTERVAL = 0.25
+
 
 class ItemResultLike(Protocol):
     """One item's answer, as the ``send`` callable reports it through ``on_result``."""
@@ -235,11 +238,12 @@ class NodeWorkers:
 
     def wake(self, node: str | None = None) -> None:
         """Make the node's worker (or every worker) look at the queue now."""
+        for worker in self._workers_for(node):
+            worker.wake()
+
+    def _workers_for(self, node: str | None) -> list[_NodeWorker]:
         with self._lock:
-            workers = list(self._workers.values())
-        for worker in workers:
-            if node is None or worker.node == node:
-                worker.wake()
+            return [w for w in self._workers.values() if node is None or w.node == node]
 
     # --- queue actions that publish ------------------------------------------------------
 
@@ -255,6 +259,9 @@ class NodeWorkers:
         done = self.queue.cancel(job_id)
         if done:
             self.publish(job_id)
+            job = self.queue.job(job_id)
+            for worker in self._workers_for(job.node if job else None):
+                worker.poke()
         return done
 
     def retry(self, job_id: int) -> bool:
@@ -270,6 +277,8 @@ class NodeWorkers:
     def pause_node(self, node: str) -> None:
         """Stop claiming jobs for ``node``; a job being sent stops after the current item."""
         self.queue.pause_node(node)
+        for worker in self._workers_for(node):
+            worker.poke()
         for job in self.queue.jobs(states=("queued", "retrying"), node=node):
             self.publish(job.id, f"{node} is paused")
 
@@ -350,12 +359,18 @@ class _NodeWorker(threading.Thread):
         self.lease_owner = f"{parent.owner}/{node}"
         self._stop_requested = threading.Event()
         self._wake = threading.Event()
+        # Set by NodeWorkers.cancel/pause_node: look at the database before the next item.
+        self._poked = threading.Event()
 
     def request_stop(self) -> None:
         self._stop_requested.set()
         self._wake.set()
 
     def wake(self) -> None:
+        self._wake.set()
+
+    def poke(self) -> None:
+        self._poked.set()
         self._wake.set()
 
     def run(self) -> None:
@@ -408,10 +423,21 @@ class _NodeWorker(threading.Thread):
         last_progress = 0.0
         sent = done
 
+        next_check = 0.0
+
         def should_cancel() -> bool:
+            nonlocal next_check
             if self._stop_requested.is_set():
                 why_stopped.append("stopped: the station is shutting down")
                 return True
+            # Cancel and pause live in the database (another process may set them); look
+            # at most every CHECK_INTERVAL so a 2,000-slice series does not pay per item,
+            # and at once after this process's own cancel or pause (poke).
+            now = time.monotonic()
+            if now < next_check and not self._poked.is_set():
+                return False
+            self._poked.clear()
+            next_check = now + CHECK_INTERVAL
             current = queue.job(job.id)
             if current is None or current.state != "in_flight" or keeper.lost:
                 why_stopped.append("lost")
@@ -454,8 +480,7 @@ class _NodeWorker(threading.Thread):
             report = parent.send(self.node, job, pending, on_result, should_cancel)
         except Exception as exc:
             keeper.finish()
-            LOGGER.error("Sending job %s to %s failed unexpectedly: %s", job.id, self.node, exc)
-            LOGGER.debug("Traceback of the failed send", exc_info=True)
+            LOGGER.exception("Sending job %s to %s failed unexpectedly: %s", job.id, self.node, exc)
             reason = f"internal error while sending: {exc}"
             self._retry(job, reason)
             return

@@ -173,6 +173,7 @@ def test_malformed_dataset_is_refused_with_c210(station: StationProcess, tmp_pat
     ae.add_requested_context(ds.SOPClassUID, ds.file_meta.TransferSyntaxUID)
     from pynetdicom import _config
 
+    previous = _config.STORE_SEND_CHUNKED_DATASET
     _config.STORE_SEND_CHUNKED_DATASET = True
     try:
         assoc = ae.associate(HOST, station.port, ae_title="RTSTATION")
@@ -180,7 +181,7 @@ def test_malformed_dataset_is_refused_with_c210(station: StationProcess, tmp_pat
         status = assoc.send_c_store(broken)
         assoc.release()
     finally:
-        _config.STORE_SEND_CHUNKED_DATASET = False
+        _config.STORE_SEND_CHUNKED_DATASET = previous
     assert status.Status == 0xC210
     time.sleep(0.3)
     assert "truncated" in station.log()
