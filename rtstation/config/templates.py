@@ -184,10 +184,12 @@ rules_enabled = True
 #                        Example: plan_intents = CURATIVE, PALLIATIVE
 #   required_modalities  Modalities that must have arrived before the plan is sent, e.g.
 #                        RTDOSE: the plan waits for its dose. Example: required_modalities = RTDOSE
-#   machine_mapping      Treatment machine renames for a later rule action, as
-#                        OLD=NEW pairs separated by spaces or commas.
+#   machine_mapping      Rename treatment machines in the plan sent by this rule, as
+#                        OLD=NEW pairs separated by spaces or commas (the stored
+#                        plan is not changed; the node gets a renamed copy).
 #                        Example: machine_mapping = TrueBeam1=TB1 Halcyon2=HAL2
-#   anonymize            Anonymize before sending (a later rule action). Default: False
+#   anonymize            Anonymize before sending (not applied yet: kept as written).
+#                        Default: False
 #
 # Examples (remove the leading "# " to use them):
 # [Rule1]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pydicom.dataset import Dataset
+
 from rtstation.errors import RtStationError
 
 
@@ -27,3 +29,22 @@ def parse_mapping(text: str | Iterable[str]) -> dict[str, str]:
                 raise MappingError(f"Machine mapping '{pair}' is not of the form A=B")
             mapping[source.strip()] = target.strip()
     return mapping
+
+
+_BEAM_SEQUENCES = ("BeamSequence", "IonBeamSequence")
+
+
+def map_machines(ds: Dataset, mapping: dict[str, str]) -> list[tuple[str, str]]:
+    """Rename TreatmentMachineName in every beam of a plan; returns the renames made.
+
+    Names compare exactly after trimming (they are what the treatment system knows).
+    """
+    renamed: list[tuple[str, str]] = []
+    for keyword in _BEAM_SEQUENCES:
+        for beam in ds.get(keyword) or []:
+            old = str(beam.get("TreatmentMachineName", "")).strip()
+            new = mapping.get(old)
+            if old and new and new != old:
+                beam.TreatmentMachineName = new
+                renamed.append((old, new))
+    return renamed

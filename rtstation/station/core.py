@@ -64,6 +64,7 @@ from rtstation.station.sending import (
     NetworkSender,
     aria_sorted,
     bundle_instances,
+    machine_mapped,
     peer_for,
     queue_items,
 )
@@ -354,19 +355,22 @@ class Station:
         *,
         force: bool = False,
         only_new: bool = False,
+        machine_mapping: dict[str, str] | None = None,
     ) -> list[int]:
         """Queue one job per node for a plan bundle (durable; returns at once).
 
         ``only_new`` (late arrivals) queues only instances the node does not have yet, and
-        nothing at all when it has them all.
+        nothing at all when it has them all. ``machine_mapping`` (a rule action) sends
+        the plan as a copy with its treatment machines renamed.
         """
         instances = bundle_instances(self.catalog, bundle)
         if not instances:
             self._problem(f"Plan {bundle.plan.plan_label or bundle.uid} has no stored files left")
             return []
         job_ids = []
+        mapped, notes = machine_mapped(self.store, queue_items(instances), machine_mapping or {})
         for node in self._known_nodes(node_names):
-            items = queue_items(instances)
+            items = list(mapped)
             if only_new:
                 items = [
                     i
@@ -388,6 +392,10 @@ class Station:
             self.catalog.audit(
                 "queued", plan_uid=bundle.uid, node=node.name, source=source, detail=f"job {job_id}"
             )
+            for note in notes:
+                self.catalog.audit(
+                    "machine-mapped", plan_uid=bundle.uid, node=node.name, detail=note
+                )
             self.workers.publish(job_id, "queued")
             job_ids.append(job_id)
         self.workers.wake()

@@ -34,7 +34,13 @@ LOGGER = logging.getLogger(__name__)
 
 class EnqueueBundle(Protocol):
     def __call__(
-        self, bundle: PlanBundle, node_names: Sequence[str], source: str, *, only_new: bool = ...
+        self,
+        bundle: PlanBundle,
+        node_names: Sequence[str],
+        source: str,
+        *,
+        only_new: bool = ...,
+        machine_mapping: dict[str, str] | None = ...,
     ) -> list[int]: ...
 
 
@@ -127,7 +133,8 @@ class AutoForwarder:
         complete_now = facts.complete and not decision.waiting_for
         if forward:
             self._record(bundle, decision, FORWARDED, settled)
-            self._enqueue(bundle, decision.nodes, _rule_source(decision))
+            for nodes, mapping in _nodes_by_mapping(decision):
+                self._enqueue(bundle, nodes, _rule_source(decision), machine_mapping=mapping)
         elif settled or complete_now:
             self._record(bundle, decision, NOT_FORWARDED, settled)
         else:
@@ -153,6 +160,27 @@ class AutoForwarder:
         """Send what the nodes that got the plan do not have yet (a dose that came later)."""
         if nodes:
             self._enqueue(bundle, nodes, "rule: late arrival", only_new=True)
+
+
+def _nodes_by_mapping(decision: Decision) -> list[tuple[tuple[str, ...], dict[str, str]]]:
+    """Group the decision's nodes by the machine mapping their matching rules ask for.
+
+    A node named by two matching rules gets the union of their mappings (first rule wins
+    on a conflict), and still only one job.
+    """
+    mapping_of: dict[str, dict[str, str]] = {node: {} for node in decision.nodes}
+    folded = {node.casefold(): node for node in decision.nodes}
+    for verdict in decision.matched:
+        pairs = dict(verdict.rule.machine_mapping) if verdict.rule is not None else {}
+        for target in verdict.target_nodes:
+            node = folded.get(target.strip().casefold())
+            if node is not None:
+                for old, new in pairs.items():
+                    mapping_of[node].setdefault(old, new)
+    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for node in decision.nodes:
+        groups.setdefault(tuple(sorted(mapping_of[node].items())), []).append(node)
+    return [(tuple(nodes), dict(key)) for key, nodes in groups.items()]
 
 
 def _rule_source(decision: Decision) -> str:

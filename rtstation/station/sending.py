@@ -7,16 +7,22 @@ current settings and streams the job's pending files with :func:`send_items`.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+
+import pydicom
 
 from rtstation.config import Node, Settings
+from rtstation.dicom.machine_map import map_machines
 from rtstation.dicom.rt_tree import PlanBundle
-from rtstation.dicom.sop import send_rank
+from rtstation.dicom.sop import PLAN_CLASSES, send_rank
 from rtstation.dicom.status import classify
 from rtstation.net.peer import Peer
 from rtstation.net.sender import SendItem, SendReport, send_items
 from rtstation.routing.send_queue import Job, JobItem, QueueItem
+from rtstation.storage.archive import DurableStore
 from rtstation.storage.catalog import Catalog, CatalogInstance
 
 LOGGER = logging.getLogger(__name__)
@@ -70,6 +76,37 @@ def aria_sorted(instances: Iterable[CatalogInstance]) -> list[CatalogInstance]:
         return (rank, h.series_instance_uid, h.instance_number or 0, h.sop_instance_uid)
 
     return sorted(instances, key=key)
+
+
+def machine_mapped(
+    store: DurableStore, items: list[QueueItem], mapping: dict[str, str]
+) -> tuple[list[QueueItem], list[str]]:
+    """Replace RTPLAN items whose machines the mapping renames by mapped copies.
+
+    Returns the items to send and one line per renamed plan for the audit. The stored
+    original stays as received; the copy keeps its SOP Instance UID (the receiver gets the
+    plan, under the machine name it knows).
+    """
+    if not mapping:
+        return items, []
+    result: list[QueueItem] = []
+    notes: list[str] = []
+    for item in items:
+        if item.sop_class_uid not in PLAN_CLASSES:
+            result.append(item)
+            continue
+        ds = pydicom.dcmread(item.path)
+        renamed = map_machines(ds, mapping)
+        if not renamed:
+            result.append(item)
+            continue
+        buffer = io.BytesIO()
+        ds.save_as(buffer)
+        path, digest = store.write_derived(buffer.getvalue(), f"{item.sop_instance_uid}.dcm")
+        result.append(replace(item, path=str(path), content_hash=digest, size=path.stat().st_size))
+        pairs = ", ".join(f"{old} -> {new}" for old, new in sorted(set(renamed)))
+        notes.append(f"plan {item.sop_instance_uid}: treatment machine {pairs}")
+    return result, notes
 
 
 class NetworkSender:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from rtstation.dicom.integrity import dataset_offset
 from rtstation.errors import StorageError
-from rtstation.storage.layout import INCOMING_DIR
+from rtstation.storage.layout import DERIVED_DIR, INCOMING_DIR
 
 CHUNK = 1024 * 1024
 
@@ -148,6 +148,26 @@ class DurableStore:
         fsync_dir(final.parent)
         return final
 
+    def write_derived(self, data: bytes, name: str) -> tuple[Path, str]:
+        """Durably write a changed copy for one destination; returns (path, content hash).
+
+        The stored original is never touched: a machine-mapped plan lives under
+        ``.derived/<hash>/`` and is what the send queue streams to that node.
+        """
+        self.check_free_space(len(data))
+        temp = self._temp_path()
+        try:
+            with open(temp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            self._discard(temp)
+            raise self._storage_error(exc, temp) from exc
+        digest = content_hash(temp)
+        final = self.commit(Staged(temp, len(data), digest), f"{DERIVED_DIR}/{digest[:16]}/{name}")
+        return final, digest
+
     def discard(self, staged: Staged) -> None:
         self._discard(staged.path)
 
@@ -166,8 +186,8 @@ class DurableStore:
     def iter_stored_files(self) -> Iterator[Path]:
         """Every stored file (for reindex), skipping the incoming folder."""
         for dirpath, dirnames, filenames in os.walk(self.root):
-            if Path(dirpath) == self.root and INCOMING_DIR in dirnames:
-                dirnames.remove(INCOMING_DIR)
+            if Path(dirpath) == self.root:
+                dirnames[:] = [d for d in dirnames if d not in (INCOMING_DIR, DERIVED_DIR)]
             dirnames.sort()
             for name in sorted(filenames):
                 if name.endswith(".dcm"):

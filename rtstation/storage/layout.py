@@ -22,6 +22,8 @@ from pathlib import PurePosixPath
 from rtstation.dicom.headers import InstanceHeader
 
 INCOMING_DIR = ".incoming"
+# Copies changed for one destination (machine mapping); never indexed as instances.
+DERIVED_DIR = ".derived"
 MAX_COMPONENT = 64
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

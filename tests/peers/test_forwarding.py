@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pydicom import dcmread
 
 from tests.data.generator import GeneratedStudy, PlanSpec, StudySpec, write_ct_series, write_study
 from tests.peers.peers import (
@@ -328,3 +329,36 @@ def test_node_down_then_up_delivers_exactly_once_with_retries(tmp_path: Path, st
     ]
     assert any("connection refused" in m for m in history), history
     assert "connection refused" in station.log()
+
+
+def test_rule_machine_mapping_renames_only_the_copy_sent(tmp_path: Path, storescp):
+    scp = storescp(ae_title="ARIA")
+    config = tmp_path / "station"
+    write_settings(config, port=1, extra=_node(1, "ARIA", scp.port))
+    (config / "rules.ini").write_text(
+        _rules(
+            "[Rule1]\nname = Map Ethos\nenabled = True\nsource_ae = IMPORT_FOLDER\n"
+            "target_nodes = ARIA\nplan_label_match =\nmachine_mapping = Ethos1=ETHOS_RM1\n"
+        )
+    )
+    study = write_study(
+        tmp_path / "export",
+        StudySpec(patient_id="MAP", slices=3, plans=(PlanSpec(machine="Ethos1"),)),
+    )
+    cli = [sys.executable, "-m", "rtstation", "--config", str(config)]
+    subprocess.run([*cli, "import", str(study.root)], check=True, capture_output=True, timeout=120)
+    station = StationProcess(config)
+    write_settings(config, port=station.port, extra=_node(1, "ARIA", scp.port))
+    with station:
+        expected = set(_uids(study))
+        _wait(lambda: set(scp.received_order()) >= expected, 60, "the mapped bundle", station)
+        audit = _query(station, "SELECT detail FROM audit WHERE event = 'machine-mapped'")
+    received_plan = scp.out_dir / next(n for n in scp.received_names() if n.startswith("RP."))
+    machines = {b.TreatmentMachineName for b in dcmread(received_plan).BeamSequence}
+    assert machines == {"ETHOS_RM1"}
+    copies = list(station.storage.rglob(f"{study.plan_uids[0]}.dcm"))
+    stored = next(p for p in copies if ".derived" not in p.parts)
+    derived = next(p for p in copies if ".derived" in p.parts)
+    assert {b.TreatmentMachineName for b in dcmread(derived).BeamSequence} == {"ETHOS_RM1"}
+    assert dataset_bytes(stored) == dataset_bytes(study.plan_paths[0]), "the original is untouched"
+    assert "Ethos1 -> ETHOS_RM1" in audit[0]["detail"]
