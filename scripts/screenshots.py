@@ -376,12 +376,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Path(args.out).resolve()
 
-    try:  # PySide6 6.12.0 on Python 3.11 loses references to None (see the module)
-        from rtstation.gui.pyside_guard import protect_singletons
-
-        protect_singletons()
-    except ImportError:
-        pass
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setStyle("Fusion")
     install_translator(app, args.language)

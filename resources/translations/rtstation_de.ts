@@ -4,7 +4,7 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../rtstation/gui/app.py" line="+99"/>
+        <location filename="../../rtstation/gui/app.py" line="+116"/>
         <source>rtstation</source>
         <translation>rtstation</translation>
     </message>
@@ -17,7 +17,7 @@
 <context>
     <name>ConfigController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/config_controller.py" line="+59"/>
+        <location filename="../../rtstation/gui/controllers/config_controller.py" line="+62"/>
         <source>The settings could not be applied.</source>
         <translation>Die Einstellungen konnten nicht übernommen werden.</translation>
     </message>
@@ -319,11 +319,31 @@
         <source>Total</source>
         <translation>Summe</translation>
     </message>
+    <message>
+        <location line="+9"/>
+        <source>forwarded by a rule</source>
+        <translation>von einer Regel weitergeleitet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no rule forwards this plan</source>
+        <translation>keine Regel leitet diesen Plan weiter</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>waiting: %1</source>
+        <translation>wartet: %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>waiting for the plan to be complete</source>
+        <translation>wartet, bis der Plan vollständig ist</translation>
+    </message>
 </context>
 <context>
     <name>ImportController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/import_controller.py" line="+77"/>
+        <location filename="../../rtstation/gui/controllers/import_controller.py" line="+80"/>
         <source>Looking at the files...</source>
         <translation>Dateien werden gesichtet ...</translation>
     </message>
@@ -534,7 +554,12 @@ Abgelehnt: %5</translation>
 <context>
     <name>JobTableModel</name>
     <message>
-        <location filename="../../rtstation/gui/models/job_table_model.py" line="+100"/>
+        <location filename="../../rtstation/gui/models/job_table_model.py" line="+90"/>
+        <source>%1 of %2 delivered</source>
+        <translation>%1 von %2 zugestellt</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <location line="+1"/>
         <source>queued</source>
         <translation>eingereiht</translation>
@@ -604,7 +629,7 @@ Abgelehnt: %5</translation>
 <context>
     <name>JobsController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/jobs_controller.py" line="+85"/>
+        <location filename="../../rtstation/gui/controllers/jobs_controller.py" line="+88"/>
         <source>The job could not be retried.</source>
         <translation>Der Auftrag konnte nicht wiederholt werden.</translation>
     </message>
@@ -663,7 +688,7 @@ Abgelehnt: %5</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../rtstation/gui/main_window.py" line="+165"/>
+        <location filename="../../rtstation/gui/main_window.py" line="+168"/>
         <source>Send queue</source>
         <translation>Sendewarteschlange</translation>
     </message>
@@ -743,12 +768,12 @@ Abgelehnt: %5</translation>
         <translation>Station</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location line="+67"/>
         <source>The station could not start.</source>
         <translation>Die Station konnte nicht starten.</translation>
     </message>
     <message>
-        <location line="+92"/>
+        <location line="+94"/>
         <source>An import is already running.</source>
         <translation>Es läuft bereits ein Import.</translation>
     </message>
@@ -768,7 +793,7 @@ Abgelehnt: %5</translation>
         <translation>Regeln: Plan %1 geht an %2</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+23"/>
         <source>The list of received plans could not be read.</source>
         <translation>Die Liste der empfangenen Pläne konnte nicht gelesen werden.</translation>
     </message>
@@ -778,7 +803,7 @@ Abgelehnt: %5</translation>
         <translation>%1 Sendeauftrag/-aufträge eingereiht.</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+14"/>
         <source>Forwarding rules saved.</source>
         <translation>Weiterleitungsregeln gespeichert.</translation>
     </message>
@@ -907,7 +932,7 @@ Abgelehnt: %5</translation>
 <context>
     <name>NodesPanel</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/nodes_panel.py" line="+36"/>
+        <location filename="../../rtstation/gui/widgets/nodes_panel.py" line="+37"/>
         <source>Send to</source>
         <translation>Senden an</translation>
     </message>
@@ -922,7 +947,7 @@ Abgelehnt: %5</translation>
         <translation>Senden</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+56"/>
         <source>Tick the plans to send in the tree.</source>
         <translation>Haken Sie die zu sendenden Pläne in der Liste an.</translation>
     </message>
@@ -993,7 +1018,7 @@ Abgelehnt: %5</translation>
 <context>
     <name>PlanTreeModel</name>
     <message>
-        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+155"/>
+        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+154"/>
         <source>Patient / plan</source>
         <translation>Patient / Plan</translation>
     </message>
@@ -1032,16 +1057,8 @@ Abgelehnt: %5</translation>
         <source>(no label)</source>
         <translation>(ohne Label)</translation>
     </message>
-    <message numerus="yes">
-        <location line="+18"/>
-        <source>%n plan(s)</source>
-        <translation>
-            <numerusform>%n Plan</numerusform>
-            <numerusform>%n Pläne</numerusform>
-        </translation>
-    </message>
     <message>
-        <location line="+7"/>
+        <location line="+25"/>
         <source>Unconnected</source>
         <translation>Nicht zugeordnet</translation>
     </message>
@@ -1064,14 +1081,20 @@ Abgelehnt: %5</translation>
 <context>
     <name>PlanTreePanel</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/plan_tree_panel.py" line="+77"/>
+        <location filename="../../rtstation/gui/widgets/plan_tree_panel.py" line="+78"/>
+        <location line="+54"/>
         <source>Filter by patient ID, name or plan label</source>
         <translation>Nach Patienten-ID, Name oder Plan-Label filtern</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="-35"/>
         <source>Nothing received yet. Start the receiver, or drop DICOM folders, files or ZIP archives here to import them.</source>
         <translation>Noch nichts empfangen. Starten Sie den Empfänger, oder ziehen Sie DICOM-Ordner, -Dateien oder ZIP-Archive hierher, um sie zu importieren.</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>Loading the received plans...</source>
+        <translation>Empfangene Pläne werden geladen …</translation>
     </message>
 </context>
 <context>
@@ -1105,7 +1128,7 @@ Abgelehnt: %5</translation>
 <context>
     <name>ReceiverController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/receiver_controller.py" line="+47"/>
+        <location filename="../../rtstation/gui/controllers/receiver_controller.py" line="+50"/>
         <source>Starting the receiver...</source>
         <translation>Empfänger wird gestartet ...</translation>
     </message>
@@ -1413,7 +1436,7 @@ Abgelehnt: %5</translation>
 <context>
     <name>SendController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/send_controller.py" line="+84"/>
+        <location filename="../../rtstation/gui/controllers/send_controller.py" line="+87"/>
         <source>Send incomplete plan?</source>
         <translation>Unvollständigen Plan senden?</translation>
     </message>
@@ -1443,12 +1466,7 @@ Abgelehnt: %5</translation>
         <translation>Nur Neues</translation>
     </message>
     <message>
-        <location line="+22"/>
-        <source>Sending is not available in this version of the station.</source>
-        <translation>Senden ist in dieser Version der Station nicht verfügbar.</translation>
-    </message>
-    <message>
-        <location line="+4"/>
+        <location line="+19"/>
         <source>The plans could not be queued for sending.</source>
         <translation>Die Pläne konnten nicht zum Senden eingereiht werden.</translation>
     </message>

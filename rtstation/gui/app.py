@@ -14,11 +14,12 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from rtstation import __version__
@@ -27,7 +28,6 @@ from rtstation.gui import log_handler as gui_log
 from rtstation.gui import workers
 from rtstation.gui.icons import icon
 from rtstation.gui.messages import describe
-from rtstation.gui.pyside_guard import protect_singletons
 
 LOGGER = logging.getLogger(__name__)
 
@@ -37,7 +37,6 @@ APPLICATION = "rtstation"
 
 def create_application(argv: Sequence[str] | None = None) -> QApplication:
     """The QApplication (existing one reused), named so QSettings lands under "rtstation"."""
-    protect_singletons()
     existing = QApplication.instance()
     app = (
         existing
@@ -84,6 +83,24 @@ def keep_gc_pauses_short(window: Any) -> None:
     window.tree_controller.loadingChanged.connect(after_initial_load)
 
 
+def stop_on_signals(app: QApplication) -> QTimer:
+    """Ctrl-C in the terminal and SIGTERM (a logout, systemd) quit like File > Quit, so
+    the station stops cleanly. Python runs signal handlers only between bytecodes, so a
+    short idle timer hands control back to Python while Qt's loop waits."""
+
+    def request_quit(_signum: int, _frame: object) -> None:
+        LOGGER.info("Signal received: quitting")
+        app.quit()
+
+    signal.signal(signal.SIGINT, request_quit)
+    signal.signal(signal.SIGTERM, request_quit)
+    wake = QTimer(app)
+    wake.setInterval(250)
+    wake.timeout.connect(lambda: None)
+    wake.start()
+    return wake
+
+
 def run_gui(args: argparse.Namespace, open_station: Callable[[], Any]) -> int:
     """Open the station, show the window, run until quit; returns the exit status."""
     from rtstation.gui.main_window import MainWindow
@@ -114,6 +131,7 @@ def run_gui(args: argparse.Namespace, open_station: Callable[[], Any]) -> int:
     window.quit_action.triggered.connect(app.quit)
     window.show()
     window.start_station()
+    stop_on_signals(app)
     LOGGER.info("rtstation %s window open; storage %s", __version__, station.storage_root)
     try:
         code = int(app.exec())

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
 from PySide6.QtGui import (
@@ -71,6 +71,9 @@ from rtstation.gui.widgets.status_bar import StationStatusBar
 from rtstation.routing.rules import evaluate
 from rtstation.station.forwarding import plan_facts
 
+if TYPE_CHECKING:
+    from rtstation.station import Station
+
 LOGGER = logging.getLogger(__name__)
 
 QUEUED = Qt.ConnectionType.QueuedConnection
@@ -88,7 +91,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        station: Any,
+        station: Station,
         *,
         ui_settings: QSettings | None = None,
         log_handler: QtLogHandler | None = None,
@@ -174,9 +177,9 @@ class MainWindow(QMainWindow):
         self.vertical_splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.vertical_splitter)
         self.resize(1280, 820)
-        self.main_splitter.setSizes([780, 500])
-        self.right_splitter.setSizes([520, 140])
-        self.vertical_splitter.setSizes([600, 200])
+        self.main_splitter.setSizes([800, 480])
+        self.right_splitter.setSizes([590, 100])
+        self.vertical_splitter.setSizes([620, 180])
 
     def _build_actions(self) -> None:
         self.import_action = QAction(icon("import"), self.tr("&Import files or folders..."), self)
@@ -259,6 +262,7 @@ class MainWindow(QMainWindow):
         self.tree_controller.refreshed.connect(self.details_controller._on_patients_refreshed)
         self.tree_controller.refreshed.connect(self._on_tree_refreshed)
         self.tree_controller.loadFailed.connect(self._on_tree_load_failed)
+        self.tree_controller.loadingChanged.connect(self.tree_panel._on_loading_changed)
         self.tree_model.checkedPlansChanged.connect(self._on_checked_plans_changed)
 
         self.nodes_panel.sendRequested.connect(self._on_send_requested)
@@ -353,6 +357,8 @@ class MainWindow(QMainWindow):
         header = settings.value("mainWindow/treeHeader")
         if isinstance(header, QByteArray) and not header.isEmpty():
             self.tree_panel.view.header().restoreState(header)
+        else:
+            self.tree_controller.loadingChanged.connect(self._on_first_load_changed)
         tab = settings.value("mainWindow/bottomTab")
         if tab is not None:
             self.bottom_tabs.setCurrentIndex(int(tab))
@@ -429,6 +435,12 @@ class MainWindow(QMainWindow):
         self.job_model.refresh_plan_labels()
         self._update_title()
 
+    @Slot(bool)
+    def _on_first_load_changed(self, loading: bool) -> None:
+        if not loading:
+            self.tree_controller.loadingChanged.disconnect(self._on_first_load_changed)
+            self.tree_panel.fit_name_column()
+
     @Slot(object)
     def _on_tree_load_failed(self, exc: BaseException) -> None:
         show_error(self, self.tr("The list of received plans could not be read."), exc)
@@ -460,7 +472,6 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _apply_settings_to_widgets(self, settings: Any) -> None:
         self.nodes_panel.set_nodes(settings.nodes)
-        self.tree_model.set_node_names([n.name for n in settings.nodes])
         self._update_title()
 
     @Slot(object)

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 import socket
+import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -73,6 +74,7 @@ from rtstation.storage.catalog import Catalog, CatalogInstance
 from rtstation.storage.decisions import DecisionStore
 from rtstation.storage.importer import ImportProgress, ImportReport, import_paths
 from rtstation.storage.ingest import IMPORT_SOURCE, Ingestor
+from rtstation.storage.process_lock import PrimaryLock
 from rtstation.storage.reindex import ReindexReport, reindex
 
 LOGGER = logging.getLogger(__name__)
@@ -166,7 +168,19 @@ class Station:
         self._stopping = threading.Event()
         self._timer: threading.Thread | None = None
         self.bus.subscribe(JobChanged, self._on_job_changed)
-        self.ingestor.recover()
+        self._primary = PrimaryLock(Path(paths.data_dir))
+        if self._primary.acquire():
+            self.ingestor.recover()
+        else:
+            LOGGER.info(
+                "Another station process works on %s; crash recovery is left to it",
+                paths.data_dir,
+            )
+
+    @property
+    def is_primary(self) -> bool:
+        """True for the one process that recovers after crashes and resumes decisions."""
+        return self._primary.held
 
     @classmethod
     def open(cls, config_dir: str | None = None, **kwargs: object) -> Station:
@@ -202,6 +216,10 @@ class Station:
         with self._lock:
             if self._receiver is not None and self._receiver.is_running:
                 return
+            # pynetdicom streams each received dataset into a NamedTemporaryFile in the
+            # default temp folder; pointing that at our staging folder keeps it on the
+            # storage volume, so taking the file over is a rename, never a second copy.
+            tempfile.tempdir = str(self.store.incoming)
             receiver = StorageReceiver(
                 receiver_config(self.settings, self.bind_address),
                 store=self._store_received,
@@ -565,7 +583,8 @@ class Station:
             on_change=self._rules_changed,
             on_error=self._rules_broken,
         ).start(load_now=False)
-        self.forwarder.resume()
+        if self.is_primary:
+            self.forwarder.resume()
         self._timer = threading.Thread(target=self._tick_loop, name="rtstation-settle", daemon=True)
         self._timer.start()
         if receiver if receiver is not None else self.settings.auto_start_receiver:
@@ -592,3 +611,4 @@ class Station:
         self.queue.close()
         self.decisions.close()
         self.catalog.close()
+        self._primary.release()

@@ -58,26 +58,61 @@ def fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def _process_alive(name: str) -> bool:
+    """Whether the staging folder ``name`` (a pid) belongs to a running process."""
+    if not name.isdigit():
+        return False
+    try:
+        os.kill(int(name), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
 def _is_disk_full(exc: OSError) -> bool:
     return exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 class DurableStore:
-    """Stages files in ``<root>/.incoming`` and commits them to their final path."""
+    """Stages files in ``<root>/.incoming/<pid>`` and commits them to their final path.
+
+    Each process stages in its own folder, so a second process on the same storage (a CLI
+    ``send`` next to a running ``serve``) never touches another's files in progress.
+    """
 
     def __init__(self, root: Path, *, min_free_bytes: int = 0) -> None:
         self.root = Path(root)
-        self.incoming = self.root / INCOMING_DIR
+        self.incoming_root = self.root / INCOMING_DIR
+        self.incoming = self.incoming_root / str(os.getpid())
         self.min_free_bytes = min_free_bytes
         self.incoming.mkdir(parents=True, exist_ok=True)
 
     def clean_incoming(self) -> int:
-        """Remove what a crash left half-written (never acknowledged, so safe to drop)."""
+        """Remove what dead processes left half-written (never acknowledged: safe to drop).
+
+        Only the primary station calls this, at startup, before it receives anything (see
+        :mod:`rtstation.storage.process_lock`); folders of other live processes are left
+        alone. Our own folder may hold files of a dead process that had the same pid.
+        """
         removed = 0
-        for entry in self.incoming.iterdir():
-            with contextlib.suppress(OSError):
-                entry.unlink()
-                removed += 1
+        for entry in self.incoming_root.iterdir():
+            if entry.is_dir():
+                if entry != self.incoming and _process_alive(entry.name):
+                    continue
+                files = [p for p in entry.iterdir() if p.is_file()]
+                for path in files:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+                        removed += 1
+                if entry != self.incoming:
+                    with contextlib.suppress(OSError):
+                        entry.rmdir()
+            else:
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+                    removed += 1
         return removed
 
     def check_free_space(self, needed: int) -> None:

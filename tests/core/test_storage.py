@@ -74,7 +74,8 @@ class Station:
         )
 
     def incoming(self) -> list[Path]:
-        return list((self.root / INCOMING_DIR).iterdir())
+        """Files being staged, in any process's staging folder."""
+        return [p for p in (self.root / INCOMING_DIR).rglob("*") if p.is_file()]
 
     def audit(self, event: str) -> list:
         return self.catalog.audit_rows(event=event)

@@ -19,14 +19,9 @@ from PySide6.QtCore import QCoreApplication, QSettings, QThread
 
 from rtstation.config import default_paths, ensure_default_files, load_rules, load_settings
 from rtstation.gui import workers
-from rtstation.gui.pyside_guard import protect_singletons
 from rtstation.station import Station
 from tests.peers.conftest import storescp  # noqa: F401  (the DCMTK StoreSCP factory)
 from tests.peers.peers import free_port, kill_all_children
-
-# PySide6 6.12.0 on Python 3.11 drops a reference to None on every void call; without this
-# a long GUI session (qtbot.waitUntil calls processEvents in a loop) aborts the interpreter.
-protect_singletons()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -293,9 +293,15 @@ def test_tree_filter_and_tick_counts(
     patient = proxy.index(0, COL_NAME)
     proxy.setData(patient, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     assert len(window.tree_model.checked_plan_uids()) == 1
-    assert "1 plan(s)" in window.nodes_panel.hint_label.text() or (
-        "Tick at least one node" in window.nodes_panel.hint_label.text()
-    )
+    assert window.nodes_panel.hint_label.text() == "Tick at least one node."
+
+    # the Rules dialog's test runs against the selected plan, from the snapshot
+    assert isinstance(window.test_rules(window.station.rules), str)
+    plan_uid = window.tree_model.checked_plan_uids()[0]
+    window.select_plan(plan_uid)
+    decision = window.test_rules(window.station.rules)
+    assert decision.plan_uid == plan_uid
+    assert decision == window.station.evaluate_rules(plan_uid)
 
 
 def test_gui_subcommand_without_display_says_so_in_one_line(

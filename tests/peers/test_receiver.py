@@ -136,7 +136,7 @@ def test_sigkill_mid_receive_loses_no_acknowledged_instance(
     assert not any(
         p.suffix == ".part" for p in station.storage.rglob("*") if ".incoming" not in p.parts
     )
-    assert not list((station.storage / ".incoming").iterdir())
+    assert not [p for p in (station.storage / ".incoming").rglob("*") if p.is_file()]
 
     retry = storescu(sorted(files), station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
     assert all(outcome == "Success" for _f, outcome in storescu_responses(retry))

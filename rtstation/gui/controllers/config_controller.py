@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from rtstation.gui.messages import show_error
 from rtstation.gui.workers import run_task
+
+if TYPE_CHECKING:
+    from rtstation.station import Station
 
 LOGGER = logging.getLogger(__name__)
 
@@ -30,7 +33,7 @@ class ConfigController(QObject):
 
     def __init__(
         self,
-        station: Any,
+        station: Station,
         window: QWidget,
         rules_test: Callable[[Any], Any],
         parent: QObject | None = None,

@@ -13,7 +13,7 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
@@ -22,6 +22,9 @@ from rtstation.gui.controllers.tree_controller import TreeController
 from rtstation.gui.messages import show_error, summary_box
 from rtstation.gui.workers import TaskControl, TaskHandle, run_task
 from rtstation.storage.importer import ImportReport
+
+if TYPE_CHECKING:
+    from rtstation.station import Station
 
 LOGGER = logging.getLogger(__name__)
 
@@ -48,7 +51,7 @@ class ImportController(QObject):
 
     def __init__(
         self,
-        station: Any,
+        station: Station,
         tree: TreeController,
         window: QWidget,
         parent: QObject | None = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
@@ -25,6 +25,9 @@ from rtstation.gui.models.job_table_model import (
 from rtstation.gui.models.plan_tree_model import PlanTreeModel
 from rtstation.gui.workers import run_task
 
+if TYPE_CHECKING:
+    from rtstation.station import Station
+
 LOGGER = logging.getLogger(__name__)
 
 
@@ -37,7 +40,7 @@ class JobsController(QObject):
 
     def __init__(
         self,
-        station: Any,
+        station: Station,
         job_model: JobTableModel,
         tree_model: PlanTreeModel,
         window: QWidget,

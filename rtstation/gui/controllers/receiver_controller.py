@@ -9,13 +9,16 @@ thread. The state shown is always the one the station reports through
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from rtstation.gui.messages import show_error
 from rtstation.gui.workers import TaskHandle, run_task
+
+if TYPE_CHECKING:
+    from rtstation.station import Station
 
 LOGGER = logging.getLogger(__name__)
 
@@ -26,7 +29,7 @@ class ReceiverController(QObject):
     stateChanged = Signal(str, str)  # state, message
     busyChanged = Signal(str)  # what is happening, while a start/stop runs
 
-    def __init__(self, station: Any, window: QWidget, parent: QObject | None = None) -> None:
+    def __init__(self, station: Station, window: QWidget, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.station = station
         self.window = window

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -19,6 +19,9 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from rtstation.gui.messages import show_error
 from rtstation.gui.models.plan_tree_model import PlanTreeModel
 from rtstation.gui.workers import run_task
+
+if TYPE_CHECKING:
+    from rtstation.station import Station
 
 LOGGER = logging.getLogger(__name__)
 
@@ -32,7 +35,7 @@ class SendController(QObject):
 
     def __init__(
         self,
-        station: Any,
+        station: Station,
         tree_model: PlanTreeModel,
         window: QWidget,
         parent: QObject | None = None,
@@ -133,11 +136,4 @@ class SendController(QObject):
     def _on_failed(self, exc: BaseException) -> None:
         self.busy = False
         self.sendFailed.emit(exc)
-        if isinstance(exc, AttributeError) and "send_plans" in str(exc):
-            show_error(
-                self.window,
-                self.tr("Sending is not available in this version of the station."),
-                exc,
-            )
-            return
         show_error(self.window, self.tr("The plans could not be queued for sending."), exc)

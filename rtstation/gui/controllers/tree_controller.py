@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -20,14 +20,18 @@ from rtstation.gui.controllers.tree_data import PatientSnapshot, fetch_patients
 from rtstation.gui.models.plan_tree_model import PlanTreeModel
 from rtstation.gui.workers import TaskControl, TaskHandle, run_task
 
+if TYPE_CHECKING:
+    from rtstation.station import Station
+
 LOGGER = logging.getLogger(__name__)
 
 _COALESCE_MS = 150
 _CHUNK = 25
 _CHUNK_GAP_MS = 5
-"""The initial list is shown 25 patients at a time with a short gap, so other events
-(a click, a repaint, the receiver's signals) get the GUI thread in between: measured
-10-40 ms per chunk while a CT series streams in, against 400 ms for one big reset."""
+"""The initial list goes into the model 25 patients at a time with a short gap, so other
+events (a click, the receiver's signals) get the GUI thread in between. Measured with
+1,000 patients while a CT series streamed in: one big reset stalled the window for up to
+400 ms; chunks (painted once at the end) keep every stall under 100 ms."""
 
 
 class TreeController(QObject):
@@ -37,7 +41,9 @@ class TreeController(QObject):
     refreshed = Signal(list)  # patient ids just applied to the model
     loadFailed = Signal(object)  # the exception
 
-    def __init__(self, station: Any, model: PlanTreeModel, parent: QObject | None = None) -> None:
+    def __init__(
+        self, station: Station, model: PlanTreeModel, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.station = station
         self.model = model

@@ -72,6 +72,7 @@ class PlanSnapshot:
     forwarded: tuple[tuple[str, str], ...]  # (node, job state) known when fetched
     waiting: str
     bundle: PlanBundle
+    decision: str = ""  # the rules' verdict: "pending", "forwarded", "not-forwarded" or ""
 
     @property
     def file_count(self) -> int:
@@ -178,20 +179,21 @@ def _missing_text(bundle: PlanBundle) -> str:
     return ", ".join(parts)
 
 
-def _plan_status(station: Any, plan_uid: str) -> tuple[tuple[tuple[str, str], ...], str]:
-    """Forwarding state per node and what the rules wait for, when the station knows them."""
+def _plan_status(station: Any, plan_uid: str) -> tuple[tuple[tuple[str, str], ...], str, str]:
+    """Forwarding state per node, what the rules wait for and their verdict."""
     status_of = getattr(station, "plan_status", None)
     if status_of is None:
-        return (), ""
+        return (), "", ""
     try:
         status = status_of(plan_uid)
     except Exception as exc:  # the details are nice to have; the tree must still load
         LOGGER.debug("plan_status(%s) failed: %s", plan_uid, exc)
-        return (), ""
+        return (), "", ""
     forwarded = getattr(status, "forwarded", {}) or {}
     return (
         tuple(sorted((str(k), str(v)) for k, v in dict(forwarded).items())),
         str(getattr(status, "waiting", "") or ""),
+        str(getattr(status, "decision", "") or ""),
     )
 
 
@@ -206,7 +208,7 @@ def build_patient(station: Any, patient_id: str, instances: Sequence[Any]) -> Pa
     for bundle in node.plans:
         plan_info = info_by_uid.get(bundle.uid)
         rows = [_file_row(h, info_by_uid.get(h.sop_instance_uid)) for h in bundle.instances()]
-        forwarded, waiting = _plan_status(station, bundle.uid)
+        forwarded, waiting, decision = _plan_status(station, bundle.uid)
         received_iso = getattr(plan_info, "received_at", "") or ""
         plans.append(
             PlanSnapshot(
@@ -226,6 +228,7 @@ def build_patient(station: Any, patient_id: str, instances: Sequence[Any]) -> Pa
                 forwarded=forwarded,
                 waiting=waiting,
                 bundle=bundle,
+                decision=decision,
             )
         )
     unconnected = None

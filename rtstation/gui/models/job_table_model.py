@@ -82,14 +82,23 @@ def job_row_from_job(job: Any) -> JobRow:
             next_at = None
     elif isinstance(next_at, (int, float)) and not isinstance(next_at, bool):
         next_at = datetime.fromtimestamp(next_at, tz=timezone.utc) if next_at > 0 else None
+    state = str(pick("state", default=""))
+    done, total = int(pick("done", "items_done", default=0)), int(pick("total", default=0))
+    message = str(pick("message", "reason", "last_error", default="") or "")
+    if not message and state == "done" and total:
+        message = (
+            QCoreApplication.translate("JobTableModel", "%1 of %2 delivered")
+            .replace("%1", str(done))
+            .replace("%2", str(total))
+        )
     return JobRow(
         job_id=int(pick("job_id", "id", default=0)),
         node=str(pick("node", "node_name", default="")),
         plan_uid=str(pick("plan_uid", default="")),
-        state=str(pick("state", default="")),
-        done=int(pick("done", "items_done", default=0)),
-        total=int(pick("total", "items_total", default=0)),
-        message=str(pick("message", "reason", "last_error", default="") or ""),
+        state=state,
+        done=done,
+        total=total,
+        message=message,
         next_attempt_at=next_at if isinstance(next_at, datetime) else None,
         plan_label=str(pick("plan_label", default="") or ""),
     )

@@ -150,7 +150,6 @@ class PlanTreeModel(QAbstractItemModel):
         self._plans: dict[str, _Node] = {}
         self._checked: set[str] = set()
         self._job_marks: dict[str, dict[str, str]] = {}
-        self._node_names: tuple[str, ...] = ()
         self._headers = (
             QCoreApplication.translate("PlanTreeModel", "Patient / plan"),
             QCoreApplication.translate("PlanTreeModel", "Plan name"),
@@ -586,10 +585,6 @@ class PlanTreeModel(QAbstractItemModel):
         self.set_checked(list(self._checked), False)
 
     # -- forwarding marks ---------------------------------------------------------------
-
-    def set_node_names(self, names: Sequence[str]) -> None:
-        """Nodes configured now; marks for others still show (a renamed node's history)."""
-        self._node_names = tuple(names)
 
     def forwarded_states(self, plan_uid: str) -> dict[str, str]:
         """Node -> last job state: what the fetch knew, overridden by newer job events."""

@@ -225,7 +225,7 @@ class DetailsPanel(QTabWidget):
             + (f" ({self.tr('missing')} {plan.missing})" if plan.missing else ""),
             "source": plan.source_ae,
             "received": plan.received,
-            "waiting": plan.waiting,
+            "waiting": self._rules_text(plan),
         }
         for key, value in values.items():
             self._fields[key].setText(value)
@@ -251,6 +251,18 @@ class DetailsPanel(QTabWidget):
         self._show_files(plan.files())
         if not same:
             _fill(self.history_table, [])
+
+    def _rules_text(self, plan: PlanSnapshot) -> str:
+        """The automatic forwarding's verdict in words (empty when the rules never ran)."""
+        if plan.decision == "forwarded":
+            return self.tr("forwarded by a rule")
+        if plan.decision == "not-forwarded":
+            return self.tr("no rule forwards this plan")
+        if plan.decision == "pending" or plan.waiting:
+            if plan.waiting:
+                return self.tr("waiting: %1").replace("%1", plan.waiting)
+            return self.tr("waiting for the plan to be complete")
+        return ""
 
     def _show_files(self, rows: Sequence[FileRow]) -> None:
         _fill(

@@ -44,7 +44,7 @@ class JobsPanel(QWidget):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((110, 160, 110, 80, 90)):
+        for column, width in enumerate((110, 160, 110, 80, 125)):
             if column < COL_REASON:
                 self.view.setColumnWidth(column, width)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -55,6 +56,7 @@ class NodesPanel(QGroupBox):
         layout.addLayout(self._box_area)
         layout.addWidget(self.empty_label)
         layout.addLayout(buttons)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._update_button()
 
     def set_nodes(self, nodes: Sequence[Any]) -> None:

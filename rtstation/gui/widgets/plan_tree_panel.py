@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from rtstation.gui.models.plan_tree_model import (
+    COL_NAME,
     COL_RECEIVED,
     KIND_ROLE,
     PATIENT,
@@ -88,7 +89,7 @@ class PlanTreePanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setAllColumnsShowFocus(True)
         self.view.header().setStretchLastSection(True)
-        for column, width in enumerate((200, 100, 95, 80, 120, 145)):
+        for column, width in enumerate((185, 95, 95, 75, 115, 130)):
             self.view.setColumnWidth(column, width)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.empty_label = QLabel(
@@ -111,6 +112,25 @@ class PlanTreePanel(QWidget):
         model.rowsRemoved.connect(self._update_empty_hint)
         model.modelReset.connect(self._update_empty_hint)
         self._update_empty_hint()
+
+    def fit_name_column(self, maximum: int = 320) -> None:
+        """Widen the patient/plan column to its contents once the list is in (only when
+        the user has not sized the columns already: their widths are restored)."""
+        self.view.resizeColumnToContents(COL_NAME)
+        if self.view.columnWidth(COL_NAME) > maximum:
+            self.view.setColumnWidth(COL_NAME, maximum)
+
+    @Slot(bool)
+    def _on_loading_changed(self, loading: bool) -> None:
+        """While the initial list streams in chunk by chunk, paint it once at the end:
+        a repaint per chunk costs more than the chunk itself when receives compete for
+        the interpreter."""
+        self.view.setUpdatesEnabled(not loading)
+        self.filter_edit.setPlaceholderText(
+            self.tr("Loading the received plans...")
+            if loading
+            else self.tr("Filter by patient ID, name or plan label")
+        )
 
     @Slot()
     def _update_empty_hint(self) -> None:
