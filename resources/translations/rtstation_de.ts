@@ -554,7 +554,7 @@ Abgelehnt: %5</translation>
 <context>
     <name>JobTableModel</name>
     <message>
-        <location filename="../../rtstation/gui/models/job_table_model.py" line="+90"/>
+        <location filename="../../rtstation/gui/models/job_table_model.py" line="+97"/>
         <source>%1 of %2 delivered</source>
         <translation>%1 von %2 zugestellt</translation>
     </message>
@@ -596,7 +596,7 @@ Abgelehnt: %5</translation>
         <translation>abgebrochen</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>Node</source>
         <translation>Knoten</translation>
     </message>
@@ -642,7 +642,7 @@ Abgelehnt: %5</translation>
 <context>
     <name>JobsPanel</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/jobs_panel.py" line="+52"/>
+        <location filename="../../rtstation/gui/widgets/jobs_panel.py" line="+64"/>
         <source>Retry</source>
         <translation>Wiederholen</translation>
     </message>
@@ -650,6 +650,16 @@ Abgelehnt: %5</translation>
         <location line="+2"/>
         <source>Cancel job</source>
         <translation>Auftrag abbrechen</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>Resume node %1</source>
+        <translation>Knoten %1 fortsetzen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Pause node %1</source>
+        <translation>Knoten %1 pausieren</translation>
     </message>
 </context>
 <context>
@@ -688,7 +698,7 @@ Abgelehnt: %5</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../rtstation/gui/main_window.py" line="+168"/>
+        <location filename="../../rtstation/gui/main_window.py" line="+183"/>
         <source>Send queue</source>
         <translation>Sendewarteschlange</translation>
     </message>
@@ -768,7 +778,7 @@ Abgelehnt: %5</translation>
         <translation>Station</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+76"/>
         <source>The station could not start.</source>
         <translation>Die Station konnte nicht starten.</translation>
     </message>
@@ -778,22 +788,7 @@ Abgelehnt: %5</translation>
         <translation>Es läuft bereits ein Import.</translation>
     </message>
     <message>
-        <location line="+17"/>
-        <source>Refused an instance from %1: %2</source>
-        <translation>Instanz von %1 abgelehnt: %2</translation>
-    </message>
-    <message>
-        <location line="+9"/>
-        <source>%1 instance(s) received from %2</source>
-        <translation>%1 Instanz(en) von %2 empfangen</translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <source>Rules: plan %1 goes to %2</source>
-        <translation>Regeln: Plan %1 geht an %2</translation>
-    </message>
-    <message>
-        <location line="+23"/>
+        <location line="+22"/>
         <source>The list of received plans could not be read.</source>
         <translation>Die Liste der empfangenen Pläne konnte nicht gelesen werden.</translation>
     </message>
@@ -932,12 +927,12 @@ Abgelehnt: %5</translation>
 <context>
     <name>NodesPanel</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/nodes_panel.py" line="+37"/>
+        <location filename="../../rtstation/gui/widgets/nodes_panel.py" line="+46"/>
         <source>Send to</source>
         <translation>Senden an</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>No DICOM nodes are enabled. Add one in Settings.</source>
         <translation>Keine DICOM-Knoten aktiv. Legen Sie einen in den Einstellungen an.</translation>
     </message>
@@ -947,7 +942,12 @@ Abgelehnt: %5</translation>
         <translation>Senden</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+53"/>
+        <source>%1 (paused)</source>
+        <translation>%1 (pausiert)</translation>
+    </message>
+    <message>
+        <location line="+23"/>
         <source>Tick the plans to send in the tree.</source>
         <translation>Haken Sie die zu sendenden Pläne in der Liste an.</translation>
     </message>
@@ -960,6 +960,16 @@ Abgelehnt: %5</translation>
         <location line="+3"/>
         <source>%1 plan(s) to %2 node(s)</source>
         <translation>%1 Plan/Pläne an %2 Knoten</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Resume node %1</source>
+        <translation>Knoten %1 fortsetzen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Pause node %1</source>
+        <translation>Knoten %1 pausieren</translation>
     </message>
 </context>
 <context>
@@ -1013,6 +1023,87 @@ Abgelehnt: %5</translation>
         <location line="+4"/>
         <source>(station AE)</source>
         <translation>(AE der Station)</translation>
+    </message>
+</context>
+<context>
+    <name>PauseController</name>
+    <message>
+        <location filename="../../rtstation/gui/controllers/pause_controller.py" line="+80"/>
+        <source>Node %1 could not be paused.</source>
+        <translation>Knoten %1 konnte nicht pausiert werden.</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Node %1 could not be resumed.</source>
+        <translation>Knoten %1 konnte nicht fortgesetzt werden.</translation>
+    </message>
+</context>
+<context>
+    <name>PlanMenuController</name>
+    <message>
+        <location filename="../../rtstation/gui/controllers/plan_menu_controller.py" line="+85"/>
+        <source>%1 selected plans</source>
+        <translation>%1 ausgewählte Pläne</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Send to</source>
+        <translation>Senden an</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1 (paused)</source>
+        <translation>%1 (pausiert)</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>No DICOM nodes are enabled. Add one in Settings.</source>
+        <translation>Keine DICOM-Knoten aktiv. Legen Sie einen in den Einstellungen an.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>All checked nodes</source>
+        <translation>Alle angehakten Knoten</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Tick nodes in the Send panel first.</source>
+        <translation>Haken Sie zuerst Knoten unter „Senden an“ an.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Test forwarding rules</source>
+        <translation>Weiterleitungsregeln testen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>What the rules decide for %1, without sending anything</source>
+        <translation>Was die Regeln für %1 entscheiden, ohne etwas zu senden</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>The forwarding rules could not be tested.</source>
+        <translation>Die Weiterleitungsregeln konnten nicht getestet werden.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>The rules send %1 to %2.</source>
+        <translation>Die Regeln senden %1 an %2.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>No rule sends %1 anywhere.</source>
+        <translation>Keine Regel sendet %1 irgendwohin.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Still waiting for: %1</source>
+        <translation>Wartet noch auf: %1</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Forwarding rules</source>
+        <translation>Weiterleitungsregeln</translation>
     </message>
 </context>
 <context>
@@ -1081,8 +1172,8 @@ Abgelehnt: %5</translation>
 <context>
     <name>PlanTreePanel</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/plan_tree_panel.py" line="+78"/>
-        <location line="+54"/>
+        <location filename="../../rtstation/gui/widgets/plan_tree_panel.py" line="+98"/>
+        <location line="+56"/>
         <source>Filter by patient ID, name or plan label</source>
         <translation>Nach Patienten-ID, Name oder Plan-Label filtern</translation>
     </message>
@@ -1436,14 +1527,14 @@ Abgelehnt: %5</translation>
 <context>
     <name>SendController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/send_controller.py" line="+87"/>
+        <location filename="../../rtstation/gui/controllers/send_controller.py" line="+88"/>
         <source>Send incomplete plan?</source>
         <translation>Unvollständigen Plan senden?</translation>
     </message>
     <message>
         <location line="+2"/>
-        <source>Some of the ticked plans are incomplete: something they reference has not arrived. Send them anyway?</source>
-        <translation>Einige der angehakten Pläne sind unvollständig: Etwas, auf das sie verweisen, ist nicht angekommen. Trotzdem senden?</translation>
+        <source>Some of the plans to send are incomplete: something they reference has not arrived. Send them anyway?</source>
+        <translation>Einige der zu sendenden Pläne sind unvollständig: Etwas, auf das sie verweisen, ist nicht angekommen. Trotzdem senden?</translation>
     </message>
     <message>
         <location line="+22"/>
@@ -1830,7 +1921,7 @@ Abgelehnt: %5</translation>
 <context>
     <name>StationStatusBar</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/status_bar.py" line="+62"/>
+        <location filename="../../rtstation/gui/widgets/status_bar.py" line="+111"/>
         <source>%1 sending</source>
         <translation>%1 wird/werden gesendet</translation>
     </message>
@@ -1857,13 +1948,76 @@ Abgelehnt: %5</translation>
     </message>
     <message>
         <location line="-4"/>
-        <source>Received this session: %1</source>
-        <translation>In dieser Sitzung empfangen: %1</translation>
+        <source>Received since start: %1</source>
+        <translation>Seit dem Start empfangen: %1</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>(%1 refused)</source>
         <translation>(%1 abgelehnt)</translation>
+    </message>
+</context>
+<context>
+    <name>StatusController</name>
+    <message>
+        <location filename="../../rtstation/gui/controllers/status_controller.py" line="+65"/>
+        <source>Replaced %1 from %2</source>
+        <translation>%1 von %2 ersetzt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Already had %1 from %2</source>
+        <translation>%1 von %2 war schon vorhanden</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stored %1 from %2</source>
+        <translation>%1 von %2 gespeichert</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Refused an instance from %1: %2</source>
+        <translation>Instanz von %1 abgelehnt: %2</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1 instance(s) received from %2</source>
+        <translation>%1 Instanz(en) von %2 empfangen</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Rules: plan %1 goes to %2</source>
+        <translation>Regeln: Plan %1 geht an %2</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Job %1 to %2 done</source>
+        <translation>Auftrag %1 an %2 erledigt</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Job %1 to %2 failed: %3</source>
+        <translation>Auftrag %1 an %2 fehlgeschlagen: %3</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Job %1 to %2 cancelled</source>
+        <translation>Auftrag %1 an %2 abgebrochen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Job %1 to %2: sending %3 of %4</source>
+        <translation>Auftrag %1 an %2: sende %3 von %4</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Job %1 to %2 queued</source>
+        <translation>Auftrag %1 an %2 eingereiht</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Job %1 to %2: %3</source>
+        <translation>Auftrag %1 an %2: %3</translation>
     </message>
 </context>
 <context>

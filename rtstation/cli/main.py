@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from rtstation import __version__
-from rtstation.errors import RtStationError
+from rtstation.errors import ConfigError, RtStationError
 
 LOGGER = logging.getLogger(__name__)
 
@@ -94,9 +94,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "gui"])
     try:
         return int(args._run(args) or 0)
-    except RtStationError as exc:
+    except ConfigError as exc:
         print(f"rtstation: {exc}", file=sys.stderr)
         return 2
+    except RtStationError as exc:
+        print(f"rtstation: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("rtstation: interrupted", file=sys.stderr)
         return 130

@@ -11,10 +11,10 @@ from collections.abc import Iterable
 
 from pydicom.dataset import Dataset
 
-from rtstation.errors import RtStationError
+from rtstation.errors import ConfigError
 
 
-class MappingError(RtStationError):
+class MappingError(ConfigError):
     """A mapping text that is not a list of ``A=B`` pairs."""
 
 

@@ -10,7 +10,7 @@
     +--------------------------------------+----------------------------------------+
     | Jobs | Log                                                                     |
     +-------------------------------------------------------------------------------+
-    | status bar: received this session, queue, receiver                            |
+    | status bar: last event                 received since start, queue, receiver  |
 
 Behaviour lives in the Station and in the controllers under ``gui/controllers``; this
 class creates the widgets, connects the bridge's signals to the controllers with explicit
@@ -51,8 +51,11 @@ from rtstation.gui.controllers.config_controller import ConfigController
 from rtstation.gui.controllers.details_controller import DetailsController
 from rtstation.gui.controllers.import_controller import ImportController
 from rtstation.gui.controllers.jobs_controller import JobsController
+from rtstation.gui.controllers.pause_controller import PauseController
+from rtstation.gui.controllers.plan_menu_controller import PlanMenuController
 from rtstation.gui.controllers.receiver_controller import ReceiverController
 from rtstation.gui.controllers.send_controller import SendController
+from rtstation.gui.controllers.status_controller import StatusController
 from rtstation.gui.controllers.tree_controller import TreeController
 from rtstation.gui.icons import icon
 from rtstation.gui.log_handler import QtLogHandler
@@ -131,6 +134,17 @@ class MainWindow(QMainWindow):
             self.tree_model, self.details, self.jobs_controller, self
         )
         self.send_controller = SendController(station, self.tree_model, self, self)
+        self.pause_controller = PauseController(station, self, self)
+        self.plan_menu_controller = PlanMenuController(
+            station,
+            self.send_controller,
+            self.pause_controller,
+            self.nodes_panel.ticked_nodes,
+            self.tree_model.plan_label,
+            self,
+            self,
+        )
+        self.status_controller = StatusController(self.status, self.tree_model.plan_label, self)
         self.import_controller = ImportController(station, self.tree_controller, self, self)
         self.config_controller = ConfigController(station, self, self.test_rules, self)
         self.tray = TrayController(self, self.ui_settings, self)
@@ -143,6 +157,7 @@ class MainWindow(QMainWindow):
         self._restore_ui_state()
         self.tree_controller.load_all()
         self.jobs_controller.load()
+        self.pause_controller.load()
 
     # -- layout -------------------------------------------------------------------------
 
@@ -239,16 +254,18 @@ class MainWindow(QMainWindow):
         bridge = self.bridge
         bridge.planChanged.connect(self.tree_controller._on_plan_changed, QUEUED)
         bridge.associationEnded.connect(self.tree_controller._on_association_ended, QUEUED)
-        bridge.associationEnded.connect(self._on_association_ended, QUEUED)
-        bridge.instanceStored.connect(self._on_instance_stored, QUEUED)
-        bridge.instanceRejected.connect(self._on_instance_rejected, QUEUED)
+        status = self.status_controller
+        bridge.associationEnded.connect(status._on_association_ended, QUEUED)
+        bridge.instanceStored.connect(status._on_instance_stored, QUEUED)
+        bridge.instanceRejected.connect(status._on_instance_rejected, QUEUED)
+        bridge.jobChanged.connect(status._on_job_changed, QUEUED)
+        bridge.ruleDecided.connect(status._on_rule_decided, QUEUED)
+        bridge.problemReported.connect(status._on_problem_reported, QUEUED)
         bridge.receiverStateChanged.connect(
             self.receiver_controller._on_receiver_state_changed, QUEUED
         )
         bridge.jobChanged.connect(self.jobs_controller._on_job_changed, QUEUED)
         bridge.jobChanged.connect(self.details_controller._on_job_changed, QUEUED)
-        bridge.ruleDecided.connect(self._on_rule_decided, QUEUED)
-        bridge.problemReported.connect(self._on_problem_reported, QUEUED)
         bridge.problemReported.connect(self.tray._on_problem_reported, QUEUED)
         if log_handler is not None:
             log_handler.entryLogged.connect(self.log_model.add, QUEUED)
@@ -259,6 +276,7 @@ class MainWindow(QMainWindow):
         self.receiver_controller.busyChanged.connect(self.receiver_control.set_busy)
 
         self.tree_panel.currentChanged.connect(self.details_controller._on_current_changed)
+        self.tree_panel.planMenuRequested.connect(self.plan_menu_controller._on_plan_menu_requested)
         self.tree_controller.refreshed.connect(self.details_controller._on_patients_refreshed)
         self.tree_controller.refreshed.connect(self._on_tree_refreshed)
         self.tree_controller.loadFailed.connect(self._on_tree_load_failed)
@@ -272,10 +290,16 @@ class MainWindow(QMainWindow):
 
         self.jobs_panel.retryRequested.connect(self.jobs_controller.retry)
         self.jobs_panel.cancelRequested.connect(self.jobs_controller.cancel)
+        for panel in (self.jobs_panel, self.nodes_panel):
+            panel.pauseRequested.connect(self.pause_controller.pause)
+            panel.resumeRequested.connect(self.pause_controller.resume)
+        for paused_view in (self.nodes_panel, self.jobs_panel, self.job_model):
+            self.pause_controller.pausedNodesChanged.connect(paused_view.set_paused_nodes)
         self.jobs_controller.countsChanged.connect(self.status.set_queue_counts)
         self.jobs_controller.jobFailed.connect(self.tray._on_job_failed)
 
         self.config_controller.settingsApplied.connect(self._apply_settings_to_widgets)
+        self.config_controller.settingsApplied.connect(self.pause_controller._on_settings_applied)
         self.config_controller.rulesApplied.connect(self._on_rules_applied)
         self.tray.showRequested.connect(self._on_show_requested)
         self.tray.quitRequested.connect(self.quit)
@@ -392,43 +416,6 @@ class MainWindow(QMainWindow):
     def _on_receiver_state_changed(self, state: str, message: str) -> None:
         self.receiver_control.set_state(state, message)
         self.status.set_receiver(state, message)
-
-    @Slot(object)
-    def _on_instance_stored(self, _event: Any) -> None:
-        self.status.count_received()
-
-    @Slot(object)
-    def _on_instance_rejected(self, event: Any) -> None:
-        self.status.count_rejected()
-        self.status.showMessage(
-            self.tr("Refused an instance from %1: %2")
-            .replace("%1", event.source)
-            .replace("%2", event.reason),
-            10000,
-        )
-
-    @Slot(object)
-    def _on_association_ended(self, event: Any) -> None:
-        self.status.showMessage(
-            self.tr("%1 instance(s) received from %2")
-            .replace("%1", str(event.instances))
-            .replace("%2", event.calling_ae),
-            8000,
-        )
-
-    @Slot(object)
-    def _on_rule_decided(self, event: Any) -> None:
-        if event.matched_nodes:
-            self.status.showMessage(
-                self.tr("Rules: plan %1 goes to %2")
-                .replace("%1", self.tree_model.plan_label(event.plan_uid) or event.plan_uid)
-                .replace("%2", ", ".join(event.matched_nodes)),
-                8000,
-            )
-
-    @Slot(object)
-    def _on_problem_reported(self, event: Any) -> None:
-        self.status.showMessage(event.message, 15000)
 
     @Slot(list)
     def _on_tree_refreshed(self, _patient_ids: list[str]) -> None:

@@ -340,6 +340,7 @@ class SendQueue:
         source: str = "manual",
         force: bool = False,
         max_attempts: int = 8,
+        follow_up: bool = False,
         now: float | None = None,
     ) -> int:
         """Record a job for ``node`` sending ``items`` in the order given; return its id.
@@ -348,7 +349,8 @@ class SendQueue:
         and nothing is added. Items already delivered to the node with the same content
         hash are marked ``skipped`` unless ``force``; a job left with nothing to send is
         recorded as ``done`` (see the module docstring). Duplicate UIDs keep their first
-        occurrence.
+        occurrence. ``follow_up`` (instances that arrived after the plan was queued) and
+        ``force`` always add a job; per-node ordering keeps it behind the first one.
         """
         if not items:
             raise ValueError(f"A send job to '{node}' needs at least one instance: got none")
@@ -356,7 +358,7 @@ class SendQueue:
             raise ValueError(f"max_attempts '{max_attempts}' is invalid: must be 1 or more")
         at = self._now(now)
         with self._write() as conn:
-            if plan_uid:
+            if plan_uid and not follow_up and not force:
                 row = conn.execute(
                     f"SELECT id FROM jobs WHERE node = ? AND plan_uid = ? AND state IN "
                     f"({_placeholders(ACTIVE_STATES)}) ORDER BY id LIMIT 1",
@@ -826,6 +828,21 @@ class SendQueue:
                 (job_id,),
             ).fetchall()
         return [JobItem(*row) for row in rows]
+
+    def queued_for(self, node: str) -> set[tuple[str, str]]:
+        """(SOP Instance UID, content hash) of items waiting in active jobs for ``node``.
+
+        With :meth:`delivered` this tells what a node has or will get, so a follow-up job
+        carries only what is really new.
+        """
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT i.sop_instance_uid, i.content_hash FROM job_items i "
+                "JOIN jobs j ON j.id = i.job_id WHERE j.node = ? AND i.state = 'pending' "
+                f"AND j.state IN ({_placeholders(ACTIVE_STATES)})",
+                (node, *ACTIVE_STATES),
+            ).fetchall()
+        return {(r[0], r[1]) for r in rows}
 
     def history(self, job_id: int) -> list[JobEvent]:
         """Everything that happened to the job, oldest first."""

@@ -18,6 +18,7 @@ import os
 import socket
 import tempfile
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -81,6 +82,10 @@ LOGGER = logging.getLogger(__name__)
 
 CATALOG_FILE = "catalog.sqlite"
 TICK_SECONDS = 0.5
+SWEEP_SECONDS = 300.0
+# A receive still in progress writes to its file at least every network timeout (60 s);
+# a staging file untouched for this long belongs to an association that died.
+STALE_SECONDS = 900.0
 
 
 @dataclass(frozen=True)
@@ -110,9 +115,14 @@ def receiver_config(settings: Settings, bind_address: str = "") -> ReceiverConfi
     )
 
 
-def default_owner() -> str:
-    """Lease owner of this process's send workers: host and pid, unique on the machine."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+def lease_owner(primary: bool) -> str:
+    """Lease owner of this process's send workers.
+
+    The primary station is "<host>:primary" in every run, so after a crash it takes back
+    its own in-flight jobs at once; any other process (a CLI ``send``) is "<host>:<pid>",
+    never confused with the primary, and its jobs resume when its lease runs out.
+    """
+    return f"{socket.gethostname()}:{'primary' if primary else os.getpid()}"
 
 
 class Station:
@@ -145,9 +155,9 @@ class Station:
         )
         self.workers = NodeWorkers(
             self.queue,
-            NetworkSender(lambda: self.settings),
+            NetworkSender(lambda: self.settings, self._current_hash),
             self.bus,
-            owner=default_owner(),
+            owner=lease_owner(primary=False),
             retry_base=settings.retry_base_seconds,
             retry_cap=settings.retry_max_seconds,
         )
@@ -171,11 +181,16 @@ class Station:
         self._primary = PrimaryLock(Path(paths.data_dir))
         if self._primary.acquire():
             self.ingestor.recover()
+            self.workers.owner = lease_owner(primary=True)
         else:
             LOGGER.info(
                 "Another station process works on %s; crash recovery is left to it",
                 paths.data_dir,
             )
+
+    def _current_hash(self, sop_instance_uid: str) -> str | None:
+        instance = self.catalog.get(sop_instance_uid)
+        return instance.content_hash if instance is not None else None
 
     @property
     def is_primary(self) -> bool:
@@ -257,10 +272,13 @@ class Station:
         except DicomReadError as exc:
             self._reject(caller, f"the data cannot be read: {exc.reason}", STATUS_CANNOT_UNDERSTAND)
             return STATUS_CANNOT_UNDERSTAND
+        header = result.header
+        if header.is_plan and result.outcome != "duplicate":
+            self.forwarder.plan_arrived(header.sop_instance_uid, header.patient_id, caller.ae_title)
         with self._lock:
-            self._association_patients[caller.key].add(result.header.patient_id)
+            self._association_patients[caller.key].add(header.patient_id)
             self._association_counts[caller.key] += 1
-        self.forwarder.instance_arrived(result.header.patient_id, caller.key)
+        self.forwarder.instance_arrived(header.patient_id, caller.key)
         return STATUS_SUCCESS
 
     def _reject(self, caller: Caller, reason: str, status: int) -> None:
@@ -289,7 +307,7 @@ class Station:
             caller.address,
             count,
         )
-        self.forwarder.patients_changed(sorted(patients), caller.ae_title, settled=False)
+        self.forwarder.patients_changed(sorted(patients), settled=False)
         self.bus.publish(
             AssociationEnded(caller.ae_title, caller.address, tuple(sorted(patients)), count)
         )
@@ -312,7 +330,13 @@ class Station:
         report = import_paths(
             paths, self.ingestor, clear=clear, progress=progress, should_cancel=should_cancel
         )
-        self.forwarder.patients_changed(sorted(report.patient_ids), IMPORT_SOURCE, settled=True)
+        for result in report.results:
+            header = result.header
+            if header.is_plan and result.outcome != "duplicate":
+                self.forwarder.plan_arrived(
+                    header.sop_instance_uid, header.patient_id, IMPORT_SOURCE
+                )
+        self.forwarder.patients_changed(sorted(report.patient_ids), settled=True)
         return report
 
     def store_paths(
@@ -355,13 +379,26 @@ class Station:
 
     # -- sending ------------------------------------------------------------------------
 
-    def _known_nodes(self, node_names: Iterable[str]) -> list[Node]:
+    def _usable_nodes(self, node_names: Iterable[str], *, strict: bool) -> list[Node]:
+        """The enabled nodes among ``node_names``.
+
+        ``strict`` (a person asked) raises for an unknown or disabled node; otherwise (a
+        rule) it is skipped and reported, and the other nodes still get their jobs.
+        """
         nodes = []
         for name in node_names:
             node = self.settings.node(name)
+            problem = ""
             if node is None:
                 known = ", ".join(n.name for n in self.settings.nodes) or "none"
-                raise RtStationError(f"No node named '{name}' in settings.ini (known: {known})")
+                problem = f"No node named '{name}' in settings.ini (known: {known})"
+            elif not node.enabled:
+                problem = f"Node '{name}' is disabled in settings.ini: enable it to send there"
+            if problem:
+                if strict:
+                    raise RtStationError(problem)
+                self._problem(f"{problem}; nothing was queued for it")
+                continue
             nodes.append(node)
         return nodes
 
@@ -377,23 +414,34 @@ class Station:
     ) -> list[int]:
         """Queue one job per node for a plan bundle (durable; returns at once).
 
-        ``only_new`` (late arrivals) queues only instances the node does not have yet, and
-        nothing at all when it has them all. ``machine_mapping`` (a rule action) sends
-        the plan as a copy with its treatment machines renamed.
+        ``source`` "manual" is a person's request: an unknown or disabled node is an error.
+        ``only_new`` (late arrivals) queues, as a follow-up job, only instances other than
+        the plan that the node neither has nor has queued, and nothing when there are none.
+        ``machine_mapping`` (a rule action) sends the plan as a copy with its treatment
+        machines renamed.
         """
         instances = bundle_instances(self.catalog, bundle)
         if not instances:
             self._problem(f"Plan {bundle.plan.plan_label or bundle.uid} has no stored files left")
             return []
+        if only_new:
+            instances = [i for i in instances if i.sop_instance_uid != bundle.uid]
         job_ids = []
-        mapped, notes = machine_mapped(self.store, queue_items(instances), machine_mapping or {})
-        for node in self._known_nodes(node_names):
+        nodes = self._usable_nodes(node_names, strict=source == "manual")
+        mapped, notes = (
+            machine_mapped(self.store, queue_items(instances), machine_mapping or {})
+            if nodes
+            else ([], [])
+        )
+        for node in nodes:
             items = list(mapped)
             if only_new:
+                queued = self.queue.queued_for(node.name)
                 items = [
                     i
                     for i in items
-                    if not self.queue.delivered(node.name, i.sop_instance_uid, i.content_hash)
+                    if (i.sop_instance_uid, i.content_hash) not in queued
+                    and not self.queue.delivered(node.name, i.sop_instance_uid, i.content_hash)
                 ]
                 if not items:
                     continue
@@ -406,6 +454,7 @@ class Station:
                 source=source,
                 force=force,
                 max_attempts=self.settings.max_send_attempts,
+                follow_up=only_new,
             )
             self.catalog.audit(
                 "queued", plan_uid=bundle.uid, node=node.name, source=source, detail=f"job {job_id}"
@@ -456,7 +505,7 @@ class Station:
                 force=force,
                 max_attempts=self.settings.max_send_attempts,
             )
-            for node in self._known_nodes(node_names)
+            for node in self._usable_nodes(node_names, strict=True)
         ]
         for job_id in job_ids:
             self.workers.publish(job_id, "queued")
@@ -514,8 +563,18 @@ class Station:
         bundle = self.plan_bundle(plan_uid)
         if bundle is None:
             return
+        # A CT and structure set shared with another plan stay until that plan is out too.
+        still_needed: set[str] = set()
+        for other in self.tree(bundle.patient_id).plans:
+            if other.uid == plan_uid:
+                continue
+            other_jobs = self.queue.jobs(plan_uid=other.uid)
+            if not other_jobs or any(j.state != "done" or j.failed for j in other_jobs):
+                still_needed.update(h.sop_instance_uid for h in other.instances())
         removed = []
         for instance in bundle_instances(self.catalog, bundle):
+            if instance.sop_instance_uid in still_needed:
+                continue
             with contextlib.suppress(FileNotFoundError):
                 Path(instance.header.path).unlink()
             removed.append(instance.sop_instance_uid)
@@ -547,10 +606,25 @@ class Station:
         self._problem(f"rules.ini cannot be used, the previous rules stay in force: {message}")
 
     def apply_settings(self, settings: Settings) -> Settings:
-        """Save settings.ini and apply it: receiver restarted if its identity changed."""
+        """Save settings.ini and apply it at once; the receiver restarts if its identity changed.
+
+        The storage folder is the one thing that cannot change under a station holding
+        data: the catalog's paths are relative to it.
+        """
+        if Path(settings.storage_folder) != self.storage_root and self.catalog.count():
+            raise RtStationError(
+                f"The storage folder cannot change while it holds data ('{self.storage_root}'): "
+                "stop the station, move the files, change settings.ini, then run "
+                "'rtstation reindex'"
+            )
         saved = save_settings(settings, self.paths.settings_file, data_dir=self.paths.data_dir)
         old, self.settings = self.settings, saved
         self.workers.update_nodes(n.name for n in saved.enabled_nodes)
+        self.workers.retry_base = saved.retry_base_seconds
+        self.workers.retry_cap = saved.retry_max_seconds
+        self.forwarder.settle.settle_seconds = saved.settle_seconds
+        self.store.min_free_bytes = saved.min_free_space_mb * 1024 * 1024
+        self.ingestor.verbose = saved.verbose_info_logging
         receiver_changed = (
             old.ae_title,
             old.port,
@@ -591,11 +665,27 @@ class Station:
             self.start_receiver()
 
     def _tick_loop(self) -> None:
+        last_sweep = time.monotonic()
         while not self._stopping.wait(TICK_SECONDS):
             try:
                 self.forwarder.tick()
+                if not self.is_primary and self._primary.acquire():
+                    self._became_primary()
+                if time.monotonic() - last_sweep > SWEEP_SECONDS:
+                    last_sweep = time.monotonic()
+                    self.store.sweep_stale(STALE_SECONDS)
             except Exception:
-                LOGGER.exception("Forwarding decision failed; will try again")
+                LOGGER.exception("Background station work failed; will try again")
+
+    def _became_primary(self) -> None:
+        """The process that held the lock (a CLI command) is gone: take over its duties.
+
+        Only what is safe while this process is already receiving: decisions resume and
+        dead processes' staging folders are cleaned; our own staging folder is left alone.
+        """
+        LOGGER.info("This station is now the primary for %s", self.paths.data_dir)
+        self.store.clean_incoming(include_own=False)
+        self.forwarder.resume()
 
     def stop(self) -> None:
         """Stop everything; running associations finish or are aborted, nothing half-written."""
@@ -608,6 +698,8 @@ class Station:
             self._rules_watcher.stop()
             self._rules_watcher = None
         self.workers.stop()
+        if self.is_primary:
+            self.store.sweep_stale(0)  # the receiver is stopped: nothing here is in progress
         self.queue.close()
         self.decisions.close()
         self.catalog.close()

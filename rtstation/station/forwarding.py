@@ -23,7 +23,7 @@ from typing import Protocol
 
 from rtstation.config import RulesConfig
 from rtstation.dicom.rt_tree import PlanBundle
-from rtstation.events import EventBus, PlanChanged
+from rtstation.events import EventBus, PlanChanged, StationProblem
 from rtstation.routing.rules import Decision, PlanFacts, evaluate
 from rtstation.routing.settle import SettleTracker, should_forward_now
 from rtstation.storage.catalog import Catalog
@@ -45,10 +45,21 @@ class EnqueueBundle(Protocol):
 
 
 def plan_facts(bundle: PlanBundle, source_ae: str) -> PlanFacts:
-    """Rule facts of a bundle; a plan without any dose is not complete yet (it may come)."""
+    """Rule facts of a bundle, strict about what "complete now" means.
+
+    The RT reference tree calls a plan complete when nothing it references is missing. For
+    forwarding at once we also want its dose and a structure set: a plan that references
+    no structure set (or has no dose yet) may still be followed by them, so it waits for
+    the settle period instead.
+    """
     facts = PlanFacts.from_bundle(bundle, source_ae)
+    missing = list(facts.missing)
+    if bundle.completeness.structure_set == "none":
+        missing.append("no structure set")
     if not bundle.doses:
-        facts = replace(facts, complete=False, missing=(*facts.missing, "dose missing"))
+        missing.append("dose missing")
+    if len(missing) != len(facts.missing):
+        facts = replace(facts, complete=False, missing=tuple(missing))
     return facts
 
 
@@ -80,12 +91,19 @@ class AutoForwarder:
     def association_ended(self, key: Hashable, patient_ids: Iterable[str]) -> None:
         self.settle.association_ended(key, patient_ids)
 
-    def patients_changed(
-        self, patient_ids: Iterable[str], source_ae: str, *, settled: bool
-    ) -> None:
-        """New data for these patients is in the catalog: record new plans, decide what can be."""
+    def plan_arrived(self, plan_uid: str, patient_id: str, source_ae: str) -> None:
+        """A received or imported RTPLAN is stored: from now on the rules owe it a decision.
+
+        Called before the C-STORE is answered, so a crash right after the answer still
+        leaves a pending plan that :meth:`resume` picks up. Plans stored any other way
+        (``send PATH``, ``reindex``) get no row and are never forwarded by a rule.
+        """
+        self.decisions.add_pending(plan_uid, patient_id, source_ae)
+
+    def patients_changed(self, patient_ids: Iterable[str], *, settled: bool) -> None:
+        """New data for these patients is in the catalog: decide what can be decided."""
         for patient_id in patient_ids:
-            self._evaluate_patient(patient_id, settled=settled, arrived_from=source_ae)
+            self._evaluate_patient(patient_id, settled=settled)
 
     def resume(self) -> None:
         """At startup: patients with undecided plans get a fresh settle period."""
@@ -94,9 +112,19 @@ class AutoForwarder:
             self.settle.instance_arrived(patient_id)
 
     def tick(self) -> None:
-        """Decide the plans of every patient whose settle period has just ended."""
+        """Decide the plans of every patient whose settle period has just ended.
+
+        A patient whose evaluation failed gets a new settle period, so it is tried again.
+        """
         for patient_id in self.settle.due():
-            self._evaluate_patient(patient_id, settled=True)
+            try:
+                self._evaluate_patient(patient_id, settled=True)
+            except Exception:
+                LOGGER.exception(
+                    "Forwarding decision for patient %s failed; trying again", patient_id
+                )
+                self.settle.instance_arrived(patient_id)
+                continue
             self.settle.forget(patient_id)
 
     # -- deciding ---------------------------------------------------------------------------
@@ -106,45 +134,68 @@ class AutoForwarder:
         source = self.catalog.source_of(bundle.uid)
         return evaluate(rules or self._rules(), plan_facts(bundle, source))
 
-    def _evaluate_patient(self, patient_id: str, *, settled: bool, arrived_from: str = "") -> None:
+    def _evaluate_patient(self, patient_id: str, *, settled: bool) -> None:
         with self._lock:
             for bundle in self.catalog.refresh_plans(patient_id):
-                self._evaluate_plan(bundle, settled=settled, arrived_from=arrived_from)
+                self._evaluate_plan(bundle, settled=settled)
                 self.bus.publish(PlanChanged(bundle.uid, patient_id))
 
-    def _evaluate_plan(self, bundle: PlanBundle, *, settled: bool, arrived_from: str) -> None:
-        source = self.catalog.source_of(bundle.uid)
+    def _evaluate_plan(self, bundle: PlanBundle, *, settled: bool) -> None:
         decision_row = self.decisions.get(bundle.uid)
         if decision_row is None:
-            if not arrived_from:
-                return  # a plan found by reindex, never received: not ours to forward
-            self.decisions.add_pending(bundle.uid, bundle.patient_id, source)
-            decision_row = self.decisions.get(bundle.uid)
-        if decision_row is None:
-            return
+            return  # never received or imported (reindex, send PATH): not ours to forward
+        plan_hash = self._plan_hash(bundle)
         if decision_row.state == FORWARDED:
-            self._forward_late_arrivals(bundle, decision_row.nodes)
+            if decision_row.plan_hash and plan_hash != decision_row.plan_hash:
+                self._plan_changed_after_forward(bundle, plan_hash)
+            else:
+                self._forward_late_arrivals(bundle, decision_row.nodes)
             return
         if decision_row.state != PENDING:
             return
+        source = decision_row.source_ae or self.catalog.source_of(bundle.uid)
         facts = plan_facts(bundle, source)
         decision = evaluate(self._rules(), facts)
         forward, waiting = should_forward_now(decision, facts, settled)
         complete_now = facts.complete and not decision.waiting_for
         if forward:
-            self._record(bundle, decision, FORWARDED, settled)
+            # Jobs first, decision after: a crash in between leaves the plan pending, and
+            # deciding it again finds the jobs already there (nothing is sent twice).
             for nodes, mapping in _nodes_by_mapping(decision):
                 self._enqueue(bundle, nodes, _rule_source(decision), machine_mapping=mapping)
+            self._record(bundle, decision, FORWARDED, settled, plan_hash)
         elif settled or complete_now:
-            self._record(bundle, decision, NOT_FORWARDED, settled)
+            self._record(bundle, decision, NOT_FORWARDED, settled, plan_hash)
         else:
             self.decisions.set_waiting(bundle.uid, waiting)
 
-    def _record(self, bundle: PlanBundle, decision: Decision, state: str, settled: bool) -> None:
+    def _plan_hash(self, bundle: PlanBundle) -> str:
+        instance = self.catalog.get(bundle.uid)
+        return instance.content_hash if instance is not None else ""
+
+    def _plan_changed_after_forward(self, bundle: PlanBundle, plan_hash: str) -> None:
+        """A forwarded plan came again with other content: tell people, never auto-send it.
+
+        The new version may be a re-approval or a mistake; forwarding it unattended to a
+        treatment system is exactly what a physicist must decide, so it waits for a click.
+        """
+        label = bundle.plan.plan_label or bundle.uid
+        message = (
+            f"Plan {label} was received again with other content after it was forwarded; "
+            "the new version is not forwarded automatically: check it and send it by hand"
+        )
+        LOGGER.warning("%s", message)
+        self.catalog.audit("plan-changed", plan_uid=bundle.uid, detail=message)
+        self.decisions.set_plan_hash(bundle.uid, plan_hash)  # say it once per new version
+        self.bus.publish(StationProblem(message, f"RTPLAN {bundle.uid}"))
+
+    def _record(
+        self, bundle: PlanBundle, decision: Decision, state: str, settled: bool, plan_hash: str
+    ) -> None:
         explanation = decision.explanation()
         when = "after the patient settled" if settled else "complete by its references"
         label = bundle.plan.plan_label or bundle.uid
-        self.decisions.decide(bundle.uid, state, decision.nodes, explanation)
+        self.decisions.decide(bundle.uid, state, decision.nodes, explanation, plan_hash)
         LOGGER.info(
             "Plan %s (%s) %s: %s",
             label,
@@ -157,7 +208,11 @@ class AutoForwarder:
         self.bus.publish(decision.to_event())
 
     def _forward_late_arrivals(self, bundle: PlanBundle, nodes: tuple[str, ...]) -> None:
-        """Send what the nodes that got the plan do not have yet (a dose that came later)."""
+        """Send what the nodes that got the plan do not have yet (a dose that came later).
+
+        Only instances other than the plan itself: the plan went with the first job (as a
+        machine-mapped copy where a rule asked for one) and is never sent again unattended.
+        """
         if nodes:
             self._enqueue(bundle, nodes, "rule: late arrival", only_new=True)
 

@@ -18,12 +18,13 @@ from rtstation.config import Node, Settings
 from rtstation.dicom.machine_map import map_machines
 from rtstation.dicom.rt_tree import PlanBundle
 from rtstation.dicom.sop import PLAN_CLASSES, send_rank
-from rtstation.dicom.status import classify
+from rtstation.dicom.status import Classified, Outcome, classify
 from rtstation.net.peer import Peer
-from rtstation.net.sender import SendItem, SendReport, send_items
+from rtstation.net.sender import ItemResult, SendItem, SendReport, send_items
 from rtstation.routing.send_queue import Job, JobItem, QueueItem
 from rtstation.storage.archive import DurableStore
 from rtstation.storage.catalog import Catalog, CatalogInstance
+from rtstation.storage.layout import DERIVED_DIR, safe_uid
 
 LOGGER = logging.getLogger(__name__)
 
@@ -102,7 +103,8 @@ def machine_mapped(
             continue
         buffer = io.BytesIO()
         ds.save_as(buffer)
-        path, digest = store.write_derived(buffer.getvalue(), f"{item.sop_instance_uid}.dcm")
+        name = f"{safe_uid(item.sop_instance_uid, 'NO_SOP_UID')}.dcm"
+        path, digest = store.write_derived(buffer.getvalue(), name)
         result.append(replace(item, path=str(path), content_hash=digest, size=path.stat().st_size))
         pairs = ", ".join(f"{old} -> {new}" for old, new in sorted(set(renamed)))
         notes.append(f"plan {item.sop_instance_uid}: treatment machine {pairs}")
@@ -110,10 +112,21 @@ def machine_mapped(
 
 
 class NetworkSender:
-    """The ``send`` callable of the queue workers, reading nodes from current settings."""
+    """The ``send`` callable of the queue workers, reading nodes from current settings.
 
-    def __init__(self, settings: Callable[[], Settings]) -> None:
+    ``current_hash`` gives the content hash the catalog holds now for a stored instance.
+    A stored file can be replaced in place (the same instance received again with other
+    bytes) while a job waits; such an item fails with that reason instead of going out
+    as bytes nobody queued. Machine-mapped copies are content-addressed and never change.
+    """
+
+    def __init__(
+        self,
+        settings: Callable[[], Settings],
+        current_hash: Callable[[str], str | None] | None = None,
+    ) -> None:
         self._settings = settings
+        self._current_hash = current_hash
 
     def __call__(
         self,
@@ -134,16 +147,26 @@ class NetworkSender:
                 ),
                 not_attempted=tuple(i.sop_instance_uid for i in pending),
             )
-        items = [
-            SendItem(
-                sop_instance_uid=i.sop_instance_uid,
-                sop_class_uid=i.sop_class_uid,
-                transfer_syntax_uid=i.transfer_syntax_uid,
-                path=i.path,
-                size=i.size,
+        items = []
+        for i in pending:
+            if self._changed_since_queued(i):
+                reason = (
+                    "the stored instance was replaced by another version after it was "
+                    "queued; send the plan again to send the new version"
+                )
+                on_result(
+                    ItemResult(i.sop_instance_uid, None, Classified(Outcome.FAIL, False, reason))
+                )
+                continue
+            items.append(
+                SendItem(
+                    sop_instance_uid=i.sop_instance_uid,
+                    sop_class_uid=i.sop_class_uid,
+                    transfer_syntax_uid=i.transfer_syntax_uid,
+                    path=i.path,
+                    size=i.size,
+                )
             )
-            for i in pending
-        ]
         LOGGER.info("Sending job %d (%d item(s)) to %s", job.id, len(items), node.name)
         return send_items(
             peer_for(node, settings.ae_title),
@@ -151,3 +174,9 @@ class NetworkSender:
             on_result=on_result,
             should_cancel=should_cancel,
         )
+
+    def _changed_since_queued(self, item: JobItem) -> bool:
+        if self._current_hash is None or not item.content_hash or DERIVED_DIR in item.path:
+            return False
+        current = self._current_hash(item.sop_instance_uid)
+        return current is not None and current != item.content_hash

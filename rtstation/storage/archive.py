@@ -15,8 +15,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import logging
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +27,8 @@ from pathlib import Path
 from rtstation.dicom.integrity import dataset_offset
 from rtstation.errors import StorageError
 from rtstation.storage.layout import DERIVED_DIR, INCOMING_DIR
+
+LOGGER = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 
@@ -89,7 +93,24 @@ class DurableStore:
         self.min_free_bytes = min_free_bytes
         self.incoming.mkdir(parents=True, exist_ok=True)
 
-    def clean_incoming(self) -> int:
+    def sweep_stale(self, older_than_seconds: float) -> int:
+        """Drop staging files of this process untouched for ``older_than_seconds``.
+
+        pynetdicom leaves the temporary file of an aborted association behind; over weeks
+        of flaky senders they would fill the disk.
+        """
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for path in self.incoming.iterdir():
+            with contextlib.suppress(OSError):
+                if path.is_file() and path.stat().st_mtime <= cutoff:
+                    path.unlink()
+                    removed += 1
+        if removed:
+            LOGGER.info("Removed %d abandoned staging file(s) from %s", removed, self.incoming)
+        return removed
+
+    def clean_incoming(self, *, include_own: bool = True) -> int:
         """Remove what dead processes left half-written (never acknowledged: safe to drop).
 
         Only the primary station calls this, at startup, before it receives anything (see
@@ -99,6 +120,8 @@ class DurableStore:
         removed = 0
         for entry in self.incoming_root.iterdir():
             if entry.is_dir():
+                if entry == self.incoming and not include_own:
+                    continue
                 if entry != self.incoming and _process_alive(entry.name):
                     continue
                 files = [p for p in entry.iterdir() if p.is_file()]
@@ -166,7 +189,9 @@ class DurableStore:
                 os.fsync(f.fileno())
             os.replace(source, temp)
         except OSError as exc:
-            if exc.errno == errno.EXDEV:
+            # EXDEV: another file system. PermissionError: Windows will not rename a file
+            # its writer still holds open (pynetdicom closes it only after our handler).
+            if exc.errno == errno.EXDEV or isinstance(exc, PermissionError):
                 return self.stage_copy(source)
             raise self._storage_error(exc, source) from exc
         return Staged(temp, size, content_hash(temp))

@@ -1,6 +1,7 @@
 """What the rules decided for each plan, kept so a restart neither forgets nor repeats.
 
-A plan that arrived gets a ``pending`` row; once the rules have decided (forward now, or
+A plan that arrives (received, or imported from a folder) gets a ``pending`` row the
+moment it is stored, before the C-STORE is answered; once the rules have decided (forward now, or
 not matched once the patient settled) the row records the outcome, the nodes and the
 explanation. At startup the station re-arms the settle timer of every patient with a
 pending plan, so a kill between receive and forward still forwards. Plans found by
@@ -26,7 +27,8 @@ CREATE TABLE IF NOT EXISTS plan_decisions (
     waiting TEXT NOT NULL DEFAULT '',
     explanation TEXT NOT NULL DEFAULT '[]',
     created_at TEXT NOT NULL,
-    decided_at TEXT
+    decided_at TEXT,
+    plan_hash TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS plan_decisions_state ON plan_decisions (state);
 """
@@ -47,6 +49,7 @@ class PlanDecision:
     explanation: tuple[str, ...]
     created_at: str
     decided_at: str | None
+    plan_hash: str = ""
 
 
 class DecisionStore:
@@ -56,6 +59,11 @@ class DecisionStore:
         self._lock = threading.Lock()
         self._conn = connect(Path(db_path))
         self._conn.executescript(_SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(plan_decisions)")}
+        if "plan_hash" not in columns:  # catalogs written before the column existed
+            self._conn.execute(
+                "ALTER TABLE plan_decisions ADD COLUMN plan_hash TEXT NOT NULL DEFAULT ''"
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -72,6 +80,7 @@ class DecisionStore:
             explanation=tuple(json.loads(row[6])),
             created_at=row[7],
             decided_at=row[8],
+            plan_hash=row[9],
         )
 
     def get(self, plan_uid: str) -> PlanDecision | None:
@@ -98,13 +107,31 @@ class DecisionStore:
             )
 
     def decide(
-        self, plan_uid: str, state: str, nodes: tuple[str, ...], explanation: list[str]
+        self,
+        plan_uid: str,
+        state: str,
+        nodes: tuple[str, ...],
+        explanation: list[str],
+        plan_hash: str,
     ) -> None:
         with self._lock:
             self._conn.execute(
                 "UPDATE plan_decisions SET state = ?, nodes = ?, explanation = ?, waiting = '', "
-                "decided_at = ? WHERE plan_uid = ?",
-                (state, json.dumps(list(nodes)), json.dumps(explanation), utc_now(), plan_uid),
+                "decided_at = ?, plan_hash = ? WHERE plan_uid = ?",
+                (
+                    state,
+                    json.dumps(list(nodes)),
+                    json.dumps(explanation),
+                    utc_now(),
+                    plan_hash,
+                    plan_uid,
+                ),
+            )
+
+    def set_plan_hash(self, plan_uid: str, plan_hash: str) -> None:
+        with self._lock:
+            self._conn.execute(
+                "UPDATE plan_decisions SET plan_hash = ? WHERE plan_uid = ?", (plan_hash, plan_uid)
             )
 
     def pending_patients(self) -> list[str]:
@@ -113,3 +140,11 @@ class DecisionStore:
                 "SELECT DISTINCT patient_id FROM plan_decisions WHERE state = ?", (PENDING,)
             ).fetchall()
         return [r[0] for r in rows]
+
+    def pending_plans(self) -> list[tuple[str, str]]:
+        """(plan UID, patient ID) of every plan not decided yet."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT plan_uid, patient_id FROM plan_decisions WHERE state = ?", (PENDING,)
+            ).fetchall()
+        return [(r[0], r[1]) for r in rows]

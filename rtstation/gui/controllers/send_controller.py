@@ -4,7 +4,8 @@
 still touches SQLite, so it runs on a worker like everything else. Before that, the two
 questions the original station never asked: is the plan complete (forwarding half a plan
 to a treatment system is worse than forwarding nothing), and was it already delivered to
-that node (the queue skips delivered instances unless forced)?
+that node (the queue skips delivered instances unless forced)? The Send button and the
+tree's "Send to" menu both come here, so both ask the same questions.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ class SendController(QObject):
             QMessageBox.Icon.Warning,
             self.tr("Send incomplete plan?"),
             self.tr(
-                "Some of the ticked plans are incomplete: something they reference has not "
+                "Some of the plans to send are incomplete: something they reference has not "
                 "arrived. Send them anyway?"
             ),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,

@@ -5,6 +5,10 @@ next attempt), so the model never has to ask the station while items are being s
 row of that job gets ``dataChanged``, or a new row is inserted at the top. The table is
 bounded: finished jobs beyond ``max_rows`` fall off the bottom, so a station that forwards
 for months does not grow a table without end (the audit keeps the full history).
+
+The queue keeps a paused node's jobs "queued" (pausing is a property of the node, not of
+its jobs), so the model is told which nodes are paused and shows those waiting jobs as
+"paused": "queued" would promise a send that is not going to happen.
 """
 
 from __future__ import annotations
@@ -30,8 +34,11 @@ COL_NODE, COL_PLAN, COL_STATE, COL_PROGRESS, COL_NEXT, COL_REASON = range(6)
 COLUMN_COUNT = 6
 JOB_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2
+NODE_ROLE = Qt.ItemDataRole.UserRole + 3
 
 FINISHED_STATES = frozenset({"done", "failed", "cancelled"})
+WAITING_STATES = frozenset({"queued", "pending", "retrying"})
+"""States in which a job waits for its node's worker: "paused" while the node is."""
 _FAILED_BRUSH = QBrush(QColor(190, 30, 30))
 _DONE_BRUSH = QBrush(QColor(30, 120, 40))
 
@@ -132,6 +139,7 @@ class JobTableModel(QAbstractTableModel):
         self._rows: list[JobRow] = []
         self._row_of: dict[int, int] = {}
         self._plan_label = plan_label or (lambda uid: "")
+        self._paused: frozenset[str] = frozenset()
         self.max_rows = max_rows
         self._headers = (
             QCoreApplication.translate("JobTableModel", "Node"),
@@ -182,6 +190,8 @@ class JobTableModel(QAbstractTableModel):
             return row.job_id
         if role == STATE_ROLE:
             return row.state
+        if role == NODE_ROLE:
+            return row.node
         return None
 
     def _display(self, row: JobRow, column: int) -> str:
@@ -190,6 +200,8 @@ class JobTableModel(QAbstractTableModel):
         if column == COL_PLAN:
             return self._plan_label(row.plan_uid) or row.plan_label or row.plan_uid
         if column == COL_STATE:
+            if row.node in self._paused and row.state in WAITING_STATES:
+                return _state_text("paused")
             return _state_text(row.state)
         if column == COL_PROGRESS:
             return f"{row.done}/{row.total}" if row.total else ""
@@ -250,6 +262,17 @@ class JobTableModel(QAbstractTableModel):
 
     def _reindex(self) -> None:
         self._row_of = {row.job_id: number for number, row in enumerate(self._rows)}
+
+    def set_paused_nodes(self, names: Iterable[str]) -> None:
+        """Which nodes are paused; repaints the state column when that changed."""
+        paused = frozenset(names)
+        if paused == self._paused:
+            return
+        self._paused = paused
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, COL_STATE), self.index(len(self._rows) - 1, COL_STATE)
+            )
 
     def refresh_plan_labels(self) -> None:
         """Plan labels come from the tree; repaint the column when the tree learned more."""

@@ -1,6 +1,14 @@
-"""JobsPanel: the send queue table, with Retry and Cancel on the selected job."""
+"""JobsPanel: the send queue table, with Retry, Cancel and Pause/Resume node on the
+selected job.
+
+Pause and resume are offered here because the job table is where a physicist sees a node
+misbehave (a TPS in maintenance answering every association with a refusal); the panel
+only says what was asked for, the pause controller does it on a worker.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from PySide6.QtCore import QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QAction
@@ -17,16 +25,20 @@ from rtstation.gui.models.job_table_model import (
     COL_REASON,
     FINISHED_STATES,
     JOB_ID_ROLE,
+    NODE_ROLE,
     STATE_ROLE,
     JobTableModel,
 )
 
 
 class JobsPanel(QWidget):
-    """A table of jobs; right-click offers Retry (failed jobs) and Cancel (open jobs)."""
+    """A table of jobs; right-click offers Retry (failed jobs), Cancel (open jobs) and
+    Pause or Resume for the job's node."""
 
     retryRequested = Signal(int)
     cancelRequested = Signal(int)
+    pauseRequested = Signal(str)
+    resumeRequested = Signal(str)
 
     def __init__(self, model: JobTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,15 +65,30 @@ class JobsPanel(QWidget):
         self.retry_action.triggered.connect(self._on_retry_triggered)
         self.cancel_action = QAction(self.tr("Cancel job"), self)
         self.cancel_action.triggered.connect(self._on_cancel_triggered)
+        self.pause_action = QAction(self)
+        self.pause_action.triggered.connect(self._on_pause_triggered)
+        self._paused: set[str] = set()
+        self._menu_node = ""
+        self.context_menu: QMenu | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
 
-    def _selected(self) -> tuple[int, str] | None:
+    def set_paused_nodes(self, names: Iterable[str]) -> None:
+        """Which nodes are paused, so the menu offers Resume for them."""
+        self._paused = set(names)
+
+    def _selected(self) -> tuple[int, str, str] | None:
+        """(job id, state, node) of the selected job."""
         rows = self.view.selectionModel().selectedRows()
         if not rows:
             return None
-        return int(self.model.data(rows[0], JOB_ID_ROLE)), str(self.model.data(rows[0], STATE_ROLE))
+        row = rows[0]
+        return (
+            int(self.model.data(row, JOB_ID_ROLE)),
+            str(self.model.data(row, STATE_ROLE)),
+            str(self.model.data(row, NODE_ROLE)),
+        )
 
     @Slot(QPoint)
     def _on_context_menu_requested(self, position: QPoint) -> None:
@@ -72,13 +99,25 @@ class JobsPanel(QWidget):
         selected = self._selected()
         if selected is None:
             return
-        _job_id, state = selected
+        _job_id, state, node = selected
         self.retry_action.setEnabled(state in ("failed", "cancelled"))
         self.cancel_action.setEnabled(state not in FINISHED_STATES)
+        self._menu_node = node
+        self.pause_action.setText(
+            self.tr("Resume node %1").replace("%1", node)
+            if node in self._paused
+            else self.tr("Pause node %1").replace("%1", node)
+        )
+        if self.context_menu is not None:
+            self.context_menu.deleteLater()
         menu = QMenu(self)
+        menu.setObjectName("jobMenu")
         menu.addAction(self.retry_action)
         menu.addAction(self.cancel_action)
-        menu.exec(self.view.viewport().mapToGlobal(position))
+        menu.addSeparator()
+        menu.addAction(self.pause_action)
+        self.context_menu = menu
+        menu.popup(self.view.viewport().mapToGlobal(position))
 
     @Slot()
     def _on_retry_triggered(self) -> None:
@@ -91,3 +130,14 @@ class JobsPanel(QWidget):
         selected = self._selected()
         if selected is not None:
             self.cancelRequested.emit(selected[0])
+
+    @Slot()
+    def _on_pause_triggered(self) -> None:
+        """For the node the menu was opened on, whatever is selected by now."""
+        node = self._menu_node
+        if not node:
+            return
+        if node in self._paused:
+            self.resumeRequested.emit(node)
+        else:
+            self.pauseRequested.emit(node)

@@ -4,6 +4,9 @@ A thousand patients are too many to scroll: the filter matches patient ID, patie
 and plan labels and keeps a patient with everything under it. Sorting and filtering are a
 proxy's job, so the source model stays in patient-ID order and its incremental updates
 stay simple; the proxy re-sorts only the rows that changed.
+
+Right-clicking a plan (or a file under it) reports which plans the menu is for; the menu
+itself and what its actions do belong to ``controllers/plan_menu_controller.py``.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from typing import Any
 
 from PySide6.QtCore import (
     QItemSelection,
+    QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -27,6 +32,8 @@ from rtstation.gui.models.plan_tree_model import (
     KIND_ROLE,
     PATIENT,
     PATIENT_ID_ROLE,
+    PLAN,
+    PLAN_UID_ROLE,
     SORT_ROLE,
     PlanTreeModel,
 )
@@ -45,8 +52,19 @@ class PlanFilterProxyModel(QSortFilterProxyModel):
         self._needle = ""
 
     def set_text(self, text: str) -> None:
-        self._needle = text.strip().casefold()
-        self.invalidateRowsFilter()
+        """Filter by ``text``. Qt 6.9 deprecates ``invalidateRowsFilter()`` (PySide 6.11
+        warns on every call) in favour of bracketing the change, which also lets the proxy
+        keep the rows the old and the new filter agree on; older Qt has no brackets."""
+        needle = text.strip().casefold()
+        if needle == self._needle:
+            return
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            self._needle = needle
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # Qt < 6.9, where this is not deprecated
+            self._needle = needle
+            self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
         if not self._needle or source_parent.isValid():
@@ -64,9 +82,11 @@ class PlanFilterProxyModel(QSortFilterProxyModel):
 
 
 class PlanTreePanel(QWidget):
-    """Filter box + tree view; emits the source index of the current row."""
+    """Filter box + tree view; emits the source index of the current row, and
+    ``planMenuRequested(global position, plan UIDs, right-clicked plan UID)``."""
 
     currentChanged = Signal(QModelIndex)
+    planMenuRequested = Signal(QPoint, list, str)
 
     def __init__(self, model: PlanTreeModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,6 +112,8 @@ class PlanTreePanel(QWidget):
         for column, width in enumerate((185, 95, 95, 75, 115, 130)):
             self.view.setColumnWidth(column, width)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._on_context_menu_requested)
         self.empty_label = QLabel(
             self.tr(
                 "Nothing received yet. Start the receiver, or drop DICOM folders, files or "
@@ -144,6 +166,33 @@ class PlanTreePanel(QWidget):
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self.currentChanged.emit(self.current_source_index())
 
+    @Slot(QPoint)
+    def _on_context_menu_requested(self, position: QPoint) -> None:
+        """A right-click inside the selection acts on every selected plan, outside it on
+        the clicked plan alone (which becomes the selection, as in any file manager)."""
+        index = self.view.indexAt(position)
+        clicked = plan_uid_of(index)
+        if not clicked:
+            return
+        selection = self.view.selectionModel()
+        if not selection.isSelected(index):
+            selection.setCurrentIndex(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        plan_uids = self.selected_plan_uids()
+        if clicked not in plan_uids:
+            plan_uids = [clicked]
+        self.planMenuRequested.emit(self.view.viewport().mapToGlobal(position), plan_uids, clicked)
+
+    def selected_plan_uids(self) -> list[str]:
+        """The plans of the selected rows (a file row stands for its plan), each once, in
+        the order shown."""
+        rows = sorted(self.view.selectionModel().selectedRows(), key=_position)
+        uids = (plan_uid_of(index) for index in rows)
+        return list(dict.fromkeys(uid for uid in uids if uid))
+
     def current_source_index(self) -> QModelIndex:
         index = self.view.currentIndex()
         if not self.view.selectionModel().isSelected(index):
@@ -161,3 +210,23 @@ class PlanTreePanel(QWidget):
         index = self.proxy.mapFromSource(source)
         if index.isValid():
             self.view.expand(index)
+
+
+def plan_uid_of(index: QModelIndex) -> str:
+    """The plan a row belongs to: itself, or the plan above a modality group or file;
+    "" for patients and unconnected files."""
+    probe = index.siblingAtColumn(0) if index.isValid() else QModelIndex()
+    while probe.isValid():
+        if probe.data(KIND_ROLE) == PLAN:
+            return str(probe.data(PLAN_UID_ROLE))
+        probe = probe.parent()
+    return ""
+
+
+def _position(index: QModelIndex) -> tuple[int, ...]:
+    """Row numbers from the top level down: sorts indexes in the order the tree shows."""
+    path: list[int] = []
+    while index.isValid():
+        path.append(index.row())
+        index = index.parent()
+    return tuple(reversed(path))

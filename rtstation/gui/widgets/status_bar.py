@@ -1,23 +1,55 @@
-"""StationStatusBar: receiver state, what arrived this session, and the queue at a glance.
+"""StationStatusBar: the last station event, what arrived since start, the queue and the
+receiver at a glance.
 
-Counters are painted by a timer, not per event: 2,000 slices arriving in a minute would
-otherwise repaint the bar 2,000 times for a number nobody can read that fast.
+Counters and the last-event text are painted by a timer, not per event: 2,000 slices
+arriving in a minute would otherwise repaint the bar 2,000 times for text nobody can
+read that fast.
+
+The last event sits on the left as a normal status-bar widget, so a transient message
+("3 send job(s) queued.") covers it for a few seconds and then gives it back; counters,
+queue and receiver are permanent on the right.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Slot
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 _PAINT_MS = 250
+_PROBLEM_COLOR = "#be1e1e"
+
+
+class ElidedLabel(QLabel):
+    """One line that ends in "..." when it does not fit, instead of widening the window
+    (a peer's rejection reason can be a paragraph). The full text is the tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(0)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(
+            rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text
+        )
 
 
 class StationStatusBar(QStatusBar):
-    """Permanent labels on the right, transient messages on the left."""
+    """The last event on the left; permanent labels on the right; transient messages."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("stationStatusBar")
+        self.last_event_label = ElidedLabel(self)
+        self.last_event_label.setObjectName("statusLastEvent")
+        self.addWidget(self.last_event_label, 1)
         self.receiver_label = QLabel(self)
         self.receiver_label.setObjectName("statusReceiver")
         self.received_label = QLabel(self)
@@ -29,6 +61,9 @@ class StationStatusBar(QStatusBar):
         self._received = 0
         self._rejected = 0
         self._queue_text = ""
+        self._last_event = ""
+        self._last_event_problem = False
+        self._last_event_at: datetime | None = None
         self._dirty = True
         self._timer = QTimer(self)
         self._timer.setInterval(_PAINT_MS)
@@ -38,7 +73,7 @@ class StationStatusBar(QStatusBar):
 
     def set_receiver(self, state: str, message: str) -> None:
         self.receiver_label.setText(message)
-        color = {"listening": "#1e7828", "error": "#be1e1e"}.get(state, "")
+        color = {"listening": "#1e7828", "error": _PROBLEM_COLOR}.get(state, "")
         self.receiver_label.setStyleSheet(f"color: {color};" if color else "")
 
     def count_received(self, count: int = 1) -> None:
@@ -52,6 +87,20 @@ class StationStatusBar(QStatusBar):
     @property
     def received(self) -> int:
         return self._received
+
+    def set_last_event(
+        self, text: str, *, problem: bool = False, at: datetime | None = None
+    ) -> None:
+        """The newest station event in words; ``problem`` paints it red."""
+        self._last_event = text
+        self._last_event_problem = problem
+        self._last_event_at = at
+        self._dirty = True
+
+    @property
+    def last_event(self) -> str:
+        """The newest text, painted or not yet (the label lags by up to a paint tick)."""
+        return self._last_event
 
     def set_queue_counts(self, counts: dict[str, int]) -> None:
         active = sum(counts.get(s, 0) for s in ("queued", "pending", "sending", "in_flight"))
@@ -76,8 +125,19 @@ class StationStatusBar(QStatusBar):
         if not self._dirty:
             return
         self._dirty = False
-        text = self.tr("Received this session: %1").replace("%1", str(self._received))
+        text = self.tr("Received since start: %1").replace("%1", str(self._received))
         if self._rejected:
             text += " " + self.tr("(%1 refused)").replace("%1", str(self._rejected))
         self.received_label.setText(text)
         self.queue_label.setText(self._queue_text or self.tr("Queue: idle"))
+        self._paint_last_event()
+
+    def _paint_last_event(self) -> None:
+        label = self.last_event_label
+        label.setText(self._last_event)
+        label.setStyleSheet(f"color: {_PROBLEM_COLOR};" if self._last_event_problem else "")
+        if self._last_event and self._last_event_at is not None:
+            moment = self._last_event_at.astimezone().strftime("%H:%M:%S")
+            label.setToolTip(f"{moment}  {self._last_event}")
+        else:
+            label.setToolTip(self._last_event)
