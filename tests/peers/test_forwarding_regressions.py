@@ -1,0 +1,455 @@
+"""Forwarding regressions found in review, each replayed end to end.
+
+storescu (the sender, FOLLOW unless said otherwise) -> ``rtstation serve`` as a real
+subprocess -> rules and durable queue -> storescp (the receiving node). Every test here
+failed against the code before the review fixes; the docstring of each says how.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pydicom import dcmread
+
+from rtstation.routing.send_queue import ACTIVE_STATES
+from tests.data.generator import PlanSpec, StudySpec, write_ct_series, write_study
+from tests.peers.peers import (
+    StoreSCP,
+    free_port,
+    read_sop_instance_uid,
+    start_storescu,
+    storescu,
+    storescu_acknowledged,
+)
+from tests.peers.station_proc import StationProcess, write_settings
+
+SETTLE = 2  # seconds, as write_settings writes it
+
+
+# --- helpers (the style of test_forwarding.py) ----------------------------------------------
+
+
+def _node(index: int, name: str, port: int, *, enabled: bool = True) -> str:
+    return (
+        f"\n[Node{index}]\nname = {name}\nenabled = {enabled}\nae_title = {name}\n"
+        f"ip = 127.0.0.1\nport = {port}\n"
+    )
+
+
+def _rules(text: str) -> str:
+    return "[General]\nrules_enabled = True\n" + text
+
+
+def _rule(target_nodes: str, *, source_ae: str = "FOLLOW", extra: str = "") -> str:
+    return _rules(
+        f"[Rule1]\nname = Rule1\nenabled = True\nsource_ae = {source_ae}\n"
+        f"target_nodes = {target_nodes}\n" + extra
+    )
+
+
+def _wait(predicate, timeout: float, what: str, station: StationProcess | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    log = station.log()[-4000:] if station else ""
+    raise AssertionError(f"timed out waiting for {what}\n{log}")
+
+
+def _query(station: StationProcess, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(station.catalog)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def _file_log(station: StationProcess) -> str:
+    """The station's own log file (serve and the CLI commands next to it write there)."""
+    path = station.config_dir / "logs" / "rtstation.log"
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def _associations_ended(station: StationProcess) -> int:
+    return _file_log(station).count("instance(s) stored")
+
+
+def _uids(paths) -> set[str]:
+    return {read_sop_instance_uid(p) for p in paths}
+
+
+def _send(station: StationProcess, paths, ae: str = "FOLLOW") -> None:
+    """One association from ``ae``; every file must be acknowledged."""
+    paths = list(paths)
+    result = storescu(paths, station.port, calling_ae=ae, called_ae="RTSTATION")
+    assert len(storescu_acknowledged(result)) == len(paths), result.stderr
+
+
+def _cli(station: StationProcess, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    argv = [sys.executable, "-m", "rtstation", "--config", str(station.config_dir), *args]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+
+
+def _plans_received(scp: StoreSCP) -> list[str]:
+    """storescp file names of every RTPLAN reception (a name repeats if stored twice)."""
+    return [name for name in scp.received_names() if name.startswith("RP.")]
+
+
+def _exactly_once(scp: StoreSCP) -> bool:
+    order = scp.received_order()
+    return len(order) == len(set(order))
+
+
+def _stored_file(station: StationProcess, sop_instance_uid: str) -> Path:
+    rows = _query(
+        station, "SELECT path FROM instances WHERE sop_instance_uid = ?", (sop_instance_uid,)
+    )
+    assert rows, f"{sop_instance_uid} is not in the catalog"
+    return station.storage / rows[0]["path"]
+
+
+def _active_jobs(station: StationProcess) -> int:
+    marks = ", ".join("?" * len(ACTIVE_STATES))
+    rows = _query(
+        station, f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({marks})", ACTIVE_STATES
+    )
+    return rows[0]["n"]
+
+
+def _settled(station: StationProcess) -> None:
+    """Let the settle period pass and the queue drain: whatever would follow has followed."""
+    time.sleep(SETTLE + 2)
+    _wait(lambda: _active_jobs(station) == 0, 30, "the queue to drain", station)
+
+
+# --- 1. machine mapping ---------------------------------------------------------------------
+
+
+def test_late_arrival_after_a_mapped_plan_never_sends_the_unmapped_original(
+    tmp_path: Path, storescp
+):
+    """Before: any later association for the patient queued the stored (unmapped) plan as a
+    "late arrival", so the treatment system got the plan a second time under Ethos1."""
+    scp = storescp(ae_title="ETHOS")
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port, extra=_node(1, "ETHOS", scp.port))
+    (config / "rules.ini").write_text(
+        _rule("ETHOS", extra="plan_label_match =\nmachine_mapping = Ethos1=ETHOS_RM1\n")
+    )
+    study = write_study(
+        tmp_path / "s",
+        StudySpec(patient_id="MAPLATE", slices=4, plans=(PlanSpec(machine="Ethos1"),)),
+    )
+    expected = _uids(study.all_paths)
+    with station:
+        _send(station, study.all_paths)
+        _wait(lambda: set(scp.received_order()) >= expected, 60, "the mapped bundle", station)
+        time.sleep(SETTLE + 2)
+        _send(station, study.image_paths[:1])  # the sender repeats one slice
+        _wait(lambda: _associations_ended(station) >= 2, 30, "the repeated slice", station)
+        _settled(station)
+        original_hash = _query(
+            station,
+            "SELECT content_hash FROM instances WHERE sop_instance_uid = ?",
+            (study.plan_uids[0],),
+        )[0]["content_hash"]
+        queued_original = _query(
+            station, "SELECT job_id FROM job_items WHERE content_hash = ?", (original_hash,)
+        )
+    plans = _plans_received(scp)
+    assert len(plans) == 1, f"the plan reached the node {len(plans)} times: {plans}"
+    received = dcmread(scp.out_dir / plans[0])
+    assert {beam.TreatmentMachineName for beam in received.BeamSequence} == {"ETHOS_RM1"}
+    assert queued_original == [], "the unmapped original plan was queued"
+    assert set(scp.received_order()) == expected and _exactly_once(scp)
+
+
+# --- 2. a plan changed after it was forwarded -------------------------------------------------
+
+
+def test_plan_received_again_with_other_content_is_reported_not_forwarded(tmp_path: Path, storescp):
+    """Before: the changed plan counted as a "late arrival" of the forwarded plan and went to
+    the node on its own, although it no longer matched the rule and was not approved."""
+    scp = storescp(ae_title="ORGANO")
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port, extra=_node(1, "ORGANO", scp.port))
+    (config / "rules.ini").write_text(_rule("ORGANO", extra="plan_label_match = ADP\n"))
+    study = write_study(
+        tmp_path / "s",
+        StudySpec(patient_id="CHANGED", slices=4, plans=(PlanSpec(label="ADP_Pelvis"),)),
+    )
+    plan_uid = study.plan_uids[0]
+    edited = dcmread(study.plan_paths[0])
+    edited.RTPlanLabel = "TEST1"
+    edited.ApprovalStatus = "UNAPPROVED"
+    changed_path = tmp_path / "changed" / "RP.changed.dcm"
+    changed_path.parent.mkdir()
+    edited.save_as(changed_path)
+    assert read_sop_instance_uid(changed_path) == plan_uid
+    expected = _uids(study.all_paths)
+    with station:
+        _send(station, study.all_paths)
+        _wait(lambda: set(scp.received_order()) >= expected, 60, "the ADP bundle", station)
+        _send(station, [changed_path])
+        _wait(lambda: _associations_ended(station) >= 2, 30, "the changed plan", station)
+        _settled(station)
+        changed_rows = _query(
+            station,
+            "SELECT detail FROM audit WHERE event = 'plan-changed' AND plan_uid = ?",
+            (plan_uid,),
+        )
+    plans = _plans_received(scp)
+    assert len(plans) == 1, f"the plan reached the node {len(plans)} times"
+    at_node = dcmread(scp.out_dir / plans[0])
+    assert (at_node.RTPlanLabel, at_node.ApprovalStatus) == ("ADP_Pelvis", "APPROVED")
+    assert len(changed_rows) == 1, "the new version is reported once"
+    assert "TEST1" in changed_rows[0]["detail"]
+    assert "not forwarded automatically" in station.log()
+    assert set(scp.received_order()) == expected and _exactly_once(scp)
+
+
+# --- 3. restart between receive and decision ---------------------------------------------------
+
+
+def test_plan_acknowledged_just_before_a_crash_is_forwarded_after_restart(tmp_path: Path, storescp):
+    """Before: a plan got its pending row only when the association ended; a station killed
+    while the association was still open forgot the acknowledged plan for good."""
+    scp = storescp(ae_title="ORGANO")
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port, extra=_node(1, "ORGANO", scp.port))
+    settings = config / "settings.ini"
+    settings.write_text(
+        settings.read_text().replace("settle_seconds = 2", "settle_seconds = 20"), "utf-8"
+    )
+    (config / "rules.ini").write_text(_rule("ORGANO", extra="plan_label_match =\n"))
+    study = write_study(
+        tmp_path / "s",
+        StudySpec(patient_id="RESTART", slices=6, plans=(PlanSpec(label="NoDose", doses=0),)),
+    )
+    # Another patient's large series follows in the same association and keeps it open.
+    filler = write_ct_series(tmp_path / "filler", 200, patient_id="FILLER")
+    bundle = [*study.image_paths, study.structure_set_path, *study.plan_paths]
+    plan_file = str(study.plan_paths[0])
+    station.start()
+    try:
+        sender = start_storescu(
+            [*bundle, *filler],
+            station.port,
+            calling_ae="FOLLOW",
+            called_ae="RTSTATION",
+            log_dir=tmp_path / "storescu",
+        )
+        _wait(lambda: plan_file in sender.acknowledged(), 60, "the plan's C-STORE answer", station)
+        station.kill()
+        sender.wait(30)
+        assert len(sender.acknowledged()) < len(bundle) + len(filler), (
+            "the station must die while the association is still open"
+        )
+        assert scp.received_order() == []
+        station.start()
+        expected = _uids(bundle)
+        _wait(
+            lambda: set(scp.received_order()) >= expected,
+            20 + 30,
+            "the bundle after the restart",
+            station,
+        )
+        time.sleep(3)
+        decision = _query(
+            station, "SELECT state FROM plan_decisions WHERE plan_uid = ?", (study.plan_uids[0],)
+        )
+    finally:
+        station.stop()
+    assert [row["state"] for row in decision] == ["forwarded"]
+    assert set(scp.received_order()) == expected and _exactly_once(scp)
+
+
+# --- 4. a late dose while the first job is still queued ------------------------------------------
+
+
+def test_dose_arriving_while_the_first_job_waits_is_sent_too(tmp_path: Path, storescp):
+    """Before: the late dose was queued "for the plan", found the plan's job still active
+    and was merged into nothing: the node never got the dose."""
+    scp = storescp(ae_title="ORGANO")
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port, extra=_node(1, "ORGANO", scp.port))
+    (config / "rules.ini").write_text(_rule("ORGANO", extra="plan_label_match =\n"))
+    study = write_study(tmp_path / "s", StudySpec(patient_id="LATEDOSE", slices=5))
+    dose = set(study.dose_paths)
+    with station:
+        paused = _cli(station, "queue", "pause", "ORGANO")
+        assert paused.returncode == 0, paused.stdout + paused.stderr
+        _send(station, [p for p in study.all_paths if p not in dose])
+        _wait(
+            lambda: _query(station, "SELECT state FROM plan_decisions WHERE state = 'forwarded'"),
+            SETTLE + 20,
+            "the dose-less plan to be forwarded at settle",
+            station,
+        )
+        assert [j["state"] for j in _query(station, "SELECT state FROM jobs")] == ["queued"]
+        _send(station, sorted(dose))
+        _wait(lambda: _associations_ended(station) >= 2, 30, "the dose association", station)
+        time.sleep(SETTLE + 2)  # the dose's settle period ends while job 1 still waits
+        resumed = _cli(station, "queue", "resume", "ORGANO")
+        assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+        expected = _uids(study.all_paths)
+        _wait(
+            lambda: set(scp.received_order()) >= expected,
+            30,
+            "every instance, the dose included",
+            station,
+        )
+        _settled(station)
+    names = scp.received_names()
+    assert names[-1].startswith("RD."), "the dose goes after the plan"
+    assert set(scp.received_order()) == expected and _exactly_once(scp)
+
+
+# --- 5. plans the rules never saw arrive ---------------------------------------------------------
+
+
+def test_local_and_reindexed_plans_are_not_forwarded_when_the_patient_gets_a_new_plan(
+    tmp_path: Path, storescp
+):
+    """Before: the first association for the patient registered every undecided plan of the
+    patient as newly received, so a rule for any source forwarded the manually sent plan
+    and the plan found by reindex along with the new one."""
+    rule_node = storescp(ae_title="ORGANO")
+    manual_node = storescp(ae_title="MANUAL")
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(
+        config,
+        port=station.port,
+        extra=_node(1, "ORGANO", rule_node.port) + _node(2, "MANUAL", manual_node.port),
+    )
+    (config / "rules.ini").write_text(_rule("ORGANO", source_ae="*", extra="plan_label_match =\n"))
+    spec = {"patient_id": "SAMEPAT", "slices": 4}
+    found = write_study(tmp_path / "found", StudySpec(**spec, plans=(PlanSpec(label="OLD"),)))
+    local = write_study(tmp_path / "local", StudySpec(**spec, plans=(PlanSpec(label="MANUAL"),)))
+    new = write_study(tmp_path / "new", StudySpec(**spec, plans=(PlanSpec(label="NEW"),)))
+    # Files already in the storage folder that only a reindex brings into the catalog.
+    shutil.copytree(found.root, station.storage / "restored")
+    reindexed = _cli(station, "reindex")
+    assert reindexed.returncode == 0, reindexed.stdout + reindexed.stderr
+    with station:
+        queued = _cli(station, "send", "--no-wait", "--node", "MANUAL", str(local.root))
+        assert queued.returncode == 0, queued.stdout + queued.stderr
+        local_uids = _uids(local.all_paths)
+        _wait(
+            lambda: set(manual_node.received_order()) >= local_uids,
+            60,
+            "the manual send",
+            station,
+        )
+        _send(station, new.all_paths)
+        new_uids = _uids(new.all_paths)
+        _wait(lambda: set(rule_node.received_order()) >= new_uids, 60, "the new bundle", station)
+        _settled(station)
+        rule_jobs = _query(station, "SELECT plan_uid FROM jobs WHERE node = 'ORGANO'")
+        decided = _query(station, "SELECT plan_uid FROM plan_decisions")
+    assert set(rule_node.received_order()) == new_uids, "only the new plan's bundle goes"
+    assert _exactly_once(rule_node)
+    assert _plans_received(rule_node) == [f"RP.{new.plan_uids[0]}"]
+    assert [row["plan_uid"] for row in rule_jobs] == [new.plan_uids[0]]
+    assert [row["plan_uid"] for row in decided] == [new.plan_uids[0]]
+    assert set(manual_node.received_order()) == local_uids
+
+
+# --- 6. delete_after_send and shared instances ------------------------------------------------
+
+
+def test_delete_after_send_keeps_the_ct_and_structure_set_another_plan_needs(
+    tmp_path: Path, storescp
+):
+    """Before: sending PHASE1 removed its whole bundle, the shared CT and structure set
+    included, so PHASE2 could no longer be sent complete."""
+    scp = storescp(ae_title="ORGANO")
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(
+        config,
+        port=station.port,
+        extra=_node(1, "ORGANO", scp.port) + "\n[SendOptions]\ndelete_after_send = True\n",
+    )
+    (config / "rules.ini").write_text(_rules(""))  # nothing goes out unless a person sends it
+    study = write_study(
+        tmp_path / "s",
+        StudySpec(
+            patient_id="TWOPHASE",
+            slices=5,
+            plans=(PlanSpec(label="PHASE1"), PlanSpec(label="PHASE2")),
+        ),
+    )
+    phase1, phase2 = study.plan_uids
+    shared = [*study.image_uids, study.structure_set_uid]
+    only1 = [phase1, *study.dose_uids_by_plan[0]]
+    only2 = [phase2, *study.dose_uids_by_plan[1]]
+    with station:
+        _send(station, study.all_paths)
+        files = {uid: _stored_file(station, uid) for uid in [*shared, *only1, *only2]}
+        assert all(path.exists() for path in files.values())
+
+        sent = _cli(station, "send", "--node", "ORGANO", "--plan", phase1)
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        _wait(
+            lambda: not any(files[uid].exists() for uid in only1),
+            30,
+            "PHASE1's plan and dose to be removed",
+            station,
+        )
+        time.sleep(1)
+        kept = [uid for uid in [*shared, *only2] if not files[uid].exists()]
+        assert kept == [], "instances PHASE2 still needs were deleted"
+
+        sent = _cli(station, "send", "--node", "ORGANO", "--plan", phase2)
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        _wait(
+            lambda: not any(path.exists() for path in files.values()),
+            30,
+            "the rest to be removed once PHASE2 is out too",
+            station,
+        )
+    assert set(scp.received_order()) == _uids(study.all_paths) and _exactly_once(scp)
+    records = _query(station, "SELECT removed_at FROM instances")
+    assert len(records) == len(study.all_paths), "the catalog keeps the record"
+    assert all(row["removed_at"] for row in records)
+
+
+# --- 7. a rule naming a disabled node -----------------------------------------------------------
+
+
+def test_rule_naming_a_disabled_node_still_forwards_to_the_enabled_one(tmp_path: Path, storescp):
+    """Before: a job was queued for the disabled node, silently and for ever, and the log
+    said nothing about it at forwarding time."""
+    scp = storescp(ae_title="ORGANO")
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(
+        config,
+        port=station.port,
+        extra=_node(1, "OFFLINE", free_port(), enabled=False) + _node(2, "ORGANO", scp.port),
+    )
+    (config / "rules.ini").write_text(_rule("OFFLINE, ORGANO", extra="plan_label_match =\n"))
+    study = write_study(tmp_path / "s", StudySpec(patient_id="DISABLED", slices=4))
+    expected = _uids(study.all_paths)
+    with station:
+        _send(station, study.all_paths)
+        _wait(lambda: set(scp.received_order()) >= expected, 60, "the enabled node", station)
+        time.sleep(SETTLE + 2)
+        jobs = _query(station, "SELECT node, state FROM jobs ORDER BY id")
+    assert [(j["node"], j["state"]) for j in jobs] == [("ORGANO", "done")]
+    assert set(scp.received_order()) == expected and _exactly_once(scp)
+    problem = [line for line in _file_log(station).splitlines() if "nothing was queued" in line]
+    assert problem and "Node 'OFFLINE' is disabled" in problem[0], _file_log(station)[-3000:]
