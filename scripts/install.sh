@@ -40,7 +40,7 @@ packages=(
 if [[ $with_test -eq 1 ]]; then
     # Test peers (storescp/storescu/echoscu, Orthanc), a virtual display, and the tools
     # scripts/netns-run.sh uses for a loopback-only network namespace.
-    packages+=(dcmtk orthanc xvfb xauth iproute2 util-linux)
+    packages+=(dcmtk orthanc xvfb xauth iproute2 util-linux openssl)
 fi
 
 python_bin="${PYTHON:-python3}"
