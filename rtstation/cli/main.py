@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -100,6 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RtStationError as exc:
         print(f"rtstation: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # `rtstation show ... | head`: the reader left; that is not an error of ours.
+        # Point stdout at /dev/null so the interpreter's final flush does not fail too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("rtstation: interrupted", file=sys.stderr)
         return 130

@@ -76,7 +76,8 @@ class Caller:
     address: str
 
 
-StoreCallback = Callable[[Caller, Path], int]  # returns the DICOM status to answer
+# (who sent it, the received file, the Affected SOP Instance UID) -> the status to answer
+StoreCallback = Callable[[Caller, Path, str], int]
 ClosedCallback = Callable[[Caller], None]
 
 
@@ -203,7 +204,8 @@ class StorageReceiver:
     def _on_store(self, event: evt.Event) -> int:
         caller = self._caller(event)
         try:
-            return self._store(caller, Path(event.dataset_path))
+            uid = str(getattr(event.request, "AffectedSOPInstanceUID", "") or "")
+            return self._store(caller, Path(event.dataset_path), uid)
         except Exception:
             LOGGER.exception("Unexpected error storing an instance from %s", caller.ae_title)
             return STATUS_PROCESSING_FAILURE

@@ -260,17 +260,18 @@ class Station:
             receiver.stop()
             self._set_receiver_state("stopped", "Stopped")
 
-    def _store_received(self, caller: Caller, path: Path) -> int:
+    def _store_received(self, caller: Caller, path: Path, sop_instance_uid: str = "") -> int:
         """C-STORE handler body: durable first, acknowledge after (association thread)."""
         try:
             result = self.ingestor.ingest(
                 path, source_ae=caller.ae_title, calling_ip=caller.address, move=True
             )
         except StorageError as exc:
-            self._reject(caller, f"{exc}", STATUS_OUT_OF_RESOURCES)
+            self._reject(caller, sop_instance_uid, f"{exc}", STATUS_OUT_OF_RESOURCES)
             return STATUS_OUT_OF_RESOURCES
         except DicomReadError as exc:
-            self._reject(caller, f"the data cannot be read: {exc.reason}", STATUS_CANNOT_UNDERSTAND)
+            reason = f"the data cannot be read: {exc.reason}"
+            self._reject(caller, sop_instance_uid, reason, STATUS_CANNOT_UNDERSTAND)
             return STATUS_CANNOT_UNDERSTAND
         header = result.header
         if header.is_plan and result.outcome != "duplicate":
@@ -281,12 +282,16 @@ class Station:
         self.forwarder.instance_arrived(header.patient_id, caller.key)
         return STATUS_SUCCESS
 
-    def _reject(self, caller: Caller, reason: str, status: int) -> None:
+    def _reject(self, caller: Caller, sop_instance_uid: str, reason: str, status: int) -> None:
+        which = f"instance {sop_instance_uid}" if sop_instance_uid else "an instance"
         message = (
-            f"Refused an instance from {caller.ae_title} ({caller.address}): {reason} "
+            f"Refused {which} from {caller.ae_title} ({caller.address}): {reason} "
             f"(answered 0x{status:04X})"
         )
         LOGGER.error("%s", message)
+        self.catalog.audit(
+            "refused", sop_instance_uid=sop_instance_uid, source=caller.ae_title, detail=message
+        )
         self.bus.publish(InstanceRejected(caller.ae_title, reason, status))
 
     def _association_rejected(self, ae_title: str, address: str) -> None:
