@@ -343,7 +343,7 @@
 <context>
     <name>ImportController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/import_controller.py" line="+80"/>
+        <location filename="../../rtstation/gui/controllers/import_controller.py" line="+79"/>
         <source>Looking at the files...</source>
         <translation>Dateien werden gesichtet ...</translation>
     </message>
@@ -370,47 +370,7 @@
 %3</translation>
     </message>
     <message>
-        <location line="+38"/>
-        <source>... and %1 more</source>
-        <translation>... und %1 weitere</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>The import was cancelled.</source>
-        <translation>Der Import wurde abgebrochen.</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>The import is finished.</source>
-        <translation>Der Import ist abgeschlossen.</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>%1
-
-Stored: %2
-Duplicates (already here, same content): %3
-Replaced (same UID, other content): %4
-Refused: %5</source>
-        <translation>%1
-
-Gespeichert: %2
-Duplikate (schon vorhanden, gleicher Inhalt): %3
-Ersetzt (gleiche UID, anderer Inhalt): %4
-Abgelehnt: %5</translation>
-    </message>
-    <message>
-        <location line="+12"/>
-        <source>Show Details lists each refused file and why.</source>
-        <translation>„Details einblenden“ zeigt jede abgelehnte Datei und den Grund.</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Import</source>
-        <translation>Import</translation>
-    </message>
-    <message>
-        <location line="+12"/>
+        <location line="+37"/>
         <source>The import stopped.</source>
         <translation>Der Import wurde unterbrochen.</translation>
     </message>
@@ -803,12 +763,7 @@ Abgelehnt: %5</translation>
         <translation>Weiterleitungsregeln gespeichert.</translation>
     </message>
     <message>
-        <location line="+15"/>
-        <source>Import a folder</source>
-        <translation>Einen Ordner importieren</translation>
-    </message>
-    <message>
-        <location line="+33"/>
+        <location line="+34"/>
         <source>About rtstation</source>
         <translation>Über rtstation</translation>
     </message>
@@ -831,7 +786,7 @@ Abgelehnt: %5</translation>
 <context>
     <name>Messages</name>
     <message>
-        <location filename="../../rtstation/gui/messages.py" line="+61"/>
+        <location filename="../../rtstation/gui/messages.py" line="+60"/>
         <source>rtstation</source>
         <translation>rtstation</translation>
     </message>

@@ -34,7 +34,6 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
-    QFileDialog,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -57,6 +56,7 @@ from rtstation.gui.controllers.receiver_controller import ReceiverController
 from rtstation.gui.controllers.send_controller import SendController
 from rtstation.gui.controllers.status_controller import StatusController
 from rtstation.gui.controllers.tree_controller import TreeController
+from rtstation.gui.dialogs.import_dialog import ImportDialog
 from rtstation.gui.icons import icon
 from rtstation.gui.log_handler import QtLogHandler
 from rtstation.gui.messages import show_error
@@ -474,30 +474,16 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_import_triggered(self) -> None:
         settings = self.station.settings
-        try:
-            from rtstation.gui.dialogs.import_dialog import ImportDialog
-        except ImportError:
-            folder = QFileDialog.getExistingDirectory(
-                self, self.tr("Import a folder"), settings.import_folder
-            )
-            if folder:
-                self.import_controller.import_paths([folder])
-            return
         dialog = ImportDialog(
             settings.import_folder, settings.clear_import_folder_after_import, self
         )
         dialog.exec()
         request = dialog.result_request()
         dialog.deleteLater()
-        if request is None:
-            return
-        if isinstance(request, tuple):
-            paths, recursive, clear = request
-        else:
-            paths, recursive, clear = request.paths, request.recursive, request.clear
-        self.import_controller.import_paths(
-            [str(p) for p in paths], clear=clear, recursive=recursive
-        )
+        if request is not None:
+            self.import_controller.import_paths(
+                [str(p) for p in request.paths], clear=request.clear, recursive=request.recursive
+            )
 
     @Slot()
     def _on_import_folder_triggered(self) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -62,15 +61,3 @@ def show_error(parent: QWidget | None, what_failed: str, exc: BaseException) -> 
         f"{what_failed}\n\n{sentence}",
         details,
     )
-
-
-def summary_box(
-    parent: QWidget | None,
-    title: str,
-    text: str,
-    detail_lines: Sequence[str] = (),
-    *,
-    warning: bool = False,
-) -> QMessageBox:
-    icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information
-    return error_box(parent, title, text, "\n".join(detail_lines), icon=icon)

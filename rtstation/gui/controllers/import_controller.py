@@ -19,7 +19,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from rtstation.gui.controllers.tree_controller import TreeController
-from rtstation.gui.messages import show_error, summary_box
+from rtstation.gui.dialogs.import_summary import ImportSummaryDialog
+from rtstation.gui.messages import show_error
 from rtstation.gui.workers import TaskControl, TaskHandle, run_task
 from rtstation.storage.importer import ImportReport
 
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
     from rtstation.station import Station
 
 LOGGER = logging.getLogger(__name__)
-
-_MAX_LISTED = 500
 
 
 def top_level_files(paths: Sequence[str]) -> list[str]:
@@ -152,45 +151,12 @@ class ImportController(QObject):
         self.importFinished.emit(report)
 
     def _show_summary(self, report: Any) -> QWidget:
-        """The dialogs' summary (counts + a table of refused files), shown without blocking;
-        a plain message box with the same content if that dialog is not available."""
-        try:
-            from rtstation.gui.dialogs.import_summary import ImportSummaryDialog
-        except ImportError:
-            return self._summary_box(report)
+        """Counts and a table of refused files with reasons, shown without blocking."""
         dialog = ImportSummaryDialog(report, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.setModal(False)
         dialog.show()
         return dialog
-
-    def _summary_box(self, report: Any) -> QWidget:
-        rejected = list(report.rejected)
-        lines = [f"{name}: {reason}" for name, reason in rejected[:_MAX_LISTED]]
-        if len(rejected) > _MAX_LISTED:
-            lines.append(self.tr("... and %1 more").replace("%1", str(len(rejected) - _MAX_LISTED)))
-        headline = (
-            self.tr("The import was cancelled.")
-            if report.cancelled
-            else self.tr("The import is finished.")
-        )
-        text = self.tr(
-            "%1\n\nStored: %2\nDuplicates (already here, same content): %3\n"
-            "Replaced (same UID, other content): %4\nRefused: %5"
-        )
-        for marker, value in (
-            ("%1", headline),
-            ("%2", str(report.stored)),
-            ("%3", str(report.duplicates)),
-            ("%4", str(report.replaced)),
-            ("%5", str(len(rejected))),
-        ):
-            text = text.replace(marker, value)
-        if rejected:
-            text += "\n\n" + self.tr("Show Details lists each refused file and why.")
-        box = summary_box(self.window, self.tr("Import"), text, lines, warning=bool(rejected))
-        box.setObjectName("importSummary")
-        return box
 
     def _on_cancelled_before_start(self) -> None:
         """Cancel was pressed before a worker picked the import up: nothing was read."""
