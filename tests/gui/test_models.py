@@ -40,6 +40,7 @@ from rtstation.gui.models.plan_tree_model import (
     PLAN,
     PlanTreeModel,
 )
+from rtstation.station import Station
 from tests.data.generator import PlanSpec, StudySpec, write_study
 
 # -- helpers ---------------------------------------------------------------------------
@@ -249,19 +250,18 @@ def test_thousand_patients_stay_fluid(qtmodeltester: Any, tmp_path: Path) -> Non
 
 
 def test_fetch_patients_reads_the_catalog(tmp_path: Path) -> None:
-    """fetch_patients works on the catalog's records (one query per patient)."""
+    """fetch_patients works on a real station's catalog (one query per patient)."""
     study = write_study(tmp_path / "s", StudySpec(patient_id="RT001", slices=3))
-    records = _instances(list(study.all_paths))
-    catalog = SimpleNamespace(
-        instances=lambda patient_id=None: [
-            r for r in records if patient_id in (None, r.header.patient_id)
-        ]
-    )
-    station = SimpleNamespace(catalog=catalog)
-    everything = fetch_patients(station)
-    assert [p.patient_id for p in everything] == ["RT001"]
-    fetched = {p.patient_id: p for p in fetch_patients(station, ["RT001", "GONE"])}
-    assert fetched["GONE"].empty and not fetched["RT001"].empty
+    station = Station.open(str(tmp_path / "config"))
+    try:
+        station.import_paths([study.root])
+        everything = fetch_patients(station)
+        assert [p.patient_id for p in everything] == ["RT001"]
+        assert everything[0].plans[0].decision == "not-forwarded"  # no rules configured
+        fetched = {p.patient_id: p for p in fetch_patients(station, ["RT001", "GONE"])}
+        assert fetched["GONE"].empty and not fetched["RT001"].empty
+    finally:
+        station.stop()
 
 
 # -- JobTableModel ---------------------------------------------------------------------

@@ -53,10 +53,8 @@ class JobsController(QObject):
         self.window = window
 
     def load(self) -> None:
-        """Jobs already in the queue when the window opens (if the station has a queue)."""
-        jobs = getattr(self.station, "jobs", None)
-        if jobs is None:
-            return
+        """Jobs already in the queue when the window opens."""
+        jobs = self.station.jobs
         run_task(
             lambda _control: [job_row_from_job(job) for job in jobs(limit=self.job_model.max_rows)],
             self._on_loaded,
@@ -101,12 +99,9 @@ class JobsController(QObject):
         )
 
     def fetch_history(self, plan_uid: str, deliver: Callable[[str, list[JobRow]], None]) -> None:
-        """Every job of a plan (all nodes), from the station if it can tell, else the table."""
-        jobs = getattr(self.station, "jobs", None)
+        """Every job of a plan (all nodes), from the queue; the table's rows if that fails."""
+        jobs = self.station.jobs
         known = self.job_model.jobs_for_plan(plan_uid)
-        if jobs is None:
-            deliver(plan_uid, known)
-            return
         run_task(
             lambda _control: [job_row_from_job(job) for job in jobs(plan_uid=plan_uid)],
             lambda rows: deliver(plan_uid, merge_history(rows, known)),

@@ -17,11 +17,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rtstation.dicom import sop
 from rtstation.dicom.headers import InstanceHeader
 from rtstation.dicom.rt_tree import PlanBundle, build_tree
+
+if TYPE_CHECKING:
+    from rtstation.station import Station
 
 LOGGER = logging.getLogger(__name__)
 
@@ -179,25 +182,22 @@ def _missing_text(bundle: PlanBundle) -> str:
     return ", ".join(parts)
 
 
-def _plan_status(station: Any, plan_uid: str) -> tuple[tuple[tuple[str, str], ...], str, str]:
-    """Forwarding state per node, what the rules wait for and their verdict."""
-    status_of = getattr(station, "plan_status", None)
-    if status_of is None:
+def _plan_status(
+    station: Station | None, plan_uid: str
+) -> tuple[tuple[tuple[str, str], ...], str, str]:
+    """Forwarding state per node, what the rules wait for and their verdict.
+
+    Without a station (a snapshot built from files alone) there is none of that.
+    """
+    if station is None:
         return (), "", ""
-    try:
-        status = status_of(plan_uid)
-    except Exception as exc:  # the details are nice to have; the tree must still load
-        LOGGER.debug("plan_status(%s) failed: %s", plan_uid, exc)
-        return (), "", ""
-    forwarded = getattr(status, "forwarded", {}) or {}
-    return (
-        tuple(sorted((str(k), str(v)) for k, v in dict(forwarded).items())),
-        str(getattr(status, "waiting", "") or ""),
-        str(getattr(status, "decision", "") or ""),
-    )
+    status = station.plan_status(plan_uid)
+    return tuple(sorted(status.forwarded.items())), status.waiting, status.decision
 
 
-def build_patient(station: Any, patient_id: str, instances: Sequence[Any]) -> PatientSnapshot:
+def build_patient(
+    station: Station | None, patient_id: str, instances: Sequence[Any]
+) -> PatientSnapshot:
     """Snapshot of one patient from its catalog instances (``CatalogInstance`` records)."""
     info_by_uid = {i.header.sop_instance_uid: i for i in instances}
     tree = build_tree(i.header for i in instances)

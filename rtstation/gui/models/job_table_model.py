@@ -27,6 +27,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from rtstation.routing.send_queue import Job
+
 AnyIndex = QModelIndex | QPersistentModelIndex
 _INVALID = QModelIndex()  # default argument for the Qt overrides (never mutated)
 
@@ -71,43 +73,30 @@ def job_row_from_event(event: Any) -> JobRow:
     )
 
 
-def job_row_from_job(job: Any) -> JobRow:
-    """A ``Station.jobs()`` record; tolerant of field names until the queue API settles."""
-
-    def pick(*names: str, default: Any = None) -> Any:
-        for name in names:
-            value = getattr(job, name, None)
-            if value is not None:
-                return value
-        return default
-
-    next_at = pick("next_attempt_at")
-    if isinstance(next_at, str):
-        try:
-            next_at = datetime.fromisoformat(next_at)
-        except ValueError:
-            next_at = None
-    elif isinstance(next_at, (int, float)) and not isinstance(next_at, bool):
-        next_at = datetime.fromtimestamp(next_at, tz=timezone.utc) if next_at > 0 else None
-    state = str(pick("state", default=""))
-    done, total = int(pick("done", "items_done", default=0)), int(pick("total", default=0))
-    message = str(pick("message", "reason", "last_error", default="") or "")
-    if not message and state == "done" and total:
+def job_row_from_job(job: Job) -> JobRow:
+    """A row for a :class:`~rtstation.routing.send_queue.Job` read from the queue."""
+    next_at = (
+        datetime.fromtimestamp(job.next_attempt_at, tz=timezone.utc)
+        if job.state == "retrying" and job.next_attempt_at > 0
+        else None
+    )
+    message = job.last_error or ""
+    if not message and job.state == "done" and job.total:
         message = (
             QCoreApplication.translate("JobTableModel", "%1 of %2 delivered")
-            .replace("%1", str(done))
-            .replace("%2", str(total))
+            .replace("%1", str(job.done))
+            .replace("%2", str(job.total))
         )
     return JobRow(
-        job_id=int(pick("job_id", "id", default=0)),
-        node=str(pick("node", "node_name", default="")),
-        plan_uid=str(pick("plan_uid", default="")),
-        state=state,
-        done=done,
-        total=total,
+        job_id=job.id,
+        node=job.node,
+        plan_uid=job.plan_uid,
+        state=job.state,
+        done=job.done,
+        total=job.total,
         message=message,
-        next_attempt_at=next_at if isinstance(next_at, datetime) else None,
-        plan_label=str(pick("plan_label", default="") or ""),
+        next_attempt_at=next_at,
+        plan_label=job.plan_label,
     )
 
 
