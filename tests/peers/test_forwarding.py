@@ -362,3 +362,28 @@ def test_rule_machine_mapping_renames_only_the_copy_sent(tmp_path: Path, storesc
     assert {b.TreatmentMachineName for b in dcmread(derived).BeamSequence} == {"ETHOS_RM1"}
     assert dataset_bytes(stored) == dataset_bytes(study.plan_paths[0]), "the original is untouched"
     assert "Ethos1 -> ETHOS_RM1" in audit[0]["detail"]
+
+
+def test_cli_send_beside_a_running_serve_delivers_once(tmp_path: Path, storescp):
+    scp = storescp(ae_title="ORGANO")
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port, extra=_node(1, "ORGANO", scp.port))
+    study = write_study(tmp_path / "s", StudySpec(patient_id="BESIDE", slices=30))
+    cli = [sys.executable, "-m", "rtstation", "--config", str(config)]
+    with station:
+        _send(station, study, "ECLIPSE")  # no rule: stored only
+        time.sleep(1)
+        sent = subprocess.run(
+            [*cli, "send", "--node", "ORGANO", "--plan", study.plan_uids[0]],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        assert "done" in sent.stdout
+        time.sleep(2)  # both processes' workers had time to look at the queue
+        jobs = _query(station, "SELECT id, state, lease_owner FROM jobs")
+    order = scp.received_order()
+    assert sorted(order) == sorted(_uids(study)), "every instance exactly once"
+    assert [j["state"] for j in jobs] == ["done"]
