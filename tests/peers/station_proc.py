@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.peers.peers import HOST, free_port, is_listening
@@ -106,3 +108,41 @@ class StationProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def node_section(
+    index: int, name: str, port: int, *, ae_title: str | None = None, enabled: bool = True
+) -> str:
+    """A ``[NodeN]`` section of settings.ini for a peer on 127.0.0.1."""
+    return (
+        f"\n[Node{index}]\nname = {name}\nenabled = {enabled}\nae_title = {ae_title or name}\n"
+        f"ip = 127.0.0.1\nport = {port}\n"
+    )
+
+
+def rules_ini(text: str) -> str:
+    """rules.ini with the rules switched on and ``text`` (the [RuleN] sections)."""
+    return "[General]\nrules_enabled = True\n" + text
+
+
+def wait_until(
+    predicate: Callable[[], bool], timeout: float, what: str, station: StationProcess | None = None
+) -> None:
+    """Poll ``predicate``; on time-out fail with the station's log for the reader."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    log = station.log()[-4000:] if station else ""
+    raise AssertionError(f"timed out waiting for {what}\n{log}")
+
+
+def query(station: StationProcess, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+    """Read the station's catalog database (another process writes it: WAL allows that)."""
+    conn = sqlite3.connect(station.catalog)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()

@@ -6,7 +6,6 @@ DCMTK and Orthanc peers on loopback, with the station as a real subprocess.
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 import time
@@ -24,37 +23,14 @@ from tests.peers.peers import (
     storescu,
     storescu_acknowledged,
 )
-from tests.peers.station_proc import StationProcess, write_settings
-
-
-def _node(index: int, name: str, port: int, ae_title: str | None = None) -> str:
-    return (
-        f"\n[Node{index}]\nname = {name}\nenabled = True\nae_title = {ae_title or name}\n"
-        f"ip = 127.0.0.1\nport = {port}\n"
-    )
-
-
-def _rules(text: str) -> str:
-    return "[General]\nrules_enabled = True\n" + text
-
-
-def _wait(predicate, timeout: float, what: str, station: StationProcess | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    log = station.log()[-4000:] if station else ""
-    raise AssertionError(f"timed out waiting for {what}\n{log}")
-
-
-def _query(station: StationProcess, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(station.catalog)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+from tests.peers.station_proc import (
+    StationProcess,
+    node_section,
+    query,
+    rules_ini,
+    wait_until,
+    write_settings,
+)
 
 
 def _uids(study: GeneratedStudy) -> list[str]:
@@ -87,10 +63,10 @@ def test_seed_scenario_only_follow_adp_plans_reach_both_nodes(tmp_path: Path, st
     write_settings(
         config,
         port=station.port,
-        extra=_node(1, "ORGANO", scp.port) + _node(2, "ARCHIVE", pacs.port),
+        extra=node_section(1, "ORGANO", scp.port) + node_section(2, "ARCHIVE", pacs.port),
     )
     (config / "rules.ini").write_text(
-        _rules(
+        rules_ini(
             "[Rule1]\nname = Ethos ADP Plans\nenabled = True\nsource_ae = FOLLOW\n"
             "target_nodes = ORGANO, ARCHIVE\nplan_label_match = ADP\n"
         )
@@ -110,10 +86,10 @@ def test_seed_scenario_only_follow_adp_plans_reach_both_nodes(tmp_path: Path, st
         _send(station, sched, "FOLLOW")
         _send(station, head, "ECLIPSE")
         expected = set(_uids(adp))
-        _wait(lambda: set(scp.received_order()) >= expected, 60, "storescp", station)
-        _wait(lambda: pacs.sop_instance_uids() >= expected, 60, "Orthanc", station)
+        wait_until(lambda: set(scp.received_order()) >= expected, 60, "storescp", station)
+        wait_until(lambda: pacs.sop_instance_uids() >= expected, 60, "Orthanc", station)
         time.sleep(3)  # settle time (2 s) passes: nothing else may follow
-        rows = _query(station, "SELECT plan_uid, detail FROM audit WHERE event = 'rule'")
+        rows = query(station, "SELECT plan_uid, detail FROM audit WHERE event = 'rule'")
     assert sorted(scp.received_order()) == sorted(expected), "exactly once, nothing else"
     assert pacs.sop_instance_uids() == expected
     assert _collapse(_modality_order(scp)) == ["CT", "RS", "RP", "RD"]
@@ -131,9 +107,9 @@ def test_seed_scenario_only_follow_adp_plans_reach_both_nodes(tmp_path: Path, st
 def test_import_folder_rule_forwards_every_imported_plan(tmp_path: Path, storescp):
     scp = storescp(ae_title="ORGANO")
     config = tmp_path / "station"
-    write_settings(config, port=1, extra=_node(1, "ORGANO", scp.port))
+    write_settings(config, port=1, extra=node_section(1, "ORGANO", scp.port))
     (config / "rules.ini").write_text(
-        _rules(
+        rules_ini(
             "[Rule1]\nname = Import Folder Rule\nenabled = True\nsource_ae = IMPORT_FOLDER\n"
             "target_nodes = ORGANO\nplan_label_match =\n"
         )
@@ -154,10 +130,10 @@ def test_import_folder_rule_forwards_every_imported_plan(tmp_path: Path, storesc
     assert "rejected" in result.stdout
     # The import queued the jobs durably; a station started later sends them.
     station = StationProcess(config)
-    write_settings(config, port=station.port, extra=_node(1, "ORGANO", scp.port))
+    write_settings(config, port=station.port, extra=node_section(1, "ORGANO", scp.port))
     with station:
         expected = set(_uids(a)) | set(_uids(b))
-        _wait(
+        wait_until(
             lambda: set(scp.received_order()) >= expected, 60, "imported plans at storescp", station
         )
     assert len(scp.received_order()) == len(expected)
@@ -168,13 +144,13 @@ def test_late_dose_is_awaited_and_missing_dose_forwards_at_settle(tmp_path: Path
     scp = storescp(ae_title="ORGANO")
     config = tmp_path / "station"
     station = StationProcess(config)
-    write_settings(config, port=station.port, extra=_node(1, "ORGANO", scp.port))
+    write_settings(config, port=station.port, extra=node_section(1, "ORGANO", scp.port))
     settings = (
         (config / "settings.ini").read_text().replace("settle_seconds = 2", "settle_seconds = 25")
     )
     (config / "settings.ini").write_text(settings)
     (config / "rules.ini").write_text(
-        _rules(
+        rules_ini(
             "[Rule1]\nname = All FOLLOW\nenabled = True\nsource_ae = FOLLOW\n"
             "target_nodes = ORGANO\nplan_label_match =\n"
         )
@@ -199,15 +175,17 @@ def test_late_dose_is_awaited_and_missing_dose_forwards_at_settle(tmp_path: Path
         started = time.monotonic()
         time.sleep(20)
         assert scp.received_order() == [], "a plan without its dose must wait"
-        waiting = _query(
+        waiting = query(
             station, "SELECT waiting FROM plan_decisions WHERE plan_uid = ?", (late.plan_uids[0],)
         )
         assert "dose missing" in waiting[0]["waiting"]
         storescu(sorted(dose), station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
         expected_late = set(_uids(late))
-        _wait(lambda: set(scp.received_order()) >= expected_late, 60, "the late bundle", station)
+        wait_until(
+            lambda: set(scp.received_order()) >= expected_late, 60, "the late bundle", station
+        )
         expected_never = set(_uids(never))
-        _wait(
+        wait_until(
             lambda: set(scp.received_order()) >= expected_never, 60, "the dose-less bundle", station
         )
         assert time.monotonic() - started >= 25, "the dose-less plan goes only at settle time"
@@ -228,7 +206,9 @@ def test_station_sends_one_bundle_to_storescp_and_orthanc_and_reports_rejected_d
     pacs = orthanc(ae_title="ARCHIVE")
     config = tmp_path / "station"
     write_settings(
-        config, port=1, extra=_node(1, "NODOSE", picky.port) + _node(2, "ARCHIVE", pacs.port)
+        config,
+        port=1,
+        extra=node_section(1, "NODOSE", picky.port) + node_section(2, "ARCHIVE", pacs.port),
     )
     study = write_study(tmp_path / "s", StudySpec(patient_id="PICKY", slices=10))
     cli = [sys.executable, "-m", "rtstation", "--config", str(config)]
@@ -255,7 +235,7 @@ def test_sigkill_during_send_resumes_without_resending_acknowledged(tmp_path: Pa
     scp = storescp(ae_title="ORGANO")
     config = tmp_path / "station"
     station = StationProcess(config)
-    write_settings(config, port=station.port, extra=_node(1, "ORGANO", scp.port))
+    write_settings(config, port=station.port, extra=node_section(1, "ORGANO", scp.port))
     files = write_ct_series(tmp_path / "ct", 300, rows=256, columns=256, patient_id="BIGSEND")
     cli = [sys.executable, "-m", "rtstation", "--config", str(config)]
     queued = subprocess.run(
@@ -266,17 +246,17 @@ def test_sigkill_during_send_resumes_without_resending_acknowledged(tmp_path: Pa
     )
     assert queued.returncode == 0 or "queued" in queued.stdout, queued.stdout + queued.stderr
     station.start()
-    _wait(lambda: len(scp.received_order()) >= 80, 60, "the send to be under way", station)
+    wait_until(lambda: len(scp.received_order()) >= 80, 60, "the send to be under way", station)
     station.kill()
     recorded = {
         r["sop_instance_uid"]
-        for r in _query(station, "SELECT sop_instance_uid FROM job_items WHERE state = 'sent'")
+        for r in query(station, "SELECT sop_instance_uid FROM job_items WHERE state = 'sent'")
     }
     received_before = list(scp.received_order())
     assert 80 <= len(recorded) < 300
     station.start()
     expected = {read_sop_instance_uid(p) for p in files}
-    _wait(lambda: set(scp.received_order()) >= expected, 120, "the resumed send", station)
+    wait_until(lambda: set(scp.received_order()) >= expected, 120, "the resumed send", station)
     station.stop()
     order = scp.received_order()
     resent = [uid for uid in set(order) if order.count(uid) > 1]
@@ -285,7 +265,7 @@ def test_sigkill_during_send_resumes_without_resending_acknowledged(tmp_path: Pa
     )
     assert len(resent) <= 1, "at most the one instance in flight at the kill may go twice"
     assert set(received_before) <= expected
-    jobs = _query(station, "SELECT state FROM jobs")
+    jobs = query(station, "SELECT state FROM jobs")
     assert [j["state"] for j in jobs] == ["done"]
 
 
@@ -297,7 +277,8 @@ def test_node_down_then_up_delivers_exactly_once_with_retries(tmp_path: Path, st
     write_settings(
         config,
         port=station.port,
-        extra=_node(1, "LATE", port) + "\n[Send]\nretry_base_seconds = 1\nretry_max_seconds = 2\n",
+        extra=node_section(1, "LATE", port)
+        + "\n[Send]\nretry_base_seconds = 1\nretry_max_seconds = 2\n",
     )
     study = write_study(tmp_path / "s", StudySpec(patient_id="DOWN", slices=4))
     cli = [sys.executable, "-m", "rtstation", "--config", str(config)]
@@ -308,15 +289,15 @@ def test_node_down_then_up_delivers_exactly_once_with_retries(tmp_path: Path, st
         capture_output=True,
     )
     with station:
-        _wait(
-            lambda: _query(station, "SELECT attempts FROM jobs")[0]["attempts"] >= 2,
+        wait_until(
+            lambda: query(station, "SELECT attempts FROM jobs")[0]["attempts"] >= 2,
             30,
             "retries while the node is down",
             station,
         )
         scp = storescp(ae_title="LATE", port=port)
         expected = set(_uids(study))
-        _wait(
+        wait_until(
             lambda: set(scp.received_order()) >= expected,
             60,
             "delivery after the node came up",
@@ -325,7 +306,7 @@ def test_node_down_then_up_delivers_exactly_once_with_retries(tmp_path: Path, st
         time.sleep(1)
     assert len(scp.received_order()) == len(expected)
     history = [
-        r["message"] for r in _query(station, "SELECT message FROM job_events ORDER BY rowid")
+        r["message"] for r in query(station, "SELECT message FROM job_events ORDER BY rowid")
     ]
     assert any("connection refused" in m for m in history), history
     assert "connection refused" in station.log()
@@ -334,9 +315,9 @@ def test_node_down_then_up_delivers_exactly_once_with_retries(tmp_path: Path, st
 def test_rule_machine_mapping_renames_only_the_copy_sent(tmp_path: Path, storescp):
     scp = storescp(ae_title="ARIA")
     config = tmp_path / "station"
-    write_settings(config, port=1, extra=_node(1, "ARIA", scp.port))
+    write_settings(config, port=1, extra=node_section(1, "ARIA", scp.port))
     (config / "rules.ini").write_text(
-        _rules(
+        rules_ini(
             "[Rule1]\nname = Map Ethos\nenabled = True\nsource_ae = IMPORT_FOLDER\n"
             "target_nodes = ARIA\nplan_label_match =\nmachine_mapping = Ethos1=ETHOS_RM1\n"
         )
@@ -348,11 +329,11 @@ def test_rule_machine_mapping_renames_only_the_copy_sent(tmp_path: Path, storesc
     cli = [sys.executable, "-m", "rtstation", "--config", str(config)]
     subprocess.run([*cli, "import", str(study.root)], check=True, capture_output=True, timeout=120)
     station = StationProcess(config)
-    write_settings(config, port=station.port, extra=_node(1, "ARIA", scp.port))
+    write_settings(config, port=station.port, extra=node_section(1, "ARIA", scp.port))
     with station:
         expected = set(_uids(study))
-        _wait(lambda: set(scp.received_order()) >= expected, 60, "the mapped bundle", station)
-        audit = _query(station, "SELECT detail FROM audit WHERE event = 'machine-mapped'")
+        wait_until(lambda: set(scp.received_order()) >= expected, 60, "the mapped bundle", station)
+        audit = query(station, "SELECT detail FROM audit WHERE event = 'machine-mapped'")
     received_plan = scp.out_dir / next(n for n in scp.received_names() if n.startswith("RP."))
     machines = {b.TreatmentMachineName for b in dcmread(received_plan).BeamSequence}
     assert machines == {"ETHOS_RM1"}
@@ -368,7 +349,7 @@ def test_cli_send_beside_a_running_serve_delivers_once(tmp_path: Path, storescp)
     scp = storescp(ae_title="ORGANO")
     config = tmp_path / "station"
     station = StationProcess(config)
-    write_settings(config, port=station.port, extra=_node(1, "ORGANO", scp.port))
+    write_settings(config, port=station.port, extra=node_section(1, "ORGANO", scp.port))
     study = write_study(tmp_path / "s", StudySpec(patient_id="BESIDE", slices=30))
     cli = [sys.executable, "-m", "rtstation", "--config", str(config)]
     with station:
@@ -383,7 +364,7 @@ def test_cli_send_beside_a_running_serve_delivers_once(tmp_path: Path, storescp)
         assert sent.returncode == 0, sent.stdout + sent.stderr
         assert "done" in sent.stdout
         time.sleep(2)  # both processes' workers had time to look at the queue
-        jobs = _query(station, "SELECT id, state, lease_owner FROM jobs")
+        jobs = query(station, "SELECT id, state, lease_owner FROM jobs")
     order = scp.received_order()
     assert sorted(order) == sorted(_uids(study)), "every instance exactly once"
     assert [j["state"] for j in jobs] == ["done"]

@@ -8,7 +8,6 @@ failed against the code before the review fixes; the docstring of each says how.
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -26,49 +25,26 @@ from tests.peers.peers import (
     storescu,
     storescu_acknowledged,
 )
-from tests.peers.station_proc import StationProcess, write_settings
+from tests.peers.station_proc import (
+    StationProcess,
+    node_section,
+    query,
+    rules_ini,
+    wait_until,
+    write_settings,
+)
 
 SETTLE = 2  # seconds, as write_settings writes it
 
 
-# --- helpers (the style of test_forwarding.py) ----------------------------------------------
-
-
-def _node(index: int, name: str, port: int, *, enabled: bool = True) -> str:
-    return (
-        f"\n[Node{index}]\nname = {name}\nenabled = {enabled}\nae_title = {name}\n"
-        f"ip = 127.0.0.1\nport = {port}\n"
-    )
-
-
-def _rules(text: str) -> str:
-    return "[General]\nrules_enabled = True\n" + text
+# --- helpers ----------------------------------------------
 
 
 def _rule(target_nodes: str, *, source_ae: str = "FOLLOW", extra: str = "") -> str:
-    return _rules(
+    return rules_ini(
         f"[Rule1]\nname = Rule1\nenabled = True\nsource_ae = {source_ae}\n"
         f"target_nodes = {target_nodes}\n" + extra
     )
-
-
-def _wait(predicate, timeout: float, what: str, station: StationProcess | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    log = station.log()[-4000:] if station else ""
-    raise AssertionError(f"timed out waiting for {what}\n{log}")
-
-
-def _query(station: StationProcess, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(station.catalog)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def _file_log(station: StationProcess) -> str:
@@ -108,7 +84,7 @@ def _exactly_once(scp: StoreSCP) -> bool:
 
 
 def _stored_file(station: StationProcess, sop_instance_uid: str) -> Path:
-    rows = _query(
+    rows = query(
         station, "SELECT path FROM instances WHERE sop_instance_uid = ?", (sop_instance_uid,)
     )
     assert rows, f"{sop_instance_uid} is not in the catalog"
@@ -117,16 +93,14 @@ def _stored_file(station: StationProcess, sop_instance_uid: str) -> Path:
 
 def _active_jobs(station: StationProcess) -> int:
     marks = ", ".join("?" * len(ACTIVE_STATES))
-    rows = _query(
-        station, f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({marks})", ACTIVE_STATES
-    )
+    rows = query(station, f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({marks})", ACTIVE_STATES)
     return rows[0]["n"]
 
 
 def _settled(station: StationProcess) -> None:
     """Let the settle period pass and the queue drain: whatever would follow has followed."""
     time.sleep(SETTLE + 2)
-    _wait(lambda: _active_jobs(station) == 0, 30, "the queue to drain", station)
+    wait_until(lambda: _active_jobs(station) == 0, 30, "the queue to drain", station)
 
 
 # --- 1. machine mapping ---------------------------------------------------------------------
@@ -140,7 +114,7 @@ def test_late_arrival_after_a_mapped_plan_never_sends_the_unmapped_original(
     scp = storescp(ae_title="ETHOS")
     config = tmp_path / "station"
     station = StationProcess(config)
-    write_settings(config, port=station.port, extra=_node(1, "ETHOS", scp.port))
+    write_settings(config, port=station.port, extra=node_section(1, "ETHOS", scp.port))
     (config / "rules.ini").write_text(
         _rule("ETHOS", extra="plan_label_match =\nmachine_mapping = Ethos1=ETHOS_RM1\n")
     )
@@ -151,17 +125,17 @@ def test_late_arrival_after_a_mapped_plan_never_sends_the_unmapped_original(
     expected = _uids(study.all_paths)
     with station:
         _send(station, study.all_paths)
-        _wait(lambda: set(scp.received_order()) >= expected, 60, "the mapped bundle", station)
+        wait_until(lambda: set(scp.received_order()) >= expected, 60, "the mapped bundle", station)
         time.sleep(SETTLE + 2)
         _send(station, study.image_paths[:1])  # the sender repeats one slice
-        _wait(lambda: _associations_ended(station) >= 2, 30, "the repeated slice", station)
+        wait_until(lambda: _associations_ended(station) >= 2, 30, "the repeated slice", station)
         _settled(station)
-        original_hash = _query(
+        original_hash = query(
             station,
             "SELECT content_hash FROM instances WHERE sop_instance_uid = ?",
             (study.plan_uids[0],),
         )[0]["content_hash"]
-        queued_original = _query(
+        queued_original = query(
             station, "SELECT job_id FROM job_items WHERE content_hash = ?", (original_hash,)
         )
     plans = _plans_received(scp)
@@ -181,7 +155,7 @@ def test_plan_received_again_with_other_content_is_reported_not_forwarded(tmp_pa
     scp = storescp(ae_title="ORGANO")
     config = tmp_path / "station"
     station = StationProcess(config)
-    write_settings(config, port=station.port, extra=_node(1, "ORGANO", scp.port))
+    write_settings(config, port=station.port, extra=node_section(1, "ORGANO", scp.port))
     (config / "rules.ini").write_text(_rule("ORGANO", extra="plan_label_match = ADP\n"))
     study = write_study(
         tmp_path / "s",
@@ -198,11 +172,11 @@ def test_plan_received_again_with_other_content_is_reported_not_forwarded(tmp_pa
     expected = _uids(study.all_paths)
     with station:
         _send(station, study.all_paths)
-        _wait(lambda: set(scp.received_order()) >= expected, 60, "the ADP bundle", station)
+        wait_until(lambda: set(scp.received_order()) >= expected, 60, "the ADP bundle", station)
         _send(station, [changed_path])
-        _wait(lambda: _associations_ended(station) >= 2, 30, "the changed plan", station)
+        wait_until(lambda: _associations_ended(station) >= 2, 30, "the changed plan", station)
         _settled(station)
-        changed_rows = _query(
+        changed_rows = query(
             station,
             "SELECT detail FROM audit WHERE event = 'plan-changed' AND plan_uid = ?",
             (plan_uid,),
@@ -226,7 +200,7 @@ def test_plan_acknowledged_just_before_a_crash_is_forwarded_after_restart(tmp_pa
     scp = storescp(ae_title="ORGANO")
     config = tmp_path / "station"
     station = StationProcess(config)
-    write_settings(config, port=station.port, extra=_node(1, "ORGANO", scp.port))
+    write_settings(config, port=station.port, extra=node_section(1, "ORGANO", scp.port))
     settings = config / "settings.ini"
     settings.write_text(
         settings.read_text().replace("settle_seconds = 2", "settle_seconds = 20"), "utf-8"
@@ -249,7 +223,9 @@ def test_plan_acknowledged_just_before_a_crash_is_forwarded_after_restart(tmp_pa
             called_ae="RTSTATION",
             log_dir=tmp_path / "storescu",
         )
-        _wait(lambda: plan_file in sender.acknowledged(), 60, "the plan's C-STORE answer", station)
+        wait_until(
+            lambda: plan_file in sender.acknowledged(), 60, "the plan's C-STORE answer", station
+        )
         station.kill()
         sender.wait(30)
         assert len(sender.acknowledged()) < len(bundle) + len(filler), (
@@ -258,14 +234,14 @@ def test_plan_acknowledged_just_before_a_crash_is_forwarded_after_restart(tmp_pa
         assert scp.received_order() == []
         station.start()
         expected = _uids(bundle)
-        _wait(
+        wait_until(
             lambda: set(scp.received_order()) >= expected,
             20 + 30,
             "the bundle after the restart",
             station,
         )
         time.sleep(3)
-        decision = _query(
+        decision = query(
             station, "SELECT state FROM plan_decisions WHERE plan_uid = ?", (study.plan_uids[0],)
         )
     finally:
@@ -283,7 +259,7 @@ def test_dose_arriving_while_the_first_job_waits_is_sent_too(tmp_path: Path, sto
     scp = storescp(ae_title="ORGANO")
     config = tmp_path / "station"
     station = StationProcess(config)
-    write_settings(config, port=station.port, extra=_node(1, "ORGANO", scp.port))
+    write_settings(config, port=station.port, extra=node_section(1, "ORGANO", scp.port))
     (config / "rules.ini").write_text(_rule("ORGANO", extra="plan_label_match =\n"))
     study = write_study(tmp_path / "s", StudySpec(patient_id="LATEDOSE", slices=5))
     dose = set(study.dose_paths)
@@ -291,20 +267,20 @@ def test_dose_arriving_while_the_first_job_waits_is_sent_too(tmp_path: Path, sto
         paused = _cli(station, "queue", "pause", "ORGANO")
         assert paused.returncode == 0, paused.stdout + paused.stderr
         _send(station, [p for p in study.all_paths if p not in dose])
-        _wait(
-            lambda: _query(station, "SELECT state FROM plan_decisions WHERE state = 'forwarded'"),
+        wait_until(
+            lambda: query(station, "SELECT state FROM plan_decisions WHERE state = 'forwarded'"),
             SETTLE + 20,
             "the dose-less plan to be forwarded at settle",
             station,
         )
-        assert [j["state"] for j in _query(station, "SELECT state FROM jobs")] == ["queued"]
+        assert [j["state"] for j in query(station, "SELECT state FROM jobs")] == ["queued"]
         _send(station, sorted(dose))
-        _wait(lambda: _associations_ended(station) >= 2, 30, "the dose association", station)
+        wait_until(lambda: _associations_ended(station) >= 2, 30, "the dose association", station)
         time.sleep(SETTLE + 2)  # the dose's settle period ends while job 1 still waits
         resumed = _cli(station, "queue", "resume", "ORGANO")
         assert resumed.returncode == 0, resumed.stdout + resumed.stderr
         expected = _uids(study.all_paths)
-        _wait(
+        wait_until(
             lambda: set(scp.received_order()) >= expected,
             30,
             "every instance, the dose included",
@@ -332,7 +308,8 @@ def test_local_and_reindexed_plans_are_not_forwarded_when_the_patient_gets_a_new
     write_settings(
         config,
         port=station.port,
-        extra=_node(1, "ORGANO", rule_node.port) + _node(2, "MANUAL", manual_node.port),
+        extra=node_section(1, "ORGANO", rule_node.port)
+        + node_section(2, "MANUAL", manual_node.port),
     )
     (config / "rules.ini").write_text(_rule("ORGANO", source_ae="*", extra="plan_label_match =\n"))
     spec = {"patient_id": "SAMEPAT", "slices": 4}
@@ -347,7 +324,7 @@ def test_local_and_reindexed_plans_are_not_forwarded_when_the_patient_gets_a_new
         queued = _cli(station, "send", "--no-wait", "--node", "MANUAL", str(local.root))
         assert queued.returncode == 0, queued.stdout + queued.stderr
         local_uids = _uids(local.all_paths)
-        _wait(
+        wait_until(
             lambda: set(manual_node.received_order()) >= local_uids,
             60,
             "the manual send",
@@ -355,10 +332,12 @@ def test_local_and_reindexed_plans_are_not_forwarded_when_the_patient_gets_a_new
         )
         _send(station, new.all_paths)
         new_uids = _uids(new.all_paths)
-        _wait(lambda: set(rule_node.received_order()) >= new_uids, 60, "the new bundle", station)
+        wait_until(
+            lambda: set(rule_node.received_order()) >= new_uids, 60, "the new bundle", station
+        )
         _settled(station)
-        rule_jobs = _query(station, "SELECT plan_uid FROM jobs WHERE node = 'ORGANO'")
-        decided = _query(station, "SELECT plan_uid FROM plan_decisions")
+        rule_jobs = query(station, "SELECT plan_uid FROM jobs WHERE node = 'ORGANO'")
+        decided = query(station, "SELECT plan_uid FROM plan_decisions")
     assert set(rule_node.received_order()) == new_uids, "only the new plan's bundle goes"
     assert _exactly_once(rule_node)
     assert _plans_received(rule_node) == [f"RP.{new.plan_uids[0]}"]
@@ -381,9 +360,9 @@ def test_delete_after_send_keeps_the_ct_and_structure_set_another_plan_needs(
     write_settings(
         config,
         port=station.port,
-        extra=_node(1, "ORGANO", scp.port) + "\n[SendOptions]\ndelete_after_send = True\n",
+        extra=node_section(1, "ORGANO", scp.port) + "\n[SendOptions]\ndelete_after_send = True\n",
     )
-    (config / "rules.ini").write_text(_rules(""))  # nothing goes out unless a person sends it
+    (config / "rules.ini").write_text(rules_ini(""))  # nothing goes out unless a person sends it
     study = write_study(
         tmp_path / "s",
         StudySpec(
@@ -403,7 +382,7 @@ def test_delete_after_send_keeps_the_ct_and_structure_set_another_plan_needs(
 
         sent = _cli(station, "send", "--node", "ORGANO", "--plan", phase1)
         assert sent.returncode == 0, sent.stdout + sent.stderr
-        _wait(
+        wait_until(
             lambda: not any(files[uid].exists() for uid in only1),
             30,
             "PHASE1's plan and dose to be removed",
@@ -415,14 +394,14 @@ def test_delete_after_send_keeps_the_ct_and_structure_set_another_plan_needs(
 
         sent = _cli(station, "send", "--node", "ORGANO", "--plan", phase2)
         assert sent.returncode == 0, sent.stdout + sent.stderr
-        _wait(
+        wait_until(
             lambda: not any(path.exists() for path in files.values()),
             30,
             "the rest to be removed once PHASE2 is out too",
             station,
         )
     assert set(scp.received_order()) == _uids(study.all_paths) and _exactly_once(scp)
-    records = _query(station, "SELECT removed_at FROM instances")
+    records = query(station, "SELECT removed_at FROM instances")
     assert len(records) == len(study.all_paths), "the catalog keeps the record"
     assert all(row["removed_at"] for row in records)
 
@@ -439,16 +418,17 @@ def test_rule_naming_a_disabled_node_still_forwards_to_the_enabled_one(tmp_path:
     write_settings(
         config,
         port=station.port,
-        extra=_node(1, "OFFLINE", free_port(), enabled=False) + _node(2, "ORGANO", scp.port),
+        extra=node_section(1, "OFFLINE", free_port(), enabled=False)
+        + node_section(2, "ORGANO", scp.port),
     )
     (config / "rules.ini").write_text(_rule("OFFLINE, ORGANO", extra="plan_label_match =\n"))
     study = write_study(tmp_path / "s", StudySpec(patient_id="DISABLED", slices=4))
     expected = _uids(study.all_paths)
     with station:
         _send(station, study.all_paths)
-        _wait(lambda: set(scp.received_order()) >= expected, 60, "the enabled node", station)
+        wait_until(lambda: set(scp.received_order()) >= expected, 60, "the enabled node", station)
         time.sleep(SETTLE + 2)
-        jobs = _query(station, "SELECT node, state FROM jobs ORDER BY id")
+        jobs = query(station, "SELECT node, state FROM jobs ORDER BY id")
     assert [(j["node"], j["state"]) for j in jobs] == [("ORGANO", "done")]
     assert set(scp.received_order()) == expected and _exactly_once(scp)
     problem = [line for line in _file_log(station).splitlines() if "nothing was queued" in line]
