@@ -514,7 +514,7 @@
 <context>
     <name>JobTableModel</name>
     <message>
-        <location filename="../../rtstation/gui/models/job_table_model.py" line="+97"/>
+        <location filename="../../rtstation/gui/models/job_table_model.py" line="+86"/>
         <source>%1 of %2 delivered</source>
         <translation>%1 von %2 zugestellt</translation>
     </message>
@@ -589,7 +589,7 @@
 <context>
     <name>JobsController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/jobs_controller.py" line="+88"/>
+        <location filename="../../rtstation/gui/controllers/jobs_controller.py" line="+86"/>
         <source>The job could not be retried.</source>
         <translation>Der Auftrag konnte nicht wiederholt werden.</translation>
     </message>
@@ -983,12 +983,12 @@
 <context>
     <name>PauseController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/pause_controller.py" line="+80"/>
+        <location filename="../../rtstation/gui/controllers/pause_controller.py" line="+70"/>
         <source>Node %1 could not be paused.</source>
         <translation>Knoten %1 konnte nicht pausiert werden.</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+4"/>
         <source>Node %1 could not be resumed.</source>
         <translation>Knoten %1 konnte nicht fortgesetzt werden.</translation>
     </message>

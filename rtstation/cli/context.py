@@ -7,31 +7,16 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from rtstation.config import (
-    ConfigPaths,
-    RulesConfig,
-    Settings,
-    default_paths,
-    ensure_default_files,
-    load_rules,
-    load_settings,
-)
+from rtstation.config import ConfigPaths, RulesConfig, Settings, load_station_config
 from rtstation.logsetup import setup_logging
 from rtstation.station import Station
 
 LOGGER = logging.getLogger(__name__)
 
 
-def config_paths(args: argparse.Namespace) -> ConfigPaths:
-    return default_paths(getattr(args, "config", None))
-
-
 def load_config(args: argparse.Namespace) -> tuple[ConfigPaths, Settings, RulesConfig]:
     """settings.ini and rules.ini of ``--config DIR`` (created with defaults on first run)."""
-    paths = config_paths(args)
-    ensure_default_files(paths)
-    settings = load_settings(paths.settings_file, data_dir=paths.data_dir)
-    rules = load_rules(paths.rules_file, settings)
+    paths, settings, rules = load_station_config(getattr(args, "config", None))
     for warning in rules.warnings:
         LOGGER.warning("%s", warning)
     return paths, settings, rules

@@ -30,6 +30,7 @@ from rtstation.config.overrides import apply_overrides
 from rtstation.config.paths import ConfigPaths, default_paths, ensure_default_files
 from rtstation.config.rules_io import load_rules
 from rtstation.config.settings_io import check_settings, default_settings, load_settings
+from rtstation.config.station_config import load_station_config
 from rtstation.config.validate import (
     validate_ae_title,
     validate_bool_text,
@@ -64,6 +65,7 @@ __all__ = [
     "ensure_default_files",
     "load_rules",
     "load_settings",
+    "load_station_config",
     "save_rules",
     "save_settings",
     "validate_ae_title",

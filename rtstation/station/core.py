@@ -29,10 +29,8 @@ from rtstation.config import (
     Node,
     RulesConfig,
     Settings,
-    default_paths,
-    ensure_default_files,
     load_rules,
-    load_settings,
+    load_station_config,
     save_rules,
     save_settings,
 )
@@ -200,10 +198,7 @@ class Station:
     @classmethod
     def open(cls, config_dir: str | None = None, **kwargs: object) -> Station:
         """Load settings.ini and rules.ini of ``config_dir`` (writing defaults on first run)."""
-        paths = default_paths(config_dir)
-        ensure_default_files(paths)
-        settings = load_settings(paths.settings_file, data_dir=paths.data_dir)
-        rules = load_rules(paths.rules_file, settings)
+        paths, settings, rules = load_station_config(config_dir)
         return cls(paths, settings, rules, **kwargs)  # type: ignore[arg-type]
 
     # -- events -------------------------------------------------------------------------

@@ -67,36 +67,25 @@ class PauseController(QObject):
 
     @Slot(str)
     def pause(self, name: str) -> None:
-        station = self.station
-
-        def pause_node(_control: object) -> bool:
-            station.pause_node(name)
-            return station.is_paused(name)
-
-        run_task(
-            pause_node,
-            lambda paused: self._on_node_state(name, paused),
-            lambda exc: show_error(
-                self.window, self.tr("Node %1 could not be paused.").replace("%1", name), exc
-            ),
-            name="pause-node",
-        )
+        self._set_paused(name, True, self.tr("Node %1 could not be paused."))
 
     @Slot(str)
     def resume(self, name: str) -> None:
+        self._set_paused(name, False, self.tr("Node %1 could not be resumed."))
+
+    def _set_paused(self, name: str, paused: bool, failure: str) -> None:
+        """Pause or resume on a worker (the queue is a database), then show the real state."""
         station = self.station
 
-        def resume_node(_control: object) -> bool:
-            station.resume_node(name)
+        def change(_control: object) -> bool:
+            (station.pause_node if paused else station.resume_node)(name)
             return station.is_paused(name)
 
         run_task(
-            resume_node,
-            lambda paused: self._on_node_state(name, paused),
-            lambda exc: show_error(
-                self.window, self.tr("Node %1 could not be resumed.").replace("%1", name), exc
-            ),
-            name="resume-node",
+            change,
+            lambda now_paused: self._on_node_state(name, now_paused),
+            lambda exc: show_error(self.window, failure.replace("%1", name), exc),
+            name="pause-node" if paused else "resume-node",
         )
 
     def _on_loaded(self, paused: set[str], version: int) -> None:
