@@ -26,6 +26,7 @@ from pathlib import Path
 
 from rtstation.dicom.integrity import dataset_offset
 from rtstation.errors import StorageError
+from rtstation.fsync import fsync_dir
 from rtstation.storage.layout import DERIVED_DIR, INCOMING_DIR
 
 LOGGER = logging.getLogger(__name__)
@@ -50,16 +51,6 @@ def content_hash(path: Path) -> str:
         while chunk := f.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or creation in ``path`` durable (a no-op where not supported)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _process_alive(name: str) -> bool:

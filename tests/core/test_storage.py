@@ -14,10 +14,12 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pydicom
 import pytest
 
+from rtstation.database import Database
 from rtstation.dicom.headers import read_header
 from rtstation.dicom.integrity import dataset_offset
 from rtstation.errors import DicomReadError, StorageError
@@ -77,8 +79,13 @@ class Station:
         """Files being staged, in any process's staging folder."""
         return [p for p in (self.root / INCOMING_DIR).rglob("*") if p.is_file()]
 
-    def audit(self, event: str) -> list:
-        return self.catalog.audit_rows(event=event)
+    def audit(self, event: str | None = None) -> list[SimpleNamespace]:
+        """Audit rows (newest first), read from the database as any reader of it would."""
+        sql, params = "SELECT * FROM audit", ()
+        if event is not None:
+            sql, params = sql + " WHERE event = ?", (event,)
+        with Database(self.db) as db:
+            return [SimpleNamespace(**dict(r)) for r in db.query(sql + " ORDER BY id DESC", params)]
 
 
 @pytest.fixture
@@ -176,7 +183,7 @@ def test_store_records_everything(station: Station, study: GeneratedStudy):
     assert row.relative_path == result.relative_path
     assert row.header == result.header
     assert row.received_at.endswith("+00:00")
-    assert [a.event for a in station.catalog.audit_rows()] == ["stored"]
+    assert [a.event for a in station.audit()] == ["stored"]
     assert station.catalog.pending_writes() == []
     assert station.incoming() == []
     assert [(e.outcome, e.source_ae, e.path) for e in station.events] == [
