@@ -193,7 +193,7 @@ _VERSION_1_TABLES = (
     )""",
 )
 
-# The version the separate version records of databases made before user_version held.
+# What the old version records (meta.schema_version, send_queue_schema.version) always held.
 _LEGACY_VERSION = 1
 
 

@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 from rtstation import database
-from rtstation.database import SCHEMA_VERSION, Database, Migration, database_error
+from rtstation.database import (
+    BUSY_TIMEOUT_SECONDS,
+    SCHEMA_VERSION,
+    Database,
+    Migration,
+    database_error,
+)
 from rtstation.dicom.headers import read_header
 from rtstation.errors import DatabaseError, StorageError
 from rtstation.routing.send_queue import QueueItem, SendQueue
@@ -262,7 +268,7 @@ def test_a_fresh_database_gets_every_table_at_the_current_version(tmp_path: Path
             "pragma_busy_timeout"
         )
         assert conn_settings is not None
-        assert tuple(conn_settings) == ("wal", 2, 1, 10_000)  # synchronous 2 = FULL
+        assert tuple(conn_settings) == ("wal", 2, 1, BUSY_TIMEOUT_SECONDS * 1000)  # 2: FULL
     shape = structure(path)
     assert shape["user_version"] == SCHEMA_VERSION == len(database.MIGRATIONS)
     assert {name for name in shape if "." not in name and name != "user_version"} == EVERY_TABLE
