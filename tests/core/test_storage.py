@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 import shutil
 import threading
 from collections import Counter
@@ -119,6 +120,28 @@ def test_stage_copy_and_commit(tmp_path: Path, study: GeneratedStudy):
     assert final.read_bytes() == source.read_bytes()
     assert list(store.incoming.iterdir()) == []
     assert list(store.iter_stored_files()) == [final]
+
+
+def test_commit_fsyncs_every_folder_it_created(
+    tmp_path: Path, study: GeneratedStudy, monkeypatch: pytest.MonkeyPatch
+):
+    """A power cut after the answer must not lose a new patient's folder: the rename is
+    fsynced in its folder, and each new folder in the folder that holds it."""
+    store = DurableStore(tmp_path / "s")
+    staged = store.stage_copy(study.plan_paths[0])
+    synced: set[tuple[int, int]] = set()
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        info = os.fstat(fd)
+        synced.add((info.st_dev, info.st_ino))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    final = store.commit(staged, "PAT/STUDY/SERIES/plan.dcm")
+    folders = [store.root, store.root / "PAT", store.root / "PAT" / "STUDY", final.parent]
+    missing = [f for f in folders if (os.stat(f).st_dev, os.stat(f).st_ino) not in synced]
+    assert missing == []
 
 
 def test_stage_move_takes_the_file(tmp_path: Path, study: GeneratedStudy):
