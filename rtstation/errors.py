@@ -55,6 +55,20 @@ class StorageError(RtStationError):
         self.disk_full = disk_full
 
 
+class DatabaseError(StorageError):
+    """The station database could not be used (locked, disk I/O error, disk full, damaged).
+
+    As a :class:`StorageError` it makes the receiver answer 0xA700 (out of resources), so
+    the sender tries again instead of giving up. ``transient`` is True when the same
+    operation may succeed later without anyone repairing the file (a lock, a full disk),
+    False when the file itself is unusable (damaged, or written by a newer rtstation).
+    """
+
+    def __init__(self, message: str, *, transient: bool, disk_full: bool = False) -> None:
+        super().__init__(message, disk_full=disk_full)
+        self.transient = transient
+
+
 class SendError(RtStationError):
     """A DICOM send failed; ``retryable`` says whether trying again may help."""
 

@@ -8,6 +8,7 @@ import time
 import uuid
 
 from rtstation.errors import ConfigError
+from rtstation.fsync import fsync_dir
 
 
 def write_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
@@ -51,7 +52,7 @@ def write_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8
             "is writable and the disk is not full",
             file=name,
         ) from None
-    _fsync_directory(directory)
+    fsync_dir(directory)
 
 
 def _replace(temp: str, path: str) -> None:
@@ -66,19 +67,3 @@ def _replace(temp: str, path: str) -> None:
             if attempt == attempts - 1:
                 raise
             time.sleep(0.1)
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename itself durable (POSIX); not possible, nor needed, on Windows."""
-    if os.name == "nt":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

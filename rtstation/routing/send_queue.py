@@ -1,6 +1,6 @@
 """The durable send queue: jobs, their items, their history and what was delivered where.
 
-Why SQLite and why this shape (STYLE.md §4):
+Why SQLite and why this shape:
 
 * **Durable and at-least-once.** A job is a row that moves ``queued -> in_flight ->
   done | failed`` (with ``retrying`` and ``cancelled`` on the side) and is never deleted
@@ -12,10 +12,10 @@ Why SQLite and why this shape (STYLE.md §4):
   a lease time. A worker renews the lease while it sends; if its process dies, the lease
   runs out and any process may claim the job again. ``recover(owner)`` hands back at once
   the jobs a restarted station left in flight.
-* **Several threads and several processes.** Each ``SendQueue`` has its own connection
-  (WAL, ``synchronous=FULL``, ``busy_timeout`` 10 s) guarded by a lock; every write runs
-  in ``BEGIN IMMEDIATE`` so two processes serialise on the database file and never claim
-  the same job.
+* **Several threads and several processes.** Each ``SendQueue`` has its own connection to
+  the station database (:mod:`rtstation.database`: WAL, ``synchronous=FULL``, one busy
+  timeout, one schema history) guarded by a lock; every write runs in ``BEGIN IMMEDIATE``
+  so two processes serialise on the database file and never claim the same job.
 * **Strictly in order per node.** Only the oldest active job of a node may be claimed;
   while it waits for its retry time, later jobs for that node wait too. ARIA needs the
   images before the plan, and a peer that is down for one job is down for all of them.
@@ -35,87 +35,19 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rtstation.errors import StorageError
+from rtstation.database import BUSY_TIMEOUT_SECONDS, Database
 
 LOGGER = logging.getLogger(__name__)
-
-SCHEMA_VERSION = 1
 
 JOB_STATES = ("queued", "in_flight", "retrying", "done", "failed", "cancelled")
 ACTIVE_STATES = ("queued", "in_flight", "retrying")
 ITEM_STATES = ("pending", "sent", "failed", "skipped")
-
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS send_queue_schema (
-    version INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    node TEXT NOT NULL,
-    plan_uid TEXT NOT NULL DEFAULT '',
-    plan_label TEXT NOT NULL DEFAULT '',
-    patient_id TEXT NOT NULL DEFAULT '',
-    source TEXT NOT NULL DEFAULT 'manual',
-    state TEXT NOT NULL CHECK (state IN {JOB_STATES!r}),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    max_attempts INTEGER NOT NULL DEFAULT 8,
-    next_attempt_at REAL NOT NULL,
-    last_error TEXT NOT NULL DEFAULT '',
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    finished_at REAL,
-    lease_owner TEXT NOT NULL DEFAULT '',
-    lease_until REAL NOT NULL DEFAULT 0,
-    forced INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS jobs_by_node_state ON jobs (node, state, id);
-CREATE INDEX IF NOT EXISTS jobs_by_plan ON jobs (plan_uid, node, id);
-CREATE TABLE IF NOT EXISTS job_items (
-    job_id INTEGER NOT NULL REFERENCES jobs (id),
-    seq INTEGER NOT NULL,
-    sop_instance_uid TEXT NOT NULL,
-    sop_class_uid TEXT NOT NULL,
-    transfer_syntax_uid TEXT NOT NULL DEFAULT '',
-    path TEXT NOT NULL,
-    size INTEGER NOT NULL DEFAULT 0,
-    content_hash TEXT NOT NULL DEFAULT '',
-    state TEXT NOT NULL CHECK (state IN {ITEM_STATES!r}),
-    status INTEGER,
-    reason TEXT NOT NULL DEFAULT '',
-    sent_at REAL,
-    PRIMARY KEY (job_id, seq)
-);
-CREATE UNIQUE INDEX IF NOT EXISTS job_items_by_uid ON job_items (job_id, sop_instance_uid);
-CREATE TABLE IF NOT EXISTS job_events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    job_id INTEGER NOT NULL REFERENCES jobs (id),
-    at REAL NOT NULL,
-    state TEXT NOT NULL,
-    message TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS job_events_by_job ON job_events (job_id, id);
-CREATE TABLE IF NOT EXISTS deliveries (
-    node TEXT NOT NULL,
-    sop_instance_uid TEXT NOT NULL,
-    content_hash TEXT NOT NULL DEFAULT '',
-    delivered_at REAL NOT NULL,
-    job_id INTEGER,
-    PRIMARY KEY (node, sop_instance_uid, content_hash)
-);
-CREATE TABLE IF NOT EXISTS node_state (
-    node TEXT PRIMARY KEY,
-    paused INTEGER NOT NULL DEFAULT 0,
-    updated_at REAL NOT NULL
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -218,54 +150,13 @@ def _placeholders(values: Sequence[object]) -> str:
 class SendQueue:
     """The queue on one SQLite file; safe to share between threads and processes."""
 
-    def __init__(self, db_path: str | Path) -> None:
+    def __init__(self, db_path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self.db_path = Path(db_path)
-        self._lock = threading.RLock()
-        self._conn = sqlite3.connect(
-            str(self.db_path), timeout=10.0, isolation_level=None, check_same_thread=False
-        )
-        self._conn.execute("PRAGMA busy_timeout = 10000")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = FULL")
-        self._conn.execute("PRAGMA foreign_keys = ON")
-        self._create_schema()
-
-    # --- plumbing ------------------------------------------------------------------------
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction: the write lock is taken up front, so a read followed
-        by a write (claim, enqueue) cannot be overtaken by another process in between."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-
-    def _create_schema(self) -> None:
-        with self._write() as conn:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            row = conn.execute("SELECT MAX(version) FROM send_queue_schema").fetchone()
-            version = row[0]
-            if version is None:
-                conn.execute(
-                    "INSERT INTO send_queue_schema (version) VALUES (?)", (SCHEMA_VERSION,)
-                )
-            elif version > SCHEMA_VERSION:
-                raise StorageError(
-                    f"Send queue database '{self.db_path}' has schema version '{version}': "
-                    f"this rtstation understands up to {SCHEMA_VERSION}; use a newer rtstation"
-                )
+        self._db = Database(self.db_path, busy_timeout=busy_timeout)
 
     def close(self) -> None:
         """Close the connection; the object must not be used afterwards."""
-        with self._lock:
-            self._conn.close()
+        self._db.close()
 
     def __enter__(self) -> SendQueue:
         return self
@@ -284,12 +175,13 @@ class SendQueue:
             (job_id, at, state, message),
         )
 
-    def _jobs_with_counts(self, rows: list[tuple]) -> list[Job]:
+    @staticmethod
+    def _jobs_with_counts(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Job]:
         if not rows:
             return []
         ids = [row[0] for row in rows]
         counts: dict[int, dict[str, int]] = {job_id: {} for job_id in ids}
-        for job_id, state, n in self._conn.execute(
+        for job_id, state, n in conn.execute(
             f"SELECT job_id, state, COUNT(*) FROM job_items WHERE job_id IN ({_placeholders(ids)}) "
             "GROUP BY job_id, state",
             ids,
@@ -311,7 +203,7 @@ class SendQueue:
             )
         return jobs
 
-    def _owned(self, conn: sqlite3.Connection, job_id: int, owner: str) -> tuple | None:
+    def _owned(self, conn: sqlite3.Connection, job_id: int, owner: str) -> sqlite3.Row | None:
         """The job row if ``owner`` holds its lease, else None (and a log line why)."""
         row = conn.execute(
             "SELECT state, lease_owner, attempts, max_attempts, node FROM jobs WHERE id = ?",
@@ -357,7 +249,7 @@ class SendQueue:
         if max_attempts < 1:
             raise ValueError(f"max_attempts '{max_attempts}' is invalid: must be 1 or more")
         at = self._now(now)
-        with self._write() as conn:
+        with self._db.transaction() as conn:
             if plan_uid and not follow_up and not force:
                 row = conn.execute(
                     f"SELECT id FROM jobs WHERE node = ? AND plan_uid = ? AND state IN "
@@ -463,7 +355,7 @@ class SendQueue:
         (its worker died) is taken over.
         """
         at = self._now(now)
-        with self._write() as conn:
+        with self._db.transaction() as conn:
             paused = conn.execute(
                 "SELECT paused FROM node_state WHERE node = ?", (node,)
             ).fetchone()
@@ -500,7 +392,7 @@ class SendQueue:
     ) -> bool:
         """Extend the lease; False when ``owner`` no longer holds the job (cancelled, taken)."""
         at = self._now(now)
-        with self._write() as conn:
+        with self._db.transaction() as conn:
             cursor = conn.execute(
                 "UPDATE jobs SET lease_until = ?, updated_at = ? "
                 "WHERE id = ? AND lease_owner = ? AND state = 'in_flight'",
@@ -515,7 +407,7 @@ class SendQueue:
         """
         at = self._now(now)
         prefix = owner + "/"
-        with self._write() as conn:
+        with self._db.transaction() as conn:
             ids = [
                 int(row[0])
                 for row in conn.execute(
@@ -556,7 +448,7 @@ class SendQueue:
         if state not in ITEM_STATES:
             raise ValueError(f"Item state '{state}' is unknown: expected one of {ITEM_STATES}")
         at = self._now(now)
-        with self._write() as conn:
+        with self._db.transaction() as conn:
             cursor = conn.execute(
                 "UPDATE job_items SET state = ?, status = ?, reason = ?, sent_at = ? "
                 "WHERE job_id = ? AND sop_instance_uid = ?",
@@ -585,7 +477,7 @@ class SendQueue:
         Returns the new state, or None when ``owner`` no longer holds the job.
         """
         at = self._now(now)
-        with self._write() as conn:
+        with self._db.transaction() as conn:
             if self._owned(conn, job_id, owner) is None:
                 return None
             rows = conn.execute(
@@ -626,7 +518,7 @@ class SendQueue:
         Returns "retrying" or "failed", or None when ``owner`` no longer holds the job.
         """
         at = self._now(now)
-        with self._write() as conn:
+        with self._db.transaction() as conn:
             row = self._owned(conn, job_id, owner)
             if row is None:
                 return None
@@ -659,7 +551,7 @@ class SendQueue:
     def fail(self, job_id: int, owner: str, reason: str, now: float | None = None) -> bool:
         """End the job as ``failed`` (a permanent problem such as a rejected AE title)."""
         at = self._now(now)
-        with self._write() as conn:
+        with self._db.transaction() as conn:
             if self._owned(conn, job_id, owner) is None:
                 return False
             conn.execute(
@@ -673,7 +565,7 @@ class SendQueue:
     def requeue(self, job_id: int, owner: str, reason: str, now: float | None = None) -> bool:
         """Hand an in-flight job back without counting an attempt (stop, pause)."""
         at = self._now(now)
-        with self._write() as conn:
+        with self._db.transaction() as conn:
             if self._owned(conn, job_id, owner) is None:
                 return False
             conn.execute(
@@ -690,7 +582,7 @@ class SendQueue:
         """Try again: a failed or cancelled job is queued afresh (attempts reset, failed
         items pending again); a job waiting for its retry time is made due now."""
         at = self._now(now)
-        with self._write() as conn:
+        with self._db.transaction() as conn:
             row = conn.execute("SELECT state FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
                 return False
@@ -722,7 +614,7 @@ class SendQueue:
         """Stop a job that is queued, waiting or sending (the worker stops after the item
         in progress). Items already delivered stay delivered. False if it had ended."""
         at = self._now(now)
-        with self._write() as conn:
+        with self._db.transaction() as conn:
             cursor = conn.execute(
                 f"UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?, "
                 f"lease_owner = '', lease_until = 0 WHERE id = ? AND state IN "
@@ -745,7 +637,7 @@ class SendQueue:
 
     def _set_paused(self, node: str, paused: bool, now: float | None) -> None:
         at = self._now(now)
-        with self._write() as conn:
+        with self._db.transaction() as conn:
             conn.execute(
                 "INSERT INTO node_state (node, paused, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (node) DO UPDATE SET paused = excluded.paused, "
@@ -758,26 +650,22 @@ class SendQueue:
 
     def is_paused(self, node: str) -> bool:
         """Whether ``node`` is paused."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT paused FROM node_state WHERE node = ?", (node,)
-            ).fetchone()
+        with self._db.reading() as conn:
+            row = conn.execute("SELECT paused FROM node_state WHERE node = ?", (node,)).fetchone()
         return bool(row and row[0])
 
     def paused_nodes(self) -> set[str]:
         """All paused nodes."""
-        with self._lock:
-            return {
-                row[0] for row in self._conn.execute("SELECT node FROM node_state WHERE paused")
-            }
+        with self._db.reading() as conn:
+            return {row[0] for row in conn.execute("SELECT node FROM node_state WHERE paused")}
 
     def job(self, job_id: int) -> Job | None:
         """One job with its counters, or None."""
-        with self._lock:
-            rows = self._conn.execute(
+        with self._db.reading() as conn:
+            rows = conn.execute(
                 f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)
             ).fetchall()
-            jobs = self._jobs_with_counts(rows)
+            jobs = self._jobs_with_counts(conn, rows)
         return jobs[0] if jobs else None
 
     def jobs(
@@ -803,17 +691,17 @@ class SendQueue:
             where.append("plan_uid = ?")
             params.append(plan_uid)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        with self._lock:
-            rows = self._conn.execute(
+        with self._db.reading() as conn:
+            rows = conn.execute(
                 f"SELECT {_JOB_COLUMNS} FROM jobs {clause} ORDER BY id DESC LIMIT ?",
                 (*params, limit),
             ).fetchall()
-            return self._jobs_with_counts(rows)
+            return self._jobs_with_counts(conn, rows)
 
     def items(self, job_id: int) -> list[JobItem]:
         """The job's items in send order."""
-        with self._lock:
-            rows = self._conn.execute(
+        with self._db.reading() as conn:
+            rows = conn.execute(
                 f"SELECT {_ITEM_COLUMNS} FROM job_items WHERE job_id = ? ORDER BY seq", (job_id,)
             ).fetchall()
         return [JobItem(*row) for row in rows]
@@ -821,8 +709,8 @@ class SendQueue:
     def pending_items(self, job_id: int) -> list[JobItem]:
         """Items not yet sent (nor failed nor skipped), in send order: what a resumed or
         retried attempt sends."""
-        with self._lock:
-            rows = self._conn.execute(
+        with self._db.reading() as conn:
+            rows = conn.execute(
                 f"SELECT {_ITEM_COLUMNS} FROM job_items WHERE job_id = ? AND state = 'pending' "
                 "ORDER BY seq",
                 (job_id,),
@@ -835,8 +723,8 @@ class SendQueue:
         With :meth:`delivered` this tells what a node has or will get, so a follow-up job
         carries only what is really new.
         """
-        with self._lock:
-            rows = self._conn.execute(
+        with self._db.reading() as conn:
+            rows = conn.execute(
                 "SELECT i.sop_instance_uid, i.content_hash FROM job_items i "
                 "JOIN jobs j ON j.id = i.job_id WHERE j.node = ? AND i.state = 'pending' "
                 f"AND j.state IN ({_placeholders(ACTIVE_STATES)})",
@@ -846,8 +734,8 @@ class SendQueue:
 
     def history(self, job_id: int) -> list[JobEvent]:
         """Everything that happened to the job, oldest first."""
-        with self._lock:
-            rows = self._conn.execute(
+        with self._db.reading() as conn:
+            rows = conn.execute(
                 "SELECT job_id, at, state, message FROM job_events WHERE job_id = ? ORDER BY id",
                 (job_id,),
             ).fetchall()
@@ -855,8 +743,8 @@ class SendQueue:
 
     def delivered(self, node: str, sop_instance_uid: str, content_hash: str = "") -> bool:
         """Whether this instance, with these bytes, already reached ``node``."""
-        with self._lock:
-            row = self._conn.execute(
+        with self._db.reading() as conn:
+            row = conn.execute(
                 "SELECT 1 FROM deliveries WHERE node = ? AND sop_instance_uid = ? "
                 "AND content_hash = ?",
                 (node, sop_instance_uid, content_hash),
@@ -865,8 +753,8 @@ class SendQueue:
 
     def plan_delivery_summary(self, plan_uid: str) -> dict[str, str]:
         """For each node a plan was sent to, the state of its latest job."""
-        with self._lock:
-            rows = self._conn.execute(
+        with self._db.reading() as conn:
+            rows = conn.execute(
                 "SELECT node, state FROM jobs WHERE id IN "
                 "(SELECT MAX(id) FROM jobs WHERE plan_uid = ? GROUP BY node) ORDER BY node",
                 (plan_uid,),

@@ -34,6 +34,7 @@ from rtstation.config import (
     save_rules,
     save_settings,
 )
+from rtstation.database import BUSY_TIMEOUT_SECONDS
 from rtstation.dicom.rt_tree import PlanBundle, RtTree
 from rtstation.errors import DicomReadError, NetworkError, RtStationError, StorageError
 from rtstation.events import (
@@ -134,6 +135,7 @@ class Station:
         *,
         bus: EventBus | None = None,
         bind_address: str = "",
+        database_busy_timeout: float = BUSY_TIMEOUT_SECONDS,
     ) -> None:
         self.paths = paths
         self.settings = settings
@@ -145,9 +147,10 @@ class Station:
             self.storage_root, min_free_bytes=settings.min_free_space_mb * 1024 * 1024
         )
         db_path = Path(paths.data_dir) / CATALOG_FILE
-        self.catalog = Catalog(db_path, self.storage_root)
-        self.decisions = DecisionStore(db_path)
-        self.queue = SendQueue(db_path)
+        timeout = database_busy_timeout
+        self.catalog = Catalog(db_path, self.storage_root, busy_timeout=timeout)
+        self.decisions = DecisionStore(db_path, busy_timeout=timeout)
+        self.queue = SendQueue(db_path, busy_timeout=timeout)
         self.ingestor = Ingestor(
             self.store, self.catalog, self.bus, verbose=settings.verbose_info_logging
         )
@@ -284,9 +287,12 @@ class Station:
             f"(answered 0x{status:04X})"
         )
         LOGGER.error("%s", message)
-        self.catalog.audit(
-            "refused", sop_instance_uid=sop_instance_uid, source=caller.ae_title, detail=message
-        )
+        try:
+            self.catalog.audit(
+                "refused", sop_instance_uid=sop_instance_uid, source=caller.ae_title, detail=message
+            )
+        except StorageError as exc:  # the refusal's answer must not become 0xC211
+            LOGGER.error("The refusal could not be audited: %s", exc)
         self.bus.publish(InstanceRejected(caller.ae_title, reason, status))
 
     def _association_rejected(self, ae_title: str, address: str) -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from rtstation.dicom.integrity import dataset_offset
 from rtstation.errors import StorageError
+from rtstation.fsync import fsync_dir, make_dirs_durably
 from rtstation.storage.layout import DERIVED_DIR, INCOMING_DIR
 
 LOGGER = logging.getLogger(__name__)
@@ -50,16 +51,6 @@ def content_hash(path: Path) -> str:
         while chunk := f.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or creation in ``path`` durable (a no-op where not supported)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _process_alive(name: str) -> bool:
@@ -197,10 +188,10 @@ class DurableStore:
         return Staged(temp, size, content_hash(temp))
 
     def commit(self, staged: Staged, relative: Path | str) -> Path:
-        """Rename a staged file to ``root/relative``, durably."""
+        """Rename a staged file to ``root/relative``, durably (new folders included)."""
         final = self.root / relative
         try:
-            final.parent.mkdir(parents=True, exist_ok=True)
+            make_dirs_durably(final.parent)
             os.replace(staged.path, final)
         except OSError as exc:
             self._discard(staged.path)

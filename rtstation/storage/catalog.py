@@ -1,88 +1,31 @@
 """The catalog: an SQLite index of every stored instance, the plans, and an audit trail.
 
 The catalog is an index, never the only copy of anything: ``reindex`` rebuilds it from
-the storage folder. It runs in WAL mode with ``synchronous=FULL`` because a C-STORE is
+the storage folder. Its tables live in the station database (:mod:`rtstation.database`:
+WAL, ``synchronous=FULL``, one busy timeout, one schema history), because a C-STORE is
 acknowledged only after its row is committed. Several threads (receiver associations,
-imports, send workers) and several processes (``serve`` and a CLI ``send``) share it;
-one connection per object guarded by a lock, plus SQLite's busy timeout between processes.
+imports, send workers) share one catalog through its connection's lock; several
+processes (``serve`` and a CLI ``send``) meet in SQLite's file locks.
 
 A crash between a file's rename and its catalog row is healed at startup: the path is
-recorded in ``pending_writes`` before the rename, and :meth:`Catalog.heal` finishes any
-that are left.
+recorded in ``pending_writes`` before the rename, and :meth:`Ingestor.recover
+<rtstation.storage.ingest.Ingestor.recover>` finishes any that are left.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from rtstation.database import BUSY_TIMEOUT_SECONDS, Database
 from rtstation.dicom.headers import InstanceHeader
 from rtstation.dicom.rt_tree import PlanBundle, RtTree, build_tree
 
 LOGGER = logging.getLogger(__name__)
-
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS instances (
-    sop_instance_uid TEXT PRIMARY KEY,
-    sop_class_uid TEXT NOT NULL,
-    modality TEXT NOT NULL,
-    patient_id TEXT NOT NULL,
-    patient_name TEXT NOT NULL,
-    study_instance_uid TEXT NOT NULL,
-    series_instance_uid TEXT NOT NULL,
-    frame_of_reference_uid TEXT NOT NULL,
-    plan_label TEXT NOT NULL,
-    transfer_syntax_uid TEXT NOT NULL,
-    path TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    content_hash TEXT NOT NULL,
-    source_ae TEXT NOT NULL,
-    calling_ip TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    removed_at TEXT,
-    header_json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS instances_patient ON instances (patient_id);
-CREATE TABLE IF NOT EXISTS pending_writes (
-    path TEXT PRIMARY KEY,
-    sop_instance_uid TEXT NOT NULL,
-    source_ae TEXT NOT NULL,
-    calling_ip TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS plans (
-    plan_uid TEXT PRIMARY KEY,
-    patient_id TEXT NOT NULL,
-    plan_label TEXT NOT NULL,
-    plan_name TEXT NOT NULL,
-    approval_status TEXT NOT NULL,
-    source_ae TEXT NOT NULL,
-    complete INTEGER NOT NULL,
-    summary TEXT NOT NULL,
-    instance_count INTEGER NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    event TEXT NOT NULL,
-    sop_instance_uid TEXT NOT NULL DEFAULT '',
-    plan_uid TEXT NOT NULL DEFAULT '',
-    node TEXT NOT NULL DEFAULT '',
-    source TEXT NOT NULL DEFAULT '',
-    detail TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS audit_plan ON audit (plan_uid);
-"""
 
 
 def utc_now() -> str:
@@ -121,70 +64,28 @@ class PlanRow:
     updated_at: str
 
 
-@dataclass(frozen=True)
-class AuditRow:
-    id: int
-    at: str
-    event: str
-    sop_instance_uid: str
-    plan_uid: str
-    node: str
-    source: str
-    detail: str
-
-
-def connect(db_path: Path) -> sqlite3.Connection:
-    """A connection configured the way every rtstation table expects."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(db_path, timeout=30, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA busy_timeout=30000")
-    return conn
-
-
 class Catalog:
     """Index of stored instances under ``storage_root``; safe across threads and processes."""
 
-    def __init__(self, db_path: Path, storage_root: Path) -> None:
+    def __init__(
+        self, db_path: Path, storage_root: Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS
+    ) -> None:
         self.db_path = Path(db_path)
         self.storage_root = Path(storage_root)
-        self._lock = threading.RLock()
-        self._conn = connect(self.db_path)
-        self._conn.executescript(_SCHEMA)
-        self._conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-            (str(SCHEMA_VERSION),),
-        )
+        self._db = Database(self.db_path, busy_timeout=busy_timeout)
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` .. ``COMMIT``: one writer at a time, all or nothing."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        self._db.close()
 
     def _query(self, sql: str, params: Iterable[object] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            cursor = self._conn.execute(sql, tuple(params))
-            cursor.row_factory = sqlite3.Row
-            return cursor.fetchall()
+        return self._db.query(sql, params)
 
     # -- writes -------------------------------------------------------------------------
 
     def add_pending(
         self, relative_path: str, sop_instance_uid: str, source_ae: str, ip: str
     ) -> None:
-        with self.transaction() as conn:
+        with self._db.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO pending_writes VALUES (?, ?, ?, ?, ?)",
                 (relative_path, sop_instance_uid, source_ae, ip, utc_now()),
@@ -205,7 +106,7 @@ class Catalog:
     ) -> None:
         """Insert or replace an instance's row, clear its pending write, and audit it."""
         stored_header = replace(header, path=relative_path)
-        with self.transaction() as conn:
+        with self._db.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO instances VALUES "
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
@@ -235,13 +136,13 @@ class Catalog:
             )
 
     def clear_pending(self, relative_path: str) -> None:
-        with self.transaction() as conn:
+        with self._db.transaction() as conn:
             conn.execute("DELETE FROM pending_writes WHERE path = ?", (relative_path,))
 
     def mark_removed(self, sop_instance_uids: Iterable[str], reason: str) -> None:
         """Files were deleted on purpose (delete_after_send); keep the record that they were."""
         now = utc_now()
-        with self.transaction() as conn:
+        with self._db.transaction() as conn:
             for uid in sop_instance_uids:
                 conn.execute(
                     "UPDATE instances SET removed_at = ? WHERE sop_instance_uid = ?", (now, uid)
@@ -249,7 +150,7 @@ class Catalog:
                 self._audit(conn, "removed", uid, detail=reason)
 
     def delete_rows(self, sop_instance_uids: Iterable[str]) -> None:
-        with self.transaction() as conn:
+        with self._db.transaction() as conn:
             conn.executemany(
                 "DELETE FROM instances WHERE sop_instance_uid = ?",
                 [(u,) for u in sop_instance_uids],
@@ -265,7 +166,7 @@ class Catalog:
         source: str = "",
         detail: str = "",
     ) -> None:
-        with self.transaction() as conn:
+        with self._db.transaction() as conn:
             self._audit(conn, event, sop_instance_uid, plan_uid, node, source, detail)
 
     @staticmethod
@@ -338,21 +239,6 @@ class Catalog:
     def pending_writes(self) -> list[sqlite3.Row]:
         return self._query("SELECT * FROM pending_writes")
 
-    def audit_rows(
-        self, *, plan_uid: str | None = None, event: str | None = None, limit: int = 1000
-    ) -> list[AuditRow]:
-        sql = "SELECT * FROM audit WHERE 1=1"
-        params: list[object] = []
-        if plan_uid is not None:
-            sql += " AND plan_uid = ?"
-            params.append(plan_uid)
-        if event is not None:
-            sql += " AND event = ?"
-            params.append(event)
-        sql += " ORDER BY id DESC LIMIT ?"
-        params.append(limit)
-        return [AuditRow(**dict(r)) for r in self._query(sql, params)]
-
     # -- plans --------------------------------------------------------------------------
 
     def refresh_plans(self, patient_id: str) -> list[PlanBundle]:
@@ -360,7 +246,7 @@ class Catalog:
         tree = self.tree(patient_id)
         bundles = list(tree.plans)
         now = utc_now()
-        with self.transaction() as conn:
+        with self._db.transaction() as conn:
             conn.execute("DELETE FROM plans WHERE patient_id = ?", (patient_id,))
             for bundle in bundles:
                 plan = bundle.plan

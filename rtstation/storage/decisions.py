@@ -11,27 +11,12 @@ pending plan, so a kill between receive and forward still forwards. Plans found 
 from __future__ import annotations
 
 import json
-import threading
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from rtstation.storage.catalog import connect, utc_now
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS plan_decisions (
-    plan_uid TEXT PRIMARY KEY,
-    patient_id TEXT NOT NULL,
-    source_ae TEXT NOT NULL,
-    state TEXT NOT NULL,             -- pending, forwarded, not-forwarded
-    nodes TEXT NOT NULL DEFAULT '[]',
-    waiting TEXT NOT NULL DEFAULT '',
-    explanation TEXT NOT NULL DEFAULT '[]',
-    created_at TEXT NOT NULL,
-    decided_at TEXT,
-    plan_hash TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS plan_decisions_state ON plan_decisions (state);
-"""
+from rtstation.database import BUSY_TIMEOUT_SECONDS, Database
+from rtstation.storage.catalog import utc_now
 
 PENDING = "pending"
 FORWARDED = "forwarded"
@@ -55,45 +40,35 @@ class PlanDecision:
 class DecisionStore:
     """The ``plan_decisions`` table of the catalog database."""
 
-    def __init__(self, db_path: Path) -> None:
-        self._lock = threading.Lock()
-        self._conn = connect(Path(db_path))
-        self._conn.executescript(_SCHEMA)
-        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(plan_decisions)")}
-        if "plan_hash" not in columns:  # catalogs written before the column existed
-            self._conn.execute(
-                "ALTER TABLE plan_decisions ADD COLUMN plan_hash TEXT NOT NULL DEFAULT ''"
-            )
+    def __init__(self, db_path: Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+        self._db = Database(Path(db_path), busy_timeout=busy_timeout)
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self._db.close()
 
-    def _row(self, row: tuple) -> PlanDecision:
+    @staticmethod
+    def _row(row: sqlite3.Row) -> PlanDecision:
         return PlanDecision(
-            plan_uid=row[0],
-            patient_id=row[1],
-            source_ae=row[2],
-            state=row[3],
-            nodes=tuple(json.loads(row[4])),
-            waiting=row[5],
-            explanation=tuple(json.loads(row[6])),
-            created_at=row[7],
-            decided_at=row[8],
-            plan_hash=row[9],
+            plan_uid=row["plan_uid"],
+            patient_id=row["patient_id"],
+            source_ae=row["source_ae"],
+            state=row["state"],
+            nodes=tuple(json.loads(row["nodes"])),
+            waiting=row["waiting"],
+            explanation=tuple(json.loads(row["explanation"])),
+            created_at=row["created_at"],
+            decided_at=row["decided_at"],
+            plan_hash=row["plan_hash"],
         )
 
     def get(self, plan_uid: str) -> PlanDecision | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT * FROM plan_decisions WHERE plan_uid = ?", (plan_uid,)
-            ).fetchone()
+        row = self._db.query_one("SELECT * FROM plan_decisions WHERE plan_uid = ?", (plan_uid,))
         return self._row(row) if row else None
 
     def add_pending(self, plan_uid: str, patient_id: str, source_ae: str) -> bool:
         """Record a newly arrived plan; False when it already has a row."""
-        with self._lock:
-            cursor = self._conn.execute(
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
                 "INSERT OR IGNORE INTO plan_decisions (plan_uid, patient_id, source_ae, state, "
                 "created_at) VALUES (?, ?, ?, ?, ?)",
                 (plan_uid, patient_id, source_ae, PENDING, utc_now()),
@@ -101,8 +76,8 @@ class DecisionStore:
             return cursor.rowcount == 1
 
     def set_waiting(self, plan_uid: str, waiting: str) -> None:
-        with self._lock:
-            self._conn.execute(
+        with self._db.transaction() as conn:
+            conn.execute(
                 "UPDATE plan_decisions SET waiting = ? WHERE plan_uid = ?", (waiting, plan_uid)
             )
 
@@ -114,8 +89,8 @@ class DecisionStore:
         explanation: list[str],
         plan_hash: str,
     ) -> None:
-        with self._lock:
-            self._conn.execute(
+        with self._db.transaction() as conn:
+            conn.execute(
                 "UPDATE plan_decisions SET state = ?, nodes = ?, explanation = ?, waiting = '', "
                 "decided_at = ?, plan_hash = ? WHERE plan_uid = ?",
                 (
@@ -129,22 +104,13 @@ class DecisionStore:
             )
 
     def set_plan_hash(self, plan_uid: str, plan_hash: str) -> None:
-        with self._lock:
-            self._conn.execute(
+        with self._db.transaction() as conn:
+            conn.execute(
                 "UPDATE plan_decisions SET plan_hash = ? WHERE plan_uid = ?", (plan_hash, plan_uid)
             )
 
     def pending_patients(self) -> list[str]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT DISTINCT patient_id FROM plan_decisions WHERE state = ?", (PENDING,)
-            ).fetchall()
+        rows = self._db.query(
+            "SELECT DISTINCT patient_id FROM plan_decisions WHERE state = ?", (PENDING,)
+        )
         return [r[0] for r in rows]
-
-    def pending_plans(self) -> list[tuple[str, str]]:
-        """(plan UID, patient ID) of every plan not decided yet."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT plan_uid, patient_id FROM plan_decisions WHERE state = ?", (PENDING,)
-            ).fetchall()
-        return [(r[0], r[1]) for r in rows]

@@ -33,7 +33,7 @@ from rtstation.dicom.integrity import dataset_offset
 from rtstation.errors import DicomReadError
 from rtstation.events import EventBus, InstanceStored
 from rtstation.storage.archive import DurableStore, Staged, content_hash
-from rtstation.storage.catalog import Catalog
+from rtstation.storage.catalog import Catalog, CatalogInstance
 from rtstation.storage.layout import instance_path
 
 LOGGER = logging.getLogger(__name__)
@@ -111,39 +111,32 @@ class Ingestor:
         relative = instance_path(header).as_posix()
         uid = header.sop_instance_uid
         with self._commit_lock:
-            existing = self.catalog.get(uid)
-            present = existing is not None and existing.removed_at is None
-            if (
-                present
-                and existing is not None
-                and existing.content_hash == staged.content_hash
-                and Path(existing.header.path).exists()
-            ):
+            try:
+                existing = self.catalog.get(uid)
+                current = existing if existing is not None and existing.removed_at is None else None
+                if (
+                    current is not None
+                    and current.content_hash == staged.content_hash
+                    and Path(current.header.path).exists()
+                ):
+                    self.store.discard(staged)
+                    return self._duplicate(current, staged.content_hash, source_ae)
+                self.catalog.add_pending(relative, uid, source_ae, calling_ip)
+            except BaseException:
+                # Nothing is acknowledged (a database error, say): the staged copy goes now
+                # rather than at the next start.
                 self.store.discard(staged)
-                LOGGER.debug("Duplicate of %s from %s ignored (same bytes)", uid, source_ae)
-                self.catalog.audit(
-                    "duplicate",
-                    sop_instance_uid=uid,
-                    source=source_ae,
-                    detail=f"same bytes as the copy received {existing.received_at}: ignored",
-                )
-                result = IngestResult(
-                    "duplicate", existing.header, existing.relative_path, staged.content_hash
-                )
-                self._publish(result, source_ae)
-                return result
-            outcome = "replaced" if present else "stored"
+                raise
+            final = self.store.commit(staged, relative)
             detail = ""
-            if present and existing is not None:
+            if current is not None:
                 detail = (
-                    f"replaced the copy received {existing.received_at} from "
-                    f"{existing.source_ae or 'unknown'} (other bytes)"
+                    f"replaced the copy received {current.received_at} from "
+                    f"{current.source_ae or 'unknown'} (other bytes)"
                 )
                 LOGGER.warning(
                     "Instance %s received again from %s with other bytes: replaced", uid, source_ae
                 )
-            self.catalog.add_pending(relative, uid, source_ae, calling_ip)
-            final = self.store.commit(staged, relative)
             self.catalog.record_instance(
                 header,
                 relative_path=relative,
@@ -151,17 +144,34 @@ class Ingestor:
                 content_hash=staged.content_hash,
                 source_ae=source_ae,
                 calling_ip=calling_ip,
-                audit_event=outcome,
+                audit_event="stored" if current is None else "replaced",
                 audit_detail=detail,
             )
-            if present and existing is not None and existing.relative_path != relative:
+            if current is not None and current.relative_path != relative:
                 with contextlib.suppress(OSError):
-                    Path(existing.header.path).unlink()
+                    Path(current.header.path).unlink()
         result = IngestResult(
-            outcome, replace(header, path=str(final)), relative, staged.content_hash
+            "stored" if current is None else "replaced",
+            replace(header, path=str(final)),
+            relative,
+            staged.content_hash,
         )
         if self.verbose:
             LOGGER.info("Stored %s %s from %s", header.modality, uid, source_ae)
+        self._publish(result, source_ae)
+        return result
+
+    def _duplicate(self, current: CatalogInstance, digest: str, source_ae: str) -> IngestResult:
+        """The same bytes again: nothing to store, but the arrival is audited and announced."""
+        uid = current.sop_instance_uid
+        LOGGER.debug("Duplicate of %s from %s ignored (same bytes)", uid, source_ae)
+        self.catalog.audit(
+            "duplicate",
+            sop_instance_uid=uid,
+            source=source_ae,
+            detail=f"same bytes as the copy received {current.received_at}: ignored",
+        )
+        result = IngestResult("duplicate", current.header, current.relative_path, digest)
         self._publish(result, source_ae)
         return result
 

@@ -461,7 +461,7 @@ def test_survives_reopen_and_rejects_a_newer_schema(db: Path) -> None:
     assert reopened.job(job_id) is not None and len(reopened.items(job_id)) == 2
     reopened.close()
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE send_queue_schema SET version = 99")
+        conn.execute("PRAGMA user_version = 99")
     with pytest.raises(StorageError, match="has schema version '99'"):
         SendQueue(db)
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 import shutil
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pydicom
 import pytest
 
+from rtstation.database import Database
 from rtstation.dicom.headers import read_header
 from rtstation.dicom.integrity import dataset_offset
 from rtstation.errors import DicomReadError, StorageError
@@ -77,8 +80,13 @@ class Station:
         """Files being staged, in any process's staging folder."""
         return [p for p in (self.root / INCOMING_DIR).rglob("*") if p.is_file()]
 
-    def audit(self, event: str) -> list:
-        return self.catalog.audit_rows(event=event)
+    def audit(self, event: str | None = None) -> list[SimpleNamespace]:
+        """Audit rows (newest first), read from the database as any reader of it would."""
+        sql, params = "SELECT * FROM audit", ()
+        if event is not None:
+            sql, params = sql + " WHERE event = ?", (event,)
+        with Database(self.db) as db:
+            return [SimpleNamespace(**dict(r)) for r in db.query(sql + " ORDER BY id DESC", params)]
 
 
 @pytest.fixture
@@ -112,6 +120,28 @@ def test_stage_copy_and_commit(tmp_path: Path, study: GeneratedStudy):
     assert final.read_bytes() == source.read_bytes()
     assert list(store.incoming.iterdir()) == []
     assert list(store.iter_stored_files()) == [final]
+
+
+def test_commit_fsyncs_every_folder_it_created(
+    tmp_path: Path, study: GeneratedStudy, monkeypatch: pytest.MonkeyPatch
+):
+    """A power cut after the answer must not lose a new patient's folder: the rename is
+    fsynced in its folder, and each new folder in the folder that holds it."""
+    store = DurableStore(tmp_path / "s")
+    staged = store.stage_copy(study.plan_paths[0])
+    synced: set[tuple[int, int]] = set()
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        info = os.fstat(fd)
+        synced.add((info.st_dev, info.st_ino))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    final = store.commit(staged, "PAT/STUDY/SERIES/plan.dcm")
+    folders = [store.root, store.root / "PAT", store.root / "PAT" / "STUDY", final.parent]
+    missing = [f for f in folders if (os.stat(f).st_dev, os.stat(f).st_ino) not in synced]
+    assert missing == []
 
 
 def test_stage_move_takes_the_file(tmp_path: Path, study: GeneratedStudy):
@@ -176,7 +206,7 @@ def test_store_records_everything(station: Station, study: GeneratedStudy):
     assert row.relative_path == result.relative_path
     assert row.header == result.header
     assert row.received_at.endswith("+00:00")
-    assert [a.event for a in station.catalog.audit_rows()] == ["stored"]
+    assert [a.event for a in station.audit()] == ["stored"]
     assert station.catalog.pending_writes() == []
     assert station.incoming() == []
     assert [(e.outcome, e.source_ae, e.path) for e in station.events] == [
