@@ -25,6 +25,7 @@ from pynetdicom import AE, _config, evt
 from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import Verification
 
+from rtstation.config import AllowedCaller
 from rtstation.dicom import sop
 from rtstation.errors import NetworkError
 from rtstation.net.tcp import NODELAY_HANDLER
@@ -47,12 +48,6 @@ EXTRA_STORAGE_CLASSES = (sop.VARIAN_PRIVATE_PLAN,)
 TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian] + [
     ts for ts in AllTransferSyntaxes if ts not in (ImplicitVRLittleEndian, ExplicitVRLittleEndian)
 ]
-
-
-@dataclass(frozen=True)
-class AllowedCaller:
-    ae_title: str
-    host: str = ""  # empty: any address
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,6 @@ from rtstation.net.receiver import (
     STATUS_CANNOT_UNDERSTAND,
     STATUS_OUT_OF_RESOURCES,
     STATUS_SUCCESS,
-    AllowedCaller,
     Caller,
     ReceiverConfig,
     StorageReceiver,
@@ -102,14 +101,13 @@ class PlanStatus:
 
 
 def receiver_config(settings: Settings, bind_address: str = "") -> ReceiverConfig:
+    """``bind_address`` (``serve --bind``) wins over settings.ini's ``bind_address``."""
     return ReceiverConfig(
         ae_title=settings.ae_title,
         port=settings.port,
-        bind_address=bind_address,
+        bind_address=bind_address or settings.bind_address,
         allow_list_enabled=settings.allow_list_enabled,
-        allowed_callers=tuple(
-            AllowedCaller(a.ae_title, a.host) for a in settings.allowed_calling_aes
-        ),
+        allowed_callers=settings.allowed_calling_aes,
     )
 
 
@@ -625,12 +623,17 @@ class Station:
         self.forwarder.settle.settle_seconds = saved.settle_seconds
         self.store.min_free_bytes = saved.min_free_space_mb * 1024 * 1024
         self.ingestor.verbose = saved.verbose_info_logging
-        receiver_changed = (
-            old.ae_title,
-            old.port,
-            old.allow_list_enabled,
-            old.allowed_calling_aes,
-        ) != (saved.ae_title, saved.port, saved.allow_list_enabled, saved.allowed_calling_aes)
+        receiver_keys = (
+            "ae_title",
+            "port",
+            "bind_address",
+            "allow_list_enabled",
+            "allowed_calling_aes",
+            "require_called_ae_title",
+            "receiver_max_associations",
+            "association_request_timeout",
+        )
+        receiver_changed = any(getattr(old, k) != getattr(saved, k) for k in receiver_keys)
         if receiver_changed and self._receiver is not None:
             self.stop_receiver()
             self.start_receiver()
