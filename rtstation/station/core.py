@@ -108,6 +108,7 @@ def receiver_config(settings: Settings, bind_address: str = "") -> ReceiverConfi
         bind_address=bind_address or settings.bind_address,
         allow_list_enabled=settings.allow_list_enabled,
         allowed_callers=settings.allowed_calling_aes,
+        require_called_ae_title=settings.require_called_ae_title,
     )
 
 
