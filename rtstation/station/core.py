@@ -29,6 +29,7 @@ from rtstation.config import (
     Node,
     RulesConfig,
     Settings,
+    check_folders,
     load_rules,
     load_station_config,
     save_rules,
@@ -616,6 +617,7 @@ class Station:
                 "stop the station, move the files, change settings.ini, then run "
                 "'rtstation reindex'"
             )
+        check_folders(settings, self.paths)
         saved = save_settings(settings, self.paths.settings_file, data_dir=self.paths.data_dir)
         old, self.settings = self.settings, saved
         self.workers.update_nodes(n.name for n in saved.enabled_nodes)

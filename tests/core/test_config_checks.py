@@ -32,6 +32,7 @@ from rtstation.config import (
 )
 from rtstation.config.fields import SETTINGS_FIELDS
 from rtstation.errors import ConfigError
+from rtstation.station import Station
 from rtstation.station.core import receiver_config
 
 
@@ -398,3 +399,17 @@ def test_utf8_with_bom_loads_and_saves_back_with_bom(tmp_path):
     save_settings(dataclasses.replace(settings, port=105), path, data_dir=str(tmp_path))
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf[Receiver]\nae_title = RT\nport = 105\n")
+
+
+def test_station_apply_settings_refuses_an_unusable_folder(tmp_path):
+    """The Settings dialog applies through Station.apply_settings: same sentence, no save."""
+    station = Station.open(str(tmp_path / "station"))
+    try:
+        (tmp_path / "a-file").write_text("x", encoding="utf-8")
+        before = Path(station.paths.settings_file).read_bytes()
+        bad = dataclasses.replace(station.settings, import_folder=str(tmp_path / "a-file"))
+        with pytest.raises(ConfigError, match=r"import_folder '.*a-file': is a file, not a folder"):
+            station.apply_settings(bad)
+        assert Path(station.paths.settings_file).read_bytes() == before
+    finally:
+        station.stop()
