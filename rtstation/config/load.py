@@ -145,10 +145,9 @@ def settings_from_source(source: IniSource, ctx: Context) -> Settings:
         field.attr: load_value(field, found_in_file(source, field), ctx)
         for field in SETTINGS_FIELDS
     }
+    validation.check_combinations(Settings(**loaded), ctx.file, source)
     _warn_unknown(source, ctx)
-    settings = Settings(**loaded, nodes=load_nodes(source, ctx))
-    validation.check_combinations(settings, ctx.file, source)
-    return settings
+    return Settings(**loaded, nodes=load_nodes(source, ctx))
 
 
 def _warn_unknown(source: IniSource, ctx: Context) -> None:

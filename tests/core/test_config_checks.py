@@ -413,3 +413,15 @@ def test_station_apply_settings_refuses_an_unusable_folder(tmp_path):
         assert Path(station.paths.settings_file).read_bytes() == before
     finally:
         station.stop()
+
+
+def test_rtstation_config_shows_where_the_receiver_listens(tmp_path, capsys):
+    config = tmp_path / "station"
+    settings_file(config, receiver="bind_address = 127.0.0.1\nrequire_called_ae_title = True\n")
+    rc, out, _ = run_config(config, capsys)
+    assert rc == 0
+    assert (
+        "receiver:       AE RTSTATION, port 11112, listening on 127.0.0.1, called AE title "
+        "required\n"
+    ) in out
+    assert out.endswith("configuration is valid\n")
