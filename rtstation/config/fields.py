@@ -176,7 +176,7 @@ def _host(text: str) -> str:
 
 BOOL = Kind(values.parse_bool, values.format_bool)
 TEXT = Kind(values.parse_text)
-PATH = Kind(values.parse_text, path=True)
+PATH = Kind(values.parse_text, path=True)  # FieldSpec.parse resolves it against the file
 AE_TITLE = Kind(values.parse_ae_title)
 OPTIONAL_AE_TITLE = Kind(_optional(values.parse_ae_title, ""))
 OPTIONAL_HOST = Kind(_optional(_host, ""))
