@@ -20,8 +20,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"data folder:    {paths.data_dir}")
     print(f"log folder:     {paths.log_dir}")
     print(
-        f"receiver:       AE {settings.ae_title}, port {settings.port}"
+        f"receiver:       AE {settings.ae_title}, port {settings.port}, listening on "
+        f"{settings.bind_address}"
         + (", allow-list on" if settings.allow_list_enabled else "")
+        + (", called AE title required" if settings.require_called_ae_title else "")
     )
     print(f"nodes ({len(settings.nodes)}):")
     for node in settings.nodes:

@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--bind",
         default="",
         metavar="ADDRESS",
-        help="let the receiver listen on this address only (default: every interface)",
+        help="let the receiver listen on this address only (default: settings.ini's bind_address)",
     )
 
 

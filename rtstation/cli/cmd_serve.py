@@ -12,7 +12,7 @@ import threading
 
 from rtstation.cli.common import add_option
 from rtstation.cli.context import open_station
-from rtstation.config import validate_ae_title, validate_port
+from rtstation.config import validate_ae_title, validate_bind_address, validate_port
 from rtstation.errors import ConfigError, NetworkError
 
 
@@ -23,11 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--bind",
         default="",
         metavar="ADDRESS",
-        help="listen on this address only (default: every interface)",
+        help="listen on this address only (default: settings.ini's bind_address)",
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def flag_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The settings serve's flags replace, each checked like its settings.ini value."""
     overrides: dict[str, object] = {}
     if args.port is not None:
         ok, reason = validate_port(args.port)
@@ -39,7 +40,16 @@ def run(args: argparse.Namespace) -> int:
         if not ok:
             raise ConfigError(f"--ae-title '{args.ae_title}': {reason}")
         overrides["ae_title"] = args.ae_title
-    station = open_station(args, **overrides)
+    if args.bind:
+        ok, reason = validate_bind_address(args.bind)
+        if not ok:
+            raise ConfigError(f"--bind '{args.bind}': {reason}")
+        overrides["bind_address"] = args.bind
+    return overrides
+
+
+def run(args: argparse.Namespace) -> int:
+    station = open_station(args, **flag_overrides(args))
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: object) -> None:

@@ -1,7 +1,7 @@
 """The configuration as immutable values.
 
 Everything the station reads from settings.ini and rules.ini ends up in these frozen
-dataclasses. They are passed down explicitly (no module-level singleton, STYLE.md §5), so a
+dataclasses. They are passed down explicitly, never kept in a module-level singleton, so a
 test or a second station can hold its own configuration, and a dialog edits a copy made
 with ``dataclasses.replace`` instead of mutating live state.
 
@@ -15,6 +15,12 @@ from dataclasses import dataclass, field
 
 DEFAULT_AE_TITLE = "RTSTATION"
 DEFAULT_PORT = 11112
+DEFAULT_BIND_ADDRESS = "0.0.0.0"
+"""Every IPv4 interface: planning systems send from other machines, so a station that
+listened on loopback only would receive nothing out of the box. settings.ini writes the
+value out, so the exposure is visible where it is configured."""
+DEFAULT_MAX_ASSOCIATIONS = 16
+DEFAULT_ASSOCIATION_REQUEST_TIMEOUT = 5.0
 DEFAULT_DICOM_PORT = 104
 """Port assumed for a disabled placeholder node that has none (the DICOM well-known port)."""
 
@@ -70,9 +76,16 @@ class Settings:
     clear_import_folder_after_import: bool = False
     ae_title: str = DEFAULT_AE_TITLE
     port: int = DEFAULT_PORT
+    bind_address: str = DEFAULT_BIND_ADDRESS
     auto_start_receiver: bool = False
     allowed_calling_aes: tuple[AllowedCaller, ...] = ()
     allow_list_enabled: bool = False
+    require_called_ae_title: bool = False
+    """Refuse associations whose called AE title is not the station's ``ae_title``."""
+    receiver_max_associations: int = DEFAULT_MAX_ASSOCIATIONS
+    """Incoming associations served at the same time; more are refused."""
+    association_request_timeout: float = DEFAULT_ASSOCIATION_REQUEST_TIMEOUT
+    """Seconds a new connection has to send its complete A-ASSOCIATE-RQ before it is closed."""
     min_free_space_mb: int = 500
     settle_seconds: float = 30.0
     delete_after_send: bool = False

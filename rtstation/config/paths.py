@@ -21,6 +21,8 @@ LOGGER = logging.getLogger(__name__)
 APP_NAME = "rtstation"
 SETTINGS_FILE = "settings.ini"
 RULES_FILE = "rules.ini"
+STORAGE_FOLDER_NAME = "received_plans"
+IMPORT_FOLDER_NAME = "import"
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def default_paths(config_dir: str | os.PathLike[str] | None = None) -> ConfigPat
 
 def default_folders(data_dir: str) -> tuple[str, str]:
     """Default storage and import folders inside ``data_dir``."""
-    return os.path.join(data_dir, "received_plans"), os.path.join(data_dir, "import")
+    return os.path.join(data_dir, STORAGE_FOLDER_NAME), os.path.join(data_dir, IMPORT_FOLDER_NAME)
 
 
 def ensure_default_files(paths: ConfigPaths) -> tuple[str, ...]:

@@ -40,7 +40,8 @@ _SETTINGS = r"""# rtstation settings.ini
 watch_folder = $storage_folder
 
 # Folder processed by "Import folder": DICOM files placed here are imported as if
-# received, with the source AE IMPORT_FOLDER for the rules.
+# received, with the source AE IMPORT_FOLDER for the rules. It must be a folder of its
+# own: not the watch_folder, not inside it, and not containing it.
 # Empty = "import" in the station's data folder; relative paths as above.
 # Default: (empty)   Example: import_folder = d:\import
 import_folder = $import_folder
@@ -62,11 +63,20 @@ ae_title = RTSTATION
 # Default: 11112   Example: port = 104
 port = 11112
 
+# Network address the receiver listens on: 0.0.0.0 = every IPv4 network interface, so
+# planning systems on other computers can send (the default); 127.0.0.1 = this computer
+# only; or the address of one network card. Anyone who can reach this address and port
+# can send to the station unless allow_list_enabled is True. "rtstation serve --bind"
+# overrides it.
+# Default: 0.0.0.0   Example: bind_address = 192.168.1.10
+bind_address = 0.0.0.0
+
 # Start the DICOM receiver when the window opens (rtstation serve always starts it).
 # Default: False   Example: auto_start_receiver = True
 auto_start_receiver = False
 
-# Accept associations only from the calling AE titles listed in allowed_calling_aes.
+# Accept associations only from the calling AE titles listed in allowed_calling_aes
+# (True with an empty list is an error: it would refuse every sender).
 # Default: False   Example: allow_list_enabled = True
 allow_list_enabled = False
 
@@ -75,6 +85,20 @@ allow_list_enabled = False
 # AE titles compare exactly (case matters).
 # Default: (empty)   Example: allowed_calling_aes = FOLLOW, ECLIPSE@192.168.1.20
 allowed_calling_aes =
+
+# Refuse associations that call this station by another AE title than ae_title above.
+# Default: False   Example: require_called_ae_title = True
+require_called_ae_title = False
+
+# Associations received at the same time (1-1000); one more is refused, and the
+# sender tries again later. Default: 16   Example: max_associations = 32
+max_associations = 16
+
+# Seconds a new connection may take to send its complete association request
+# (A-ASSOCIATE-RQ), 0.5-600; a connection still silent then is closed, so idle
+# connections and port scans cannot take every slot. Decimals allowed.
+# Default: 5   Example: association_request_timeout = 10
+association_request_timeout = 5
 
 # Refuse to store (status A700, out of resources) when the storage folder's disk has
 # less free space than this many megabytes.

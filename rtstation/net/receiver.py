@@ -25,6 +25,7 @@ from pynetdicom import AE, _config, evt
 from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import Verification
 
+from rtstation.config import AllowedCaller
 from rtstation.dicom import sop
 from rtstation.errors import NetworkError
 from rtstation.net.tcp import NODELAY_HANDLER
@@ -50,18 +51,13 @@ TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian] + [
 
 
 @dataclass(frozen=True)
-class AllowedCaller:
-    ae_title: str
-    host: str = ""  # empty: any address
-
-
-@dataclass(frozen=True)
 class ReceiverConfig:
     ae_title: str
     port: int
     bind_address: str = ""  # "" listens on every interface, as a station must
     allow_list_enabled: bool = False
     allowed_callers: tuple[AllowedCaller, ...] = ()
+    require_called_ae_title: bool = False  # refuse a called AE title other than ae_title
     max_pdu: int = 262_144
     max_associations: int = 16
     network_timeout: float = 60.0
@@ -122,7 +118,7 @@ class StorageReceiver:
             ae.maximum_pdu_size = self.config.max_pdu
             ae.maximum_associations = self.config.max_associations
             ae.network_timeout = self.config.network_timeout
-            ae.require_called_aet = False
+            ae.require_called_aet = self.config.require_called_ae_title
             for context in AllStoragePresentationContexts:
                 ae.add_supported_context(context.abstract_syntax, TRANSFER_SYNTAXES)
             for uid in EXTRA_STORAGE_CLASSES:
@@ -200,6 +196,18 @@ class StorageReceiver:
             event.assoc.kill()
             if self._on_rejected is not None:
                 self._on_rejected(calling, address)
+        elif self.config.require_called_ae_title and primitive is not None:
+            called = primitive.called_ae_title.strip()
+            if called != self.config.ae_title.strip():
+                # pynetdicom sends the A-ASSOCIATE-RJ (called AE title not recognised)
+                LOGGER.warning(
+                    "Rejected association from %s at %s: it called '%s', not this station's "
+                    "AE title '%s' (require_called_ae_title is on)",
+                    calling,
+                    address,
+                    called,
+                    self.config.ae_title,
+                )
 
     def _on_store(self, event: evt.Event) -> int:
         caller = self._caller(event)

@@ -29,6 +29,7 @@ from rtstation.config import (
     Node,
     RulesConfig,
     Settings,
+    check_folders,
     load_rules,
     load_station_config,
     save_rules,
@@ -51,7 +52,6 @@ from rtstation.net.receiver import (
     STATUS_CANNOT_UNDERSTAND,
     STATUS_OUT_OF_RESOURCES,
     STATUS_SUCCESS,
-    AllowedCaller,
     Caller,
     ReceiverConfig,
     StorageReceiver,
@@ -103,14 +103,14 @@ class PlanStatus:
 
 
 def receiver_config(settings: Settings, bind_address: str = "") -> ReceiverConfig:
+    """``bind_address`` (``serve --bind``) wins over settings.ini's ``bind_address``."""
     return ReceiverConfig(
         ae_title=settings.ae_title,
         port=settings.port,
-        bind_address=bind_address,
+        bind_address=bind_address or settings.bind_address,
         allow_list_enabled=settings.allow_list_enabled,
-        allowed_callers=tuple(
-            AllowedCaller(a.ae_title, a.host) for a in settings.allowed_calling_aes
-        ),
+        allowed_callers=settings.allowed_calling_aes,
+        require_called_ae_title=settings.require_called_ae_title,
     )
 
 
@@ -623,6 +623,7 @@ class Station:
                 "stop the station, move the files, change settings.ini, then run "
                 "'rtstation reindex'"
             )
+        check_folders(settings, self.paths)
         saved = save_settings(settings, self.paths.settings_file, data_dir=self.paths.data_dir)
         old, self.settings = self.settings, saved
         self.workers.update_nodes(n.name for n in saved.enabled_nodes)
@@ -631,12 +632,17 @@ class Station:
         self.forwarder.settle.settle_seconds = saved.settle_seconds
         self.store.min_free_bytes = saved.min_free_space_mb * 1024 * 1024
         self.ingestor.verbose = saved.verbose_info_logging
-        receiver_changed = (
-            old.ae_title,
-            old.port,
-            old.allow_list_enabled,
-            old.allowed_calling_aes,
-        ) != (saved.ae_title, saved.port, saved.allow_list_enabled, saved.allowed_calling_aes)
+        receiver_keys = (
+            "ae_title",
+            "port",
+            "bind_address",
+            "allow_list_enabled",
+            "allowed_calling_aes",
+            "require_called_ae_title",
+            "receiver_max_associations",
+            "association_request_timeout",
+        )
+        receiver_changed = any(getattr(old, k) != getattr(saved, k) for k in receiver_keys)
         if receiver_changed and self._receiver is not None:
             self.stop_receiver()
             self.start_receiver()

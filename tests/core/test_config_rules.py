@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rtstation.config import Node, Rule, RulesConfig, Settings, default_settings, load_rules
-from rtstation.config.rules_io import RULE_FIELDS
+from rtstation.config.fields import RULE_FIELDS
 from rtstation.config.templates import rules_template
 from rtstation.errors import ConfigError, RuleError
 

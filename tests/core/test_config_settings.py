@@ -1,7 +1,8 @@
-"""settings.ini loading: both DICOM RT Station dialects, our keys, errors, paths, overrides."""
+"""settings.ini loading: both DICOM RT Station dialects, our keys, errors, paths, serve flags."""
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import logging
 import os
@@ -10,13 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from rtstation.cli import cmd_serve
+from rtstation.cli.main import build_parser
+from rtstation.cli.main import main as cli_main
 from rtstation.config import (
     AllowedCaller,
     ConfigPaths,
     Node,
     RulesConfig,
     Settings,
-    apply_overrides,
     default_paths,
     default_settings,
     ensure_default_files,
@@ -30,8 +33,7 @@ from rtstation.config import (
     validate_port,
     validate_regex,
 )
-from rtstation.config.nodes_io import NODE_FIELDS
-from rtstation.config.settings_io import SETTINGS_FIELDS
+from rtstation.config.fields import NODE_FIELDS, SETTINGS_FIELDS
 from rtstation.config.templates import settings_template
 from rtstation.errors import ConfigError
 
@@ -504,30 +506,38 @@ def test_ensure_default_files_writes_loadable_defaults_once(tmp_path):
     assert load_settings(paths.settings_file, data_dir=paths.data_dir).port == 5
 
 
-# -- overrides --------------------------------------------------------------------------
+# -- command-line flags over file values -------------------------------------------------
 
 
-def test_apply_overrides_replaces_and_validates(tmp_path):
-    settings = load_text(tmp_path, SEED_SETTINGS)
-    changed = apply_overrides(
-        settings, port=104, ae_title="OTHER", log_level="debug", language=None
-    )
-    assert (changed.port, changed.ae_title, changed.log_level) == (104, "OTHER", "DEBUG")
-    assert settings.port == 11112  # pure: the original is unchanged
-    assert apply_overrides(settings, port="4242").port == 4242
-    assert apply_overrides(settings) == settings
+def _serve_args(config_dir: Path, *flags: str) -> argparse.Namespace:
+    return build_parser().parse_args(["--config", str(config_dir), "serve", *flags])
 
 
-def test_apply_overrides_rejects_bad_values():
-    settings = default_settings("data")
-    message = "Command-line value for port '70000': must be a whole number from 1 to 65535"
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        apply_overrides(settings, port=70000)
-    message = "Command-line value for ae_title 'RADIOTHERAPY_PLANNING': must not exceed 16"
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        apply_overrides(settings, ae_title="RADIOTHERAPY_PLANNING")
-    with pytest.raises(TypeError, match="unknown setting 'colour'"):
-        apply_overrides(settings, colour="blue")
+def test_serve_flags_replace_file_values(tmp_path):
+    (tmp_path / "settings.ini").write_text(SEED_SETTINGS, encoding="utf-8")
+    args = _serve_args(tmp_path, "--port", "104", "--ae-title", "OTHER", "--bind", "127.0.0.1")
+    overrides = cmd_serve.flag_overrides(args)
+    assert overrides == {"port": 104, "ae_title": "OTHER", "bind_address": "127.0.0.1"}
+    assert cmd_serve.flag_overrides(_serve_args(tmp_path)) == {}
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--port", "70000"], "--port '70000': must be a whole number from 1 to 65535"),
+        (
+            ["--ae-title", "RADIOTHERAPY_PLANNING"],
+            "--ae-title 'RADIOTHERAPY_PLANNING': must not exceed 16 characters",
+        ),
+        (["--bind", "every"], "--bind 'every': must be an IP address of this computer"),
+    ],
+)
+def test_serve_refuses_bad_flags_in_one_sentence(tmp_path, capsys, flags, message):
+    rc = cli_main(["--config", str(tmp_path), "serve", *flags])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert f"rtstation: {message}" in err
+    assert "Traceback" not in err
 
 
 # -- validators -------------------------------------------------------------------------

@@ -578,8 +578,8 @@ plan_label_match =
 
 
 def test_seed_rules_ini_end_to_end(tmp_path: Path) -> None:
+    from rtstation.config import load_rules
     from rtstation.config.model import Node, Settings
-    from rtstation.config.rules_io import load_rules
 
     settings = Settings(
         storage_folder=str(tmp_path / "store"),

@@ -43,9 +43,11 @@ def write_settings(
 class StationProcess:
     """``python -m rtstation --config DIR serve --bind 127.0.0.1`` with its log captured."""
 
-    def __init__(self, config_dir: Path, port: int | None = None) -> None:
+    def __init__(self, config_dir: Path, port: int | None = None, *, bind: str = HOST) -> None:
+        """``bind`` "": no ``--bind``, so settings.ini's ``bind_address`` applies."""
         self.config_dir = Path(config_dir)
         self.port = port or free_port()
+        self.bind = bind
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = self.config_dir / "serve-console.log"
 
@@ -59,7 +61,8 @@ class StationProcess:
 
     def start(self, timeout: float = 30.0) -> StationProcess:
         argv = [sys.executable, "-m", "rtstation", "--config", str(self.config_dir), "serve"]
-        argv += ["--bind", HOST, "--port", str(self.port)]
+        argv += ["--bind", self.bind] if self.bind else []
+        argv += ["--port", str(self.port)]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(

@@ -3,7 +3,7 @@
 Why not re-implement the checks here: the Settings and Rules dialogs must say exactly what
 ``rtstation config check`` and the loaders say about the same value (STYLE.md §5), with the
 same ranges. So each field is parsed by the very ``FieldSpec`` the ini loader uses for it
-(which calls the shared validators in :mod:`rtstation.config.validate`), and this module only
+(which calls the shared validators in :mod:`rtstation.config.values`), and this module only
 turns the ``Invalid`` exception into the ``(value, reason)`` pair a form needs.
 
 The reasons are English sentence tails ("must not exceed 16 characters"). They pass through
@@ -19,11 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
-from rtstation.config.fields import Context, FieldSpec
-from rtstation.config.nodes_io import NODE_FIELDS
-from rtstation.config.rules_io import RULE_FIELDS
-from rtstation.config.settings_io import SETTINGS_FIELDS
-from rtstation.config.values import Invalid
+from rtstation.config import NODE_FIELDS, RULE_FIELDS, SETTINGS_FIELDS, Context, FieldSpec, Invalid
 
 LOGGER = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The constant reasons of the config layer, listed so lupdate offers them for translation.
 
 Nothing imports the tuple at run time for its values; it exists because ``pyside6-lupdate``
-only extracts literal strings. The texts must equal what :mod:`rtstation.config.validate`
+only extracts literal strings. The texts must equal what :mod:`rtstation.config.values`
 returns (including the ranges of the settings.ini fields): a reason that changes there
 simply shows in English until the translation catches up, it is never lost.
 """

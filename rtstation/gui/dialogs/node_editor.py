@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rtstation.config.model import DEFAULT_DICOM_PORT, Node
-from rtstation.config.validate import validate_node_name, validate_port
+from rtstation.config import DEFAULT_DICOM_PORT, Node, validate_node_name, validate_port
 from rtstation.gui.dialogs._checks import parse_node_field, translate_reason
 from rtstation.gui.dialogs._form import FieldRow, grow_to_fit
 

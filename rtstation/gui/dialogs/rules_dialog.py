@@ -44,10 +44,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rtstation.config.fields import Context
-from rtstation.config.model import IMPORT_FOLDER_AE, Node, Rule, RulesConfig, Settings
-from rtstation.config.rules_io import check_targets
-from rtstation.config.validate import PLAN_INTENTS, validate_ini_text
+from rtstation.config import (
+    IMPORT_FOLDER_AE,
+    PLAN_INTENTS,
+    Context,
+    Node,
+    Rule,
+    RulesConfig,
+    Settings,
+    check_targets,
+    validate_ini_text,
+)
 from rtstation.errors import RuleError
 from rtstation.gui.dialogs._checklist import CheckList
 from rtstation.gui.dialogs._checks import format_rule_field, parse_rule_field, translate_reason

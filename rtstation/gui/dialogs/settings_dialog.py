@@ -48,9 +48,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rtstation.config.model import AllowedCaller, Settings
-from rtstation.config.settings_io import check_settings
-from rtstation.config.validate import LOG_LEVELS, validate_ini_text
+from rtstation.config import (
+    LOG_LEVELS,
+    AllowedCaller,
+    Settings,
+    check_settings,
+    validate_ini_text,
+)
 from rtstation.errors import ConfigError
 from rtstation.gui.dialogs._checks import (
     format_setting,

@@ -1,4 +1,8 @@
-"""Editing an ini file line by line, so a save keeps what the user wrote.
+"""The ini file as a document: reading it, and editing its lines for a save.
+
+Reading goes through configparser (``interpolation=None``, ``#``/``;`` inline comments, no
+DEFAULT section magic), so the files mean exactly what Python's ini reader says. Its
+exceptions become one ConfigError sentence naming the file and line, never a traceback.
 
 Saving must not throw away what a physicist wrote by hand: comments, alignment, key
 spellings of the older station, sections rtstation does not know. So instead of
@@ -11,9 +15,13 @@ which key.
 
 from __future__ import annotations
 
+import configparser
+import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from rtstation.errors import ConfigError
 
 COMMENT_PREFIXES = ("#", ";")
 _HEADER = re.compile(r"\[(?P<header>.+)\]")
@@ -136,9 +144,6 @@ class IniDocument:
             if candidate.casefold() == name.casefold():
                 return candidate
         return None
-
-    def has_key(self, section: str, key: str) -> bool:
-        return self._find_option(section, key) is not None
 
     def _same_section(self, info: LineInfo, section: str) -> bool:
         return info.section is not None and info.section.casefold() == section.casefold()
@@ -265,3 +270,206 @@ def _replace_value(line: str, info: LineInfo, value: str) -> str:
     comment = line[info.comment :]
     pad = max(1, info.comment - len(body))
     return body + " " * pad + comment
+
+
+_NO_DEFAULT_SECTION = "\0no-default-section"
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+@dataclass
+class IniSource:
+    """A parsed ini file: its text as read, and its sections as configparser saw them.
+
+    Section lookup is case-insensitive (``[general]`` works like ``[General]``); keys are
+    lower-cased by configparser. ``text`` has ``\\n`` line ends; ``newline`` and
+    ``encoding`` remember what the file used so a save writes it back the same way.
+    """
+
+    name: str
+    text: str
+    sections: dict[str, dict[str, str]] = field(default_factory=dict)
+    encoding: str = "utf-8"
+    newline: str = "\n"
+    header_lines: dict[str, int] = field(default_factory=dict)
+
+    def find(self, section: str) -> str | None:
+        """The section's name as written in the file, matched case-insensitively."""
+        if section in self.sections:
+            return section
+        wanted = section.casefold()
+        for name in self.sections:
+            if name.casefold() == wanted:
+                return name
+        return None
+
+    def get(self, section: str, key: str) -> str | None:
+        actual = self.find(section)
+        if actual is None:
+            return None
+        return self.sections[actual].get(key.lower())
+
+
+_BYTE_ORDER_MARKS = (
+    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian, with a byte order mark)"),
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian, with a byte order mark)"),
+    (b"\xfe\xff", "UTF-16 (big-endian, with a byte order mark)"),
+    (b"\xff\xfe", "UTF-16 (little-endian, with a byte order mark)"),
+)
+
+_BINARY = "binary"
+
+
+def _decode(data: bytes, name: str) -> tuple[str, str]:
+    """Decode as UTF-8 (with or without BOM), else as Windows-1252.
+
+    The original station ran on Windows, where Notepad may save ANSI; node names such as
+    "Gerät" must not make the file unreadable. Notepad can also save "Unicode" (UTF-16):
+    read as Windows-1252 that is a NUL between every letter, which configparser reports as
+    a line before any section. Such a file is refused with its encoding named instead.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    encoding = _wide_encoding(data)
+    if encoding == _BINARY:
+        raise ConfigError(
+            f"{name} contains NUL bytes, so it is not a text file; replace it with a text "
+            "file saved as UTF-8",
+            file=name,
+        )
+    if encoding:
+        raise ConfigError(
+            f"{name} is saved as {encoding}, which rtstation does not read; save it again "
+            "as UTF-8 (in Notepad: File > Save as, Encoding: UTF-8)",
+            file=name,
+        )
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            return data.decode("latin-1"), "latin-1"
+
+
+def _wide_encoding(data: bytes) -> str:
+    """The name of a UTF-16/32 encoding ``data`` is in, or "" for a byte-wide text."""
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            return encoding
+    if b"\x00" not in data:
+        return ""
+    sample = data[:4096]
+    odd_nuls = sample[1::2].count(0)
+    even_nuls = sample[0::2].count(0)
+    quarter = len(sample) // 4  # ASCII text in UTF-16 has a NUL in every second byte
+    if odd_nuls > quarter and even_nuls < odd_nuls // 4:
+        return "UTF-16 (little-endian, without a byte order mark)"
+    if even_nuls > quarter and odd_nuls < even_nuls // 4:
+        return "UTF-16 (big-endian, without a byte order mark)"
+    return _BINARY
+
+
+def parse_ini_text(text: str, name: str) -> IniSource:
+    """Parse ini ``text``; ``name`` (the file's base name) is used in error messages."""
+    parser = configparser.ConfigParser(
+        interpolation=None,
+        inline_comment_prefixes=COMMENT_PREFIXES,
+        comment_prefixes=COMMENT_PREFIXES,
+        delimiters=("=",),
+        empty_lines_in_values=False,
+        default_section=_NO_DEFAULT_SECTION,
+        strict=True,
+    )
+    try:
+        parser.read_string(text, source=name)
+    except configparser.Error as exc:
+        raise _syntax_error(exc, name, text.split("\n")) from None
+    sections: dict[str, dict[str, str]] = {}
+    seen: dict[str, str] = {}
+    headers = _header_lines(text)
+    for section in parser.sections():
+        other = seen.get(section.casefold())
+        if other is not None:
+            line = headers.get(section, 0)
+            raise ConfigError(
+                f"{name} line {line}: section [{section}] repeats [{other}] (section names "
+                "ignore case); merge the two sections or rename one",
+                file=name,
+                section=section,
+            )
+        seen[section.casefold()] = section
+        sections[section] = {key: value or "" for key, value in parser.items(section)}
+    return IniSource(name=name, text=text, sections=sections, header_lines=headers)
+
+
+def read_ini(path: str | os.PathLike[str]) -> IniSource:
+    """Read and parse the ini file at ``path``; a syntax problem raises ConfigError."""
+    name = os.path.basename(os.fspath(path))
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise ConfigError(
+            f"{name} could not be read ({exc.strerror or exc}); check that the file exists "
+            "and is readable",
+            file=name,
+        ) from None
+    text, encoding = _decode(data, name)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    source = parse_ini_text(text, name)
+    source.encoding = encoding
+    source.newline = newline
+    return source
+
+
+def _header_lines(text: str) -> dict[str, int]:
+    lines = {}
+    for info in scan_lines(text.split("\n")):
+        if info.kind == "header" and info.section not in lines:
+            lines[info.section] = info.number
+    return lines
+
+
+def _syntax_error(exc: configparser.Error, name: str, lines: list[str]) -> ConfigError:
+    """Turn a configparser exception into one sentence naming file and line."""
+
+    def line_text(lineno: int) -> str:
+        return lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
+
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        line = line_text(exc.lineno)
+        return ConfigError(
+            f"{name} line {exc.lineno}: '{line}' comes before any [section] header; put it "
+            "below the section it belongs to, such as [General]",
+            file=name,
+            value=line,
+        )
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return ConfigError(
+            f"{name} line {exc.lineno}: section [{exc.section}] appears twice; merge the two "
+            "sections or rename one",
+            file=name,
+            section=exc.section,
+        )
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return ConfigError(
+            f"{name} line {exc.lineno}: [{exc.section}] has the key '{exc.option}' twice; "
+            "keep only one",
+            file=name,
+            section=exc.section,
+            key=exc.option,
+        )
+    if isinstance(exc, configparser.ParsingError) and exc.errors:
+        lineno = exc.errors[0][0]
+        line = line_text(lineno)
+        return ConfigError(
+            f"{name} line {lineno}: '{line}' is not a 'key = value' line, a [section] "
+            "header or a comment; add '=' or start the line with '#'",
+            file=name,
+            value=line,
+        )
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return ConfigError(f"{name} is not a valid ini file ({message})", file=name)

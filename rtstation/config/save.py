@@ -1,66 +1,68 @@
-"""Saving Settings and RulesConfig by editing the existing files.
+"""Saving: the model written back into settings.ini and rules.ini by editing their lines.
 
 The files belong to the physicist as much as to the program: they hold comments, old key
 names the original station still reads, and sections of other tools. Saving therefore
-edits the file's lines (inifile.IniDocument) instead of regenerating it:
+edits the file's lines (:class:`rtstation.config.ini.IniDocument`) instead of
+regenerating it:
 
 * a value that still means the same is not touched (``yes`` stays ``yes``, a relative
   folder stays relative);
 * a changed value is replaced where it is, under every spelling the file uses;
 * a missing key is added to its section only when its value differs from the default;
 * nodes and rules keep their sections; new ones get the next number, removed ones
-  disappear with the comment block directly above them;
+  disappear with the comment block directly above them; when the user reordered them,
+  the sections are renumbered in the new order;
 * a file that does not exist yet starts from the commented default template.
 
-Every write is atomic (inifile.write_atomic). Loading the saved file gives back the
-objects that were saved; the functions return them with their ``section`` fields set.
+Every write is atomic (:func:`rtstation.config.atomic.write_atomic`). Loading the saved
+file gives back the objects that were saved; the functions return them with their
+``section`` fields set.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from rtstation.config import values
 from rtstation.config.atomic import write_atomic
 from rtstation.config.fields import (
     CANONICAL,
-    OLD_CODE,
-    Context,
-    FieldSpec,
-    Found,
-    format_checked,
-    key_for_new,
-    save_value,
-)
-from rtstation.config.ini_document import IniDocument
-from rtstation.config.inifile import IniSource, parse_ini_text, read_ini
-from rtstation.config.model import Node, Rule, RulesConfig, Settings
-from rtstation.config.nodes_io import (
+    NODE_AE_TITLE,
     NODE_FIELDS,
     NODE_PREFIXES,
+    OLD_CODE,
     REQUIRED_WHEN_ENABLED,
-    check_node,
-    default_node_name,
-    node_dialect,
-)
-from rtstation.config.rules_io import (
     RULE_FIELDS,
     RULE_PREFIXES,
     RULES_ENABLED,
-    check_targets,
-    default_rule_name,
-    rules_context,
-)
-from rtstation.config.sections import item_sections, plan_sections
-from rtstation.config.settings_io import (
     SETTINGS_FIELDS,
-    check_settings,
-    find_keys,
-    make_context,
+    Context,
+    FieldSpec,
+    Found,
+    ItemSection,
+    Key,
+    choose,
+    default_node_name,
+    default_rule_name,
+    found_in_file,
+    found_in_section,
+    item_sections,
+    key_for_new,
+    node_dialect,
+    value_error,
 )
+from rtstation.config.ini import IniDocument, IniSource, parse_ini_text, read_ini
+from rtstation.config.load import check_targets, rules_context, settings_context
+from rtstation.config.model import Node, Rule, RulesConfig, Settings
 from rtstation.config.templates import rules_template, settings_template
+from rtstation.config.validation import check_settings
+
+_UNSET = object()
 
 
 def _open(path: str | os.PathLike[str], template: str, name: str) -> tuple[IniSource, IniDocument]:
@@ -81,6 +83,17 @@ def _settings_dialect(source: IniSource) -> str:
     return CANONICAL
 
 
+def _check_node(node: Node, ctx: Context, section: str) -> None:
+    """The cross-field checks of loading, for a node about to be saved."""
+    if not node.enabled:
+        return
+    if not node.ae_title:
+        key = key_for_new(NODE_AE_TITLE, node_dialect(section)).name
+        raise value_error(ctx.file, section, key, "", "must not be empty for an enabled node")
+    if not node.host:
+        raise value_error(ctx.file, section, "ip", "", "must not be empty for an enabled node")
+
+
 def save_settings(
     settings: Settings, path: str | os.PathLike[str], *, data_dir: str | None = None
 ) -> Settings:
@@ -89,7 +102,7 @@ def save_settings(
     ``data_dir`` must be the one the file was loaded with, so default folders are
     recognised as defaults. Raises ConfigError for a value the file cannot hold.
     """
-    ctx = make_context(path, data_dir)
+    ctx = settings_context(path, data_dir)
     check_settings(settings, ctx.file)
     source, doc = _open(path, settings_template(), ctx.file)
     dialect = _settings_dialect(source)
@@ -98,7 +111,7 @@ def save_settings(
         add = key_for_new(spec, dialect, sections)
         section = doc.find_section(add.section) or add.section
         value = getattr(settings, spec.attr)
-        save_value(doc, spec, find_keys(source, spec), value, ctx, add, section)
+        save_value(doc, spec, found_in_file(source, spec), value, ctx, add, section)
     existing = item_sections(source.sections, NODE_PREFIXES)
     uses_old = any(node_dialect(item.section) == OLD_CODE for item in existing)
     prefix = "DicomNode" if uses_old or (not existing and dialect == OLD_CODE) else "Node"
@@ -112,7 +125,7 @@ def save_settings(
         node_dialect,
         ctx,
         derived_name=lambda node, section: default_node_name(None, node.ae_title, section),
-        check=check_node,
+        check=_check_node,
         required=lambda node, spec: node.enabled and spec in REQUIRED_WHEN_ENABLED,
     )
     write_atomic(path, doc.text(), source.encoding)
@@ -137,13 +150,10 @@ def save_rules(
     ctx = rules_context(path)
     source, doc = _open(path, rules_template(), ctx.file)
     general = source.find("General")
-    found = []
-    if general is not None and "rules_enabled" in source.sections[general]:
-        found = [Found(general, "rules_enabled", source.sections[general]["rules_enabled"])]
     save_value(
         doc,
         RULES_ENABLED,
-        found,
+        found_in_file(source, RULES_ENABLED),
         rules_config.rules_enabled,
         ctx,
         RULES_ENABLED.keys[0],
@@ -206,7 +216,7 @@ def _save_items(
             keys = source.sections[old]
         for spec in specs:
             value = getattr(item, spec.attr)
-            found = [Found(final, k.name, keys[k.name]) for k in spec.keys if k.name in keys]
+            found = found_in_section(final, keys, spec)
             add = key_for_new(spec, dialect)
             if spec.attr == "name" and not any(f.raw.strip() for f in found):
                 # no name written: loading derives it, so write one only if that differs
@@ -221,3 +231,118 @@ def _save_items(
                 continue
             save_value(doc, spec, found, value, ctx, add, final, required=required(item, spec))
     return plan.final
+
+
+# -- one value -------------------------------------------------------------------------
+
+
+def format_checked(
+    spec: FieldSpec, value: Any, hint: str | None, ctx: Context, section: str, key: str
+) -> str:
+    """Format ``value`` for the file, refusing text that would not load back the same."""
+    text = spec.format(value, hint)
+    ok, reason = values.validate_ini_text(text)
+    if not ok:
+        raise value_error(ctx.file, section, key, text, reason, ctx.error)
+    try:
+        spec.parse(text, ctx)
+    except values.Invalid as exc:
+        raise value_error(ctx.file, section, key, text, exc.reason, ctx.error) from None
+    return text
+
+
+def save_value(
+    doc: IniDocument,
+    spec: FieldSpec,
+    found: Sequence[Found],
+    value: Any,
+    ctx: Context,
+    add: Key,
+    add_section: str,
+    *,
+    required: bool = False,
+) -> None:
+    """Write ``value`` unless the file already means it; see the module docstring.
+
+    ``required``: the key must be written out even when its absence means the same
+    (an enabled node's port may not be left to the placeholder default).
+    """
+    chosen = choose(found)
+    try:
+        old = spec.parse(chosen.raw, ctx) if chosen is not None else spec.default(ctx)
+    except values.Invalid:
+        old = _UNSET
+    written = chosen is not None and bool(chosen.raw.strip())
+    if old == value and (written or not required):
+        return
+    where = chosen or Found(add_section, add.name, "")
+    text = format_checked(
+        spec, value, chosen.raw if chosen else None, ctx, where.section, where.key
+    )
+    if found:
+        for item in found:
+            doc.set(item.section, item.key, text)
+    else:
+        doc.set(add_section, add.name, text)
+
+
+# -- repeated sections ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionPlan:
+    """Where each item goes on save: ``final`` names, and which sections to rename/remove."""
+
+    final: tuple[str, ...]
+    existing: tuple[str | None, ...]
+    renames: dict[str, str]
+    removed: tuple[str, ...]
+
+
+def plan_sections(
+    existing: Sequence[ItemSection], wanted: Sequence[str], prefix: str
+) -> SectionPlan:
+    """Decide the section of each item in ``wanted`` (the items' remembered sections).
+
+    An item keeps its section when it still exists (first claim wins, so a copied item
+    gets a new one); new items get ``prefix`` + the next free number. If the resulting
+    load order would differ from the items' order, all sections are renumbered
+    ``prefix1..N`` (keeping their contents), which is what the user reordered them for.
+    """
+    by_name = {item.section.casefold(): item for item in existing}
+    claimed: set[str] = set()
+    kept: list[ItemSection | None] = []
+    for section in wanted:
+        item = by_name.get(section.casefold()) if section else None
+        if item is not None and item.section.casefold() not in claimed:
+            claimed.add(item.section.casefold())
+            kept.append(item)
+        else:
+            kept.append(None)
+    removed = tuple(item.section for item in existing if item.section.casefold() not in claimed)
+    numbers = [item.number for item in kept if item is not None and item.number is not None]
+    next_number = max(numbers, default=0) + 1
+    final: list[str] = []
+    keys: list[tuple[float, int]] = []
+    appended = len(existing)
+    for item in kept:
+        if item is not None:
+            final.append(item.section)
+            keys.append(item.sort_key)
+        else:
+            final.append(f"{prefix}{next_number}")
+            keys.append((next_number, appended))
+            next_number += 1
+            appended += 1
+    renames: dict[str, str] = {}
+    if any(later <= earlier for earlier, later in itertools.pairwise(keys)):
+        final = [f"{prefix}{index}" for index in range(1, len(kept) + 1)]
+        for item, name in zip(kept, final, strict=True):
+            if item is not None and item.section != name:
+                renames[item.section] = name
+    return SectionPlan(
+        final=tuple(final),
+        existing=tuple(item.section if item is not None else None for item in kept),
+        renames=renames,
+        removed=removed,
+    )
