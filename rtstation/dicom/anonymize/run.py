@@ -1,0 +1,262 @@
+"""Anonymize files one at a time into an output folder: the API the CLI, retrieve, import,
+the Store dialog and the forwarding rule action call.
+
+Streaming: one file is read, anonymized, written (temporary name, fsync, rename) and
+dropped before the next, so a study of any size needs the memory of its largest file;
+only UIDs and counts accumulate. A file that cannot be used (not DICOM, truncated, no SOP
+Instance UID, burned-in text, another patient than the one named) is refused with its
+reason and the run goes on. Output files are named ``<RP|RS|RD|CT|...>.<new SOP Instance
+UID>.dcm``: input names often carry the original UIDs or patient IDs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+from rtstation.dicom.anonymize.engine import DatasetAnonymizer, Scrubber
+from rtstation.dicom.anonymize.profiles import Profile, build_profile, safe_private_attributes
+from rtstation.dicom.anonymize.report import AnonymizationReport, FileProblem
+from rtstation.dicom.anonymize.uid_map import NewIdentity, UidMap
+from rtstation.dicom.headers import iter_files, read_header
+from rtstation.errors import DicomReadError
+
+LOGGER = logging.getLogger(__name__)
+REPORT_NAME = "anonymization-report.json"
+REFUSE, WARN = "refuse", "warn"
+_BURNED_IN_CLASSES = frozenset(
+    {
+        "1.2.840.10008.5.1.4.1.1.481.1",  # RT Image
+        "1.2.840.10008.5.1.4.1.1.7",  # Secondary Capture
+        "1.2.840.10008.5.1.4.1.1.7.1",
+        "1.2.840.10008.5.1.4.1.1.7.2",
+        "1.2.840.10008.5.1.4.1.1.7.3",
+        "1.2.840.10008.5.1.4.1.1.7.4",
+    }
+)
+_PREFIX = {"RTPLAN": "RP", "RTSTRUCT": "RS", "RTDOSE": "RD", "RTIMAGE": "RI", "RTRECORD": "RT"}
+
+Progress = Callable[[int, str], None]
+
+
+class AnonymizationRefused(Exception):
+    """One file is not anonymized; the message says why (it becomes the report's reason)."""
+
+
+@dataclass(frozen=True)
+class AnonymizeOptions:
+    """Everything a caller chooses for a run (settings.ini [Anonymization] plus the call)."""
+
+    profile: str = "aria"
+    options: tuple[str, ...] | None = None  # None: the profile's default options
+    patient_id: str | None = None  # None: derived (see UidMap.identity)
+    patient_name: str | None = None
+    uid_map_file: str | None = None  # persisted map: loaded first, written at the end
+    burned_in: str = REFUSE  # RT Image / secondary capture with BurnedInAnnotation YES
+
+
+class Anonymizer:
+    """One run: a profile, one UID map, one new identity per original patient.
+
+    Use :meth:`anonymize_file` per file (or :meth:`anonymize_dataset` for a dataset in
+    memory, e.g. a copy about to be sent), then :meth:`finish` to write the map.
+    """
+
+    def __init__(
+        self,
+        options: AnonymizeOptions = AnonymizeOptions(),
+        *,
+        profile: Profile | None = None,
+        uid_map: UidMap | None = None,
+    ) -> None:
+        if options.burned_in not in (REFUSE, WARN):
+            raise ValueError(f"burned_in '{options.burned_in}': expected refuse or warn")
+        self.options = options
+        self.profile = profile or build_profile(options.profile, options.options)
+        if uid_map is None:
+            uid_map = UidMap.load(options.uid_map_file) if options.uid_map_file else UidMap()
+        self.uid_map = uid_map
+        self.scrubber = Scrubber()
+        self._engine = DatasetAnonymizer(
+            self.profile, self.uid_map, self.scrubber, safe_private_attributes()
+        )
+        self._bound_patient: str | None = None  # the original patient an explicit ID is for
+        self._written: set[str] = set()
+        self._pending_warnings: list[FileProblem] = []
+        self.report = AnonymizationReport(profile=self.profile.description, out_dir="")
+
+    # -- datasets ----------------------------------------------------------------------------
+
+    def anonymize_dataset(self, ds: Dataset, *, source: str = "dataset") -> Dataset:
+        """Anonymize ``ds`` in place and return it; raises AnonymizationRefused."""
+        if "SOPInstanceUID" not in ds or not str(ds.SOPInstanceUID).strip():
+            raise AnonymizationRefused(
+                "has no SOP Instance UID (0008,0018): its anonymized copy could not be referenced"
+            )
+        self._check_burned_in(ds, source)
+        identity = self._identity(str(ds.get("PatientID", "") or ""))
+        institution = not self.profile.has("RetainInstitutionIdent")
+        self.scrubber.learn(ds, identity.patient_id, institution=institution)
+        self._engine.anonymize(ds, identity)
+        return ds
+
+    def _identity(self, original_id: str) -> NewIdentity:
+        explicit = self.options.patient_id
+        if explicit is not None:
+            if self._bound_patient is None:
+                self._bound_patient = original_id
+            elif original_id != self._bound_patient:
+                raise AnonymizationRefused(
+                    f"belongs to patient '{original_id}', but this run gives the new ID "
+                    f"'{explicit}' to patient '{self._bound_patient}': anonymize one patient "
+                    "per run, or let the IDs be derived"
+                )
+        return self.uid_map.identity(original_id, explicit, self.options.patient_name)
+
+    def _check_burned_in(self, ds: Dataset, source: str) -> None:
+        flag = str(ds.get("BurnedInAnnotation", "") or "").strip().upper()
+        is_capture = str(ds.get("SOPClassUID", "")) in _BURNED_IN_CLASSES
+        if flag == "YES":
+            if self.options.burned_in == REFUSE:
+                raise AnonymizationRefused(
+                    "has Burned In Annotation 'YES': text in its pixels may identify the "
+                    "patient and is not removed (allow it with burned_in = warn)"
+                )
+            self._warn(source, "Burned In Annotation 'YES': text in its pixels was left as it is")
+        elif is_capture and flag != "NO":
+            self._warn(
+                source,
+                "RT Image / secondary capture without Burned In Annotation 'NO': check its "
+                "pixels for burned-in text",
+            )
+
+    def _warn(self, source: str, reason: str) -> None:
+        self._pending_warnings.append(FileProblem(source, reason))
+
+    # -- files -------------------------------------------------------------------------------
+
+    def anonymize_file(self, source: str | os.PathLike[str], out_dir: str) -> str | None:
+        """Anonymize one file into ``out_dir``; the output path, or None when refused.
+
+        The reason of a refusal (and any warning) goes into :attr:`report`.
+        """
+        source = os.fspath(source)
+        self._pending_warnings = []
+        try:
+            target = self._anonymize_file(source, out_dir)
+        except (DicomReadError, AnonymizationRefused) as exc:
+            reason = exc.reason if isinstance(exc, DicomReadError) else str(exc)
+            self.report.refused.append(FileProblem(source, reason))
+            LOGGER.warning("Not anonymized: %s: %s", source, reason)
+            return None
+        except OSError as exc:
+            reason = f"could not be written to '{out_dir}' ({exc.strerror or exc})"
+            self.report.refused.append(FileProblem(source, reason))
+            return None
+        self.report.written.append((source, target))
+        self.report.warnings.extend(
+            FileProblem(w.source, w.reason, target) for w in self._pending_warnings
+        )
+        self.uid_map.record_file(source, os.path.basename(target))
+        return target
+
+    def _anonymize_file(self, source: str, out_dir: str) -> str:
+        header = read_header(source)  # not DICOM, truncated: DicomReadError with the reason
+        try:
+            ds = pydicom.dcmread(source, force=True)
+        except Exception as exc:  # pydicom raises many types for damaged files
+            raise DicomReadError(source, f"damaged DICOM file ({exc})") from exc
+        if not header.sop_instance_uid:
+            raise AnonymizationRefused("has no SOP Instance UID (0008,0018)")
+        original_sop = header.sop_instance_uid
+        if original_sop in self._written:
+            raise AnonymizationRefused(
+                "has the same SOP Instance UID as a file already anonymized in this run"
+            )
+        _ensure_file_meta(ds)
+        self.anonymize_dataset(ds, source=source)
+        prefix = _PREFIX.get(header.modality, header.modality or "DICOM")
+        target = os.path.join(out_dir, f"{prefix}.{ds.SOPInstanceUID}.dcm")
+        _write_atomic(ds, target)
+        self._written.add(original_sop)
+        return target
+
+    def finish(self) -> AnonymizationReport:
+        """Write the persisted UID map (if one was asked for) and complete the report."""
+        self.report.counts = self._engine.counts
+        self.report.uids_mapped = len(self.uid_map.uids)
+        self.report.patients = len(self.uid_map.patients)
+        if self.options.uid_map_file:
+            self.uid_map.save(self.options.uid_map_file)
+            self.report.uid_map_file = os.path.abspath(self.options.uid_map_file)
+        return self.report
+
+
+def anonymize_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    options: AnonymizeOptions = AnonymizeOptions(),
+    *,
+    pattern: str = "*",
+    progress: Progress | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    write_report: bool = True,
+) -> AnonymizationReport:
+    """Anonymize every file under ``paths`` into ``out_dir`` (created) and report.
+
+    The report without input names goes to ``out_dir/anonymization-report.json``.
+    """
+    out = os.path.abspath(os.fspath(out_dir))
+    os.makedirs(out, exist_ok=True)
+    anonymizer = Anonymizer(options)
+    anonymizer.report.out_dir = out
+    for count, path in enumerate(iter_files(paths, pattern), start=1):
+        if os.path.abspath(path).startswith(out + os.sep):
+            continue  # an output folder inside the input is not input
+        if should_cancel is not None and should_cancel():
+            anonymizer.report.cancelled = True
+            break
+        anonymizer.anonymize_file(path, out)
+        if progress is not None:
+            progress(count, str(path))
+    report = anonymizer.finish()
+    if write_report:
+        report.write(os.path.join(out, REPORT_NAME))
+    return report
+
+
+def _ensure_file_meta(ds: Dataset) -> None:
+    """A raw dataset (no File Meta) gets one naming the transfer syntax it was read in."""
+    meta = getattr(ds, "file_meta", None)
+    if meta is None:
+        meta = FileMetaDataset()
+        ds.file_meta = meta
+    if "TransferSyntaxUID" not in meta:
+        implicit, little = ds.original_encoding
+        if implicit:
+            meta.TransferSyntaxUID = ImplicitVRLittleEndian
+        else:
+            meta.TransferSyntaxUID = ExplicitVRLittleEndian if little else ExplicitVRBigEndian
+    meta.MediaStorageSOPClassUID = ds.SOPClassUID
+
+
+def _write_atomic(ds: Dataset, target: str) -> None:
+    folder = os.path.dirname(target)
+    handle, temporary = tempfile.mkstemp(prefix=".anon-", suffix=".dcm", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            pydicom.dcmwrite(stream, ds, enforce_file_format=True)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
