@@ -36,7 +36,7 @@ from rtstation.dicom.anonymize.profiles import (
     EMPTY,
     KEEP,
     REMOVE,
-    UID as REPLACE_UID,
+    REPLACE_UID,
     Profile,
 )
 from rtstation.dicom.anonymize.uid_map import NewIdentity, UidMap
@@ -247,7 +247,8 @@ class DatasetAnonymizer:
         if (creator, tag.group, tag.element & 0xFF) in self.safe_private:
             if element.VR == "SQ":
                 self._items(element)
-            self.counts[("kept", f"private {creator} ({tag.group:04X},xx{tag.element & 0xFF:02X})")] += 1
+            where = f"({tag.group:04X},xx{tag.element & 0xFF:02X})"
+            self.counts[("kept", f"private {creator} {where}")] += 1
             return
         del ds[tag]
         self.counts[("removed", "private attributes")] += 1

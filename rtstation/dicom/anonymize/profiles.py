@@ -42,9 +42,9 @@ from rtstation.dicom.anonymize.table import (
 )
 from rtstation.errors import ConfigError
 
-REMOVE, EMPTY, DUMMY, KEEP, CLEAN, UID = "X", "Z", "D", "K", "C", "U"
-_COMPOUND = {"X/Z": EMPTY, "X/D": DUMMY, "Z/D": DUMMY, "X/Z/D": DUMMY, "X/Z/U*": UID}
-_RETAINING_ORDER = (KEEP, CLEAN, UID, DUMMY, EMPTY, REMOVE)
+REMOVE, EMPTY, DUMMY, KEEP, CLEAN, REPLACE_UID = "X", "Z", "D", "K", "C", "U"
+_COMPOUND = {"X/Z": EMPTY, "X/D": DUMMY, "Z/D": DUMMY, "X/Z/D": DUMMY, "X/Z/U*": REPLACE_UID}
+_RETAINING_ORDER = (KEEP, CLEAN, REPLACE_UID, DUMMY, EMPTY, REMOVE)
 
 PROFILE_NAMES: tuple[str, ...] = ("aria", "basic")
 DEFAULT_PROFILE = "aria"
@@ -114,7 +114,10 @@ def canonical_option(text: str, *, source: str = "option") -> str:
 
 
 def parse_options(values: Iterable[str], *, source: str = "option") -> tuple[str, ...]:
-    """Option names from a list (items may hold several, by comma or space); ``none`` = no option."""
+    """Option names from a list (an item may hold several, by comma or space).
+
+    ``none`` stands for no option (``--option none``).
+    """
     names: list[str] = []
     for value in values:
         for word in re.split(r"[\s,]+", value.strip()):
@@ -140,9 +143,8 @@ def build_profile(
     """The profile called ``name`` with ``options`` (None: the profile's default options)."""
     wanted = name.strip().casefold()
     if wanted not in PROFILE_NAMES:
-        raise ConfigError(
-            f"{source} '{name}': not an anonymization profile (expected {' or '.join(PROFILE_NAMES)})"
-        )
+        expected = " or ".join(PROFILE_NAMES)
+        raise ConfigError(f"{source} '{name}': not an anonymization profile (expected {expected})")
     selected = DEFAULT_OPTIONS[wanted] if options is None else parse_options(options, source=source)
     overrides = _aria_overrides() if wanted == "aria" else {}
     exact: dict[int, Rule] = {}

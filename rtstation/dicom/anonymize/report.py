@@ -77,7 +77,7 @@ class AnonymizationReport:
 
     def to_json(self, *, sources: bool) -> dict[str, Any]:
         def problem(p: FileProblem, index: int) -> dict[str, str]:
-            return {"file": p.source if sources else f"input file {index}", "reason": p.reason}
+            return {"file": p.source if sources else f"refused file {index}", "reason": p.reason}
 
         return {
             "profile": self.profile,

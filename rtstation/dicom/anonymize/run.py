@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.multival import MultiValue
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from rtstation.dicom.anonymize.engine import DatasetAnonymizer, Scrubber
@@ -101,7 +102,7 @@ class Anonymizer:
                 "has no SOP Instance UID (0008,0018): its anonymized copy could not be referenced"
             )
         self._check_burned_in(ds, source)
-        identity = self._identity(str(ds.get("PatientID", "") or ""))
+        identity = self._identity(_patient_id(ds))
         institution = not self.profile.has("RetainInstitutionIdent")
         self.scrubber.learn(ds, identity.patient_id, institution=institution)
         self._engine.anonymize(ds, identity)
@@ -113,10 +114,11 @@ class Anonymizer:
             if self._bound_patient is None:
                 self._bound_patient = original_id
             elif original_id != self._bound_patient:
+                # No patient IDs in the reason: it is written into the output's report.
                 raise AnonymizationRefused(
-                    f"belongs to patient '{original_id}', but this run gives the new ID "
-                    f"'{explicit}' to patient '{self._bound_patient}': anonymize one patient "
-                    "per run, or let the IDs be derived"
+                    f"belongs to another patient than the first file of this run, which "
+                    f"gets the new ID '{explicit}': anonymize one patient per run, or let "
+                    "the new IDs be derived"
                 )
         return self.uid_map.identity(original_id, explicit, self.options.patient_name)
 
@@ -230,6 +232,14 @@ def anonymize_paths(
     if write_report:
         report.write(os.path.join(out, REPORT_NAME))
     return report
+
+
+def _patient_id(ds: Dataset) -> str:
+    """PatientID as written (a backslash makes pydicom read several values)."""
+    value = ds.get("PatientID", "")
+    if isinstance(value, MultiValue):
+        return "\\".join(str(v) for v in value)
+    return str(value or "")
 
 
 def _ensure_file_meta(ds: Dataset) -> None:

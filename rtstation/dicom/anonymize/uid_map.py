@@ -86,8 +86,10 @@ class UidMap:
                 identity = known
             else:
                 new_id = patient_id or _derived_id(self.salt, original_id)
-                name = patient_name if patient_name is not None else (
-                    known.patient_name if known and known.patient_id == new_id else new_id
+                name = (
+                    patient_name
+                    if patient_name is not None
+                    else (known.patient_name if known and known.patient_id == new_id else new_id)
                 )
                 identity = NewIdentity(new_id, name)
             self._patients[original_id] = identity
