@@ -150,8 +150,11 @@ def test_aria_profile_keeps_what_an_aria_import_needs_and_basic_does_not(
         out = tmp_path / profile
         anonymize_paths([study.root], out, AnonymizeOptions(profile=profile, **NEW))
         plans = [pydicom.dcmread(p) for p in out.glob("RP.*.dcm")]
-        plan = next(p for p in plans if p.RTPlanLabel in ("PLAN1", "ANONYMIZED") and
-                    "ReferencedRTPlanSequence" not in p)
+        plan = next(
+            p
+            for p in plans
+            if p.RTPlanLabel in ("PLAN1", "ANONYMIZED") and "ReferencedRTPlanSequence" not in p
+        )
         rs = pydicom.dcmread(next(out.glob("RS.*.dcm")))
         results[profile] = (plan, rs)
     aria_plan, aria_rs = results["aria"]
