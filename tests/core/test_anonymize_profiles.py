@@ -171,6 +171,10 @@ def test_modified_dates_move_every_date_by_the_maps_offset() -> None:
 def test_clean_descriptors_scrub_identifying_values_from_kept_text() -> None:
     ds = _anonymize(None)  # aria: CleanDesc
     assert ds.RTPlanLabel == "NEW PLAN"  # the patient's name replaced by the new ID
+    derived = Anonymizer()  # derived ID ANON + 10 digits: longer than the name it replaces
+    ds = _fresh_plan()
+    derived.anonymize_dataset(ds)
+    assert ds.RTPlanLabel == f"{ds.PatientID} PLAN"[:16]  # SH: at most 16 characters
 
 
 def test_dataset_without_sop_instance_uid_is_refused() -> None:
@@ -202,3 +206,19 @@ def test_settings_anonymization_section(tmp_path) -> None:
     settings.write_text("[Anonymization]\nprofile = dcie\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"settings.ini \[Anonymization\] profile 'dcie'"):
         load_anonymization_settings(settings)
+
+
+def test_overlays_go_as_a_whole_group_unless_clean_graphics() -> None:
+    def with_overlay() -> Dataset:
+        ds = _fresh_plan()
+        ds.add_new(0x60000010, "US", 8)  # Overlay Rows
+        ds.add_new(0x60000011, "US", 8)  # Overlay Columns
+        ds.add_new(0x60003000, "OW", b"\x01" * 8)  # Overlay Data
+        return ds
+
+    removed = with_overlay()
+    Anonymizer(AnonymizeOptions(profile="basic", options=())).anonymize_dataset(removed)
+    assert not [tag for tag in list(removed.keys()) if tag.group == 0x6000]
+    kept = with_overlay()
+    Anonymizer(AnonymizeOptions(options=("CleanGraph",))).anonymize_dataset(kept)
+    assert kept[0x60003000].value == b"\x01" * 8 and kept[0x60000010].value == 8

@@ -46,6 +46,8 @@ PATIENT_NAME = 0x00100010
 _TEXT_VRS = frozenset({"AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UT"})
 # Coded strings and AE titles hold defined terms (RTPlanGeometry 'PATIENT'), never free text.
 _SCRUBBED_VRS = frozenset({"LO", "LT", "PN", "SH", "ST", "UC", "UT"})
+# A replacement may be longer than what it replaces; a value must still fit its VR.
+_MAX_LENGTH = {"SH": 16, "LO": 64, "PN": 64, "ST": 1024, "LT": 10240}
 _BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
 _DUMMY_TEXT = "ANONYMIZED"
 _DUMMY_BY_VR = {"DA": "20000101", "TM": "000000", "DT": "20000101000000", "AS": "000Y"}
@@ -194,6 +196,17 @@ class DatasetAnonymizer:
                     self._unlisted(element)
                 else:
                     self._apply(ds, element, rule.action)
+        self._drop_orphaned_overlays(ds)
+
+    def _drop_orphaned_overlays(self, ds: Dataset) -> None:
+        """An overlay whose Overlay Data was removed loses its whole group (60xx): rows,
+        columns and origin of an overlay without data would make the object invalid."""
+        groups = {tag.group for tag in list(ds.keys()) if 0x6000 <= tag.group <= 0x601E}
+        for group in groups:
+            if group % 2 == 0 and (group << 16 | 0x3000) not in ds:
+                for tag in [t for t in list(ds.keys()) if t.group == group]:
+                    del ds[tag]
+                self.counts[("removed", f"overlay group ({group:04X},xxxx)")] += 1
 
     def _items(self, element: DataElement) -> None:
         for item in element.value or []:
@@ -280,13 +293,19 @@ class DatasetAnonymizer:
             self._count("kept", tag)
 
     def _scrub(self, element: DataElement, count_as: str = "") -> None:
+        limit = _MAX_LENGTH.get(element.VR)
+
+        def scrub(text: str) -> str:
+            cleaned = self.scrubber.scrub(text)
+            return cleaned[:limit] if limit and cleaned != text else cleaned
+
         if element.VM > 1:
             old = [str(v) for v in element.value]
-            new = [self.scrubber.scrub(v) for v in old]
+            new = [scrub(v) for v in old]
             changed = new != old
         else:
             old_text = str(element.value)
-            new_text = self.scrubber.scrub(old_text)
+            new_text = scrub(old_text)
             changed, new = new_text != old_text, new_text
         if changed:
             element.value = new
