@@ -222,3 +222,35 @@ def test_overlays_go_as_a_whole_group_unless_clean_graphics() -> None:
     kept = with_overlay()
     Anonymizer(AnonymizeOptions(options=("CleanGraph",))).anonymize_dataset(kept)
     assert kept[0x60003000].value == b"\x01" * 8 and kept[0x60000010].value == 8
+
+
+def test_retain_safe_private_keeps_only_listed_private_attributes() -> None:
+    def with_private() -> Dataset:
+        ds = _fresh_plan()
+        block = ds.private_block(0x0031, "SITE SAFE", create=True)
+        block.add_new(0x05, "DS", "1.5")  # listed below: safe
+        block.add_new(0x06, "LO", "Muster notes")  # not listed
+        return ds
+
+    safe = frozenset({("SITE SAFE", 0x0031, 0x05)})
+    options = AnonymizeOptions(options=("RetainSafePrivate",))
+    kept = with_private()
+    Anonymizer(options, safe_private=safe).anonymize_dataset(kept)
+    assert kept.private_block(0x0031, "SITE SAFE")[0x05].value == "1.5"
+    assert (0x0031, 0x1006) not in kept and (0x0029, 0x1010) not in kept
+    removed = with_private()
+    Anonymizer(AnonymizeOptions(), safe_private=safe).anonymize_dataset(removed)
+    assert not [e for e in removed if e.tag.is_private]  # without the option: all removed
+
+
+def test_scrubbing_leaves_defined_terms_and_other_words_alone() -> None:
+    """Found while building: the name 'Test^Patient' turned RTPlanGeometry 'PATIENT' (a
+    defined term) and 'Contest' inside a manufacturer's name into the new ID."""
+    ds = _fresh_plan()
+    ds.PatientName = "Test^Patient"
+    ds.Manufacturer = "Contest Systems"
+    ds.StudyDescription = "Test Patient plan review"
+    Anonymizer(AnonymizeOptions(patient_id="NEW")).anonymize_dataset(ds)
+    assert ds.RTPlanGeometry == "PATIENT"
+    assert ds.Manufacturer == "Contest Systems"
+    assert ds.StudyDescription == "NEW NEW plan review"

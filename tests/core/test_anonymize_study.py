@@ -30,7 +30,8 @@ NEW = {"patient_id": "STUDY-007", "patient_name": "Research^Seven"}
 
 
 def _full_study(root: Path) -> GeneratedStudy:
-    """Two plans (the second references the first), CT, RTSTRUCT, doses, RT Image, REG,
+    """Three plans (the second references the first, the third has Varian's private SOP
+    class), CT, RTSTRUCT, doses, RT Image, REG,
     with an institution, a private block and identifying text in descriptions."""
     spec = StudySpec(
         patient_id=PATIENT_ID,
@@ -38,7 +39,11 @@ def _full_study(root: Path) -> GeneratedStudy:
         slices=6,
         rows=16,
         columns=16,
-        plans=(PlanSpec(label="PLAN1"), PlanSpec(label="PLAN2", references_plan=0)),
+        plans=(
+            PlanSpec(label="PLAN1"),
+            PlanSpec(label="PLAN2", references_plan=0),
+            PlanSpec(label="VARIAN", varian_private_class=True),
+        ),
         with_rtimage=True,
         with_registration=True,
     )
@@ -125,7 +130,9 @@ def test_generated_study_keeps_its_tree_with_new_uids(
 
     uid_map = UidMap.load(map_file).uids
     before, after = _tree(study.root), _tree(out)
-    assert len(before.plans) == 2
+    assert len(before.plans) == 3
+    varian = [p for p in after.plans if p.plan.sop_class_uid == "1.2.246.352.70.1.70"]
+    assert len(varian) == 1  # a private SOP class is a class, not an instance UID
     assert _shape(after) == _shape(before, lambda uid: uid_map[uid])
     assert [p.patient_id for p in after.patients] == [NEW["patient_id"]]
     assert [p.patient_name for p in after.patients] == [NEW["patient_name"]]

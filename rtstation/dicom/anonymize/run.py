@@ -67,7 +67,10 @@ class Anonymizer:
     """One run: a profile, one UID map, one new identity per original patient.
 
     Use :meth:`anonymize_file` per file (or :meth:`anonymize_dataset` for a dataset in
-    memory, e.g. a copy about to be sent), then :meth:`finish` to write the map.
+    memory, e.g. a copy about to be sent), then :meth:`finish` to write the map. One
+    instance serves one thread; two runs in parallel use two instances (they may share a
+    :class:`UidMap`, which is thread-safe). ``safe_private`` replaces the shipped list of
+    private attributes kept by RetainSafePrivate: (creator, group, element offset).
     """
 
     def __init__(
@@ -76,6 +79,7 @@ class Anonymizer:
         *,
         profile: Profile | None = None,
         uid_map: UidMap | None = None,
+        safe_private: frozenset[tuple[str, int, int]] | None = None,
     ) -> None:
         if options.burned_in not in (REFUSE, WARN):
             raise ValueError(f"burned_in '{options.burned_in}': expected refuse or warn")
@@ -85,9 +89,9 @@ class Anonymizer:
             uid_map = UidMap.load(options.uid_map_file) if options.uid_map_file else UidMap()
         self.uid_map = uid_map
         self.scrubber = Scrubber()
-        self._engine = DatasetAnonymizer(
-            self.profile, self.uid_map, self.scrubber, safe_private_attributes()
-        )
+        if safe_private is None:
+            safe_private = safe_private_attributes()
+        self._engine = DatasetAnonymizer(self.profile, self.uid_map, self.scrubber, safe_private)
         self._bound_patient: str | None = None  # the original patient an explicit ID is for
         self._written: set[str] = set()
         self._pending_warnings: list[FileProblem] = []
