@@ -9,7 +9,9 @@ bytes, because a value hidden in a sequence or a file meta header is still a lea
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+import tracemalloc
 from pathlib import Path
 
 import pydicom
@@ -19,7 +21,14 @@ from pydicom.dataset import Dataset
 from rtstation.dicom.anonymize import AnonymizeOptions, UidMap, anonymize_paths
 from rtstation.dicom.rt_tree import RtTree, build_tree
 from rtstation.dicom.scan import scan
-from tests.data.generator import GeneratedStudy, PlanSpec, StudySpec, write_garbage, write_study
+from tests.data.generator import (
+    GeneratedStudy,
+    PlanSpec,
+    StudySpec,
+    write_garbage,
+    write_multiframe,
+    write_study,
+)
 from tests.data.pydicom_files import copy_pydicom_rt_files
 
 INSTITUTION = "Kantonsspital Nordwest"
@@ -328,3 +337,24 @@ def test_burned_in_annotation_is_refused_or_warned(study: GeneratedStudy, tmp_pa
     )
     assert len(warned.written) == 1 and not warned.refused
     assert "Burned In Annotation 'YES'" in warned.warnings[0].reason
+
+
+def _pixel_digest(path: Path) -> str:
+    return hashlib.sha256(pydicom.dcmread(path).PixelData).hexdigest()
+
+
+def test_a_large_dose_is_streamed_not_held_in_memory(tmp_path: Path) -> None:
+    """A 64 MB dose grid goes through with a few MB of Python memory (it used to take two
+    copies of the pixel data: pydicom loads a deferred value and copies it when writing)."""
+    source = write_multiframe(tmp_path / "in" / "RD.big.dcm", target_bytes=64 << 20)
+    tracemalloc.start()
+    try:
+        report = anonymize_paths([source.parent], tmp_path / "out", AnonymizeOptions())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert report.ok, report.lines()
+    assert peak < 8 << 20, f"peak {peak >> 20} MB for a 64 MB file"
+    target = Path(report.written[0][1])
+    assert _pixel_digest(target) == _pixel_digest(source)
+    assert pydicom.dcmread(target).PatientID.startswith("ANON")

@@ -43,6 +43,8 @@ from rtstation.dicom.anonymize.uid_map import NewIdentity, UidMap
 
 PATIENT_ID = 0x00100020
 PATIENT_NAME = 0x00100010
+# Pixel Data, Float Pixel Data, Double Float Pixel Data
+PIXEL_TAGS = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009})
 _TEXT_VRS = frozenset({"AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UT"})
 # Coded strings and AE titles hold defined terms (RTPlanGeometry 'PATIENT'), never free text.
 _SCRUBBED_VRS = frozenset({"LO", "LT", "PN", "SH", "ST", "UC", "UT"})
@@ -178,8 +180,10 @@ class DatasetAnonymizer:
 
     def _dataset(self, ds: Dataset) -> None:
         for tag in list(ds.keys()):
-            element = ds[tag]
             tag_int = int(tag)
+            if tag_int in PIXEL_TAGS:
+                continue  # never touched, not even read (it may still be on disk)
+            element = ds[tag]
             if tag_int == PATIENT_ID:  # wherever it is: the same new identity
                 element.value = self._identity.patient_id
                 self._count("replaced", tag_int)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -26,6 +25,7 @@ from rtstation.dicom.anonymize.engine import DatasetAnonymizer, Scrubber
 from rtstation.dicom.anonymize.profiles import Profile, build_profile, safe_private_attributes
 from rtstation.dicom.anonymize.report import AnonymizationReport, FileProblem
 from rtstation.dicom.anonymize.uid_map import NewIdentity, UidMap
+from rtstation.dicom.anonymize.writer import write_dataset_atomic
 from rtstation.dicom.headers import iter_files, read_header
 from rtstation.errors import DicomReadError
 
@@ -42,6 +42,7 @@ _BURNED_IN_CLASSES = frozenset(
         "1.2.840.10008.5.1.4.1.1.7.4",
     }
 )
+_DEFER_BYTES = 1 << 20
 _PREFIX = {"RTPLAN": "RP", "RTSTRUCT": "RS", "RTDOSE": "RD", "RTIMAGE": "RI", "RTRECORD": "RT"}
 
 Progress = Callable[[int, str], None]
@@ -176,7 +177,8 @@ class Anonymizer:
     def _anonymize_file(self, source: str, out_dir: str) -> str:
         header = read_header(source)  # not DICOM, truncated: DicomReadError with the reason
         try:
-            ds = pydicom.dcmread(source, force=True)
+            # Large values (pixel data) stay on disk until written: peak memory ~ one copy.
+            ds = pydicom.dcmread(source, force=True, defer_size=_DEFER_BYTES)
         except Exception as exc:  # pydicom raises many types for damaged files
             raise DicomReadError(source, f"damaged DICOM file ({exc})") from exc
         if not header.sop_instance_uid:
@@ -190,7 +192,7 @@ class Anonymizer:
         self.anonymize_dataset(ds, source=source)
         prefix = _PREFIX.get(header.modality, header.modality or "DICOM")
         target = os.path.join(out_dir, f"{prefix}.{ds.SOPInstanceUID}.dcm")
-        _write_atomic(ds, target)
+        write_dataset_atomic(ds, source, target)
         self._written.add(original_sop)
         return target
 
@@ -259,18 +261,3 @@ def _ensure_file_meta(ds: Dataset) -> None:
         else:
             meta.TransferSyntaxUID = ExplicitVRLittleEndian if little else ExplicitVRBigEndian
     meta.MediaStorageSOPClassUID = ds.SOPClassUID
-
-
-def _write_atomic(ds: Dataset, target: str) -> None:
-    folder = os.path.dirname(target)
-    handle, temporary = tempfile.mkstemp(prefix=".anon-", suffix=".dcm", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            pydicom.dcmwrite(stream, ds, enforce_file_format=True)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
