@@ -140,3 +140,20 @@ def test_bad_inputs_are_named_and_the_rest_is_written(main_cli, study_dir: Path,
 def test_missing_path_is_a_usage_error(main_cli, tmp_path: Path):
     rc, _, err = main_cli(["anonymize", "--path", str(tmp_path / "nope"), "--out", str(tmp_path)])
     assert rc == 2 and "does not exist" in err
+
+
+def test_bad_option_in_settings_is_named_with_file_and_section(
+    main_cli, study_dir: Path, tmp_path: Path
+):
+    config = tmp_path / "cfg"
+    config.mkdir()
+    (config / "settings.ini").write_text(
+        "[Anonymization]\noptions = CleanDesc, KeepEverything\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    rc, _, err = main_cli(
+        ["anonymize", "--config", str(config), "--path", str(study_dir), "--out", str(out)]
+    )
+    assert rc == 2
+    assert "settings.ini [Anonymization] options 'KeepEverything': not an anonymization" in err
+    assert not out.exists()
