@@ -88,6 +88,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATTERN",
         help="file name pattern, for example *.dcm (default: every file)",
     )
+    add_option(
+        parser,
+        "--report",
+        dest="report",
+        default="",
+        metavar="FILE",
+        help=f"where the run's report goes (no identifying values; default: OUT/{REPORT_NAME})",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable report")
 
 
@@ -131,11 +139,13 @@ def run(args: argparse.Namespace) -> int:
         options,
         pattern=args.search_pattern,
         progress=lambda n, p: progress.update(n),
+        report_file=args.report,
     )
     progress.close()
     if args.json:
         print_json(report.to_json(sources=True))
     else:
         write_lines(report.lines())
-        write_lines([f"  report (no identifying values): {os.path.join(out, REPORT_NAME)}"])
+        report_file = args.report or os.path.join(out, REPORT_NAME)
+        write_lines([f"  report (no identifying values): {report_file}"])
     return 0 if report.ok else 1

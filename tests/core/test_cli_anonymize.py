@@ -72,9 +72,13 @@ def test_anonymize_then_show_gives_the_same_plan(main_cli, study_dir: Path, tmp_
             "Export^One",
             "--uidMap",
             str(uid_map),
+            "--report",
+            str(tmp_path / "report.json"),
         ]
     )
     assert rc == 0, stdout
+    assert sorted(p.suffix for p in out.iterdir()) == [".dcm"] * 6  # only DICOM in OUT
+    assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["patients"] == 1
     assert "6 file(s) anonymized with profile aria (CleanDesc, RetainDeviceIdent)" in stdout
     assert "IDENTIFYING" in stdout and str(uid_map) in stdout
     before, after = _show(main_cli, study_dir), _show(main_cli, out)

@@ -215,11 +215,12 @@ def anonymize_paths(
     pattern: str = "*",
     progress: Progress | None = None,
     should_cancel: Callable[[], bool] | None = None,
-    write_report: bool = True,
+    report_file: str | os.PathLike[str] | None = "",
 ) -> AnonymizationReport:
     """Anonymize every file under ``paths`` into ``out_dir`` (created) and report.
 
-    The report without input names goes to ``out_dir/anonymization-report.json``.
+    The report without input names goes to ``report_file``: by default ("")
+    ``out_dir/anonymization-report.json``, None for no file.
     """
     out = os.path.abspath(os.fspath(out_dir))
     os.makedirs(out, exist_ok=True)
@@ -235,8 +236,8 @@ def anonymize_paths(
         if progress is not None:
             progress(count, str(path))
     report = anonymizer.finish()
-    if write_report:
-        report.write(os.path.join(out, REPORT_NAME))
+    if report_file is not None:
+        report.write(os.fspath(report_file) or os.path.join(out, REPORT_NAME))
     return report
 
 
