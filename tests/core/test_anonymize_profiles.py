@@ -9,6 +9,7 @@ link to the archive).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -254,3 +255,12 @@ def test_scrubbing_leaves_defined_terms_and_other_words_alone() -> None:
     assert ds.RTPlanGeometry == "PATIENT"
     assert ds.Manufacturer == "Contest Systems"
     assert ds.StudyDescription == "NEW NEW plan review"
+
+
+def test_output_names_never_leave_the_output_folder() -> None:
+    from rtstation.dicom.anonymize.run import _file_name
+
+    assert _file_name("RTPLAN", "2.25.12") == "RP.2.25.12.dcm"
+    assert _file_name("CT", "1.2.3") == "CT.1.2.3.dcm"
+    hostile = _file_name("../../etc", "../../x")  # RetainUIDs keeps what the file says
+    assert re.fullmatch(r"etc\.[0-9a-f]{32}\.dcm", hostile)

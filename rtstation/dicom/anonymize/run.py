@@ -11,8 +11,10 @@ UID>.dcm``: input names often carry the original UIDs or patient IDs.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -164,7 +166,7 @@ class Anonymizer:
             LOGGER.warning("Not anonymized: %s: %s", source, reason)
             return None
         except OSError as exc:
-            reason = f"could not be written to '{out_dir}' ({exc.strerror or exc})"
+            reason = f"could not be anonymized into '{out_dir}' ({exc.strerror or exc})"
             self.report.refused.append(FileProblem(source, reason))
             return None
         self.report.written.append((source, target))
@@ -177,7 +179,7 @@ class Anonymizer:
     def _anonymize_file(self, source: str, out_dir: str) -> str:
         header = read_header(source)  # not DICOM, truncated: DicomReadError with the reason
         try:
-            # Large values (pixel data) stay on disk until written: peak memory ~ one copy.
+            # Large values (pixel data) stay on disk; writer.py streams them to the output.
             ds = pydicom.dcmread(source, force=True, defer_size=_DEFER_BYTES)
         except Exception as exc:  # pydicom raises many types for damaged files
             raise DicomReadError(source, f"damaged DICOM file ({exc})") from exc
@@ -190,8 +192,7 @@ class Anonymizer:
             )
         _ensure_file_meta(ds)
         self.anonymize_dataset(ds, source=source)
-        prefix = _PREFIX.get(header.modality, header.modality or "DICOM")
-        target = os.path.join(out_dir, f"{prefix}.{ds.SOPInstanceUID}.dcm")
+        target = os.path.join(out_dir, _file_name(header.modality, str(ds.SOPInstanceUID)))
         write_dataset_atomic(ds, source, target)
         self._written.add(original_sop)
         return target
@@ -239,6 +240,16 @@ def anonymize_paths(
     if report_file is not None:
         report.write(os.fspath(report_file) or os.path.join(out, REPORT_NAME))
     return report
+
+
+def _file_name(modality: str, sop_instance_uid: str) -> str:
+    """``RP.<uid>.dcm``; values from the file (RetainUIDs keeps the original UID) are
+    reduced to what is safe in a file name, so no value can reach outside ``out_dir``."""
+    prefix = _PREFIX.get(modality) or re.sub(r"[^A-Za-z0-9]", "", modality)[:16] or "DICOM"
+    uid = sop_instance_uid.strip()
+    if not re.fullmatch(r"[0-9][0-9.]{0,63}", uid):
+        uid = hashlib.sha256(uid.encode("utf-8", "replace")).hexdigest()[:32]
+    return f"{prefix}.{uid}.dcm"
 
 
 def _patient_id(ds: Dataset) -> str:
