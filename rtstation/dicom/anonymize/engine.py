@@ -160,6 +160,7 @@ class DatasetAnonymizer:
         self.safe_private = safe_private if profile.has("RetainSafePrivate") else frozenset()
         self.date_offset = dt.timedelta(days=uid_map.date_offset_days())
         self.counts: Counter[tuple[str, str]] = Counter()
+        self._identity = NewIdentity("", "")  # of the dataset being anonymized
 
     # -- entry point -------------------------------------------------------------------------
 
@@ -175,8 +176,6 @@ class DatasetAnonymizer:
             self._file_meta(ds, meta)
 
     # -- walking ---------------------------------------------------------------------------
-
-    _identity = NewIdentity("", "")
 
     def _dataset(self, ds: Dataset) -> None:
         for tag in list(ds.keys()):
