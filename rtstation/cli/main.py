@@ -25,6 +25,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("gui", "open the desktop station (the default with no subcommand)"),
     ("show", "show plans and what belongs to them as a tree, from files on disk"),
     ("search", "search DICOM files by tag values and show tag values"),
+    ("anonymize", "anonymized copies of DICOM files with their RT references intact"),
     ("serve", "run the station headless: receiver, rules and forwarding"),
     ("import", "store files, folders or ZIPs into the station (like a receive)"),
     ("reindex", "rebuild the catalog from the storage folder"),
