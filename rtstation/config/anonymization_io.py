@@ -19,7 +19,8 @@ import os
 from dataclasses import dataclass
 
 from rtstation.config import values
-from rtstation.config.inifile import read_ini, value_error
+from rtstation.config.fields import value_error
+from rtstation.config.ini import read_ini
 
 SECTION = "Anonymization"
 PROFILES = ("aria", "basic")
