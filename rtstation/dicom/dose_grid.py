@@ -102,7 +102,12 @@ class DoseGrid:
         self.column_spacing = column_spacing  # between columns: along x
         self.row_spacing = row_spacing  # between rows: along y
         offsets = [float(v) for v in (ds.get("GridFrameOffsetVector") or [0.0])]
-        if len(offsets) != self.frames:
+        if len(offsets) > self.frames:
+            # Seen in the wild (pydicom's rtdose_1frame.dcm): a grid cut to fewer frames
+            # that kept its vector. The first values still place the remaining planes.
+            LOGGER.debug("%s: %d frame offsets for %d frames", self.path, len(offsets), self.frames)
+            offsets = offsets[: self.frames]
+        if len(offsets) < self.frames:
             raise DicomReadError(
                 self.path,
                 f"GridFrameOffsetVector has {len(offsets)} values, expected NumberOfFrames "
