@@ -209,3 +209,104 @@ def vx_key(dose_gy: float) -> str:
 
 def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
+
+
+# -- flat rows (the metrics table, CSV, filters) -------------------------------------------
+
+PLAN_COLUMNS: tuple[str, ...] = (
+    "patient_id",
+    "label",
+    "name",
+    "intent",
+    "approval",
+    "machines",
+    "fractions",
+    "prescription_gy",
+    "beams",
+    "total_mu",
+    "grid",
+    "units",
+    "summation_type",
+    "dmin_gy",
+    "dmean_gy",
+    "dmax_gy",
+    "rois",
+    "plan_uid",
+    "notes",
+)
+ROI_COLUMNS: tuple[str, ...] = (
+    "patient_id",
+    "label",
+    "prescription_gy",
+    "roi",
+    "type",
+    "contours",
+    "volume_cc",
+    "dmin_gy",
+    "dmean_gy",
+    "dmax_gy",
+    "d95_gy",
+    "d50_gy",
+    "d2_gy",
+    "plan_uid",
+    "notes",
+)
+
+
+def plan_row(report: PlanReport) -> dict[str, Any]:
+    """One plan as a flat row: plan figures, and the dose grid's min / mean / max."""
+    plan, dose = report.plan, report.dose
+    return {
+        "patient_id": plan.patient_id,
+        "label": plan.label,
+        "name": plan.name,
+        "intent": plan.intent,
+        "approval": plan.approval,
+        "machines": ", ".join(plan.machines),
+        "fractions": plan.fractions,
+        "prescription_gy": plan.prescription_gy,
+        "beams": len(plan.beams),
+        "total_mu": _round(plan.total_mu, 2),
+        "grid": dose.grid if dose else None,
+        "units": dose.units if dose else None,
+        "summation_type": dose.summation_type if dose else None,
+        "dmin_gy": _round(dose.min_gy, 3) if dose else None,
+        "dmean_gy": _round(dose.mean_gy, 3) if dose else None,
+        "dmax_gy": _round(dose.max_gy, 3) if dose else None,
+        "rois": len(report.structures),
+        "plan_uid": plan.plan_uid,
+        "notes": "; ".join(report.notes),
+    }
+
+
+def roi_rows(report: PlanReport, vx_gy: tuple[float, ...] = ()) -> list[dict[str, Any]]:
+    """One row per ROI, with the plan's identity in front (the ROI's doses, not the grid's)."""
+    plan = report.plan
+    rows = []
+    for roi in report.rois:
+        row: dict[str, Any] = {
+            "patient_id": plan.patient_id,
+            "label": plan.label,
+            "prescription_gy": plan.prescription_gy,
+            "roi": roi.name,
+            "type": roi.interpreted_type,
+            "contours": roi.contour_count,
+            "volume_cc": _round(roi.volume_cc, 3),
+            "dmin_gy": _round(roi.dmin_gy, 3),
+            "dmean_gy": _round(roi.dmean_gy, 3),
+            "dmax_gy": _round(roi.dmax_gy, 3),
+            "d95_gy": _round(roi.d95_gy, 3),
+            "d50_gy": _round(roi.d50_gy, 3),
+            "d2_gy": _round(roi.d2_gy, 3),
+        }
+        for dose in vx_gy:
+            row[vx_key(dose)] = _round(roi.vx_percent.get(dose), 2)
+        row["plan_uid"] = plan.plan_uid
+        row["notes"] = roi.reason
+        rows.append(row)
+    return rows
+
+
+def roi_columns(vx_gy: tuple[float, ...] = ()) -> tuple[str, ...]:
+    head = ROI_COLUMNS[: ROI_COLUMNS.index("plan_uid")]
+    return (*head, *(vx_key(d) for d in vx_gy), "plan_uid", "notes")
