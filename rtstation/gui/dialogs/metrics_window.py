@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt
+from PySide6.QtCore import QCoreApplication, QItemSelection, QModelIndex, Qt
 from PySide6.QtGui import QAction, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -322,7 +322,9 @@ class MetricsLauncher:
         self.station = station
         self.parent = parent
         self.window: MetricsWindow | None = None
-        self.action = QAction(parent.tr("Plan &metrics and DVH..."), parent)
+        self.action = QAction(
+            QCoreApplication.translate("MetricsLauncher", "Plan &metrics and DVH..."), parent
+        )
         self.action.triggered.connect(self.open)
         menu.addAction(self.action)
 

@@ -185,7 +185,7 @@ class DvhPlot(QWidget):
         painter.drawRect(rect)
         painter.drawText(QPointF(rect.center().x() - 20, self.height() - 6), self.tr("Dose (Gy)"))
         painter.save()
-        painter.translate(12, rect.center().y() + 30)
+        painter.translate(QPointF(12, rect.center().y() + 30))
         painter.rotate(-90)
         painter.drawText(QPointF(0, 0), self.tr("Volume (%)"))
         painter.restore()
