@@ -77,7 +77,9 @@ class _Accumulator:
 
     def __init__(self, bins: int, max_dose: float) -> None:
         self.bins = bins
-        self.width = max(max_dose, 1e-12) / bins
+        # A hair above the maximum, so the top bin's upper edge has no volume left and the
+        # cumulative curve ends at 0 %.
+        self.width = max(max_dose, 1e-12) * (1 + 1e-6) / bins
         self.histogram = np.zeros(bins + 1)
         self.volume = 0.0  # mm3 inside the ROI (with or without dose)
         self.dosed_volume = 0.0

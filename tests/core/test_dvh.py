@@ -237,3 +237,9 @@ def test_a_generated_plan_with_dose_and_structures_and_an_ion_plan(tmp_path: Pat
     assert data["dose"]["grid"] and data["dose"]["max_gy"] > 0
     assert [r["name"] for r in data["rois"]] == [r.name for r in report.structures]
     assert all(isinstance(r["volume_cc"], float) for r in data["rois"])
+    # The PTV reaches the grid's maximum; its cumulative DVH still ends at no volume.
+    ptv = next(r for r in report.rois if r.interpreted_type == "PTV")
+    assert ptv.dmax_gy == pytest.approx(report.dose.max_gy, rel=1e-6)  # type: ignore[union-attr]
+    for roi in report.rois:
+        assert roi.volume_at_least_cc[0] == pytest.approx(roi.volume_cc - roi.outside_grid_cc)
+        assert roi.volume_at_least_cc[-1] == 0.0

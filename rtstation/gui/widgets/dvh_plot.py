@@ -145,9 +145,11 @@ class DvhPlot(QWidget):
             top = self._to_screen(rect, self._prescription, 100.0)
             bottom = self._to_screen(rect, self._prescription, 0.0)
             painter.drawLine(top, bottom)
-            painter.drawText(
-                top + QPointF(4, 12), self.tr("Rx %1 Gy").replace("%1", f"{self._prescription:g}")
-            )
+            label = self.tr("Rx %1 Gy").replace("%1", f"{self._prescription:g}")
+            width = painter.fontMetrics().horizontalAdvance(label)
+            # Right of the line, or left of it when the plot ends there.
+            shift = 4 if top.x() + 4 + width <= rect.right() else -4 - width
+            painter.drawText(top + QPointF(shift, 12), label)
         if self._cursor is not None:
             painter.setPen(QPen(QColor("#888888"), 1, Qt.PenStyle.DotLine))
             painter.drawLine(
