@@ -20,7 +20,7 @@ from rtstation.dicom.dose_grid import DoseGrid
 from rtstation.dicom.dvh import DvhOptions, RoiDvh, compute_dvhs
 from rtstation.dicom.headers import read_header
 from rtstation.dicom.metrics import plan_report, report_json
-from rtstation.dicom.rt_tree import build_tree
+from rtstation.dicom.rt_tree import PlanBundle, build_tree
 from rtstation.dicom.scan import scan
 from rtstation.dicom.structures import read_structure_set
 from tests.data.dvh_phantoms import (
@@ -243,3 +243,37 @@ def test_a_generated_plan_with_dose_and_structures_and_an_ion_plan(tmp_path: Pat
     for roi in report.rois:
         assert roi.volume_at_least_cc[0] == pytest.approx(roi.volume_cc - roi.outside_grid_cc)
         assert roi.volume_at_least_cc[-1] == 0.0
+
+
+def _study_with_doses(tmp_path: Path, doses: list[dict[str, object]]) -> PlanBundle:
+    """A generated plan whose own dose is replaced by phantom doses (given frame, type)."""
+    study = write_study(tmp_path / "study", StudySpec(slices=6))
+    for path in study.dose_paths:
+        path.unlink()
+    for number, spec in enumerate(doses):
+        write_dose(
+            tmp_path / "study" / f"RD.phantom{number}.dcm",
+            DOSE,
+            plan_uid=study.plan_uids[0],
+            **{**GRID, "frame_uid": study.frame_of_reference_uid, **spec},  # type: ignore[arg-type]
+        )
+    (bundle,) = build_tree(scan([tmp_path / "study"]).headers).plans
+    return bundle
+
+
+def test_beam_doses_on_one_grid_are_summed(tmp_path: Path) -> None:
+    bundle = _study_with_doses(tmp_path, [{"summation_type": "BEAM"}, {"summation_type": "BEAM"}])
+    report = plan_report(bundle)
+    single = DoseGrid(bundle.doses[0].path).metrics()
+    assert report.dose is not None
+    assert report.dose.max_gy == pytest.approx(2 * single.max_gy)
+    assert report.dose.summation_type == "BEAM (sum of 2)"
+    assert any("sum of 2 beam doses" in note for note in report.notes)
+
+
+def test_a_dose_on_another_frame_of_reference_gives_no_dvh_and_says_why(tmp_path: Path) -> None:
+    bundle = _study_with_doses(tmp_path, [{"frame_uid": generate_uid()}])
+    report = plan_report(bundle)
+    assert report.dose is not None and report.dose.max_gy > 0
+    assert report.rois and all(r.dmean_gy is None for r in report.rois)
+    assert any("frame of reference" in note and "no DVH" in note for note in report.notes)
