@@ -60,6 +60,9 @@ def plan_report(bundle: PlanBundle, options: DvhOptions | None = None) -> PlanRe
         except DicomReadError as exc:
             notes.append(f"Dose '{exc.path}' cannot be read: {exc.reason}")
             dose_grid = None
+        except (ValueError, IndexError, OSError) as exc:
+            notes.append(f"Dose '{dose_path}' cannot be read: {exc}")
+            dose_grid = None
         else:
             if dose.units and dose.units != "GY":
                 notes.append(
@@ -82,6 +85,13 @@ def plan_report(bundle: PlanBundle, options: DvhOptions | None = None) -> PlanRe
                 rois = tuple(compute_dvhs(structure_set, dose_grid, dose.max_gy, options))
             except DicomReadError as exc:
                 notes.append(f"Dose '{exc.path}' cannot be read: {exc.reason}")
+            except (ValueError, IndexError, OSError) as exc:
+                # Data no exporter should write (NaN contours, a file cut while reading):
+                # one plan's DVH is lost, not the metrics of the whole list.
+                LOGGER.warning("DVH of plan %s failed", metrics.plan_uid, exc_info=True)
+                notes.append(
+                    f"The DVH cannot be computed from '{rs_path}' and '{dose_path}': {exc}"
+                )
         if not rois:
             rois = tuple(
                 RoiDvh(

@@ -104,6 +104,10 @@ def _planes(item: Dataset, path: str, name: str) -> tuple[int, dict[float, list[
             raise DicomReadError(
                 path, f"ROI '{name}' has a contour whose ContourData is not numbers ({exc})"
             ) from exc
+        if not np.isfinite(points).all():
+            raise DicomReadError(
+                path, f"ROI '{name}' has a contour with coordinates that are not finite numbers"
+            )
         if points.size < 9 or points.size % 3:
             continue  # fewer than three points: no area
         points = points.reshape(-1, 3)

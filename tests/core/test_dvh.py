@@ -277,3 +277,20 @@ def test_a_dose_on_another_frame_of_reference_gives_no_dvh_and_says_why(tmp_path
     assert report.dose is not None and report.dose.max_gy > 0
     assert report.rois and all(r.dmean_gy is None for r in report.rois)
     assert any("frame of reference" in note and "no DVH" in note for note in report.notes)
+
+
+def test_a_structure_set_with_nan_coordinates_is_named_not_raised(tmp_path: Path) -> None:
+    bundle = _study_with_doses(tmp_path, [{}])
+    assert bundle.structure_set is not None
+    broken = np.array([[0.0, 0.0], [10.0, float("nan")], [10.0, 10.0]])
+    write_structure_set(
+        Path(bundle.structure_set.path),
+        [PhantomRoi("Rectum", "ORGAN", {0.0: [broken]})],
+        frame_uid=bundle.plan.frame_of_reference_uid,
+    )
+    report = plan_report(bundle)
+    assert report.dose is not None and report.rois == ()
+    assert any(
+        "ROI 'Rectum' has a contour with coordinates that are not finite numbers" in note
+        for note in report.notes
+    )
