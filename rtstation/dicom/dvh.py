@@ -159,6 +159,8 @@ def _result(roi: Roi, acc: _Accumulator, slabs: dict[float, float], options: Dvh
             reason="contoured on one plane only and no slice spacing is known: no volume",
         )
     volume_cc = acc.volume / MM3_PER_CC
+    if acc.volume <= 0:
+        return RoiDvh(**base, volume_cc=0.0, reason="the contours enclose no area: no dose figures")
     if acc.dosed_volume <= 0:
         return RoiDvh(
             **base,

@@ -143,6 +143,14 @@ def test_two_parts_of_a_roi_do_not_count_the_gap_between_them(tmp_path: Path) ->
     assert _within(dvh.volume_cc, 400 * len(z_planes) * 2.5 / 1000, 0.01)
 
 
+def test_a_degenerate_contour_is_no_volume_not_outside_the_grid(tmp_path: Path) -> None:
+    line = np.array([[0.0, 0.0], [10.0, 0.0], [20.0, 0.0]])  # drawn as a line: no area
+    flat = PhantomRoi("Line", "ORGAN", {z: [line] for z in planes(-5, 5, 2.5)})
+    dvh = _dvhs(tmp_path, [flat])["Line"]
+    assert dvh.volume_cc == 0.0 and dvh.dmean_gy is None
+    assert dvh.reason == "the contours enclose no area: no dose figures"
+
+
 def test_a_roi_partly_or_wholly_outside_the_dose_grid_says_so(tmp_path: Path) -> None:
     z_planes = planes(-20, 20, 2.5)
     half_out = PhantomRoi("Half", "ORGAN", {z: [rectangle(70, 110, -10, 10)] for z in z_planes})
