@@ -103,3 +103,16 @@ def test_metrics_view_in_german(qtbot: QtBot, qapp: QApplication, make_station: 
         assert window.model.headerData(COLUMNS.index("label"), Qt.Orientation.Horizontal) == "Plan"
     finally:
         install_translator(qapp, "en")
+
+
+def test_the_view_menu_opens_one_metrics_window(
+    qtbot: QtBot, make_station: Any, make_window: Any
+) -> None:
+    window = make_window(make_station())
+    window.metrics.action.trigger()
+    metrics = window.metrics.window
+    assert metrics is not None and metrics.isVisible()
+    qtbot.waitUntil(lambda: not metrics.busy, timeout=30_000)
+    assert metrics.proxy.rowCount() == 0 and "0" in metrics.progress_label.text()
+    window.metrics.action.trigger()
+    assert window.metrics.window is metrics  # the same window, raised again
