@@ -82,6 +82,27 @@ def _cap_share(t: float, radius: float) -> float:
     return h * h * (3 * radius - h) / (4 * radius**3)
 
 
+def test_a_flipped_grid_with_planes_stored_top_down_gives_the_same_dvh(tmp_path: Path) -> None:
+    """Prone / feet-first grids run along -x and -y; some systems store planes downwards."""
+    centre, radius = (3.3, -4.1, 1.7), 25.0
+    top = GRID["origin"][2] + 3.0 * (GRID["shape"][2] - 1)  # type: ignore[index,operator]
+    far_corner = (
+        GRID["origin"][0] + 2.5 * (GRID["shape"][0] - 1),  # type: ignore[index,operator]
+        GRID["origin"][1] + 2.5 * (GRID["shape"][1] - 1),  # type: ignore[index,operator]
+        top,
+    )
+    dvh = _dvhs(
+        tmp_path,
+        [sphere_roi("PTV", centre, radius, planes(-40, 40, 2.5))],
+        origin=far_corner,
+        flipped=True,
+        descending=True,
+    )["PTV"]
+    assert _within(dvh.volume_cc, 4 / 3 * math.pi * radius**3 / 1000, 0.01)
+    assert _within(dvh.dmean_gy, DOSE.at(centre), 0.01)
+    assert _within(dvh.d95_gy, sphere_d_at_fraction(DOSE, centre, radius, 0.95), 0.02)
+
+
 def test_box_on_2mm_slices_with_absolute_frame_offsets(tmp_path: Path) -> None:
     z_planes = planes(-20, 20, 2.0)
     length = len(z_planes) * 2.0  # each plane stands for a 2 mm slab

@@ -70,16 +70,25 @@ def write_dose(
     plan_uid: str | None = None,
     absolute_offsets: bool = False,
     summation_type: str = "PLAN",
+    flipped: bool = False,
+    descending: bool = False,
 ) -> Path:
-    """An RTDOSE with the dose function sampled at its grid points (uint32, scaled)."""
+    """An RTDOSE with the dose function sampled at its grid points (uint32, scaled).
+
+    ``flipped``: rows run along -x and columns along -y (a prone or feet-first grid),
+    ``origin`` is then the patient-space position of the first pixel all the same;
+    ``descending``: the planes are stored from the highest z down (negative offsets).
+    """
     columns, rows, planes = shape
     ds = Dataset()
     ds.file_meta = _meta(RT_DOSE, generate_uid())
     _common(ds, RT_DOSE, "RTDOSE", frame_uid)
     ds.ImagePositionPatient = [f"{v:.4f}" for v in origin]
-    ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+    sign = -1 if flipped else 1
+    ds.ImageOrientationPatient = [sign, 0, 0, 0, sign, 0]
     ds.PixelSpacing = [f"{spacing[1]:.4f}", f"{spacing[0]:.4f}"]  # row spacing, column spacing
-    offsets = [k * spacing[2] for k in range(planes)]
+    step = -spacing[2] if descending else spacing[2]
+    offsets = [k * step for k in range(planes)]
     if absolute_offsets:
         offsets = [origin[2] + o for o in offsets]
     ds.GridFrameOffsetVector = [f"{o:.4f}" for o in offsets]
@@ -100,9 +109,9 @@ def write_dose(
         ref.ReferencedSOPClassUID = "1.2.840.10008.5.1.4.1.1.481.5"
         ref.ReferencedSOPInstanceUID = plan_uid
         ds.ReferencedRTPlanSequence = DicomSequence([ref])
-    x = origin[0] + spacing[0] * np.arange(columns)
-    y = origin[1] + spacing[1] * np.arange(rows)
-    z = origin[2] + spacing[2] * np.arange(planes)
+    x = origin[0] + sign * spacing[0] * np.arange(columns)
+    y = origin[1] + sign * spacing[1] * np.arange(rows)
+    z = origin[2] + step * np.arange(planes)
     zz, yy, xx = np.meshgrid(z, y, x, indexing="ij")
     values = np.clip(dose(xx, yy, zz), 0.0, None) / DOSE_SCALING
     ds.PixelData = np.round(values).astype("<u4").tobytes()
