@@ -65,9 +65,19 @@ def plan_metrics(plan: InstanceHeader) -> PlanMetrics:
                 machine=b.machine,
                 radiation_type=b.radiation_type,
                 delivery_type=b.treatment_delivery_type.upper(),
-                energy=b.energy,
+                energy=_energy(b.energy),
                 mu=b.meterset,
             )
             for b in plan.beams
         ),
     )
+
+
+def _energy(text: str) -> str:
+    """``6.00000000000000`` -> ``6``, ``150.5 MEV`` kept but tidied; not a number: as is."""
+    number, _, unit = text.partition(" ")
+    try:
+        value = float(number)
+    except ValueError:
+        return text
+    return f"{value:g} {unit}".strip()
