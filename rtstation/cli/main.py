@@ -33,6 +33,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("send", "forward plans, a patient or files to nodes and wait for the result"),
     ("queue", "list send jobs; show, retry or cancel one; pause or resume a node"),
     ("rules", "test the forwarding rules against a plan, without sending"),
+    ("metrics", "plan, dose and DVH figures per plan and ROI, as a table, CSV or JSON"),
     ("config", "print where the configuration is and check that it is valid"),
 )
 
