@@ -4,12 +4,14 @@ Why it is built this way:
 
 * **One association for the whole list**, items in the order given. An ARIA import needs
   the images before the structure set, the plan and then the dose (Varian's DICOM
-  scripting notes); opening an association per file would also cost a round trip each.
-  :func:`aria_order` sorts a bundle that way for callers that have not.
+  scripting notes; the order is :func:`rtstation.dicom.rt_tree.aria_order_key`, applied
+  by the station when it queues a job); opening an association per file would also cost
+  a round trip each.
 * **Streamed, not decoded.** pynetdicom sends a file in PDU-sized chunks straight from disk
-  when ``_config.STORE_SEND_CHUNKED_DATASET`` is on (FACTS.md: about twice the throughput
-  of decoding first, and flat memory for a 1 GB dose grid). The bytes after the file meta
-  reach the peer exactly as stored, which is what a physicist expects of a forward.
+  when ``_config.STORE_SEND_CHUNKED_DATASET`` is on (measured on loopback: about twice
+  the throughput of decoding first, and flat memory for a 1 GB dose grid; see "Sending"
+  in docs/architecture.md). The bytes after the file meta reach the peer exactly as
+  stored, which is what a physicist expects of a forward.
 * **One presentation context per transfer syntax.** A chunked send needs a context whose
   transfer syntax is *exactly* the file's, so each stored syntax gets its own context
   (a peer offered several syntaxes in one context may pick another). Each SOP class also
@@ -103,29 +105,6 @@ class SendItem:
     transfer_syntax_uid: str
     path: str
     size: int = 0
-    modality: str = ""
-
-    @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> SendItem:
-        """Read the few header fields a send needs (for the CLI and for tests)."""
-        ds = pydicom.dcmread(
-            os.fspath(path),
-            stop_before_pixels=True,
-            force=True,
-            specific_tags=["SOPClassUID", "SOPInstanceUID", "Modality"],
-        )
-        meta = getattr(ds, "file_meta", Dataset())
-        transfer_syntax = str(meta.get("TransferSyntaxUID", ""))
-        return cls(
-            sop_instance_uid=str(
-                ds.get("SOPInstanceUID", meta.get("MediaStorageSOPInstanceUID", ""))
-            ),
-            sop_class_uid=str(ds.get("SOPClassUID", meta.get("MediaStorageSOPClassUID", ""))),
-            transfer_syntax_uid=transfer_syntax,
-            path=os.fspath(path),
-            size=os.path.getsize(path),
-            modality=str(ds.get("Modality", "")),
-        )
 
 
 @dataclass(frozen=True)
@@ -179,15 +158,6 @@ class SendReport:
     def megabytes_per_second(self) -> float:
         """Throughput of what was delivered (MB = 10**6 bytes)."""
         return self.bytes_sent / 1e6 / self.seconds if self.seconds > 0 else 0.0
-
-
-def _modality(item: Sendable) -> str:
-    return str(getattr(item, "modality", "") or sop.modality_for(item.sop_class_uid))
-
-
-def aria_order(items: Sequence[Sendable]) -> list[Sendable]:
-    """Images, then RTSTRUCT, RTPLAN, RTDOSE, then the rest; stable within each group."""
-    return sorted(items, key=lambda item: sop.send_rank(_modality(item), item.sop_class_uid))
 
 
 def _class_contexts(sop_class_uid: str, stored: set[str]) -> list[tuple[str, tuple[str, ...]]]:
