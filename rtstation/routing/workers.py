@@ -234,6 +234,22 @@ class NodeWorkers:
             return
         self.publish_job(job, message)
 
+    def announce_queued(self, job_id: int) -> None:
+        """Publish a job just enqueued and wake its worker.
+
+        ``SendQueue.enqueue`` records a job whose items every one was delivered already
+        as ``done`` at once; that job is announced as finished (``on_finished`` too), like
+        one a worker finished.
+        """
+        job = self.queue.job(job_id)
+        if job is None:
+            return
+        if job.state in ("done", "failed"):
+            self.publish_finished(job)
+        else:
+            self.publish_job(job, "queued")
+        self.wake(job.node)
+
     def publish_finished(self, job: Job, message: str | None = None) -> None:
         """A job ended done or failed: ``on_finished`` first, then its JobChanged event."""
         if message is None:

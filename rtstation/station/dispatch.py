@@ -132,9 +132,8 @@ class Dispatcher:
                 self.catalog.audit(
                     "machine-mapped", plan_uid=bundle.uid, node=node.name, detail=note
                 )
-            self.workers.publish(job_id, "queued")
+            self.workers.announce_queued(job_id)
             job_ids.append(job_id)
-        self.workers.wake()
         return job_ids
 
     def send_plans(
@@ -178,6 +177,5 @@ class Dispatcher:
             for node in self._usable_nodes(node_names, strict=True)
         ]
         for job_id in job_ids:
-            self.workers.publish(job_id, "queued")
-        self.workers.wake()
+            self.workers.announce_queued(job_id)
         return job_ids

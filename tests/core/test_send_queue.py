@@ -493,10 +493,9 @@ def report(
 
 
 def submit(workers: NodeWorkers, node: str, items: list[QueueItem], **kwargs: Any) -> int:
-    """Queue a job as the station's dispatcher does: enqueue, announce, wake the worker."""
+    """Queue a job as the station's dispatcher does: enqueue, then announce and wake."""
     job_id = workers.queue.enqueue(node, items, **kwargs)
-    workers.publish(job_id, "queued")
-    workers.wake(node)
+    workers.announce_queued(job_id)
     return job_id
 
 

@@ -105,7 +105,7 @@ def test_node_down_then_up_is_delivered_exactly_once(
     workers.start(["TPS"])
     try:
         job_id = queue.enqueue("TPS", items, plan_uid="PLAN", source="manual")
-        workers.wake("TPS")
+        workers.announce_queued(job_id)
         wait_for(lambda: attempts_of(queue, job_id) >= 2)
         assert state_of(queue, job_id) in ("retrying", "in_flight")
         scp = storescp(port=port)
