@@ -230,12 +230,12 @@ class NodeWorker(threading.Thread):
         parent = self.parent
         current = parent.queue.job(job.id)
         attempt = (current.attempts if current else job.attempts) + 1
-        delay = parent._delay(attempt)
+        delay = parent.retry_delay(attempt)
         state = parent.queue.schedule_retry(job.id, self.lease_owner, delay, reason)
         if state is None:
             return
         if state == "retrying":
-            parent._log_retry(self.node, job.id, reason, delay)
+            parent.log_retry(self.node, job.id, reason, delay)
             when = datetime.fromtimestamp(time.time() + delay).strftime("%H:%M:%S")
             parent.publish(job.id, f"retrying at {when} because {reason}")
         else:

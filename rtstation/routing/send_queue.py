@@ -1,6 +1,6 @@
 """The durable send queue: jobs, their items, their history and what was delivered where.
 
-Why SQLite and why this shape (STYLE.md §4):
+Why SQLite and why this shape:
 
 * **Durable and at-least-once.** A job is a row that moves ``queued -> in_flight ->
   done | failed`` (with ``retrying`` and ``cancelled`` on the side) and is never deleted

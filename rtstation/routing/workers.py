@@ -278,10 +278,10 @@ class NodeWorkers:
 
     # --- used by the node workers --------------------------------------------------------
 
-    def _delay(self, attempt: int) -> float:
+    def retry_delay(self, attempt: int) -> float:
         return next_delay(attempt, self.retry_base, self.retry_cap, self.rng, jitter=self.jitter)
 
-    def _log_retry(self, node: str, job_id: int, reason: str, delay: float) -> None:
+    def log_retry(self, node: str, job_id: int, reason: str, delay: float) -> None:
         if self._throttle.allow((node, reason), time.monotonic()):
             LOGGER.warning(
                 "Cannot send to %s: %s (job %s retries in %.0f s; repeats of this message are "

@@ -16,15 +16,9 @@ from pydicom.uid import (
 )
 
 from rtstation.dicom.status import Outcome
+from rtstation.net.contexts import MAX_CONTEXTS, build_contexts, plan_batches
 from rtstation.net.peer import Peer
-from rtstation.net.sender import (
-    MAX_CONTEXTS,
-    ItemResult,
-    SendItem,
-    build_contexts,
-    plan_batches,
-    send_items,
-)
+from rtstation.net.sender import ItemResult, SendItem, send_items
 from tests.data.generator import PlanSpec, StudySpec, write_study
 from tests.data.pydicom_files import pydicom_rt_files
 from tests.peers import peers
