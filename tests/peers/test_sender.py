@@ -278,9 +278,9 @@ def test_more_than_128_contexts_are_split_in_order(tmp_path: Path) -> None:
 def test_split_send_uses_several_associations(
     storescp: Callable[..., StoreSCP], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import rtstation.net.sender as sender
+    import rtstation.net.contexts as contexts
 
-    monkeypatch.setattr(sender, "MAX_CONTEXTS", 4)  # CT, RTSTRUCT | RTPLAN, RTDOSE
+    monkeypatch.setattr(contexts, "MAX_CONTEXTS", 4)  # CT, RTSTRUCT | RTPLAN, RTDOSE
     items, _ = bundle(tmp_path / "study", slices=3, plans=(PlanSpec(doses=1),))
     scp = storescp()
     report = send_items(peer_for(scp), aria_order(items))
