@@ -7,8 +7,9 @@ Why it looks like this:
   while a slow or dead node never holds up the others.
 * **routing does not import net** (the layer rule in docs/architecture.md): the station
   passes ``send``, a callable that wraps ``rtstation.net.sender.send_items``. What it must
-  return is written down here as two small protocols; ``net.sender``'s ``SendReport`` and
-  ``ItemResult`` satisfy them as they are.
+  return is written down as two small protocols in ``node_worker.py`` (the thread that
+  sends one node's jobs); ``net.sender``'s ``SendReport`` and ``ItemResult`` satisfy them
+  as they are.
 * **Every item's result is written before the next item goes out** (``on_result`` ->
   ``SendQueue.record_item``), and the lease is renewed while a job is sending. A worker
   killed with SIGKILL leaves a job ``in_flight`` whose lease runs out; whoever claims it

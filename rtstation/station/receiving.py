@@ -205,7 +205,12 @@ class Receiving:
 
     def _association_rejected(self, ae_title: str, address: str) -> None:
         reason = "calling AE title not on the allow-list"
-        self.catalog.audit("association-rejected", source=ae_title, detail=f"{address}: {reason}")
+        try:
+            self.catalog.audit(
+                "association-rejected", source=ae_title, detail=f"{address}: {reason}"
+            )
+        except Exception:
+            LOGGER.exception("The rejected association of %s could not be audited", ae_title)
         self.bus.publish(InstanceRejected(ae_title, reason, None))
 
     def _association_closed(self, caller: Caller) -> None:
@@ -221,7 +226,15 @@ class Receiving:
             caller.address,
             count,
         )
-        self.forwarder.patients_changed(sorted(patients), settled=False)
+        try:
+            self.forwarder.patients_changed(sorted(patients), settled=False)
+        except Exception:
+            # The patients' settle timers are running: the settle tick decides them instead.
+            LOGGER.exception(
+                "Deciding the plans of %s after the association failed; "
+                "they are decided when the patients have settled",
+                ", ".join(sorted(patients)),
+            )
         self.bus.publish(
             AssociationEnded(caller.ae_title, caller.address, tuple(sorted(patients)), count)
         )
