@@ -182,10 +182,10 @@ class Receiving:
         ``reindex``) is never given one.
         """
         header = result.header
-        stored_from = self.catalog.source_of(header.sop_instance_uid)
-        if result.outcome == "duplicate" and stored_from != source:
+        uid = header.sop_instance_uid
+        if result.outcome == "duplicate" and self.catalog.source_of(uid) != source:
             return
-        self.forwarder.plan_arrived(header.sop_instance_uid, header.patient_id, source)
+        self.forwarder.plan_arrived(uid, header.patient_id, source)
 
     def _reject(self, caller: Caller, sop_instance_uid: str, reason: str, status: int) -> int:
         which = f"instance {sop_instance_uid}" if sop_instance_uid else "an instance"
