@@ -54,6 +54,7 @@ from rtstation.routing.rules_watch import RulesWatcher
 from rtstation.routing.send_queue import Job, SendQueue
 from rtstation.routing.workers import NodeWorkers
 from rtstation.station.after_send import AfterSend
+from rtstation.station.anonymized import AnonymizedCopies
 from rtstation.station.dispatch import Dispatcher
 from rtstation.station.forwarding import AutoForwarder
 from rtstation.station.problems import report_problem
@@ -125,7 +126,10 @@ class Station:
         self.ingestor = Ingestor(
             self.store, self.catalog, self.bus, verbose=settings.verbose_info_logging
         )
-        self.after_send = AfterSend(lambda: self.settings, self.catalog, self.queue, self.bus)
+        self.copies = AnonymizedCopies(paths.data_dir, lambda: self.settings)
+        self.after_send = AfterSend(
+            lambda: self.settings, self.catalog, self.queue, self.bus, copies=self.copies
+        )
         self.workers = NodeWorkers(
             self.queue,
             NetworkSender(lambda: self.settings, self._current_hash),
@@ -136,7 +140,13 @@ class Station:
             on_finished=self.after_send.job_finished,
         )
         self.dispatcher = Dispatcher(
-            lambda: self.settings, self.catalog, self.store, self.queue, self.workers, self.bus
+            lambda: self.settings,
+            self.catalog,
+            self.store,
+            self.queue,
+            self.workers,
+            self.bus,
+            self.copies,
         )
         self.forwarder = AutoForwarder(
             self.catalog,
@@ -375,6 +385,7 @@ class Station:
             on_error=self._rules_broken,
         ).start(load_now=False)
         if self.is_primary:
+            self.copies.sweep(lambda folder: self.queue.needs_files_under(str(folder)))
             self.forwarder.resume()
         self._timer = threading.Thread(target=self._tick_loop, name="rtstation-settle", daemon=True)
         self._timer.start()

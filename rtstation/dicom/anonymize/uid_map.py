@@ -95,6 +95,12 @@ class UidMap:
             self._patients[original_id] = identity
             return identity
 
+    def derived_identity(self, original_id: str) -> NewIdentity:
+        """The identity :meth:`identity` derives for a patient given none: ``ANON`` + 10 hex
+        digits of SHA-256(salt, original ID), name = that ID. Not remembered."""
+        new_id = _derived_id(self.salt, original_id)
+        return NewIdentity(new_id, new_id)
+
     @property
     def patients(self) -> dict[str, NewIdentity]:
         with self._lock:
