@@ -488,8 +488,10 @@ def parse_patient_text(text: str) -> str:
     value = parse_text(text)
     if len(value) > _PATIENT_TEXT_MAX:
         raise Invalid(f"must not exceed {_PATIENT_TEXT_MAX} characters")
-    if "\\" in value or _has_control(value):
-        raise Invalid("must not contain a backslash or control characters")
+    if "\\" in value:
+        raise Invalid("must not contain a backslash")
+    if _has_control(value):
+        raise Invalid("must not contain control characters")
     return value
 
 

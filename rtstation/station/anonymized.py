@@ -1,5 +1,5 @@
-"""Anonymized copies of stored files for one destination: the ``anonymize`` rule action and
-the import option.
+"""Anonymized copies of files: the ``anonymize`` rule action (a copy of a stored bundle for
+its nodes) and ``import --anonymize`` (the copy is what gets imported).
 
 A rule with ``anonymize = True`` sends its nodes a copy of the plan bundle made by
 :mod:`rtstation.dicom.anonymize` with the profile and options of settings.ini
@@ -32,15 +32,16 @@ import shutil
 import tempfile
 import threading
 import uuid
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pydicom
 
 from rtstation.config import Settings
 from rtstation.dicom.anonymize import AnonymizeOptions, Anonymizer, UidMap, build_profile
-from rtstation.dicom.headers import read_header
+from rtstation.dicom.headers import iter_files, read_header
 from rtstation.dicom.machine_map import map_machines
 from rtstation.dicom.sop import PLAN_CLASSES
 from rtstation.errors import RtStationError
@@ -133,6 +134,16 @@ class CopySet:
     """One line per plan whose treatment machines were renamed in the copy."""
 
 
+@dataclass
+class AnonymizedFiles:
+    """Files anonymized into ``folder``, and those refused with their reasons."""
+
+    folder: Path
+    written: int = 0
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    cancelled: bool = False
+
+
 class AnonymizedCopies:
     """Makes, and later removes, the anonymized copies the station sends or imports."""
 
@@ -221,6 +232,70 @@ class AnonymizedCopies:
             reason = refused[0] if refused else "there was nothing to anonymize"
             raise RtStationError(f"No anonymized copy could be made: {reason}")
         return CopySet(folder, tuple(items), patient.patient_id, refused, tuple(mapped))
+
+    def anonymize_files(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        patient: NewPatient,
+        *,
+        progress: Callable[[int, int, str], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> AnonymizedFiles:
+        """Anonymize every file under ``paths`` into a new folder (import, retrieve).
+
+        With a new patient ID, files of a second patient are refused (one patient per
+        run, as ``rtstation anonymize``); without one each patient gets its derived
+        identity. ZIP files are refused with the reason: unpack them first. The caller
+        removes the folder (:meth:`remove`) when it is done with the files.
+        """
+        files = [Path(p) for p in iter_files(paths)]
+        folder = self.new_folder()
+        by_patient: dict[str, Anonymizer] = {}
+        result = AnonymizedFiles(folder)
+        try:
+            for done, path in enumerate(files, start=1):
+                if should_cancel is not None and should_cancel():
+                    result.cancelled = True
+                    break
+                if zipfile.is_zipfile(path):
+                    result.refused.append(
+                        (str(path), "is a ZIP file, which is not anonymized: unpack it first")
+                    )
+                else:
+                    anonymizer = self._anonymizer_for(path, patient, by_patient)
+                    if anonymizer.anonymize_file(path, str(folder)) is None:
+                        problem = anonymizer.report.refused[-1]
+                        result.refused.append((problem.source, problem.reason))
+                    else:
+                        result.written += 1
+                if progress is not None:
+                    progress(done, len(files), path.name)
+            for anonymizer in by_patient.values():
+                anonymizer.finish()
+            self._save_map()
+            fsync_dir(folder)
+        except BaseException:
+            self.remove(folder)
+            raise
+        return result
+
+    def _anonymizer_for(
+        self, path: Path, patient: NewPatient, by_patient: dict[str, Anonymizer]
+    ) -> Anonymizer:
+        """One anonymizer per run with a given ID, else one per original patient."""
+        key = ""
+        if not patient.patient_id:
+            with contextlib.suppress(Exception):  # unreadable: the anonymizer says why
+                key = read_header(path).patient_id
+        anonymizer = by_patient.get(key)
+        if anonymizer is None:
+            identity = patient
+            if not patient.patient_id:
+                derived = self.uid_map().derived_identity(key)
+                identity = NewPatient(derived.patient_id, derived.patient_name)
+            anonymizer = Anonymizer(self.options(identity), uid_map=self.uid_map())
+            by_patient[key] = anonymizer
+        return anonymizer
 
     def _save_map(self) -> None:
         with self._lock:

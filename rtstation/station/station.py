@@ -54,7 +54,7 @@ from rtstation.routing.rules_watch import RulesWatcher
 from rtstation.routing.send_queue import Job, SendQueue
 from rtstation.routing.workers import NodeWorkers
 from rtstation.station.after_send import AfterSend
-from rtstation.station.anonymized import AnonymizedCopies
+from rtstation.station.anonymized import AnonymizedCopies, NewPatient
 from rtstation.station.dispatch import Dispatcher
 from rtstation.station.forwarding import AutoForwarder
 from rtstation.station.problems import report_problem
@@ -217,11 +217,35 @@ class Station:
         clear: bool = False,
         progress: ImportProgress | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        anonymize: NewPatient | None = None,
     ) -> ImportReport:
-        """Import files, folders and ZIPs; their plans are decided at once (caller's thread)."""
-        return self.receiving.import_paths(
-            paths, clear=clear, progress=progress, should_cancel=should_cancel
+        """Import files, folders and ZIPs; their plans are decided at once (caller's thread).
+
+        ``anonymize``: what is imported is an anonymized copy as that new patient (empty
+        ID: derived), made with settings.ini [Anonymization] and the station's UID map;
+        the source files are never changed or cleared. Files that cannot be anonymized
+        are listed as rejected with the reason.
+        """
+        if anonymize is None:
+            return self.receiving.import_paths(
+                paths, clear=clear, progress=progress, should_cancel=should_cancel
+            )
+        if clear:
+            raise RtStationError(
+                "An anonymized import never clears its source: import without clearing"
+            )
+        staged = self.copies.anonymize_files(
+            paths, anonymize, progress=progress, should_cancel=should_cancel
         )
+        try:
+            report = self.receiving.import_paths(
+                [staged.folder], progress=progress, should_cancel=should_cancel
+            )
+        finally:
+            self.copies.remove(staged.folder)
+        report.rejected[:0] = staged.refused
+        report.cancelled = report.cancelled or staged.cancelled
+        return report
 
     def store_paths(
         self,

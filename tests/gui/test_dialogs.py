@@ -410,6 +410,8 @@ def test_rules_round_trip_keeps_every_field(qtbot: QtBot, tmp_path: Path) -> Non
                 required_modalities=("RTDOSE", "RTSTRUCT"),
                 machine_mapping=(("TB1", "TrueBeam1"), ("Ethos 2", "ETHOS2")),
                 anonymize=True,
+                anonymize_patient_id="STUDY-7",
+                anonymize_patient_name="Research^Seven",
                 section="Rule7",
             ),
             Rule(name="Imports", source_aes=(IMPORT_FOLDER_AE,), target_nodes=("ARCHIVE",)),
@@ -484,6 +486,29 @@ def test_enabled_rule_with_an_unknown_node_gets_the_loader_error(
     dialog.targets.box("ARCHIVE").setChecked(True)
     assert dialog.ok_button.isEnabled()
     assert dialog.current_rules().rules[0].target_nodes == ("ARCHIVE",)  # type: ignore[union-attr]
+
+
+def test_rules_dialog_anonymize_action(qtbot: QtBot, tmp_path: Path) -> None:
+    """The action is a working check box; its new identity is checked as rules.ini is."""
+    rules = RulesConfig(rules=(Rule(name="Research", target_nodes=("ORGANO",)),))
+    dialog = RulesDialog(rules, _two_nodes(tmp_path), None)
+    qtbot.addWidget(dialog)
+    dialog.select_rule(0)
+    patient_id = dialog.text_edits["anonymize_patient_id"]
+    assert dialog.anonymize_check.isEnabled() and not patient_id.isEnabled()
+    dialog.anonymize_check.setChecked(True)
+    assert patient_id.isEnabled()
+    qtbot.keyClicks(patient_id, "STUDY\\7")
+    message = dialog.rows["anonymize_patient_id"].message.text()
+    assert message.endswith("must not contain a backslash"), message
+    assert not dialog.ok_button.isEnabled()
+    patient_id.clear()
+    qtbot.keyClicks(patient_id, "STUDY-7")
+    qtbot.keyClicks(dialog.text_edits["anonymize_patient_name"], "Research^Seven")
+    assert dialog.ok_button.isEnabled()
+    (rule,) = dialog.current_rules().rules  # type: ignore[union-attr]
+    assert rule.anonymize and rule.anonymize_patient_id == "STUDY-7"
+    assert rule.anonymize_patient_name == "Research^Seven"
 
 
 def test_rules_dialog_list_operations(qtbot: QtBot, tmp_path: Path) -> None:

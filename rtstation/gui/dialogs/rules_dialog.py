@@ -291,9 +291,31 @@ class RulesDialog(QDialog):
                 self.tr("Renames the treatment machine before the plan is sent."),
             ),
         )
-        self.anonymize_check = QCheckBox(self.tr("Anonymize (not supported yet; kept as written)"))
-        self.anonymize_check.setEnabled(False)
+        self.anonymize_check = QCheckBox(self.tr("Anonymize"))
+        self.anonymize_check.setObjectName("anonymize")
+        self.anonymize_check.toggled.connect(self._on_editor_changed)
         action_form.addRow("", self.anonymize_check)
+        action_form.addRow(
+            "",
+            hint_label(
+                self.tr(
+                    "The nodes get an anonymized copy of the plan, its structure set, images "
+                    "and doses, references intact (profile and options: settings.ini "
+                    "[Anonymization]); the stored files stay as they are."
+                )
+            ),
+        )
+        action_form.addRow(
+            self.tr("New patient ID:"),
+            self._text_row(
+                "anonymize_patient_id",
+                self.tr("empty = derived (ANON and 10 hex digits, the same every time)"),
+            ),
+        )
+        action_form.addRow(
+            self.tr("New patient name:"),
+            self._text_row("anonymize_patient_name", self.tr("empty = the new patient ID")),
+        )
 
         layout = QVBoxLayout(page)
         layout.addLayout(name_form)
@@ -322,6 +344,7 @@ class RulesDialog(QDialog):
             self.modalities.set_values(draft.required_modalities)
             self.targets.set_values(draft.target_nodes)
             self.anonymize_check.setChecked(draft.anonymize)
+            self._enable_identity(draft.anonymize)
         finally:
             self._loading = False
         self.editor.setEnabled(row >= 0)
@@ -340,7 +363,14 @@ class RulesDialog(QDialog):
         draft.plan_intents = self.intents.values()
         draft.required_modalities = self.modalities.values()
         draft.target_nodes = self.targets.values()
+        draft.anonymize = self.anonymize_check.isChecked()
+        self._enable_identity(draft.anonymize)
         self._revalidate()
+
+    def _enable_identity(self, anonymize: bool) -> None:
+        """The new patient ID and name mean something only for an anonymizing rule."""
+        for attr in ("anonymize_patient_id", "anonymize_patient_name"):
+            self.text_edits[attr].setEnabled(anonymize)
 
     # -- list -------------------------------------------------------------------------
 
