@@ -9,7 +9,6 @@ link to the archive).
 from __future__ import annotations
 
 import dataclasses
-
 import datetime as dt
 import re
 

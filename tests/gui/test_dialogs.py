@@ -33,6 +33,7 @@ from rtstation.gui.dialogs.node_editor import NodeEditorDialog
 from rtstation.gui.dialogs.rules_dialog import RulesDialog
 from rtstation.gui.dialogs.settings_dialog import SettingsDialog
 from rtstation.routing.rules import Decision, PlanFacts, evaluate
+from rtstation.station.anonymized import NewPatient
 from rtstation.storage.importer import ImportReport
 from tests.peers.peers import StoreSCP, free_port
 
@@ -563,6 +564,30 @@ def test_import_dialog_files_and_missing_folder(qtbot: QtBot, tmp_path: Path) ->
     assert not dialog.clear_check.isEnabled()  # picked files are never deleted
     dialog.import_button.click()
     assert dialog.result_request() == ImportRequest(paths=[str(archive)], recursive=True)
+
+
+def test_import_dialog_anonymized_copy(qtbot: QtBot, tmp_path: Path) -> None:
+    """Anonymizing turns clearing off (the source stays) and checks the new identity."""
+    folder = tmp_path / "import"
+    folder.mkdir()
+    dialog = ImportDialog(str(folder), True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.patient_id_edit.isEnabled()
+    dialog.anonymize_check.setChecked(True)
+    assert not dialog.clear_check.isChecked() and not dialog.clear_check.isEnabled()
+    qtbot.keyClicks(dialog.patient_id_edit, "A\\B")
+    assert not dialog.import_button.isEnabled()
+    assert "must not contain a backslash" in dialog.patient_id_row.message.text()
+    dialog.patient_id_edit.setText("PHANTOM-3")
+    dialog.patient_name_edit.setText("Phantom^Drei")
+    assert dialog.import_button.isEnabled()
+    dialog.import_button.click()
+    request = dialog.result_request()
+    assert request is not None and not request.clear
+    assert request.new_patient() == NewPatient("PHANTOM-3", "Phantom^Drei")
+    plain = ImportRequest(paths=[str(folder)])
+    assert plain.new_patient() is None
 
 
 def test_import_summary_lists_rejected_files(qtbot: QtBot) -> None:
