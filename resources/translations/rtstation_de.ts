@@ -343,12 +343,12 @@
 <context>
     <name>DvhPlot</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/dvh_plot.py" line="+149"/>
+        <location filename="../../rtstation/gui/widgets/dvh_plot.py" line="+148"/>
         <source>Rx %1 Gy</source>
         <translation>Verschreibung %1 Gy</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+40"/>
         <source>Dose (Gy)</source>
         <translation>Dosis (Gy)</translation>
     </message>
@@ -361,7 +361,7 @@
 <context>
     <name>ImportController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/import_controller.py" line="+79"/>
+        <location filename="../../rtstation/gui/controllers/import_controller.py" line="+86"/>
         <source>Looking at the files...</source>
         <translation>Dateien werden gesichtet ...</translation>
     </message>
@@ -376,7 +376,7 @@
         <translation>Import läuft</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+40"/>
         <source>Cancelling after the current file...</source>
         <translation>Abbruch nach der aktuellen Datei ...</translation>
     </message>
@@ -396,7 +396,7 @@
 <context>
     <name>ImportDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/import_dialog.py" line="+77"/>
+        <location filename="../../rtstation/gui/dialogs/import_dialog.py" line="+90"/>
         <source>Import DICOM files</source>
         <translation>DICOM-Dateien importieren</translation>
     </message>
@@ -436,12 +436,27 @@
         <translation>Quelldateien nach dem Speichern löschen (Ordner leeren)</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+5"/>
+        <source>Import an anonymized copy (the source files stay as they are)</source>
+        <translation>Eine anonymisierte Kopie importieren (die Quelldateien bleiben, wie sie sind)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>new patient ID (empty = derived: ANON and 10 hex digits)</source>
+        <translation>neue Patienten-ID (leer = abgeleitet: ANON und 10 Hexziffern)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>new patient name (empty = the new patient ID)</source>
+        <translation>neuer Patientenname (leer = die neue Patienten-ID)</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>Import</source>
         <translation>Importieren</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+102"/>
         <source>Choose a folder to import.</source>
         <translation>Wählen Sie einen Ordner für den Import.</translation>
     </message>
@@ -781,7 +796,7 @@
         <translation>Weiterleitungsregeln gespeichert.</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+37"/>
         <source>About rtstation</source>
         <translation>Über rtstation</translation>
     </message>
@@ -999,7 +1014,7 @@
 <context>
     <name>NodeEditorDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/node_editor.py" line="+46"/>
+        <location filename="../../rtstation/gui/dialogs/node_editor.py" line="+45"/>
         <source>Edit node</source>
         <translation>Knoten bearbeiten</translation>
     </message>
@@ -1415,7 +1430,7 @@
 <context>
     <name>RulesDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+78"/>
+        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+85"/>
         <source>Forwarding rules</source>
         <translation>Weiterleitungsregeln</translation>
     </message>
@@ -1612,16 +1627,41 @@
     </message>
     <message>
         <location line="+3"/>
-        <source>Anonymize (not supported yet; kept as written)</source>
-        <translation>Anonymisieren (noch nicht unterstützt; bleibt wie eingetragen)</translation>
+        <source>Anonymize</source>
+        <translation>Anonymisieren</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+8"/>
+        <source>The nodes get an anonymized copy of the plan, its structure set, images and doses, references intact (profile and options: settings.ini [Anonymization]); the stored files stay as they are.</source>
+        <translation>Die Knoten erhalten eine anonymisierte Kopie des Plans, seines Structure Sets, der Bilder und Dosen, mit intakten Verweisen (Profil und Optionen: settings.ini [Anonymization]); die gespeicherten Dateien bleiben, wie sie sind.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>New patient ID:</source>
+        <translation>Neue Patienten-ID:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>empty = derived (ANON and 10 hex digits, the same every time)</source>
+        <translation>leer = abgeleitet (ANON und 10 Hexziffern, jedes Mal dieselbe)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>New patient name:</source>
+        <translation>Neuer Patientenname:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>empty = the new patient ID</source>
+        <translation>leer = die neue Patienten-ID</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>{name} (disabled)</source>
         <translation>{name} (inaktiv)</translation>
     </message>
     <message>
-        <location line="+74"/>
+        <location line="+82"/>
         <source>New rule</source>
         <translation>Neue Regel</translation>
     </message>
@@ -1679,7 +1719,7 @@
 <context>
     <name>RulesListModel</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/_rule_drafts.py" line="+136"/>
+        <location filename="../../rtstation/gui/dialogs/_rule_drafts.py" line="+138"/>
         <source>(unnamed rule)</source>
         <translation>(Regel ohne Namen)</translation>
     </message>
@@ -1745,7 +1785,7 @@
         <translation>kein Grund angegeben</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+112"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+116"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
