@@ -54,7 +54,7 @@ from rtstation.routing.rules_watch import RulesWatcher
 from rtstation.routing.send_queue import Job, SendQueue
 from rtstation.routing.workers import NodeWorkers
 from rtstation.station.after_send import AfterSend
-from rtstation.station.anonymized import AnonymizedCopies, NewPatient
+from rtstation.station.anonymized import AnonymizedCopies, NewPatient, anonymize_options
 from rtstation.station.dispatch import Dispatcher
 from rtstation.station.forwarding import AutoForwarder
 from rtstation.station.problems import report_problem
@@ -110,6 +110,7 @@ class Station:
         bind_address: str = "",
         database_busy_timeout: float = BUSY_TIMEOUT_SECONDS,
     ) -> None:
+        anonymize_options(settings)  # a bad option name stops here, not at the first send
         self.paths = paths
         self.settings = settings
         self.rules = rules
@@ -363,6 +364,7 @@ class Station:
                 "'rtstation reindex'"
             )
         check_folders(settings, self.paths)
+        anonymize_options(settings)
         saved = save_settings(settings, self.paths.settings_file, data_dir=self.paths.data_dir)
         old, self.settings = self.settings, saved
         self.workers.update_nodes(n.name for n in saved.enabled_nodes)
