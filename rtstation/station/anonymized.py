@@ -19,8 +19,8 @@ them saves the map last.
 
 The new identity is the rule's ``anonymize_patient_id`` / ``anonymize_patient_name``, or,
 when the rule leaves the ID empty, derived: ``ANON`` + 10 hex digits of SHA-256 of the
-map's secret and the original patient ID, the name being that ID. Derived identities are
-the same on every send of the patient (the map keeps the secret).
+map's secret and the original patient ID, the name being that ID unless one is given.
+Derived identities are the same on every send of the patient (the map keeps the secret).
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ class AnonymizedCopies:
         for path in paths:
             with contextlib.suppress(Exception):
                 derived = uid_map.derived_identity(read_header(path).patient_id)
-                return NewPatient(derived.patient_id, derived.patient_name)
+                return NewPatient(derived.patient_id, patient.patient_name or derived.patient_name)
         return patient
 
     def copy(
@@ -292,7 +292,9 @@ class AnonymizedCopies:
             identity = patient
             if not patient.patient_id:
                 derived = self.uid_map().derived_identity(key)
-                identity = NewPatient(derived.patient_id, derived.patient_name)
+                identity = NewPatient(
+                    derived.patient_id, patient.patient_name or derived.patient_name
+                )
             anonymizer = Anonymizer(self.options(identity), uid_map=self.uid_map())
             by_patient[key] = anonymizer
         return anonymizer

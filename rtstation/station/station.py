@@ -133,7 +133,7 @@ class Station:
         )
         self.workers = NodeWorkers(
             self.queue,
-            NetworkSender(lambda: self.settings, self._current_hash),
+            NetworkSender(lambda: self.settings, self._current_hash, self.copies.owns),
             self.bus,
             owner=lease_owner(primary=False),
             retry_base=settings.retry_base_seconds,
