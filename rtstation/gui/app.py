@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from rtstation import __version__
@@ -122,9 +122,7 @@ class OpenedStation:
     handler: gui_log.QtLogHandler
 
 
-def open_window(
-    app: QApplication, open_station: Callable[[], Any]
-) -> OpenedStation | None:
+def open_window(app: QApplication, open_station: Callable[[], Any]) -> OpenedStation | None:
     """Open the station and its window (shown, services starting); None when the station
     could not be opened (the reason was shown in a message box).
 
@@ -154,8 +152,7 @@ def open_window(
     window = MainWindow(station, ui_settings=ui_settings_for(station), log_handler=handler)
     keep_gc_pauses_short(window)
     app.setQuitOnLastWindowClosed(not window.tray.available)
-    window.tray.quitRequested.connect(app.quit)
-    window.quit_action.triggered.connect(app.quit)
+    window.quitRequested.connect(app.quit, Qt.ConnectionType.QueuedConnection)
     window.show()
     window.start_station()
     LOGGER.info("rtstation %s window open; storage %s", __version__, station.storage_root)

@@ -24,7 +24,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -46,6 +46,7 @@ from rtstation import __version__
 from rtstation.config import IMPORT_FOLDER_AE
 from rtstation.gui import workers
 from rtstation.gui.bridge import StationBridge
+from rtstation.gui.controllers.close_controller import CloseController
 from rtstation.gui.controllers.config_controller import ConfigController
 from rtstation.gui.controllers.details_controller import DetailsController
 from rtstation.gui.controllers.import_controller import ImportController
@@ -91,6 +92,8 @@ def dropped_paths(mime: Any) -> list[str]:
 
 class MainWindow(QMainWindow):
     """The station's window over a running :class:`~rtstation.station.Station`."""
+
+    quitRequested = Signal()  # the window closed for good: the application should end
 
     def __init__(
         self,
@@ -149,6 +152,7 @@ class MainWindow(QMainWindow):
         self.config_controller = ConfigController(station, self, self.test_rules, self)
         self.tray = TrayController(self, self.ui_settings, self)
         self.tray.plan_label = self.tree_model.plan_label
+        self.close_controller = CloseController(self, self.job_model, self.tray.available, self)
 
         self._build_actions()
         self._wire(log_handler)
@@ -217,7 +221,8 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.quit)
         self.keep_running_action = QAction(self.tr("Keep running in the &tray"), self)
         self.keep_running_action.setCheckable(True)
-        self.keep_running_action.setEnabled(self.tray.available)
+        # without a system tray there is nothing to choose: the close question says so
+        self.keep_running_action.setVisible(self.tray.available)
         self.keep_running_action.setChecked(bool(self.tray.remembered_choice()))
         self.keep_running_action.toggled.connect(self.tray.set_keep_running)
         self.about_action = QAction(self.tr("&About rtstation"), self)
@@ -303,6 +308,10 @@ class MainWindow(QMainWindow):
         self.config_controller.rulesApplied.connect(self._on_rules_applied)
         self.tray.showRequested.connect(self._on_show_requested)
         self.tray.quitRequested.connect(self.quit)
+        self.jobs_controller.countsChanged.connect(self.close_controller.queue_changed)
+        self.close_controller.quitConfirmed.connect(self.quit_now)
+        self.close_controller.hideRequested.connect(self._hide_to_tray)
+        self.close_controller.waitingChanged.connect(self._on_waiting_for_queue)
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -320,20 +329,42 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def quit(self) -> None:
-        """Close for real (menu, tray): no keep-running question."""
+        """Quit (menu, tray): no keep-running question, but unfinished jobs ask first."""
+        if self.close_controller.request():
+            self.quit_now()
+
+    @Slot()
+    def quit_now(self) -> None:
+        """Close for real and end the application (``quitRequested``)."""
         self._quitting = True
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._quitting and self.tray.keep_running_on_close():
-            self.keep_running_action.setChecked(True)
-            self._save_ui_state()
-            self.hide()
-            self.tray.window_hidden()
-            event.ignore()
-            return
+        if not self._quitting:
+            if not self.close_controller.request():
+                event.ignore()  # the question is shown, or the queue is awaited
+                return
+            if self.tray.keep_running_on_close():
+                self._hide_to_tray()
+                event.ignore()
+                return
         self.shutdown()
         event.accept()
+        self.quitRequested.emit()
+
+    @Slot()
+    def _hide_to_tray(self) -> None:
+        self.keep_running_action.setChecked(True)
+        self._save_ui_state()
+        self.hide()
+        self.tray.window_hidden()
+
+    @Slot(bool)
+    def _on_waiting_for_queue(self, waiting: bool) -> None:
+        if waiting:
+            self.status.showMessage(self.tr("rtstation quits when the send queue is finished."), 0)
+        else:
+            self.status.clearMessage()
 
     def shutdown(self) -> None:
         """Stop listening and cancel our background work; the station itself is stopped

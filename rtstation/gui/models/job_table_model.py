@@ -282,6 +282,16 @@ class JobTableModel(QAbstractTableModel):
     def jobs_for_plan(self, plan_uid: str) -> list[JobRow]:
         return [row for row in self._rows if row.plan_uid == plan_uid]
 
+    def unfinished_count(self) -> int:
+        """Jobs that will still send something: not finished, and not waiting on a
+        paused node (those wait for the user, not for the queue)."""
+        return sum(
+            1
+            for row in self._rows
+            if row.state not in FINISHED_STATES
+            and not (row.node in self._paused and row.state in WAITING_STATES)
+        )
+
     def counts(self) -> dict[str, int]:
         """How many jobs are in each state (for the status bar)."""
         result: dict[str, int] = {}
