@@ -65,6 +65,7 @@ from rtstation.gui.models.job_table_model import JobTableModel
 from rtstation.gui.models.log_model import LogListModel
 from rtstation.gui.models.plan_tree_model import PlanTreeModel
 from rtstation.gui.tray import TrayController
+from rtstation.gui.widgets.column_fit import ColumnFitter
 from rtstation.gui.widgets.details_panel import DetailsPanel
 from rtstation.gui.widgets.jobs_panel import JobsPanel
 from rtstation.gui.widgets.log_panel import LogPanel
@@ -387,13 +388,20 @@ class MainWindow(QMainWindow):
             "vertical": self.vertical_splitter,
         }
 
+    def _column_fitters(self) -> dict[str, ColumnFitter]:
+        return {
+            "mainWindow/treeHeader": self.tree_panel.column_fitter,
+            "mainWindow/jobHeader": self.jobs_panel.column_fitter,
+        }
+
     def _save_ui_state(self) -> None:
         settings = self.ui_settings
         settings.setValue("mainWindow/geometry", self.saveGeometry())
         settings.setValue("mainWindow/state", self.saveState())
         for name, splitter in self._splitters().items():
             settings.setValue(f"mainWindow/splitter/{name}", splitter.saveState())
-        settings.setValue("mainWindow/treeHeader", self.tree_panel.view.header().saveState())
+        for key, fitter in self._column_fitters().items():
+            settings.setValue(key, fitter.header.saveState())
         settings.setValue("mainWindow/bottomTab", self.bottom_tabs.currentIndex())
         settings.sync()
 
@@ -409,11 +417,10 @@ class MainWindow(QMainWindow):
             value = settings.value(f"mainWindow/splitter/{name}")
             if isinstance(value, QByteArray) and not value.isEmpty():
                 splitter.restoreState(value)
-        header = settings.value("mainWindow/treeHeader")
-        if isinstance(header, QByteArray) and not header.isEmpty():
-            self.tree_panel.view.header().restoreState(header)
-        else:
-            self.tree_controller.loadingChanged.connect(self._on_first_load_changed)
+        for key, fitter in self._column_fitters().items():
+            header = settings.value(key)
+            if isinstance(header, QByteArray):
+                fitter.restore(header)
         tab = settings.value("mainWindow/bottomTab")
         if tab is not None:
             self.bottom_tabs.setCurrentIndex(int(tab))
@@ -452,12 +459,6 @@ class MainWindow(QMainWindow):
     def _on_tree_refreshed(self, _patient_ids: list[str]) -> None:
         self.job_model.refresh_plan_labels()
         self._update_title()
-
-    @Slot(bool)
-    def _on_first_load_changed(self, loading: bool) -> None:
-        if not loading:
-            self.tree_controller.loadingChanged.disconnect(self._on_first_load_changed)
-            self.tree_panel.fit_name_column()
 
     @Slot(object)
     def _on_tree_load_failed(self, exc: BaseException) -> None:

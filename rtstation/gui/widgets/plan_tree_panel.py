@@ -27,7 +27,10 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from rtstation.gui.models.plan_tree_model import (
+    COL_COMPLETE,
+    COL_FORWARDED,
     COL_NAME,
+    COL_PLAN_NAME,
     COL_RECEIVED,
     KIND_ROLE,
     PATIENT,
@@ -37,6 +40,7 @@ from rtstation.gui.models.plan_tree_model import (
     SORT_ROLE,
     PlanTreeModel,
 )
+from rtstation.gui.widgets.column_fit import ColumnFitter
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -109,8 +113,12 @@ class PlanTreePanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setAllColumnsShowFocus(True)
         self.view.header().setStretchLastSection(True)
-        for column, width in enumerate((185, 95, 95, 75, 115, 130)):
-            self.view.setColumnWidth(column, width)
+        self.column_fitter = ColumnFitter(
+            self.view,
+            range(COL_FORWARDED),  # the last column stretches
+            {COL_NAME: 380, COL_PLAN_NAME: 220, COL_COMPLETE: 260},
+            self,
+        )
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_context_menu_requested)
@@ -135,19 +143,15 @@ class PlanTreePanel(QWidget):
         model.modelReset.connect(self._update_empty_hint)
         self._update_empty_hint()
 
-    def fit_name_column(self, maximum: int = 320) -> None:
-        """Widen the patient/plan column to its contents once the list is in (only when
-        the user has not sized the columns already: their widths are restored)."""
-        self.view.resizeColumnToContents(COL_NAME)
-        if self.view.columnWidth(COL_NAME) > maximum:
-            self.view.setColumnWidth(COL_NAME, maximum)
-
     @Slot(bool)
     def _on_loading_changed(self, loading: bool) -> None:
         """While the initial list streams in chunk by chunk, paint it once at the end:
         a repaint per chunk costs more than the chunk itself when receives compete for
         the interpreter."""
         self.view.setUpdatesEnabled(not loading)
+        self.column_fitter.enabled = not loading
+        if not loading:
+            self.column_fitter.schedule()
         self.filter_edit.setPlaceholderText(
             self.tr("Loading the received plans...")
             if loading
