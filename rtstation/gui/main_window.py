@@ -57,6 +57,8 @@ from rtstation.gui.controllers.receiver_controller import ReceiverController
 from rtstation.gui.controllers.send_controller import SendController
 from rtstation.gui.controllers.status_controller import StatusController
 from rtstation.gui.controllers.tree_controller import TreeController
+from rtstation.gui.core_text import render
+from rtstation.gui.dialogs._rule_test import TestedPlan
 from rtstation.gui.dialogs.import_dialog import ImportDialog
 from rtstation.gui.icons import icon
 from rtstation.gui.log_handler import QtLogHandler
@@ -452,8 +454,9 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str)
     def _on_receiver_state_changed(self, state: str, message: str) -> None:
-        self.receiver_control.set_state(state, message)
-        self.status.set_receiver(state, message)
+        shown = render(message)
+        self.receiver_control.set_state(state, shown)
+        self.status.set_receiver(state, shown)
 
     @Slot(list)
     def _on_tree_refreshed(self, _patient_ids: list[str]) -> None:
@@ -480,9 +483,7 @@ class MainWindow(QMainWindow):
     def _on_send_queued(self, job_ids: list[int]) -> None:
         self.nodes_panel.set_sending(False)
         self.bottom_tabs.setCurrentWidget(self.jobs_panel)
-        self.status.showMessage(
-            self.tr("%1 send job(s) queued.").replace("%1", str(len(job_ids))), 8000
-        )
+        self.status.showMessage(self.tr("%n send job(s) queued.", "", len(job_ids)), 8000)
 
     @Slot(object)
     def _on_send_failed(self, _exc: BaseException) -> None:
@@ -542,10 +543,10 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         settings = self.station.settings
         self.setWindowTitle(
-            self.tr("rtstation - %1 - %2 patient(s), %3 plan(s)")
+            self.tr("rtstation - %1 - %2, %3")
             .replace("%1", settings.ae_title)
-            .replace("%2", str(len(self.tree_model.patient_ids())))
-            .replace("%3", str(self.tree_model.plan_count))
+            .replace("%2", self.tr("%n patient(s)", "", len(self.tree_model.patient_ids())))
+            .replace("%3", self.tr("%n plan(s)", "", self.tree_model.plan_count))
         )
 
     # -- rules test for the Rules dialog ------------------------------------------------
@@ -562,7 +563,10 @@ class MainWindow(QMainWindow):
             return self.tr(
                 "Select a plan in the main window first: the rules are tested against it."
             )
-        return evaluate(rules, plan_facts(plan.bundle, plan.source_ae or IMPORT_FOLDER_AE))
+        decision = evaluate(rules, plan_facts(plan.bundle, plan.source_ae or IMPORT_FOLDER_AE))
+        name = " ".join(plan.patient_name.replace("^", " ").split())
+        who = f"{name}, {plan.patient_id}" if name else plan.patient_id
+        return TestedPlan(decision, f"{plan.label or plan.plan_uid} ({who})")
 
     # -- helpers for tests and scripts --------------------------------------------------
 

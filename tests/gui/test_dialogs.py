@@ -346,7 +346,7 @@ def test_create_the_ethos_adp_rule_and_test_it(qtbot: QtBot, tmp_path: Path) -> 
         dialog.test_button.click()
     assert tested[0].rules[0].name == "Ethos ADP Plans"
     text = dialog.test_output.toPlainText()
-    assert "Would be sent to: ORGANO, ARCHIVE" in text
+    assert "Would be sent to ORGANO, ARCHIVE." in text
     assert 'Rule "Ethos ADP Plans": matched -> ORGANO, ARCHIVE' in text
 
     _ok(dialog).click()

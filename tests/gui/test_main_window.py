@@ -299,9 +299,10 @@ def test_tree_filter_and_tick_counts(
     assert isinstance(window.test_rules(window.station.rules), str)
     plan_uid = window.tree_model.checked_plan_uids()[0]
     window.select_plan(plan_uid)
-    decision = window.test_rules(window.station.rules)
-    assert decision.plan_uid == plan_uid
-    assert decision == window.station.evaluate_rules(plan_uid)
+    tested = window.test_rules(window.station.rules)
+    assert tested.plan_text.startswith(window.tree_model.plan_label(plan_uid) + " (")
+    assert tested.decision.plan_uid == plan_uid
+    assert tested.decision == window.station.evaluate_rules(plan_uid)
 
 
 def test_gui_subcommand_without_display_says_so_in_one_line(

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QCoreApplication
+
 from rtstation.dicom import sop
 from rtstation.dicom.headers import InstanceHeader
 from rtstation.dicom.rt_tree import PlanBundle, build_tree
@@ -175,10 +177,15 @@ def group_files(rows: Iterable[FileRow]) -> tuple[GroupSnapshot, ...]:
 def _missing_text(bundle: PlanBundle) -> str:
     completeness = bundle.completeness
     parts = []
-    if completeness.missing_images:
-        parts.append(f"{completeness.missing_images} {completeness.image_modality} slice(s)")
+    count = completeness.missing_images  # a plain name: lupdate misses an expression here
+    if count:
+        parts.append(
+            QCoreApplication.translate("PlanTreeModel", "%n %1 slice(s)", "", count).replace(
+                "%1", completeness.image_modality
+            )
+        )
     if completeness.structure_set == "missing":
-        parts.append("the structure set")
+        parts.append(QCoreApplication.translate("PlanTreeModel", "the structure set"))
     return ", ".join(parts)
 
 

@@ -20,6 +20,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from rtstation.config.model import Node
+from rtstation.gui.core_text import render
 from rtstation.gui.dialogs._echo import EchoResultLike
 from rtstation.gui.dialogs._form import ERROR_COLOR
 
@@ -36,7 +37,8 @@ def format_echo_result(result: EchoResultLike) -> str:
         shown = "<1" if ms < 1 else f"{ms:.0f}"
         return QCoreApplication.translate("SettingsDialog", "OK, {ms} ms").format(ms=shown)
     return QCoreApplication.translate("SettingsDialog", "Failed: {reason}").format(
-        reason=result.reason or QCoreApplication.translate("SettingsDialog", "no reason given")
+        reason=render(result.reason)
+        or QCoreApplication.translate("SettingsDialog", "no reason given")
     )
 
 

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rtstation.gui.core_text import render
+
 LOGGER = logging.getLogger(__name__)
 
 _NO_PARENT = QModelIndex()
@@ -65,9 +67,9 @@ class RejectedFilesModel(QAbstractTableModel):
             return None
         path, reason = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return os.path.basename(path) or path if index.column() == 0 else reason
+            return os.path.basename(path) or path if index.column() == 0 else render(reason)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return path if index.column() == 0 else reason
+            return path if index.column() == 0 else render(reason)
         return None
 
 

@@ -53,6 +53,7 @@ from rtstation.gui.dialogs._checklist import CheckList
 from rtstation.gui.dialogs._checks import format_rule_field, parse_rule_field, translate_reason
 from rtstation.gui.dialogs._form import FieldMessage, FieldRow, hint_label
 from rtstation.gui.dialogs._rule_drafts import TEXT_FIELDS, RuleDraft, RulesListModel
+from rtstation.gui.dialogs._rule_test import describe_outcome
 
 LOGGER = logging.getLogger(__name__)
 MODALITIES: tuple[str, ...] = ("RTSTRUCT", "RTDOSE", "CT", "MR", "PT", "RTIMAGE", "RTRECORD")
@@ -542,26 +543,8 @@ class RulesDialog(QDialog):
             self._show_test_lines([self.tr("The test failed: {error}").format(error=exc)])
             self.rulesTested.emit(exc)
             return
-        self._show_test_lines(self._describe(outcome))
+        self._show_test_lines(describe_outcome(outcome))
         self.rulesTested.emit(outcome)
-
-    def _describe(self, outcome: object) -> list[str]:
-        if isinstance(outcome, str):
-            return [outcome]
-        explanation = getattr(outcome, "explanation", None)
-        if not callable(explanation):
-            return [str(outcome)]
-        lines: list[str] = []
-        nodes = getattr(outcome, "nodes", None)
-        if nodes is not None:
-            if nodes:
-                lines.append(self.tr("Would be sent to: {nodes}").format(nodes=", ".join(nodes)))
-            else:
-                lines.append(self.tr("Would not be sent anywhere."))
-        waiting = getattr(outcome, "waiting_for", ())
-        if waiting:
-            lines.append(self.tr("Waiting for: {what}").format(what="; ".join(waiting)))
-        return [*lines, *(str(line) for line in explanation())]
 
     def _show_test_lines(self, lines: list[str]) -> None:
         self.test_output.setPlainText("\n".join(lines))

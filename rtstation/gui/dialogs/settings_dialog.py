@@ -376,8 +376,14 @@ class SettingsDialog(QDialog):
         page = QWidget()
         box = QGroupBox(self.tr("Logging"))
         self.log_level_combo = QComboBox()
+        names = {
+            "DEBUG": self.tr("Debug"),
+            "INFO": self.tr("Info"),
+            "WARNING": self.tr("Warning"),
+            "ERROR": self.tr("Error"),
+        }
         for level in LOG_LEVELS:
-            self.log_level_combo.addItem(level, level)
+            self.log_level_combo.addItem(names.get(level, level), level)
         index = self.log_level_combo.findData(settings.log_level)
         self.log_level_combo.setCurrentIndex(max(index, 0))
         self.log_level_combo.currentIndexChanged.connect(self._on_field_changed)

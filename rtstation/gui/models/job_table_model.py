@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from rtstation.gui.core_text import render
 from rtstation.routing.send_queue import Job
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -100,7 +101,8 @@ def job_row_from_job(job: Job) -> JobRow:
     )
 
 
-def _state_text(state: str) -> str:
+def state_text(state: str) -> str:
+    """A job state in the user's language."""
     texts = {
         "queued": QCoreApplication.translate("JobTableModel", "queued"),
         "pending": QCoreApplication.translate("JobTableModel", "queued"),
@@ -165,7 +167,7 @@ class JobTableModel(QAbstractTableModel):
             return self._display(row, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == COL_REASON and row.message:
-                return row.message
+                return render(row.message)
             if column == COL_PLAN:
                 return row.plan_uid
             return None
@@ -190,8 +192,8 @@ class JobTableModel(QAbstractTableModel):
             return self._plan_label(row.plan_uid) or row.plan_label or row.plan_uid
         if column == COL_STATE:
             if row.node in self._paused and row.state in WAITING_STATES:
-                return _state_text("paused")
-            return _state_text(row.state)
+                return state_text("paused")
+            return state_text(row.state)
         if column == COL_PROGRESS:
             return f"{row.done}/{row.total}" if row.total else ""
         if column == COL_NEXT:
@@ -202,7 +204,7 @@ class JobTableModel(QAbstractTableModel):
                 moment = moment.astimezone()
             return moment.strftime("%H:%M:%S")
         if column == COL_REASON:
-            return row.message.splitlines()[0] if row.message else ""
+            return render(row.message.splitlines()[0]) if row.message else ""
         return ""
 
     # -- updates ------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from rtstation.gui.controllers.tree_data import (
     PlanSnapshot,
     UnconnectedSnapshot,
 )
+from rtstation.gui.models.job_table_model import state_text
 
 LOGGER = logging.getLogger(__name__)
 
@@ -282,9 +283,8 @@ class PlanTreeModel(QAbstractItemModel):
             if column == COL_RECEIVED:
                 return patient.received
             if column == COL_COMPLETE:
-                return QCoreApplication.translate(
-                    "PlanTreeModel", "%n plan(s)", None, len(patient.plans)
-                )
+                count = len(patient.plans)  # a plain name: lupdate misses an expression here
+                return QCoreApplication.translate("PlanTreeModel", "%n plan(s)", "", count)
             return ""
         if kind == UNCONNECTED:
             unconnected: UnconnectedSnapshot = payload
@@ -364,7 +364,7 @@ class PlanTreeModel(QAbstractItemModel):
                 states = self.forwarded_states(plan.plan_uid)
                 if not states:
                     return QCoreApplication.translate("PlanTreeModel", "Not sent anywhere yet")
-                return "\n".join(f"{name}: {state}" for name, state in states.items())
+                return "\n".join(f"{name}: {state_text(state)}" for name, state in states.items())
             if column == COL_NAME:
                 return plan.plan_uid
         if node.kind == FILE and column == COL_NAME:

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from rtstation.gui.controllers.tree_data import FileRow, PatientSnapshot, PlanSnapshot
+from rtstation.gui.core_text import render, render_waiting
+from rtstation.gui.models.job_table_model import state_text
 from rtstation.gui.models.rows_model import RowsTableModel
 
 
@@ -260,7 +262,7 @@ class DetailsPanel(QTabWidget):
             return self.tr("no rule forwards this plan")
         if plan.decision == "pending" or plan.waiting:
             if plan.waiting:
-                return self.tr("waiting: %1").replace("%1", plan.waiting)
+                return self.tr("waiting: %1").replace("%1", render_waiting(plan.waiting))
             return self.tr("waiting for the plan to be complete")
         return ""
 
@@ -291,9 +293,9 @@ class DetailsPanel(QTabWidget):
                 (
                     row.node,
                     str(row.job_id),
-                    row.state,
+                    state_text(row.state),
                     f"{row.done}/{row.total}" if row.total else "",
-                    row.message.splitlines()[0] if row.message else "",
+                    render(row.message.splitlines()[0]) if row.message else "",
                 )
                 for row in ordered
             ],
