@@ -235,6 +235,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.import_action)
         file_menu.addAction(self.import_folder_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)  # where the DICOM RT Station has it
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         station_menu = self.menuBar().addMenu(self.tr("&Station"))
         station_menu.addAction(self.receiver_action)
@@ -457,6 +459,7 @@ class MainWindow(QMainWindow):
         shown = render(message)
         self.receiver_control.set_state(state, shown)
         self.status.set_receiver(state, shown)
+        self.tree_panel.set_receiver_listening(state == "listening")
 
     @Slot(list)
     def _on_tree_refreshed(self, _patient_ids: list[str]) -> None:

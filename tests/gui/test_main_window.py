@@ -285,11 +285,15 @@ def test_tree_filter_and_tick_counts(
     window.import_controller.summary.close()
     qtbot.waitUntil(lambda: window.tree_model.rowCount() == 2, timeout=TIMEOUT_MS)
     proxy = window.tree_panel.proxy
+    window.expand_all_plans()
+    assert sorted(window.tree_panel.expanded_patient_ids()) == ["RT010", "RT011"]
     window.tree_panel.filter_edit.setText("rt011")
     assert proxy.rowCount() == 1
     assert proxy.data(proxy.index(0, COL_NAME)).endswith("(RT011)")
     window.tree_panel.filter_edit.clear()
     assert proxy.rowCount() == 2
+    # clearing the filter does not collapse what was open before
+    assert sorted(window.tree_panel.expanded_patient_ids()) == ["RT010", "RT011"]
     patient = proxy.index(0, COL_NAME)
     proxy.setData(patient, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     assert len(window.tree_model.checked_plan_uids()) == 1

@@ -18,6 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Slot
 
+from rtstation.config import IMPORT_FOLDER_AE
 from rtstation.gui.core_text import render
 from rtstation.gui.widgets.status_bar import StationStatusBar
 
@@ -60,7 +61,7 @@ class StatusController(QObject):
     def _on_instance_stored(self, event: Any) -> None:
         modality = event.modality or "?"
         source = event.source_ae or "?"
-        if event.outcome in COUNTED_OUTCOMES:
+        if event.outcome in COUNTED_OUTCOMES and event.source_ae != IMPORT_FOLDER_AE:
             self.status.count_received()
         if event.outcome == "replaced":
             text = self.tr("Replaced %1 from %2")

@@ -14,31 +14,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from rtstation.gui.widgets.elided_label import ElidedLabel
 
 _PAINT_MS = 250
 _PROBLEM_COLOR = "#be1e1e"
-
-
-class ElidedLabel(QLabel):
-    """One line that ends in "..." when it does not fit, instead of widening the window
-    (a peer's rejection reason can be a paragraph). The full text is the tooltip."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(0)
-
-    def paintEvent(self, _event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        painter.drawText(
-            rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text
-        )
 
 
 class StationStatusBar(QStatusBar):
