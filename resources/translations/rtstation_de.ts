@@ -58,12 +58,17 @@
 <context>
     <name>ConfigController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/config_controller.py" line="+62"/>
-        <source>The settings could not be applied.</source>
-        <translation>Die Einstellungen konnten nicht übernommen werden.</translation>
+        <location filename="../../rtstation/gui/controllers/config_controller.py" line="+75"/>
+        <source>The settings were saved, but the DICOM receiver could not start.</source>
+        <translation>Die Einstellungen wurden gespeichert, aber der DICOM-Empfänger konnte nicht starten.</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+4"/>
+        <source>The settings could not be saved.</source>
+        <translation>Die Einstellungen konnten nicht gespeichert werden.</translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>The rules could not be saved.</source>
         <translation>Die Regeln konnten nicht gespeichert werden.</translation>
     </message>
@@ -1368,7 +1373,7 @@
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>&amp;Station</source>
         <translation>&amp;Station</translation>
     </message>
@@ -1403,7 +1408,7 @@
         <translation>Es läuft bereits ein Import.</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>The list of received plans could not be read.</source>
         <translation>Die Liste der empfangenen Pläne konnte nicht gelesen werden.</translation>
     </message>
@@ -1468,7 +1473,7 @@
 <context>
     <name>NodeEditorDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/node_editor.py" line="+46"/>
+        <location filename="../../rtstation/gui/dialogs/node_editor.py" line="+64"/>
         <source>Edit node</source>
         <translation>Knoten bearbeiten</translation>
     </message>
@@ -1508,14 +1513,39 @@
         <translation>Aktiv (an diesen Knoten darf gesendet werden)</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+3"/>
+        <source>Use TLS (DICOM over an encrypted connection)</source>
+        <translation>TLS verwenden (DICOM über eine verschlüsselte Verbindung)</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>CA certificate (PEM) that signed the node&apos;s certificate</source>
+        <translation>CA-Zertifikat (PEM), das das Zertifikat des Knotens signiert hat</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>empty = no client certificate</source>
+        <translation>leer = kein Client-Zertifikat</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>key of the client certificate</source>
+        <translation>Schlüssel des Client-Zertifikats</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Rules name their target nodes by this name.</source>
         <translation>Regeln nennen ihre Zielknoten mit diesem Namen.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>How many plans may be sent to this node at the same time.</source>
         <translation>Wie viele Pläne gleichzeitig an diesen Knoten gesendet werden dürfen.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Browse...</source>
+        <translation>Durchsuchen...</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -1548,9 +1578,59 @@
         <translation>Max. Assoziationen:</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+2"/>
+        <source>CA certificate:</source>
+        <translation>CA-Zertifikat:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Client certificate:</source>
+        <translation>Client-Zertifikat:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Client key:</source>
+        <translation>Client-Schlüssel:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Test</source>
+        <translation>Testen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Send a C-ECHO to the node as entered above</source>
+        <translation>Ein C-ECHO an den Knoten mit den obigen Angaben senden</translation>
+    </message>
+    <message>
+        <location line="+62"/>
+        <source>Choose a file</source>
+        <translation>Datei auswählen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>PEM files (*.pem *.crt *.key);;All files (*)</source>
+        <translation>PEM-Dateien (*.pem *.crt *.key);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Testing…</source>
+        <translation>Teste…</translation>
+    </message>
+    <message>
+        <location line="+29"/>
         <source>another node is already called &apos;{name}&apos;; node names must be unique</source>
         <translation>ein anderer Knoten heißt bereits &apos;{name}&apos;; Knotennamen müssen eindeutig sein</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>file &apos;{path}&apos; does not exist</source>
+        <translation>Datei &apos;{path}&apos; existiert nicht</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>a client certificate needs its key, and a key its certificate</source>
+        <translation>ein Client-Zertifikat braucht seinen Schlüssel und ein Schlüssel sein Zertifikat</translation>
     </message>
 </context>
 <context>
@@ -1832,18 +1912,23 @@
 <context>
     <name>PlanTreePanel</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/plan_tree_panel.py" line="+102"/>
-        <location line="+56"/>
+        <location filename="../../rtstation/gui/widgets/plan_tree_panel.py" line="+106"/>
+        <location line="+67"/>
         <source>Filter by patient ID, name or plan label</source>
         <translation>Nach Patienten-ID, Name oder Plan-Label filtern</translation>
     </message>
     <message>
-        <location line="-31"/>
+        <location line="-23"/>
+        <source>Nothing received yet. The receiver is listening: send plans to it from the planning system, or drop DICOM folders, files or ZIP archives here to import them.</source>
+        <translation>Noch nichts empfangen. Der Empfänger ist bereit: Senden Sie Pläne aus dem Planungssystem, oder ziehen Sie DICOM-Ordner, -Dateien oder ZIP-Archive hierher, um sie zu importieren.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Nothing received yet. Start the receiver, or drop DICOM folders, files or ZIP archives here to import them.</source>
         <translation>Noch nichts empfangen. Starten Sie den Empfänger, oder ziehen Sie DICOM-Ordner, -Dateien oder ZIP-Archive hierher, um sie zu importieren.</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+15"/>
         <source>Loading the received plans...</source>
         <translation>Empfangene Pläne werden geladen …</translation>
     </message>
@@ -1851,7 +1936,7 @@
 <context>
     <name>ReceiverControl</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/receiver_control.py" line="+36"/>
+        <location filename="../../rtstation/gui/widgets/receiver_control.py" line="+39"/>
         <source>Receiver stopped</source>
         <translation>Empfänger gestoppt</translation>
     </message>
@@ -2077,11 +2162,12 @@
     </message>
     <message>
         <location line="+4"/>
+        <location line="+227"/>
         <source>Send to</source>
         <translation>Senden an</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="-221"/>
         <source>{name} (not in settings)</source>
         <translation>{name} (nicht in den Einstellungen)</translation>
     </message>
@@ -2102,16 +2188,21 @@
     </message>
     <message>
         <location line="+3"/>
-        <source>e.g. TB1=TrueBeam1, TB2=TrueBeam2</source>
-        <translation>z. B. TB1=TrueBeam1, TB2=TrueBeam2</translation>
+        <source>name in the plan=name at the destination, e.g. TB1=TrueBeam1</source>
+        <translation>Name im Plan=Name beim Ziel, z. B. TB1=TrueBeam1</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Renames the treatment machine before the plan is sent.</source>
-        <translation>Benennt das Bestrahlungsgerät um, bevor der Plan gesendet wird.</translation>
+        <location line="+2"/>
+        <source>Left of &apos;=&apos; the machine name as the plan has it (old), right of it the name the destination expects (new). Not applied when sending yet: the mapping is kept in rules.ini for a later version.</source>
+        <translation>Links vom &apos;=&apos; der Gerätename, wie er im Plan steht (alt), rechts der Name, den das Ziel erwartet (neu). Wird beim Senden noch nicht angewendet: die Zuordnung bleibt für eine spätere Version in rules.ini.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+190"/>
+        <source>Rule &apos;{name}&apos;, {field}: {reason}</source>
+        <translation>Regel &apos;{name}&apos;, {field}: {reason}</translation>
+    </message>
+    <message>
+        <location line="-184"/>
         <source>Anonymize (not supported yet; kept as written)</source>
         <translation>Anonymisieren (noch nicht unterstützt; bleibt wie eingetragen)</translation>
     </message>
@@ -2141,22 +2232,17 @@
         <translation>Eine aktive Regel braucht mindestens einen Zielknoten.</translation>
     </message>
     <message>
-        <location line="+24"/>
-        <source>Rule &apos;{name}&apos;: {reason}</source>
-        <translation>Regel &apos;{name}&apos;: {reason}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+26"/>
         <source>(unnamed rule)</source>
         <translation>(Regel ohne Namen)</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>({count} rules need attention.)</source>
         <translation>({count} Regeln müssen korrigiert werden.)</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+78"/>
         <source>The test failed: {error}</source>
         <translation>Der Test ist fehlgeschlagen: {error}</translation>
     </message>
@@ -2605,7 +2691,7 @@
         <translation>&apos;{entry}&apos; steht schon in der Liste</translation>
     </message>
     <message>
-        <location line="+119"/>
+        <location line="+121"/>
         <source>Testing…</source>
         <translation>Test läuft …</translation>
     </message>
@@ -2615,8 +2701,8 @@
         <translation>Teste &apos;{name}&apos; ({ae} auf {host}:{port}) …</translation>
     </message>
     <message>
-        <location line="-76"/>
-        <location line="+94"/>
+        <location line="-78"/>
+        <location line="+96"/>
         <source>Test of &apos;{name}&apos;: {result}</source>
         <translation>Test von &apos;{name}&apos;: {result}</translation>
     </message>
@@ -2624,7 +2710,7 @@
 <context>
     <name>StationStatusBar</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/status_bar.py" line="+111"/>
+        <location filename="../../rtstation/gui/widgets/status_bar.py" line="+93"/>
         <source>%1 sending</source>
         <translation>%1 wird/werden gesendet</translation>
     </message>
@@ -2663,7 +2749,7 @@
 <context>
     <name>StatusController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/status_controller.py" line="+66"/>
+        <location filename="../../rtstation/gui/controllers/status_controller.py" line="+67"/>
         <source>Replaced %1 from %2</source>
         <translation>%1 von %2 ersetzt</translation>
     </message>

@@ -16,17 +16,23 @@ WARNING_COLOR = "#8a5a00"
 
 
 class FieldMessage(QLabel):
-    """Text under a field: an error (red), a warning (amber) or nothing (hidden).
+    """Text under a field: an error (red), a warning (amber) or nothing.
 
-    Hidden when empty so a valid form does not carry blank lines between its rows.
+    Hidden when empty so a valid form does not carry blank lines between its rows; with
+    ``reserve`` it keeps one line's height instead, for small forms where a message that
+    appears while typing would otherwise make every field below it jump.
     """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, reserve: bool = False) -> None:
         super().__init__(parent)
+        self.reserve = reserve
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hide()
+        if reserve:
+            self.setMinimumHeight(self.fontMetrics().lineSpacing())
+        else:
+            self.hide()
 
     def show_error(self, text: str) -> None:
         self._show(text, ERROR_COLOR)
@@ -36,7 +42,8 @@ class FieldMessage(QLabel):
 
     def clear_message(self) -> None:
         self.setText("")
-        self.hide()
+        if not self.reserve:
+            self.hide()
 
     def _show(self, text: str, color: str) -> None:
         if not text:
@@ -69,10 +76,11 @@ class FieldRow(QWidget):
         parent: QWidget | None = None,
         *,
         compact: bool = False,
+        reserve_message: bool = False,
     ) -> None:
         super().__init__(parent)
         self.field = field
-        self.message = FieldMessage(self)
+        self.message = FieldMessage(self, reserve=reserve_message)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(2)

@@ -281,8 +281,12 @@ class RulesDialog(QDialog):
             self.tr("Machine mapping:"),
             self._text_row(
                 "machine_mapping",
-                self.tr("e.g. TB1=TrueBeam1, TB2=TrueBeam2"),
-                self.tr("Renames the treatment machine before the plan is sent."),
+                self.tr("name in the plan=name at the destination, e.g. TB1=TrueBeam1"),
+                self.tr(
+                    "Left of '=' the machine name as the plan has it (old), right of it the "
+                    "name the destination expects (new). Not applied when sending yet: the "
+                    "mapping is kept in rules.ini for a later version."
+                ),
             ),
         )
         self.anonymize_check = QCheckBox(self.tr("Anonymize (not supported yet; kept as written)"))
@@ -468,15 +472,28 @@ class RulesDialog(QDialog):
         self.ok_button.setEnabled(not bad)
         if bad:
             first = bad[0]
-            text = self.tr("Rule '{name}': {reason}").format(
+            attr, reason = next(iter(first.errors.items()))
+            text = self.tr("Rule '{name}', {field}: {reason}").format(
                 name=first.name.strip() or self.tr("(unnamed rule)"),
-                reason=next(iter(first.errors.values())),
+                field=self._field_label(attr),
+                reason=reason,
             )
             if len(bad) > 1:
                 text += " " + self.tr("({count} rules need attention.)").format(count=len(bad))
             self.problem_label.show_error(text)
         else:
             self.problem_label.clear_message()
+
+    def _field_label(self, attr: str) -> str:
+        """The form's label of a rule field ("Plan label regex"), for messages that name it."""
+        if attr == "target_nodes":
+            return self.tr("Send to")
+        row = self.rows.get(attr)
+        for form in self.findChildren(QFormLayout):
+            label = form.labelForField(row) if row is not None else None
+            if isinstance(label, QLabel) and label.text():
+                return label.text().replace("&", "").rstrip(": ")
+        return attr
 
     def _show_draft_messages(self) -> None:
         draft = self.model.drafts[self._current] if self._current >= 0 else None

@@ -632,7 +632,9 @@ class SettingsDialog(QDialog):
         nodes = self.nodes_model.nodes
         node = nodes[row] if row >= 0 else None
         taken = [n.name for i, n in enumerate(nodes) if i != row]
-        editor = NodeEditorDialog(node, taken, self.ae_title_edit.text().strip(), self)
+        editor = NodeEditorDialog(
+            node, taken, self.ae_title_edit.text().strip(), self, echo=self._echo
+        )
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.accepted.connect(lambda: self._on_node_editor_accepted(editor, row))
         editor.open()
