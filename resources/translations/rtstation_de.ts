@@ -798,7 +798,7 @@
 <context>
     <name>DetailsPanel</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/details_panel.py" line="+106"/>
+        <location filename="../../rtstation/gui/widgets/details_panel.py" line="+107"/>
         <source>Patient</source>
         <translation>Patient</translation>
     </message>
@@ -970,7 +970,7 @@
         <translation>(keine Pläne)</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+54"/>
         <source>Total</source>
         <translation>Summe</translation>
     </message>
@@ -1169,7 +1169,7 @@
 <context>
     <name>JobTableModel</name>
     <message>
-        <location filename="../../rtstation/gui/models/job_table_model.py" line="+87"/>
+        <location filename="../../rtstation/gui/models/job_table_model.py" line="+85"/>
         <source>%1 of %2 delivered</source>
         <translation>%1 von %2 zugestellt</translation>
     </message>
@@ -1313,7 +1313,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../rtstation/gui/main_window.py" line="+190"/>
+        <location filename="../../rtstation/gui/main_window.py" line="+193"/>
         <source>Send queue</source>
         <translation>Sendewarteschlange</translation>
     </message>
@@ -1383,7 +1383,12 @@
         <translation>&amp;Ansicht</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
+        <source>&amp;Colour scheme</source>
+        <translation>&amp;Farbschema</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
@@ -1473,7 +1478,7 @@
 <context>
     <name>NodeEditorDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/node_editor.py" line="+64"/>
+        <location filename="../../rtstation/gui/dialogs/node_editor.py" line="+65"/>
         <source>Edit node</source>
         <translation>Knoten bearbeiten</translation>
     </message>
@@ -1700,7 +1705,7 @@
 <context>
     <name>NodesTableModel</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/_nodes_table.py" line="+61"/>
+        <location filename="../../rtstation/gui/dialogs/_nodes_table.py" line="+60"/>
         <source>Name</source>
         <translation>Name</translation>
     </message>
@@ -1834,7 +1839,7 @@
 <context>
     <name>PlanTreeModel</name>
     <message>
-        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+155"/>
+        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+153"/>
         <source>Patient / plan</source>
         <translation>Patient / Plan</translation>
     </message>
@@ -1936,7 +1941,7 @@
 <context>
     <name>ReceiverControl</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/receiver_control.py" line="+39"/>
+        <location filename="../../rtstation/gui/widgets/receiver_control.py" line="+40"/>
         <source>Receiver stopped</source>
         <translation>Empfänger gestoppt</translation>
     </message>
@@ -2810,6 +2815,24 @@
         <location line="+2"/>
         <source>Job %1 to %2: %3</source>
         <translation>Auftrag %1 an %2: %3</translation>
+    </message>
+</context>
+<context>
+    <name>ThemeController</name>
+    <message>
+        <location filename="../../rtstation/gui/theme.py" line="+143"/>
+        <source>Follow the &amp;system</source>
+        <translation>&amp;System folgen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Light</source>
+        <translation>&amp;Hell</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Dark</source>
+        <translation>&amp;Dunkel</translation>
     </message>
 </context>
 <context>

@@ -66,6 +66,7 @@ from rtstation.gui.messages import show_error
 from rtstation.gui.models.job_table_model import JobTableModel
 from rtstation.gui.models.log_model import LogListModel
 from rtstation.gui.models.plan_tree_model import PlanTreeModel
+from rtstation.gui.theme import ThemeController
 from rtstation.gui.tray import TrayController
 from rtstation.gui.widgets.column_fit import ColumnFitter
 from rtstation.gui.widgets.details_panel import DetailsPanel
@@ -155,6 +156,8 @@ class MainWindow(QMainWindow):
         self.config_controller = ConfigController(station, self, self.test_rules, self)
         self.tray = TrayController(self, self.ui_settings, self)
         self.tray.plan_label = self.tree_model.plan_label
+        self.theme = ThemeController(self.ui_settings, self)
+        self.theme.apply()
         self.close_controller = CloseController(self, self.job_model, self.tray.available, self)
 
         self._build_actions()
@@ -245,6 +248,9 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         view_menu.addAction(self.reload_action)
         view_menu.addAction(self.keep_running_action)
+        self.scheme_actions = self.theme.add_menu_actions(
+            view_menu.addMenu(self.tr("&Colour scheme"))
+        )
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         help_menu.addAction(self.about_action)
 

@@ -11,8 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-ERROR_COLOR = "#b3261e"
-WARNING_COLOR = "#8a5a00"
+from rtstation.gui.theme import status_color
 
 
 class FieldMessage(QLabel):
@@ -35,10 +34,10 @@ class FieldMessage(QLabel):
             self.hide()
 
     def show_error(self, text: str) -> None:
-        self._show(text, ERROR_COLOR)
+        self._show(text, status_color("error"))
 
     def show_warning(self, text: str) -> None:
-        self._show(text, WARNING_COLOR)
+        self._show(text, status_color("warning"))
 
     def clear_message(self) -> None:
         self.setText("")

@@ -22,10 +22,9 @@ from PySide6.QtWidgets import QWidget
 from rtstation.config.model import Node
 from rtstation.gui.core_text import render
 from rtstation.gui.dialogs._echo import EchoResultLike
-from rtstation.gui.dialogs._form import ERROR_COLOR
+from rtstation.gui.theme import status_color
 
 _NO_PARENT = QModelIndex()
-OK_COLOR = "#1b7f3b"
 
 
 def format_echo_result(result: EchoResultLike) -> str:
@@ -92,7 +91,7 @@ class NodesTableModel(QAbstractTableModel):
             if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
                 return text
             if role == Qt.ItemDataRole.ForegroundRole and ok is not None:
-                return QColor(OK_COLOR) if ok else QColor(ERROR_COLOR)
+                return QColor(status_color("ok")) if ok else QColor(status_color("error"))
             return None
         if column == "enabled":
             if role == Qt.ItemDataRole.DisplayRole:

@@ -34,8 +34,9 @@ from rtstation.config.model import DEFAULT_DICOM_PORT, Node
 from rtstation.config.validate import validate_node_name, validate_port
 from rtstation.gui.dialogs._checks import parse_node_field, translate_reason
 from rtstation.gui.dialogs._echo import EchoCallable, EchoResultLike, EchoTask
-from rtstation.gui.dialogs._form import ERROR_COLOR, FieldRow, grow_to_fit
-from rtstation.gui.dialogs._nodes_table import OK_COLOR, format_echo_result
+from rtstation.gui.dialogs._form import FieldRow, grow_to_fit
+from rtstation.gui.dialogs._nodes_table import format_echo_result
+from rtstation.gui.theme import status_color
 from rtstation.gui.widgets.elided_label import ElidedLabel
 
 LOGGER = logging.getLogger(__name__)
@@ -226,7 +227,7 @@ class NodeEditorDialog(QDialog):
         text = format_echo_result(result)
         self.test_label.setText(text)
         self.test_label.setToolTip(text)
-        self.test_label.setStyleSheet(f"color: {OK_COLOR if result.ok else ERROR_COLOR};")
+        self.test_label.setStyleSheet(f"color: {status_color('ok' if result.ok else 'error')};")
         self._on_field_changed()
 
     def _collect(self) -> Node | None:

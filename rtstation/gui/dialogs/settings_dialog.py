@@ -59,7 +59,6 @@ from rtstation.gui.dialogs._checks import (
 )
 from rtstation.gui.dialogs._echo import EchoCallable, EchoResultLike, EchoTask
 from rtstation.gui.dialogs._form import (
-    ERROR_COLOR,
     EntryLineEdit,
     FieldMessage,
     FieldRow,
@@ -67,6 +66,7 @@ from rtstation.gui.dialogs._form import (
 )
 from rtstation.gui.dialogs._nodes_table import NodesTableModel, format_echo_result
 from rtstation.gui.dialogs.node_editor import NodeEditorDialog
+from rtstation.gui.theme import status_color
 
 LOGGER = logging.getLogger(__name__)
 LANGUAGES: tuple[tuple[str, str], ...] = (("English", "en"), ("Deutsch", "de"))
@@ -535,7 +535,7 @@ class SettingsDialog(QDialog):
         for index, title in enumerate(self._tab_titles):
             if index in bad_tabs:
                 self.tabs.setTabText(index, f"{title} ⚠")
-                bar.setTabTextColor(index, QColor(ERROR_COLOR))
+                bar.setTabTextColor(index, QColor(status_color("error")))
             else:
                 self.tabs.setTabText(index, title)
                 bar.setTabTextColor(index, QColor())

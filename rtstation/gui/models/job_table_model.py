@@ -25,9 +25,9 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor
 
 from rtstation.gui.core_text import render
+from rtstation.gui.theme import status_brush
 from rtstation.routing.send_queue import Job
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -42,8 +42,6 @@ NODE_ROLE = Qt.ItemDataRole.UserRole + 3
 FINISHED_STATES = frozenset({"done", "failed", "cancelled"})
 WAITING_STATES = frozenset({"queued", "pending", "retrying"})
 """States in which a job waits for its node's worker: "paused" while the node is."""
-_FAILED_BRUSH = QBrush(QColor(190, 30, 30))
-_DONE_BRUSH = QBrush(QColor(30, 120, 40))
 
 
 @dataclass(frozen=True)
@@ -173,9 +171,9 @@ class JobTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATE:
             if row.state == "failed":
-                return _FAILED_BRUSH
+                return status_brush("error")
             if row.state == "done":
-                return _DONE_BRUSH
+                return status_brush("ok")
             return None
         if role == JOB_ID_ROLE:
             return row.job_id

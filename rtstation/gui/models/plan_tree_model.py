@@ -31,7 +31,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from rtstation.gui.controllers.tree_data import (
     FileRow,
@@ -41,6 +41,7 @@ from rtstation.gui.controllers.tree_data import (
     UnconnectedSnapshot,
 )
 from rtstation.gui.models.job_table_model import state_text
+from rtstation.gui.theme import status_brush
 
 LOGGER = logging.getLogger(__name__)
 
@@ -72,9 +73,6 @@ _STATE_MARKS = {
     "failed": "✗",
     "cancelled": "–",
 }
-
-_INCOMPLETE_BRUSH = QBrush(QColor(183, 90, 0))
-_FAILED_BRUSH = QBrush(QColor(190, 30, 30))
 
 
 def state_mark(state: str) -> str:
@@ -374,12 +372,12 @@ class PlanTreeModel(QAbstractItemModel):
     def _foreground(self, node: _Node, column: int) -> QBrush | None:
         if node.kind == PLAN:
             if column == COL_COMPLETE and not node.payload.complete:
-                return _INCOMPLETE_BRUSH
+                return status_brush("warning")
             if (
                 column == COL_FORWARDED
                 and "failed" in self.forwarded_states(node.payload.plan_uid).values()
             ):
-                return _FAILED_BRUSH
+                return status_brush("error")
         return None
 
     @staticmethod

@@ -28,6 +28,7 @@ from rtstation.gui.controllers.tree_data import FileRow, PatientSnapshot, PlanSn
 from rtstation.gui.core_text import render, render_waiting
 from rtstation.gui.models.job_table_model import state_text
 from rtstation.gui.models.rows_model import RowsTableModel
+from rtstation.gui.theme import status_color
 
 
 def format_size(size: int) -> str:
@@ -233,7 +234,9 @@ class DetailsPanel(QTabWidget):
             self._fields[key].setText(value)
         for key in _OPTIONAL_FIELDS:  # no empty "Rules:" line when nothing waits
             self._form.setRowVisible(self._fields[key], bool(values[key]))
-        self._fields["completeness"].setStyleSheet("" if plan.complete else "color: #b75a00;")
+        self._fields["completeness"].setStyleSheet(
+            "" if plan.complete else f"color: {status_color('warning')};"
+        )
         beams = []
         for beam in header.beams:
             beams.append(

@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from rtstation.gui.icons import icon
+from rtstation.gui.theme import status_color
 from rtstation.gui.widgets.elided_label import ElidedLabel
 
 
@@ -56,7 +57,7 @@ class ReceiverControl(QWidget):
         )
         self.state_label.setText(message)
         self.state_label.setToolTip(message)
-        color = {"listening": "#1e7828", "error": "#be1e1e"}.get(state, "")
+        color = {"listening": status_color("ok"), "error": status_color("error")}.get(state, "")
         self.state_label.setStyleSheet(f"color: {color};" if color else "")
 
     def set_busy(self, text: str) -> None:

@@ -17,10 +17,10 @@ from datetime import datetime
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from rtstation.gui.theme import status_color
 from rtstation.gui.widgets.elided_label import ElidedLabel
 
 _PAINT_MS = 250
-_PROBLEM_COLOR = "#be1e1e"
 
 
 class StationStatusBar(QStatusBar):
@@ -55,7 +55,7 @@ class StationStatusBar(QStatusBar):
 
     def set_receiver(self, state: str, message: str) -> None:
         self.receiver_label.setText(message)
-        color = {"listening": "#1e7828", "error": _PROBLEM_COLOR}.get(state, "")
+        color = {"listening": status_color("ok"), "error": status_color("error")}.get(state, "")
         self.receiver_label.setStyleSheet(f"color: {color};" if color else "")
 
     def count_received(self, count: int = 1) -> None:
@@ -117,7 +117,7 @@ class StationStatusBar(QStatusBar):
     def _paint_last_event(self) -> None:
         label = self.last_event_label
         label.setText(self._last_event)
-        label.setStyleSheet(f"color: {_PROBLEM_COLOR};" if self._last_event_problem else "")
+        label.setStyleSheet(f"color: {status_color('error')};" if self._last_event_problem else "")
         if self._last_event and self._last_event_at is not None:
             moment = self._last_event_at.astimezone().strftime("%H:%M:%S")
             label.setToolTip(f"{moment}  {self._last_event}")
