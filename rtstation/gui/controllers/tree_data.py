@@ -79,10 +79,6 @@ class PlanSnapshot:
     bundle: PlanBundle
     decision: str = ""  # the rules' verdict: "pending", "forwarded", "not-forwarded" or ""
 
-    @property
-    def file_count(self) -> int:
-        return sum(len(g.files) for g in self.groups)
-
     def files(self) -> tuple[FileRow, ...]:
         return tuple(f for g in self.groups for f in g.files)
 
@@ -93,10 +89,6 @@ class UnconnectedSnapshot:
 
     patient_id: str
     groups: tuple[GroupSnapshot, ...]
-
-    @property
-    def file_count(self) -> int:
-        return sum(len(g.files) for g in self.groups)
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QColor
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import QWidget
 from rtstation.config.model import Node
 from rtstation.gui.core_text import render
 from rtstation.gui.dialogs._echo import EchoResultLike
+from rtstation.gui.models.rows_model import ItemsTableModel
 from rtstation.gui.theme import status_color
 
 _NO_PARENT = QModelIndex()
@@ -41,7 +40,7 @@ def format_echo_result(result: EchoResultLike) -> str:
     )
 
 
-class NodesTableModel(QAbstractTableModel):
+class NodesTableModel(ItemsTableModel):
     """The dialog's working list of nodes, plus the last Test result of each.
 
     The list of Node values is the data; the view only shows it (STYLE.md §9: the widget
@@ -51,11 +50,15 @@ class NodesTableModel(QAbstractTableModel):
     COLUMNS = ("name", "ae_title", "host", "port", "calling_ae", "enabled", "test")
 
     def __init__(self, nodes: list[Node], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.nodes = nodes
+        super().__init__(parent=parent)
+        self._rows = nodes
         self.test_results: dict[str, tuple[bool | None, str]] = {}
 
-    def _headers(self) -> tuple[str, ...]:
+    @property
+    def nodes(self) -> list[Node]:
+        return self._rows
+
+    def headers(self) -> tuple[str, ...]:
         return (
             self.tr("Name"),
             self.tr("AE title"),
@@ -66,26 +69,8 @@ class NodesTableModel(QAbstractTableModel):
             self.tr("Test"),
         )
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _NO_PARENT) -> int:
-        return 0 if parent.isValid() else len(self.nodes)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _NO_PARENT) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers()[section]
-        return None
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid():
-            return None
-        node = self.nodes[index.row()]
-        column = self.COLUMNS[index.column()]
+    def cell(self, node: Any, column_number: int, role: int) -> Any:
+        column = self.COLUMNS[column_number]
         if column == "test":
             ok, text = self.test_results.get(node.name.casefold(), (None, ""))
             if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
@@ -107,7 +92,7 @@ class NodesTableModel(QAbstractTableModel):
 
     def replace_nodes(self, nodes: list[Node]) -> None:
         self.beginResetModel()
-        self.nodes = nodes
+        self._rows = nodes
         self.endResetModel()
 
     def set_test_result(self, name: str, ok: bool | None, text: str) -> None:

@@ -19,7 +19,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
@@ -27,6 +26,7 @@ from PySide6.QtCore import (
 )
 
 from rtstation.gui.core_text import render
+from rtstation.gui.models.rows_model import ItemsTableModel
 from rtstation.gui.theme import status_brush
 from rtstation.routing.send_queue import Job
 
@@ -115,7 +115,7 @@ def state_text(state: str) -> str:
     return texts.get(state, state)
 
 
-class JobTableModel(QAbstractTableModel):
+class JobTableModel(ItemsTableModel):
     """Send jobs, newest first; see the module docstring."""
 
     def __init__(
@@ -124,7 +124,7 @@ class JobTableModel(QAbstractTableModel):
         max_rows: int = 1000,
         parent: Any = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent=parent)
         self._rows: list[JobRow] = []
         self._row_of: dict[int, int] = {}
         self._plan_label = plan_label or (lambda uid: "")
@@ -139,28 +139,7 @@ class JobTableModel(QAbstractTableModel):
             QCoreApplication.translate("JobTableModel", "Reason"),
         )
 
-    def rowCount(self, parent: AnyIndex = _INVALID) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = _INVALID) -> int:
-        return 0 if parent.isValid() else COLUMN_COUNT
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < COLUMN_COUNT
-        ):
-            return self._headers[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
+    def cell(self, row: Any, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -274,10 +253,6 @@ class JobTableModel(QAbstractTableModel):
 
     def job(self, row: int) -> JobRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def job_by_id(self, job_id: int) -> JobRow | None:
-        position = self._row_of.get(job_id)
-        return self._rows[position] if position is not None else None
 
     def jobs_for_plan(self, plan_uid: str) -> list[JobRow]:
         return [row for row in self._rows if row.plan_uid == plan_uid]

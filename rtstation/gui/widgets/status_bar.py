@@ -79,11 +79,6 @@ class StationStatusBar(QStatusBar):
         self._last_event_at = at
         self._dirty = True
 
-    @property
-    def last_event(self) -> str:
-        """The newest text, painted or not yet (the label lags by up to a paint tick)."""
-        return self._last_event
-
     def set_queue_counts(self, counts: dict[str, int]) -> None:
         active = sum(counts.get(s, 0) for s in ("queued", "pending", "sending", "in_flight"))
         retrying = counts.get("retrying", 0)
