@@ -13,9 +13,9 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, Slot
 
+from rtstation.events import JobChanged
 from rtstation.gui.controllers.jobs_controller import JobsController, merge_history
 from rtstation.gui.controllers.tree_data import PlanSnapshot
-from rtstation.gui.models.job_table_model import JobRow
 from rtstation.gui.models.plan_tree_model import (
     KIND_ROLE,
     PATIENT_ID_ROLE,
@@ -44,7 +44,7 @@ class DetailsController(QObject):
         self.jobs = jobs
         self.plan_uid = ""
         self.patient_id = ""
-        self._history: list[JobRow] = []
+        self._history: list[JobChanged] = []
 
     def current_plan(self) -> PlanSnapshot | None:
         return self.tree_model.plan_snapshot(self.plan_uid) if self.plan_uid else None
@@ -90,7 +90,7 @@ class DetailsController(QObject):
         else:
             self.panel.clear()
 
-    def _on_history(self, plan_uid: str, rows: list[JobRow]) -> None:
+    def _on_history(self, plan_uid: str, rows: list[JobChanged]) -> None:
         if plan_uid == self.plan_uid:
             self._history = rows
             self.panel.set_history(plan_uid, rows)

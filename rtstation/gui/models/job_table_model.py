@@ -14,7 +14,6 @@ its jobs), so the model is told which nodes are paused and shows those waiting j
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,6 +24,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from rtstation.events import JobChanged
 from rtstation.gui.core_text import render
 from rtstation.gui.models.rows_model import ItemsTableModel
 from rtstation.gui.theme import status_brush
@@ -44,36 +44,9 @@ WAITING_STATES = frozenset({"queued", "pending", "retrying"})
 """States in which a job waits for its node's worker: "paused" while the node is."""
 
 
-@dataclass(frozen=True)
-class JobRow:
-    """What one row shows; built from a JobChanged event or from a ``Station.jobs()`` job."""
-
-    job_id: int
-    node: str
-    plan_uid: str
-    state: str
-    done: int
-    total: int
-    message: str = ""
-    next_attempt_at: datetime | None = None
-    plan_label: str = ""  # what the queue recorded, for plans no longer in the tree
-
-
-def job_row_from_event(event: Any) -> JobRow:
-    return JobRow(
-        job_id=int(event.job_id),
-        node=str(event.node),
-        plan_uid=str(event.plan_uid),
-        state=str(event.state),
-        done=int(event.done),
-        total=int(event.total),
-        message=str(event.message or ""),
-        next_attempt_at=event.next_attempt_at,
-    )
-
-
-def job_row_from_job(job: Job) -> JobRow:
-    """A row for a :class:`~rtstation.routing.send_queue.Job` read from the queue."""
+def job_row_from_job(job: Job) -> JobChanged:
+    """A :class:`~rtstation.routing.send_queue.Job` read from the queue, as the event the
+    table gets for it while it runs: rows are ``JobChanged`` events, one shape for both."""
     next_at = (
         datetime.fromtimestamp(job.next_attempt_at, tz=timezone.utc)
         if job.state == "retrying" and job.next_attempt_at > 0
@@ -86,7 +59,7 @@ def job_row_from_job(job: Job) -> JobRow:
             .replace("%1", str(job.done))
             .replace("%2", str(job.total))
         )
-    return JobRow(
+    return JobChanged(
         job_id=job.id,
         node=job.node,
         plan_uid=job.plan_uid,
@@ -95,7 +68,6 @@ def job_row_from_job(job: Job) -> JobRow:
         total=job.total,
         message=message,
         next_attempt_at=next_at,
-        plan_label=job.plan_label,
     )
 
 
@@ -125,8 +97,9 @@ class JobTableModel(ItemsTableModel):
         parent: Any = None,
     ) -> None:
         super().__init__(parent=parent)
-        self._rows: list[JobRow] = []
+        self._rows: list[JobChanged] = []
         self._row_of: dict[int, int] = {}
+        self._queue_labels: dict[int, str] = {}  # job id -> the label the queue recorded
         self._plan_label = plan_label or (lambda uid: "")
         self._paused: frozenset[str] = frozenset()
         self.max_rows = max_rows
@@ -162,11 +135,15 @@ class JobTableModel(ItemsTableModel):
             return row.node
         return None
 
-    def _display(self, row: JobRow, column: int) -> str:
+    def _display(self, row: JobChanged, column: int) -> str:
         if column == COL_NODE:
             return row.node
         if column == COL_PLAN:
-            return self._plan_label(row.plan_uid) or row.plan_label or row.plan_uid
+            return (
+                self._plan_label(row.plan_uid)
+                or self._queue_labels.get(row.job_id, "")
+                or row.plan_uid
+            )
         if column == COL_STATE:
             if row.node in self._paused and row.state in WAITING_STATES:
                 return state_text("paused")
@@ -186,21 +163,22 @@ class JobTableModel(ItemsTableModel):
 
     # -- updates ------------------------------------------------------------------------
 
-    def set_jobs(self, rows: Iterable[JobRow]) -> None:
-        """Initial load (newest first); a reset, once."""
+    def set_jobs(
+        self, rows: Iterable[JobChanged], queue_labels: dict[int, str] | None = None
+    ) -> None:
+        """Initial load (newest first); a reset, once. ``queue_labels`` (job id -> plan
+        label the queue recorded) name plans that are no longer in the tree."""
+        self._queue_labels.update(queue_labels or {})
         ordered = sorted(rows, key=lambda r: r.job_id, reverse=True)[: self.max_rows]
         self.beginResetModel()
         self._rows = ordered
         self._reindex()
         self.endResetModel()
 
-    def apply(self, row: JobRow) -> None:
+    def apply(self, row: JobChanged) -> None:
         """A job changed: update its row, or insert it at the top."""
         position = self._row_of.get(row.job_id)
         if position is not None:
-            old = self._rows[position]
-            if not row.plan_label and old.plan_label:
-                row = replace(row, plan_label=old.plan_label)
             self._rows[position] = row
             self.dataChanged.emit(self.index(position, 0), self.index(position, COLUMN_COUNT - 1))
             return
@@ -251,10 +229,10 @@ class JobTableModel(ItemsTableModel):
 
     # -- lookups ------------------------------------------------------------------------
 
-    def job(self, row: int) -> JobRow | None:
+    def job(self, row: int) -> JobChanged | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
-    def jobs_for_plan(self, plan_uid: str) -> list[JobRow]:
+    def jobs_for_plan(self, plan_uid: str) -> list[JobChanged]:
         return [row for row in self._rows if row.plan_uid == plan_uid]
 
     def unfinished_count(self) -> int:

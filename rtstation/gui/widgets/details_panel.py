@@ -286,7 +286,7 @@ class DetailsPanel(QTabWidget):
         )
 
     def set_history(self, plan_uid: str, rows: Sequence[Any]) -> None:
-        """Job rows (``JobRow``) for ``plan_uid``, grouped by node, newest first."""
+        """Job rows (``JobChanged``) for ``plan_uid``, grouped by node, newest first."""
         if plan_uid != self._plan_uid:
             return
         ordered = sorted(rows, key=lambda r: (r.node.casefold(), -r.job_id))
