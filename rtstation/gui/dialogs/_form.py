@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPalette
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from rtstation.gui.theme import status_color
 
@@ -127,3 +135,25 @@ def grow_to_fit(widget: QWidget) -> None:
     needed = layout.totalHeightForWidth(widget.width())
     if needed > widget.height():
         widget.resize(widget.width(), needed)
+
+
+class DialogFooter(QWidget):
+    """The bottom of an editing dialog: the first problem in words above OK and Cancel.
+
+    The Settings and Rules dialogs end the same way, OK disabled while ``problem`` says
+    why; this is that footer, once. OK and Cancel call the dialog's accept and reject.
+    """
+
+    def __init__(self, dialog: QDialog) -> None:
+        super().__init__(dialog)
+        self.problem = FieldMessage(self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(dialog.accept)
+        self.buttons.rejected.connect(dialog.reject)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -51,7 +50,7 @@ from rtstation.config.validate import PLAN_INTENTS, validate_ini_text
 from rtstation.errors import RuleError
 from rtstation.gui.dialogs._checklist import CheckList
 from rtstation.gui.dialogs._checks import format_rule_field, parse_rule_field, translate_reason
-from rtstation.gui.dialogs._form import FieldMessage, FieldRow, hint_label
+from rtstation.gui.dialogs._form import DialogFooter, FieldMessage, FieldRow, hint_label
 from rtstation.gui.dialogs._rule_drafts import TEXT_FIELDS, RuleDraft, RulesListModel
 from rtstation.gui.dialogs._rule_test import describe_outcome
 
@@ -157,20 +156,16 @@ class RulesDialog(QDialog):
         test_layout.addLayout(test_line)
         test_layout.addWidget(self.test_output)
 
-        self.problem_label = FieldMessage()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.footer = DialogFooter(self)
+        self.problem_label = self.footer.problem
+        self.buttons = self.footer.buttons
+        self.ok_button = self.footer.ok_button
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.rules_enabled_check)
         layout.addWidget(splitter, 1)
         layout.addWidget(test_box)
-        layout.addWidget(self.problem_label)
-        layout.addWidget(self.buttons)
+        layout.addWidget(self.footer)
         self.resize(1000, 820)
 
         if self.model.drafts:

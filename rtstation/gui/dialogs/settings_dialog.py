@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -59,6 +58,7 @@ from rtstation.gui.dialogs._checks import (
 )
 from rtstation.gui.dialogs._echo import EchoCallable, EchoResultLike, EchoTask
 from rtstation.gui.dialogs._form import (
+    DialogFooter,
     EntryLineEdit,
     FieldMessage,
     FieldRow,
@@ -128,18 +128,14 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._build_logging_tab(settings), self.tr("Logging"))
         self._tab_titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
 
-        self.problem_label = FieldMessage()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.footer = DialogFooter(self)
+        self.problem_label = self.footer.problem
+        self.buttons = self.footer.buttons
+        self.ok_button = self.footer.ok_button
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
-        layout.addWidget(self.problem_label)
-        layout.addWidget(self.buttons)
+        layout.addWidget(self.footer)
         self.resize(760, 520)
         self._revalidate()
 
