@@ -189,13 +189,13 @@
 <context>
     <name>CoreText</name>
     <message>
-        <location filename="../../rtstation/gui/core_text.py" line="+44"/>
-        <location line="+451"/>
+        <location filename="../../rtstation/gui/core_phrases.py" line="+34"/>
+        <location filename="../../rtstation/gui/core_text.py" line="+56"/>
         <source>Stopped</source>
         <translation>Gestoppt</translation>
     </message>
     <message>
-        <location line="-448"/>
+        <location line="+3"/>
         <source>Listening as %1 on port %2</source>
         <translation>Empfangsbereit als %1 auf Port %2</translation>
     </message>
@@ -1033,7 +1033,7 @@
 <context>
     <name>ImportDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/import_dialog.py" line="+77"/>
+        <location filename="../../rtstation/gui/dialogs/import_dialog.py" line="+58"/>
         <source>Import DICOM files</source>
         <translation>DICOM-Dateien importieren</translation>
     </message>
@@ -1111,7 +1111,7 @@
 <context>
     <name>ImportSummaryDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/import_summary.py" line="+82"/>
+        <location filename="../../rtstation/gui/dialogs/import_summary.py" line="+69"/>
         <source>Import finished</source>
         <translation>Import abgeschlossen</translation>
     </message>
@@ -1169,12 +1169,12 @@
 <context>
     <name>JobTableModel</name>
     <message>
-        <location filename="../../rtstation/gui/models/job_table_model.py" line="+85"/>
+        <location filename="../../rtstation/gui/models/job_table_model.py" line="+58"/>
         <source>%1 of %2 delivered</source>
         <translation>%1 von %2 zugestellt</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+19"/>
         <location line="+1"/>
         <source>queued</source>
         <translation>eingereiht</translation>
@@ -1211,7 +1211,7 @@
         <translation>abgebrochen</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+22"/>
         <source>Node</source>
         <translation>Knoten</translation>
     </message>
@@ -1313,7 +1313,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../rtstation/gui/main_window.py" line="+193"/>
+        <location filename="../../rtstation/gui/main_window.py" line="+191"/>
         <source>Send queue</source>
         <translation>Sendewarteschlange</translation>
     </message>
@@ -1323,52 +1323,52 @@
         <translation>Protokoll</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location filename="../../rtstation/gui/window_actions.py" line="+25"/>
         <source>&amp;Import files or folders...</source>
         <translation>Dateien oder Ordner &amp;importieren ...</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+6"/>
         <source>Process the import &amp;folder</source>
         <translation>Import-&amp;Ordner verarbeiten</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>&amp;Settings...</source>
         <translation>&amp;Einstellungen ...</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>Forwarding &amp;rules...</source>
         <translation>Weiterleitungs&amp;regeln ...</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>&amp;Reload the plan list</source>
         <translation>Planliste neu &amp;laden</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>Start or stop the &amp;receiver</source>
         <translation>&amp;Empfänger starten oder stoppen</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Keep running in the &amp;tray</source>
         <translation>Im &amp;Infobereich weiterlaufen</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>&amp;About rtstation</source>
         <translation>&amp;Über rtstation</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
@@ -1398,7 +1398,7 @@
         <translation>Station</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location filename="../../rtstation/gui/main_window.py" line="+86"/>
         <source>The station could not start.</source>
         <translation>Die Station konnte nicht starten.</translation>
     </message>
@@ -1408,7 +1408,7 @@
         <translation>rtstation wird beendet, sobald die Sendewarteschlange fertig ist.</translation>
     </message>
     <message>
-        <location line="+83"/>
+        <location line="+45"/>
         <source>An import is already running.</source>
         <translation>Es läuft bereits ein Import.</translation>
     </message>
@@ -1705,7 +1705,7 @@
 <context>
     <name>NodesTableModel</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/_nodes_table.py" line="+60"/>
+        <location filename="../../rtstation/gui/dialogs/_nodes_table.py" line="+63"/>
         <source>Name</source>
         <translation>Name</translation>
     </message>
@@ -1740,7 +1740,7 @@
         <translation>Test</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+14"/>
         <source>yes</source>
         <translation>ja</translation>
     </message>
@@ -1839,7 +1839,7 @@
 <context>
     <name>PlanTreeModel</name>
     <message>
-        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+153"/>
+        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+91"/>
         <source>Patient / plan</source>
         <translation>Patient / Plan</translation>
     </message>
@@ -1874,7 +1874,7 @@
         <translation>Weitergeleitet</translation>
     </message>
     <message>
-        <location line="+107"/>
+        <location filename="../../rtstation/gui/models/plan_tree_cells.py" line="+46"/>
         <source>(no label)</source>
         <translation>(ohne Label)</translation>
     </message>
@@ -1889,7 +1889,7 @@
         <translation>Nicht zugeordnet</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+33"/>
         <source>Incomplete: missing %1</source>
         <translation>Unvollständig: es fehlt %1</translation>
     </message>
@@ -1899,12 +1899,12 @@
         <translation>Alles, worauf der Plan verweist, ist da</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
         <source>Not sent anywhere yet</source>
         <translation>Noch nirgendwohin gesendet</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/controllers/tree_data.py" line="+183"/>
+        <location filename="../../rtstation/gui/controllers/tree_data.py" line="+175"/>
         <source>%n %1 slice(s)</source>
         <translation>%n %1-Schichten</translation>
     </message>
@@ -1992,7 +1992,7 @@
 <context>
     <name>RejectedFilesModel</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/import_summary.py" line="-59"/>
+        <location filename="../../rtstation/gui/dialogs/import_summary.py" line="-54"/>
         <source>File</source>
         <translation>Datei</translation>
     </message>
@@ -2005,7 +2005,7 @@
 <context>
     <name>RulesDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+79"/>
+        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+78"/>
         <source>Forwarding rules</source>
         <translation>Weiterleitungsregeln</translation>
     </message>
@@ -2065,7 +2065,7 @@
         <translation>Test</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+49"/>
         <source>Rule name:</source>
         <translation>Regelname:</translation>
     </message>
@@ -2339,7 +2339,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/_nodes_table.py" line="-67"/>
+        <location filename="../../rtstation/gui/dialogs/_nodes_table.py" line="-53"/>
         <source>OK</source>
         <translation>OK</translation>
     </message>
@@ -2375,18 +2375,18 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+386"/>
+        <location line="+382"/>
         <source>Nodes</source>
         <translation>Knoten</translation>
     </message>
     <message>
-        <location line="-385"/>
+        <location line="-381"/>
         <source>Sending</source>
         <translation>Senden</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+249"/>
+        <location line="+245"/>
         <source>Logging</source>
         <translation>Protokoll</translation>
     </message>
@@ -2715,7 +2715,7 @@
 <context>
     <name>StationStatusBar</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/status_bar.py" line="+93"/>
+        <location filename="../../rtstation/gui/widgets/status_bar.py" line="+88"/>
         <source>%1 sending</source>
         <translation>%1 wird/werden gesendet</translation>
     </message>

@@ -24,21 +24,18 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
+from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import (
-    QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
-    QKeySequence,
 )
 from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
     QTabWidget,
-    QToolBar,
     QWidget,
 )
 
@@ -68,7 +65,6 @@ from rtstation.gui.models.log_model import LogListModel
 from rtstation.gui.models.plan_tree_model import PlanTreeModel
 from rtstation.gui.theme import ThemeController
 from rtstation.gui.tray import TrayController
-from rtstation.gui.widgets.column_fit import ColumnFitter
 from rtstation.gui.widgets.details_panel import DetailsPanel
 from rtstation.gui.widgets.jobs_panel import JobsPanel
 from rtstation.gui.widgets.log_panel import LogPanel
@@ -76,6 +72,8 @@ from rtstation.gui.widgets.nodes_panel import NodesPanel
 from rtstation.gui.widgets.plan_tree_panel import PlanTreePanel
 from rtstation.gui.widgets.receiver_control import ReceiverControl
 from rtstation.gui.widgets.status_bar import StationStatusBar
+from rtstation.gui.window_actions import build_menus_and_toolbar
+from rtstation.gui.window_state import restore_window_state, save_window_state
 from rtstation.routing.rules import evaluate
 from rtstation.station.forwarding import plan_facts
 
@@ -207,64 +205,7 @@ class MainWindow(QMainWindow):
         self.vertical_splitter.setSizes([620, 180])
 
     def _build_actions(self) -> None:
-        self.import_action = QAction(icon("import"), self.tr("&Import files or folders..."), self)
-        self.import_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.import_action.triggered.connect(self._on_import_triggered)
-        self.import_folder_action = QAction(self.tr("Process the import &folder"), self)
-        self.import_folder_action.triggered.connect(self._on_import_folder_triggered)
-        self.settings_action = QAction(icon("settings"), self.tr("&Settings..."), self)
-        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
-        self.settings_action.triggered.connect(self.config_controller.open_settings)
-        self.rules_action = QAction(icon("rules"), self.tr("Forwarding &rules..."), self)
-        self.rules_action.triggered.connect(self.config_controller.open_rules)
-        self.reload_action = QAction(self.tr("&Reload the plan list"), self)
-        self.reload_action.setShortcut(QKeySequence.StandardKey.Refresh)
-        self.reload_action.triggered.connect(self.tree_controller.load_all)
-        self.receiver_action = QAction(self.tr("Start or stop the &receiver"), self)
-        self.receiver_action.triggered.connect(self.receiver_control.button.click)
-        self.quit_action = QAction(self.tr("&Quit"), self)
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        self.quit_action.triggered.connect(self.quit)
-        self.keep_running_action = QAction(self.tr("Keep running in the &tray"), self)
-        self.keep_running_action.setCheckable(True)
-        # without a system tray there is nothing to choose: the close question says so
-        self.keep_running_action.setVisible(self.tray.available)
-        self.keep_running_action.setChecked(bool(self.tray.remembered_choice()))
-        self.keep_running_action.toggled.connect(self.tray.set_keep_running)
-        self.about_action = QAction(self.tr("&About rtstation"), self)
-        self.about_action.triggered.connect(self._on_about_triggered)
-
-        file_menu = self.menuBar().addMenu(self.tr("&File"))
-        file_menu.addAction(self.import_action)
-        file_menu.addAction(self.import_folder_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.settings_action)  # where the DICOM RT Station has it
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        station_menu = self.menuBar().addMenu(self.tr("&Station"))
-        station_menu.addAction(self.receiver_action)
-        station_menu.addAction(self.settings_action)
-        station_menu.addAction(self.rules_action)
-        view_menu = self.menuBar().addMenu(self.tr("&View"))
-        view_menu.addAction(self.reload_action)
-        view_menu.addAction(self.keep_running_action)
-        self.scheme_actions = self.theme.add_menu_actions(
-            view_menu.addMenu(self.tr("&Colour scheme"))
-        )
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        help_menu.addAction(self.about_action)
-
-        toolbar = QToolBar(self.tr("Station"), self)
-        toolbar.setObjectName("stationToolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        toolbar.addWidget(self.receiver_control)
-        toolbar.addSeparator()
-        toolbar.addAction(self.import_action)
-        toolbar.addAction(self.settings_action)
-        toolbar.addAction(self.rules_action)
-        self.addToolBar(toolbar)
-        self.toolbar = toolbar
+        build_menus_and_toolbar(self)
 
     def _wire(self, log_handler: QtLogHandler | None) -> None:
         bridge = self.bridge
@@ -391,49 +332,11 @@ class MainWindow(QMainWindow):
 
     # -- QSettings ----------------------------------------------------------------------
 
-    def _splitters(self) -> dict[str, QSplitter]:
-        return {
-            "main": self.main_splitter,
-            "right": self.right_splitter,
-            "vertical": self.vertical_splitter,
-        }
-
-    def _column_fitters(self) -> dict[str, ColumnFitter]:
-        return {
-            "mainWindow/treeHeader": self.tree_panel.column_fitter,
-            "mainWindow/jobHeader": self.jobs_panel.column_fitter,
-        }
-
     def _save_ui_state(self) -> None:
-        settings = self.ui_settings
-        settings.setValue("mainWindow/geometry", self.saveGeometry())
-        settings.setValue("mainWindow/state", self.saveState())
-        for name, splitter in self._splitters().items():
-            settings.setValue(f"mainWindow/splitter/{name}", splitter.saveState())
-        for key, fitter in self._column_fitters().items():
-            settings.setValue(key, fitter.header.saveState())
-        settings.setValue("mainWindow/bottomTab", self.bottom_tabs.currentIndex())
-        settings.sync()
+        save_window_state(self)
 
     def _restore_ui_state(self) -> None:
-        settings = self.ui_settings
-        geometry = settings.value("mainWindow/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        state = settings.value("mainWindow/state")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
-        for name, splitter in self._splitters().items():
-            value = settings.value(f"mainWindow/splitter/{name}")
-            if isinstance(value, QByteArray) and not value.isEmpty():
-                splitter.restoreState(value)
-        for key, fitter in self._column_fitters().items():
-            header = settings.value(key)
-            if isinstance(header, QByteArray):
-                fitter.restore(header)
-        tab = settings.value("mainWindow/bottomTab")
-        if tab is not None:
-            self.bottom_tabs.setCurrentIndex(int(tab))
+        restore_window_state(self)
 
     # -- drag and drop ------------------------------------------------------------------
 
