@@ -2005,7 +2005,7 @@
 <context>
     <name>RulesDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+78"/>
+        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+77"/>
         <source>Forwarding rules</source>
         <translation>Weiterleitungsregeln</translation>
     </message>
@@ -2167,12 +2167,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+227"/>
+        <location line="+144"/>
         <source>Send to</source>
         <translation>Senden an</translation>
     </message>
     <message>
-        <location line="-221"/>
+        <location line="-138"/>
         <source>{name} (not in settings)</source>
         <translation>{name} (nicht in den Einstellungen)</translation>
     </message>
@@ -2202,12 +2202,12 @@
         <translation>Links vom &apos;=&apos; der Gerätename, wie er im Plan steht (alt), rechts der Name, den das Ziel erwartet (neu). Wird beim Senden noch nicht angewendet: die Zuordnung bleibt für eine spätere Version in rules.ini.</translation>
     </message>
     <message>
-        <location line="+190"/>
+        <location line="+107"/>
         <source>Rule &apos;{name}&apos;, {field}: {reason}</source>
         <translation>Regel &apos;{name}&apos;, {field}: {reason}</translation>
     </message>
     <message>
-        <location line="-184"/>
+        <location line="-101"/>
         <source>Anonymize (not supported yet; kept as written)</source>
         <translation>Anonymisieren (noch nicht unterstützt; bleibt wie eingetragen)</translation>
     </message>
@@ -2217,17 +2217,7 @@
         <translation>{name} (inaktiv)</translation>
     </message>
     <message>
-        <location line="+74"/>
-        <source>New rule</source>
-        <translation>Neue Regel</translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <source>{name} (copy)</source>
-        <translation>{name} (Kopie)</translation>
-    </message>
-    <message>
-        <location line="+46"/>
+        <location line="+47"/>
         <source>another rule is already called &apos;{name}&apos;; rule names must be unique</source>
         <translation>eine andere Regel heißt bereits &apos;{name}&apos;; Regelnamen müssen eindeutig sein</translation>
     </message>
@@ -2270,6 +2260,16 @@
         <location line="+5"/>
         <source>Waiting for: {what}</source>
         <translation>Wartet auf: {what}</translation>
+    </message>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/_rules_list.py" line="+63"/>
+        <source>New rule</source>
+        <translation>Neue Regel</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>{name} (copy)</source>
+        <translation>{name} (Kopie)</translation>
     </message>
 </context>
 <context>
@@ -2359,7 +2359,7 @@
         <translation>kein Grund angegeben</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+112"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+108"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
@@ -2375,23 +2375,23 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+382"/>
+        <location line="+322"/>
         <source>Nodes</source>
         <translation>Knoten</translation>
     </message>
     <message>
-        <location line="-381"/>
+        <location line="-321"/>
         <source>Sending</source>
         <translation>Senden</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+245"/>
+        <location line="+185"/>
         <source>Logging</source>
         <translation>Protokoll</translation>
     </message>
     <message>
-        <location line="-227"/>
+        <location line="-167"/>
         <source>Browse…</source>
         <translation>Durchsuchen …</translation>
     </message>
@@ -2402,23 +2402,23 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+300"/>
+        <location line="+240"/>
         <source>Storage folder</source>
         <translation>Speicherordner</translation>
     </message>
     <message>
-        <location line="-299"/>
+        <location line="-239"/>
         <source>Received and imported plans are kept here, by patient.</source>
         <translation>Empfangene und importierte Pläne liegen hier, nach Patienten geordnet.</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+297"/>
+        <location line="+237"/>
         <source>Import folder</source>
         <translation>Import-Ordner</translation>
     </message>
     <message>
-        <location line="-294"/>
+        <location line="-234"/>
         <source>Clear the import folder after a successful import</source>
         <translation>Import-Ordner nach erfolgreichem Import leeren</translation>
     </message>
@@ -2484,13 +2484,13 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+120"/>
+        <location line="+60"/>
         <location line="+8"/>
         <source>seconds</source>
         <translation>Sekunden</translation>
     </message>
     <message>
-        <location line="-127"/>
+        <location line="-67"/>
         <source>Rules run when nothing new arrived for a plan for this long.</source>
         <translation>Die Regeln laufen, wenn so lange nichts Neues zu einem Plan angekommen ist.</translation>
     </message>
@@ -2530,13 +2530,7 @@
         <translation>Hinzufügen</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <location line="+40"/>
-        <source>Remove</source>
-        <translation>Entfernen</translation>
-    </message>
-    <message>
-        <location line="-2"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_nodes.py" line="+64"/>
         <source>Add…</source>
         <translation>Hinzufügen …</translation>
     </message>
@@ -2547,11 +2541,17 @@
     </message>
     <message>
         <location line="+2"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+2"/>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Test</source>
         <translation>Testen</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Send a C-ECHO to the selected node</source>
         <translation>Ein C-ECHO an den ausgewählten Knoten senden</translation>
     </message>
@@ -2561,7 +2561,23 @@
         <translation>Regeln nennen ihre Zielknoten beim Namen: Prüfen Sie die Regeln, nachdem Sie einen Knoten umbenannt oder entfernt haben.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+26"/>
+        <location line="+100"/>
+        <source>Test of &apos;{name}&apos;: {result}</source>
+        <translation>Test von &apos;{name}&apos;: {result}</translation>
+    </message>
+    <message>
+        <location line="-21"/>
+        <source>Testing…</source>
+        <translation>Teste…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Testing &apos;{name}&apos; ({ae} at {host}:{port})…</source>
+        <translation>Teste &apos;{name}&apos; ({ae} auf {host}:{port}) …</translation>
+    </message>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+21"/>
         <source>Retries</source>
         <translation>Wiederholungen</translation>
     </message>
@@ -2691,25 +2707,9 @@
         <translation>({count} Felder müssen korrigiert werden.)</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_allow_list.py" line="+44"/>
         <source>&apos;{entry}&apos; is already in the list</source>
         <translation>&apos;{entry}&apos; steht schon in der Liste</translation>
-    </message>
-    <message>
-        <location line="+121"/>
-        <source>Testing…</source>
-        <translation>Test läuft …</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Testing &apos;{name}&apos; ({ae} at {host}:{port})…</source>
-        <translation>Teste &apos;{name}&apos; ({ae} auf {host}:{port}) …</translation>
-    </message>
-    <message>
-        <location line="-78"/>
-        <location line="+96"/>
-        <source>Test of &apos;{name}&apos;: {result}</source>
-        <translation>Test von &apos;{name}&apos;: {result}</translation>
     </message>
 </context>
 <context>
