@@ -1878,13 +1878,16 @@
         <source>(no label)</source>
         <translation>(ohne Label)</translation>
     </message>
-    <message>
-        <location line="+19"/>
+    <message numerus="yes">
+        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+105"/>
         <source>%n plan(s)</source>
-        <translation>%n Pläne</translation>
+        <translation>
+            <numerusform>%n Plan</numerusform>
+            <numerusform>%n Pläne</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location filename="../../rtstation/gui/models/plan_tree_cells.py" line="+21"/>
         <source>Unconnected</source>
         <translation>Nicht zugeordnet</translation>
     </message>
@@ -1904,12 +1907,7 @@
         <translation>Noch nirgendwohin gesendet</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/controllers/tree_data.py" line="+175"/>
-        <source>%n %1 slice(s)</source>
-        <translation>%n %1-Schichten</translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location filename="../../rtstation/gui/controllers/tree_data.py" line="+187"/>
         <source>the structure set</source>
         <translation>das Structure Set</translation>
     </message>
@@ -2891,6 +2889,17 @@ Sie empfängt und leitet dann weiter Pläne weiter. Ihre Antwort wird gespeicher
         <location line="+3"/>
         <source>see the job list</source>
         <translation>siehe Auftragsliste</translation>
+    </message>
+</context>
+<context>
+    <name>_MissingWords</name>
+    <message numerus="yes">
+        <location filename="../../rtstation/gui/controllers/tree_data.py" line="-12"/>
+        <source>%n %1 slice(s)</source>
+        <translation>
+            <numerusform>%n %1-Schicht</numerusform>
+            <numerusform>%n %1-Schichten</numerusform>
+        </translation>
     </message>
 </context>
 </TS>

@@ -63,6 +63,8 @@ ALLOWED = frozenset(_ALLOWED_WORDS.split())
 """Proper nouns, DICOM values and AE titles of this test that look like English words."""
 
 WORD = re.compile(r"[A-Za-zÄÖÜäöüß()_]+")
+SLASH_PLURAL = re.compile(r"\w\((?:s|es|e|en|n)\)|\w/-?\w")
+"""Plurals written as "plan(s)", "Patient(en)", "Plan/Pläne" instead of Qt's %n forms."""
 NAMES = re.compile(r"\S*(?:[/\\]|\.\w)\S*")
 """Paths, file names and UIDs ("rules.ini", "1.2.826...") are names, not words."""
 
@@ -140,7 +142,7 @@ def english_shown(roots: Iterable[QWidget]) -> list[str]:
                 plain = NAMES.sub(" ", text.replace("&", ""))
                 words = {w.casefold().strip("()") for w in WORD.findall(plain)}
                 english = {w for w in words if w in ENGLISH and w not in ALLOWED}
-                if english:
+                if english or SLASH_PLURAL.search(plain):
                     found.append(f"{type(widget).__name__} {widget.objectName()!r}: {text!r}")
     return sorted(set(found))
 

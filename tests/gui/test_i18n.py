@@ -228,3 +228,15 @@ def test_core_sentences_are_rendered_in_german(german: QApplication) -> None:
     ).startswith("Keine Berechtigung, auf Port 104 zu lauschen")
     # a sentence nobody knows is shown as it is, never lost
     assert render("something new went wrong") == "something new went wrong"
+
+
+def test_every_count_is_a_plural_form() -> None:
+    """A "%n" text is looked up as a plural (numerus) message; lupdate records one only
+    for ``tr(text, "", n)``, not for ``QCoreApplication.translate(ctx, text, "", n)``, and
+    a text recorded without its plural forms is shown in English ("2 plan(s)")."""
+    singular = [
+        f"{context}: {source!r}"
+        for context, source, message in _messages(TS_FILE)
+        if "%n" in source and message.get("numerus") != "yes"
+    ]
+    assert not singular, "Counted texts without plural forms:\n" + "\n".join(singular)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QObject
 
 from rtstation.dicom import sop
 from rtstation.dicom.headers import InstanceHeader
@@ -166,16 +166,23 @@ def group_files(rows: Iterable[FileRow]) -> tuple[GroupSnapshot, ...]:
     )
 
 
+class _MissingWords(QObject):
+    """Plural forms for what a plan misses. A QObject only for ``tr(text, "", n)``: that
+    is the one call pyside6-lupdate extracts as a plural (numerus) message, and the
+    snapshot is built on a worker, where there is no widget to ask."""
+
+    def slices(self, count: int, modality: str) -> str:
+        return self.tr("%n %1 slice(s)", "", count).replace("%1", modality)
+
+
+_WORDS = _MissingWords()
+
+
 def _missing_text(bundle: PlanBundle) -> str:
     completeness = bundle.completeness
     parts = []
-    count = completeness.missing_images  # a plain name: lupdate misses an expression here
-    if count:
-        parts.append(
-            QCoreApplication.translate("PlanTreeModel", "%n %1 slice(s)", "", count).replace(
-                "%1", completeness.image_modality
-            )
-        )
+    if completeness.missing_images:
+        parts.append(_WORDS.slices(completeness.missing_images, completeness.image_modality))
     if completeness.structure_set == "missing":
         parts.append(QCoreApplication.translate("PlanTreeModel", "the structure set"))
     return ", ".join(parts)

@@ -60,9 +60,6 @@ def display_text(node: TreeNode, column: int, forwarded: str) -> Any:
             return ", ".join(patient.source_aes)
         if column == COL_RECEIVED:
             return patient.received
-        if column == COL_COMPLETE:
-            count = len(patient.plans)  # a plain name: lupdate misses an expression here
-            return QCoreApplication.translate("PlanTreeModel", "%n plan(s)", "", count)
         return ""
     if kind == UNCONNECTED:
         unconnected: UnconnectedSnapshot = payload

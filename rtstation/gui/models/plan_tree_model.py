@@ -196,6 +196,10 @@ class PlanTreeModel(QAbstractItemModel):
     # -- cell contents ------------------------------------------------------------------
 
     def _display(self, node: TreeNode, column: int) -> Any:
+        if node.kind == PATIENT and column == COL_COMPLETE:
+            # self.tr, not QCoreApplication.translate: only tr(text, "", n) is a plural
+            # form for pyside6-lupdate
+            return self.tr("%n plan(s)", "", len(node.payload.plans))
         forwarded = self._forwarded_text(node.payload) if node.kind == PLAN else ""
         return display_text(node, column, forwarded)
 
