@@ -200,7 +200,7 @@ class MainWindow(QMainWindow):
         self.vertical_splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.vertical_splitter)
         self.resize(1280, 820)
-        self.main_splitter.setSizes([800, 480])
+        self.main_splitter.setSizes([860, 420])
         self.right_splitter.setSizes([590, 100])
         self.vertical_splitter.setSizes([620, 180])
 
