@@ -367,6 +367,10 @@ class MainWindow(QMainWindow):
     def _on_receiver_state_changed(self, state: str, message: str) -> None:
         shown = render(message)
         self.receiver_control.set_state(state, shown)
+        if self.receiver_controller.busy:
+            # the station's event can overtake the end of the start/stop task: a click now
+            # would be ignored by the busy controller, so the button waits for the task
+            self.receiver_control.button.setEnabled(False)
         self.status.set_receiver(state, shown)
         self.tree_panel.set_receiver_listening(state == "listening")
 

@@ -62,6 +62,7 @@ def test_a_station_log_line_reaches_the_log_pane(qtbot: Any, opened: Any) -> Non
         lambda: any(f"Listening as RTSTATION on port {port}" in line for line in pane_lines()),
         timeout=10_000,
     )
+    qtbot.waitUntil(window.receiver_control.button.isEnabled)  # the start task has ended
     qtbot.mouseClick(window.receiver_control.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.receiver_control.state == "stopped", timeout=10_000)
 

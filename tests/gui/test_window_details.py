@@ -83,6 +83,7 @@ def test_the_empty_hint_follows_the_receiver_and_settings_are_under_file(
     qtbot.waitUntil(lambda: window.receiver_control.state == "listening", timeout=10_000)
     assert "Start the receiver" not in hint.text()
     assert "The receiver is listening" in hint.text()
+    qtbot.waitUntil(window.receiver_control.button.isEnabled)  # the start task has ended
     qtbot.mouseClick(window.receiver_control.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.receiver_control.state == "stopped", timeout=10_000)
 
