@@ -849,20 +849,25 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>Source AE</source>
         <translation>Quell-AE</translation>
     </message>
     <message>
-        <location line="-33"/>
-        <location line="+34"/>
+        <location line="-34"/>
+        <location line="+35"/>
         <source>Received</source>
         <translation>Empfangen</translation>
     </message>
     <message>
-        <location line="-33"/>
+        <location line="-34"/>
         <source>Rules</source>
         <translation>Regeln</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rule by rule</source>
+        <translation>Regel für Regel</translation>
     </message>
     <message>
         <location line="+11"/>
@@ -970,7 +975,7 @@
         <translation>(keine Pläne)</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+55"/>
         <source>Total</source>
         <translation>Summe</translation>
     </message>
@@ -1313,7 +1318,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../rtstation/gui/main_window.py" line="+191"/>
+        <location filename="../../rtstation/gui/main_window.py" line="+189"/>
         <source>Send queue</source>
         <translation>Sendewarteschlange</translation>
     </message>
@@ -1413,7 +1418,7 @@
         <translation>Es läuft bereits ein Import.</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+22"/>
         <source>The list of received plans could not be read.</source>
         <translation>Die Liste der empfangenen Pläne konnte nicht gelesen werden.</translation>
     </message>
@@ -1426,7 +1431,7 @@
         </translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+61"/>
         <source>rtstation - %1 - %2, %3</source>
         <translation>rtstation - %1 - %2, %3</translation>
     </message>
@@ -1447,12 +1452,12 @@
         </translation>
     </message>
     <message>
-        <location line="-50"/>
+        <location line="-51"/>
         <source>Forwarding rules saved.</source>
         <translation>Weiterleitungsregeln gespeichert.</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>About rtstation</source>
         <translation>Über rtstation</translation>
     </message>
@@ -1462,7 +1467,7 @@
         <translation>&lt;b&gt;rtstation %1&lt;/b&gt;&lt;br&gt;Empfängt DICOM-RT-Pläne, zeigt, was zu ihnen gehört, und leitet sie an DICOM-Knoten weiter, von Hand oder nach Regeln.&lt;br&gt;&lt;br&gt;Speicher: %2</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+25"/>
         <source>Select a plan in the main window first: the rules are tested against it.</source>
         <translation>Wählen Sie zuerst einen Plan im Hauptfenster: Die Regeln werden an ihm getestet.</translation>
     </message>
@@ -2240,7 +2245,7 @@
         <translation>Der Test ist fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/_rule_test.py" line="+34"/>
+        <location filename="../../rtstation/gui/dialogs/_rule_test.py" line="+37"/>
         <source>Tested with plan {plan}</source>
         <translation>Getestet mit Plan {plan}</translation>
     </message>
@@ -2256,6 +2261,7 @@
     </message>
     <message>
         <location line="+5"/>
+        <location line="+29"/>
         <source>Waiting for: {what}</source>
         <translation>Wartet auf: {what}</translation>
     </message>

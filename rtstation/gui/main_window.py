@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
 )
 
 from rtstation import __version__
-from rtstation.config import IMPORT_FOLDER_AE
 from rtstation.gui import workers
 from rtstation.gui.bridge import StationBridge
 from rtstation.gui.controllers.close_controller import CloseController
@@ -55,7 +54,7 @@ from rtstation.gui.controllers.send_controller import SendController
 from rtstation.gui.controllers.status_controller import StatusController
 from rtstation.gui.controllers.tree_controller import TreeController
 from rtstation.gui.core_text import render
-from rtstation.gui.dialogs._rule_test import TestedPlan
+from rtstation.gui.dialogs._rule_test import tested_plan, verdict_lines
 from rtstation.gui.dialogs.import_dialog import ImportDialog
 from rtstation.gui.icons import icon
 from rtstation.gui.log_handler import QtLogHandler
@@ -74,8 +73,6 @@ from rtstation.gui.widgets.receiver_control import ReceiverControl
 from rtstation.gui.widgets.status_bar import StationStatusBar
 from rtstation.gui.window_actions import build_menus_and_toolbar
 from rtstation.gui.window_state import restore_window_state, save_window_state
-from rtstation.routing.rules import evaluate
-from rtstation.station.forwarding import plan_facts
 
 if TYPE_CHECKING:
     from rtstation.station import Station
@@ -138,6 +135,7 @@ class MainWindow(QMainWindow):
         self.details_controller = DetailsController(
             self.tree_model, self.details, self.jobs_controller, self
         )
+        self.details_controller.rule_lines = lambda plan: verdict_lines(station.rules, plan)
         self.send_controller = SendController(station, self.tree_model, self, self)
         self.pause_controller = PauseController(station, self, self)
         self.plan_menu_controller = PlanMenuController(
@@ -413,6 +411,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_rules_applied(self, _rules: Any) -> None:
         self.status.showMessage(self.tr("Forwarding rules saved."), 5000)
+        self.details_controller.refresh()  # the verdicts follow the new rules
 
     @Slot()
     def _on_show_requested(self) -> None:
@@ -468,21 +467,14 @@ class MainWindow(QMainWindow):
     # -- rules test for the Rules dialog ------------------------------------------------
 
     def test_rules(self, rules: Any) -> Any:
-        """The Rules dialog's test: ``rules`` against the selected plan, as the station
-        would decide (``Station.evaluate_rules`` does the same from the catalog; the tree's
-        snapshot already holds the bundle and its source, so no disk read on this thread).
-
-        Returns a ``Decision``, or a sentence when no plan is selected.
-        """
+        """The Rules dialog's test: ``rules`` against the selected plan (a
+        :class:`TestedPlan`), or a sentence when no plan is selected."""
         plan = self.details_controller.current_plan()
         if plan is None:
             return self.tr(
                 "Select a plan in the main window first: the rules are tested against it."
             )
-        decision = evaluate(rules, plan_facts(plan.bundle, plan.source_ae or IMPORT_FOLDER_AE))
-        name = " ".join(plan.patient_name.replace("^", " ").split())
-        who = f"{name}, {plan.patient_id}" if name else plan.patient_id
-        return TestedPlan(decision, f"{plan.label or plan.plan_uid} ({who})")
+        return tested_plan(rules, plan)
 
     # -- helpers for tests and scripts --------------------------------------------------
 

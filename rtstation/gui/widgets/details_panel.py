@@ -58,7 +58,7 @@ def format_dicom_date(value: str) -> str:
     return value
 
 
-_OPTIONAL_FIELDS = ("intent", "waiting")
+_OPTIONAL_FIELDS = ("intent", "waiting", "verdicts")
 
 
 class _Table(QTableView):
@@ -117,6 +117,7 @@ class DetailsPanel(QTabWidget):
             ("source", self.tr("Source AE")),
             ("received", self.tr("Received")),
             ("waiting", self.tr("Rules")),
+            ("verdicts", self.tr("Rule by rule")),
         ):
             value = QLabel(self)
             value.setObjectName(f"detail:{key}")
@@ -229,6 +230,7 @@ class DetailsPanel(QTabWidget):
             "source": plan.source_ae,
             "received": plan.received,
             "waiting": self._rules_text(plan),
+            "verdicts": self._fields["verdicts"].text() if same else "",
         }
         for key, value in values.items():
             self._fields[key].setText(value)
@@ -268,6 +270,12 @@ class DetailsPanel(QTabWidget):
                 return self.tr("waiting: %1").replace("%1", render_waiting(plan.waiting))
             return self.tr("waiting for the plan to be complete")
         return ""
+
+    def set_rule_lines(self, lines: Sequence[str]) -> None:
+        """Each rule's verdict for the shown plan (matched or not, and why)."""
+        text = "\n".join(lines)
+        self._fields["verdicts"].setText(text)
+        self._form.setRowVisible(self._fields["verdicts"], bool(text))
 
     def _show_files(self, rows: Sequence[FileRow]) -> None:
         _fill(
