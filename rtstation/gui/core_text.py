@@ -4,12 +4,12 @@ The station below the GUI is Qt-free and speaks English: the log file, the CLI a
 audit must read the same whatever language a window uses, and a job's reason is stored in
 the queue as text. So the reasons the window shows (receiver state, rule verdicts, DICOM
 failure reasons, node test results, import rejections) arrive as English sentences made
-from a small, fixed set of format strings. This module is the GUI's message catalogue for
-them: each entry is one core format string, written as a pattern, with its English
-template as the message id that lupdate extracts (``QT_TRANSLATE_NOOP``) and translators
-translate in the ``CoreText`` context. ``render`` finds the entry that matches a sentence,
-renders the parts that are themselves core text (the reason inside "gave up after 2
-attempts: ..."), and fills the translated template.
+from a small, fixed set of format strings. ``core_phrases.ENTRIES`` is the GUI's message
+catalogue for them: each entry is one core format string, written as a pattern, with its
+English template as the message id that lupdate extracts (``QT_TRANSLATE_NOOP``) and
+translators translate in the ``CoreText`` context. ``render`` finds the entry that
+matches a sentence, renders the parts that are themselves core text (the reason inside
+"gave up after 2 attempts: ..."), and fills the translated template.
 
 A sentence no entry matches is shown as it is (in English, never lost); the German walk
 test (tests/gui/test_german_walk.py) drives the main flows and fails on English it sees,
