@@ -56,12 +56,27 @@ class ConfigController(QObject):
 
     def apply_settings(self, settings: Any) -> None:
         station = self.station
+        before = station.settings
         run_task(
             lambda _control: station.apply_settings(settings),
             lambda _result: self.settingsApplied.emit(station.settings),
-            lambda exc: show_error(self.window, self.tr("The settings could not be applied."), exc),
+            lambda exc: self._on_apply_failed(before, exc),
             name="apply-settings",
         )
+
+    def _on_apply_failed(self, before: Any, exc: BaseException) -> None:
+        """``Station.apply_settings`` saves settings.ini first and restarts the receiver
+        after: when the restart fails (the new port is taken), the settings *are* saved
+        and in use, and only the receiver is down, which is what the message must say."""
+        if self.station.settings is not before:
+            self.settingsApplied.emit(self.station.settings)
+            show_error(
+                self.window,
+                self.tr("The settings were saved, but the DICOM receiver could not start."),
+                exc,
+            )
+            return
+        show_error(self.window, self.tr("The settings could not be saved."), exc)
 
     @Slot()
     def open_rules(self) -> None:
