@@ -60,6 +60,7 @@ from rtstation.routing.rules_watch import RulesWatcher
 from rtstation.routing.send_queue import Job, JobEvent, SendQueue
 from rtstation.routing.workers import NodeWorkers
 from rtstation.station.forwarding import AutoForwarder
+from rtstation.station.retrieve_sink import RetrieveDiverter  # retrieve claims (issue 11)
 from rtstation.station.sending import (
     NetworkSender,
     aria_sorted,
@@ -235,6 +236,8 @@ class Station:
                 store=self._store_received,
                 on_closed=self._association_closed,
                 on_rejected=self._association_rejected,
+                # issue 11: instances a CLI retrieve claimed go to it, not to storage/rules
+                divert=RetrieveDiverter(self.paths.data_dir).divert,
             )
             try:
                 receiver.start()
