@@ -125,9 +125,12 @@ def identifier_for(level: str, keys: Mapping[str, str | Sequence[str]]) -> Datas
     return ds
 
 
-def move_status_reason(peer: Peer, destination: str, status: int, comment: str = "") -> str:
-    """Words for a C-MOVE failure status, naming what to check."""
+def move_status_reason(
+    peer: Peer, destination: str, status: int, comment: str = "", port: int = 0
+) -> str:
+    """Words for a C-MOVE failure status, naming what to check (``port``: our receiver's)."""
     extra = f" ('{comment}')" if comment else ""
+    where = f"this computer and port {port}" if port else "this computer and its receiver port"
     if status == STATUS_MOVE_DESTINATION_UNKNOWN:
         return (
             f"The archive {peer.describe()} does not know the move destination "
@@ -139,8 +142,9 @@ def move_status_reason(peer: Peer, destination: str, status: int, comment: str =
         return (
             f"The archive {peer.describe()} could not carry out the move to "
             f"'{destination}' (0xC000){extra}: Orthanc answers this when it does not know "
-            f"the destination AE: check that '{destination}' is among the archive's DICOM "
-            "nodes with this computer's address and receiver port"
+            f"the destination AE or cannot connect to it: check that '{destination}' is "
+            f"among the archive's DICOM nodes with {where}, and that no firewall blocks "
+            "connections from the archive to this computer"
         )
     if 0xA700 <= status <= 0xA7FF:
         return f"The archive {peer.describe()} is out of resources (0x{status:04X}){extra}"
@@ -220,6 +224,7 @@ def _drive(
     destination: str,
     on_progress: ProgressCallback | None,
     should_cancel: Callable[[], bool] | None,
+    port: int = 0,
 ) -> RetrieveResult:
     """Read the pending/final responses of a move or get and build the result."""
     counts = _Counts()
@@ -260,7 +265,7 @@ def _drive(
     if cancelled:
         reason = f"The {what} was cancelled"
     elif final is not None and final not in (0x0000, 0xB000):
-        reason = move_status_reason(peer, destination, final, comment)
+        reason = move_status_reason(peer, destination, final, comment, port)
     elif counts.failed:
         reason = (
             f"The archive {peer.describe()} could not send {counts.failed} instance(s) to "
@@ -288,9 +293,12 @@ def move(
     msg_id: int = 1,
     on_progress: ProgressCallback | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    receive_port: int = 0,
 ) -> RetrieveResult:
     """C-MOVE the matches of ``keys`` at ``level`` to ``destination`` (an AE title the
-    archive knows). Never raises for a network problem: ``reason`` says what happened."""
+    archive knows). Never raises for a network problem: ``reason`` says what happened.
+    ``receive_port`` (our receiver's port, when the destination is us) goes into the
+    explanations."""
     sop_class = MOVE_MODELS[PATIENT_ROOT if level == "PATIENT" else model]
     ae = make_ae(peer)
     ae.add_requested_context(sop_class)
@@ -305,7 +313,16 @@ def move(
             identifier_for(level, keys), destination, sop_class, msg_id=msg_id
         )
         result = _drive(
-            peer, assoc, responses, sop_class, msg_id, what, destination, on_progress, should_cancel
+            peer,
+            assoc,
+            responses,
+            sop_class,
+            msg_id,
+            what,
+            destination,
+            on_progress,
+            should_cancel,
+            receive_port,
         )
         aborted = result.status is None
     finally:

@@ -7,9 +7,9 @@
    the check is the one a retrieve depends on: a C-FIND for one instance (which also
    proves the node lets our AE query), then a C-MOVE of that one instance to our own AE
    title, and we watch it arrive. Success means the node knows our AE at the right host
-   and port and its connection reaches us; each failure has its own explanation. On an
-   empty archive, a C-MOVE of a UID that matches nothing still tells whether the node
-   knows our AE title (only the delivery stays untested).
+   and port and its connection reaches us; each failure has its own explanation. An
+   empty archive leaves the check undecided (a move of a UID nobody has proves nothing:
+   Orthanc answers 0xC000 to it whether it knows the destination or not).
 
 Each check is a :class:`Check` with a sentence; later checks are skipped (not run) when an
 earlier one makes them meaningless.
@@ -28,12 +28,14 @@ from rtstation.errors import NetworkError
 from rtstation.net.echo import echo
 from rtstation.net.peer import Peer
 from rtstation.net.query import QueryError, find, text
-from rtstation.net.retrieve import explain_nothing_arrived, move
+from rtstation.net.retrieve import (
+    explain_nothing_arrived,
+    move,
+)
 from rtstation.station.retrieve_sink import RetrieveSink
 
 LOGGER = logging.getLogger(__name__)
 
-NO_MATCH_UID = "1.2.826.0.1.3680043.10.1000.404.1"  # a UID nothing carries
 ARRIVAL_SECONDS = 10.0
 
 
@@ -150,19 +152,20 @@ def _reach_back(peer: Peer, destination: str, sink: RetrieveSink) -> Check:
     except QueryError as exc:
         return Check(name, False, str(exc))
     if keys is None:
-        result = move(peer, destination, "STUDY", {"StudyInstanceUID": NO_MATCH_UID})
-        if result.status in (0x0000, 0xB000):
-            return Check(
-                name,
-                None,
-                f"The archive knows '{destination}' as a move destination, but holds no "
-                "instance to test the delivery with",
-            )
-        return Check(name, False, result.reason)
+        # An empty move proves nothing: Orthanc answers 0xC000 to a UID it does not hold
+        # whether it knows the destination or not.
+        return Check(
+            name,
+            None,
+            "The archive holds no instance to test the delivery with: store one there, "
+            "then run the check again",
+        )
     message_id = 4242
     sink.expect(message_id=message_id, uids={keys["SOPInstanceUID"]})
     started = time.monotonic()
-    result = move(peer, destination, "IMAGE", keys, msg_id=message_id)
+    result = move(
+        peer, destination, "IMAGE", keys, msg_id=message_id, receive_port=sink.receive_port
+    )
     if result.status not in (0x0000, 0xB000) or result.failed:
         return Check(name, False, result.reason)
     deadline = time.monotonic() + ARRIVAL_SECONDS

@@ -28,7 +28,12 @@ from rtstation.dicom.scan import scan
 from rtstation.errors import RtStationError
 from rtstation.net.peer import Peer
 from rtstation.net.query import STUDY_ROOT, QueryError, find, text
-from rtstation.net.retrieve import RetrieveResult, explain_nothing_arrived, get, move
+from rtstation.net.retrieve import (
+    RetrieveResult,
+    explain_nothing_arrived,
+    get,
+    move,
+)
 from rtstation.station.retrieve_sink import RetrieveSink
 
 LOGGER = logging.getLogger(__name__)
@@ -285,6 +290,7 @@ class PatientRetriever:
             msg_id=message_id,
             on_progress=progress,
             should_cancel=self._should_cancel,
+            receive_port=sink.receive_port,
         )
 
     def _select_and_copy(

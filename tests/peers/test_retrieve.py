@@ -6,7 +6,9 @@ not) with a dose each. The station is the move destination Orthanc knows as RTST
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,18 +158,20 @@ def test_retrieve_by_c_get(archive: Archive, tmp_path: Path) -> None:
 
 
 def test_retrieve_beside_a_running_station_goes_through_its_receiver(
-    archive: Archive, tmp_path: Path
+    archive: Archive, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The serve process owns the port: the retrieve claims the instances; none is stored
     in the station (so no rule sees them) and no second listener is started."""
     out = tmp_path / "OUT"
+    caplog.set_level("INFO", logger="rtstation.station.retrieve_sink")
     with StationProcess(archive.config, port=archive.port).start() as station:
         args = archive.args("--patientId", "P1", "--planId", "P1_APP", "--path", str(out))
         assert main(["retrieve", *args]) == 0
         assert _uids(out / "P1") == _bundle(archive.studies["P1"], 0)
         stored = [p for p in station.storage.rglob("*.dcm")] if station.storage.exists() else []
         assert stored == []
-        assert "retrieve" not in station.log().lower() or "Traceback" not in station.log()
+        assert "Traceback" not in station.log()
+    assert f"Retrieve receives by claim (port {archive.port})" in caplog.text
 
 
 def test_wrong_move_destination_is_explained(
@@ -179,7 +183,10 @@ def test_wrong_move_destination_is_explained(
     assert main(["retrieve", *args]) == 1
     err = capsys.readouterr().err
     assert "could not carry out the move to 'NOBODY' (0xC000)" in err
-    assert "check that 'NOBODY' is among the archive's DICOM nodes" in err
+    assert (
+        "check that 'NOBODY' is among the archive's DICOM nodes with this computer and "
+        f"port {archive.port}" in err
+    )
 
 
 def test_port_mismatch_is_explained(
@@ -352,3 +359,59 @@ def test_move_to_unknown_destination_reports_counts_and_reason(
     captured = capsys.readouterr()
     assert "0 completed" in captured.out
     assert "'NOBODY' (0xC000)" in captured.err
+
+
+@pytest.fixture
+def silent_archive() -> Iterator[int]:
+    """A TCP listener that accepts connections and never says a word."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind((HOST, 0))
+    server.listen(4)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, name="silent-archive")
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+def test_archive_that_never_answers_is_a_timeout_in_words(
+    silent_archive: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config"
+    write_settings(config, port=free_port())
+    code = main(
+        [
+            "retrieve",
+            "--config",
+            str(config),
+            "--patientId",
+            "P1",
+            "--path",
+            str(tmp_path / "OUT"),
+            "--hostName",
+            HOST,
+            "--hostPort",
+            str(silent_archive),
+            "--calledAet",
+            "ORTHANC",
+            "--timeout",
+            "1",
+        ]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"Cannot reach the archive 'ORTHANC' at 127.0.0.1:{silent_archive}: timed out" in err
