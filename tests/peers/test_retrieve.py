@@ -289,30 +289,6 @@ def test_archive_that_does_not_know_us_is_explained(
     assert "check that the archive knows this station's calling AE 'STRANGER'" in err
 
 
-def test_anonymize_options_are_checked_then_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    base = [
-        "retrieve",
-        "--config",
-        str(tmp_path / "c"),
-        "--patientId",
-        "P1",
-        "--path",
-        str(tmp_path / "o"),
-        "--hostName",
-        HOST,
-        "--hostPort",
-        "1",
-        "--calledAet",
-        "X",
-    ]
-    assert main([*base, "--anonymize"]) == 2
-    assert "must be given together" in capsys.readouterr().err
-    assert main([*base, "--anonymize", "--newPatientId", "A1", "--newPatientName", "Anon"]) == 2
-    assert "Anonymization is not available" in capsys.readouterr().err
-
-
 def test_move_series_and_plan_to_a_third_ae(
     archive: Archive, storescp: Callable[..., StoreSCP], capsys: pytest.CaptureFixture[str]
 ) -> None:
