@@ -56,6 +56,7 @@ from rtstation.gui.controllers.receiver_controller import ReceiverController
 from rtstation.gui.controllers.send_controller import SendController
 from rtstation.gui.controllers.status_controller import StatusController
 from rtstation.gui.controllers.tree_controller import TreeController
+from rtstation.gui.dialogs.archive_actions import add_archive_actions  # issue 11
 from rtstation.gui.dialogs.import_dialog import ImportDialog
 from rtstation.gui.icons import icon
 from rtstation.gui.log_handler import QtLogHandler
@@ -226,6 +227,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         file_menu.addAction(self.import_action)
         file_menu.addAction(self.import_folder_action)
+        add_archive_actions(self, file_menu, self.station)  # issue 11: retrieve / store
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         station_menu = self.menuBar().addMenu(self.tr("&Station"))

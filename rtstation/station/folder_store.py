@@ -186,7 +186,10 @@ def store_folder(
         originals: dict[str, str] = {}
         for entry in plan.entries:
             path = entry.header.path
-            if entry.changes and sop.is_plan(entry.header.sop_class_uid, entry.header.modality):
+            # The mapping given here decides, not the one the plan was read with (a dialog
+            # reads the folder first and fills the mapping in afterwards).
+            changes = _changes_for(entry.header, mapping or {}, defaults or {})
+            if changes and sop.is_plan(entry.header.sop_class_uid, entry.header.modality):
                 path = _mapped_copy(entry, mapping or {}, defaults or {}, Path(scratch))
             items.append(_item(entry.header, path))
             originals[entry.header.sop_instance_uid] = entry.header.path
