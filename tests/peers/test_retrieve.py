@@ -391,3 +391,38 @@ def test_archive_that_never_answers_is_a_timeout_in_words(
     assert code == 1
     err = capsys.readouterr().err
     assert f"Cannot reach the archive 'ORTHANC' at 127.0.0.1:{silent_archive}: timed out" in err
+
+
+def test_cancel_stops_before_the_next_move_and_leaves_nothing_behind(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """Cancelled while P2 is queried: P1 is complete, P2 gets no folder, staging is gone."""
+    from rtstation.config import load_station_config
+    from rtstation.net.peer import Peer
+    from rtstation.station.retrieval import PatientRetriever, RetrieveOptions, RetrieveProgress
+
+    paths, settings, _rules = load_station_config(str(archive.config))
+    cancelled: list[bool] = []
+    phases: list[tuple[str, str]] = []
+
+    def progress(p: RetrieveProgress) -> None:
+        phases.append((p.patient_id, p.phase))
+        if p.patient_id == "P2" and p.phase == "query":
+            cancelled.append(True)
+
+    options = RetrieveOptions(
+        peer=Peer(archive.pacs.ae_title, HOST, archive.pacs.port, calling_ae="RTSTATION"),
+        output=tmp_path / "OUT",
+    )
+    retriever = PatientRetriever(
+        settings, paths.data_dir, options, progress=progress, should_cancel=lambda: bool(cancelled)
+    )
+    reports = retriever.retrieve(["P1", "P2"])
+    assert [(r.patient_id, r.ok, r.cancelled) for r in reports] == [
+        ("P1", True, False),
+        ("P2", False, True),
+    ]
+    assert ("P1", "copy") in phases and ("P2", "retrieve") not in phases
+    assert sorted(p.name for p in (tmp_path / "OUT").iterdir()) == ["P1"]
+    staging = Path(paths.data_dir) / "retrievals"
+    assert not any(staging.iterdir())
