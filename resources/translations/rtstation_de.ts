@@ -17,7 +17,7 @@
 <context>
     <name>ArchiveActions</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/archive_actions.py" line="+19"/>
+        <location filename="../../rtstation/gui/dialogs/archive_actions.py" line="+20"/>
         <source>&amp;Retrieve from an archive...</source>
         <translation>Aus einem &amp;Archiv abrufen...</translation>
     </message>
@@ -25,6 +25,11 @@
         <location line="+3"/>
         <source>S&amp;tore a folder to a node...</source>
         <translation>Ordner an einen Knoten &amp;senden...</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>&amp;Check connections...</source>
+        <translation>&amp;Verbindungen prüfen...</translation>
     </message>
 </context>
 <context>
@@ -351,6 +356,70 @@
         <location line="+1"/>
         <source>waiting for the plan to be complete</source>
         <translation>wartet, bis der Plan vollständig ist</translation>
+    </message>
+</context>
+<context>
+    <name>DoctorDialog</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/doctor_dialog.py" line="+34"/>
+        <source>Check connections</source>
+        <translation>Verbindungen prüfen</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <location line="+8"/>
+        <source>Check</source>
+        <translation>Prüfen</translation>
+    </message>
+    <message>
+        <location line="-7"/>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Node</source>
+        <translation>Knoten</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Result</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Detail</source>
+        <translation>Einzelheiten</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Checking…</source>
+        <translation>Wird geprüft …</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Not checked</source>
+        <translation>Nicht geprüft</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>A check failed: see its detail.</source>
+        <translation>Eine Prüfung ist fehlgeschlagen: siehe die Einzelheiten.</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All checks passed.</source>
+        <translation>Alle Prüfungen bestanden.</translation>
     </message>
 </context>
 <context>

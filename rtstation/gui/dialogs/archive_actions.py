@@ -1,4 +1,5 @@
-"""The main window's "Retrieve from an archive" and "Store a folder" menu entries.
+"""The main window's "Retrieve from an archive", "Store a folder" and "Check connections"
+menu entries.
 
 Kept out of main_window.py so the window needs two lines for them: the dialogs are modal,
 and each runs its own network work on workers.
@@ -14,7 +15,7 @@ from rtstation.station import Station
 
 
 def add_archive_actions(window: QMainWindow, menu: QMenu, station: Station) -> None:
-    """Add both entries to ``menu``; the dialogs open on ``window``."""
+    """Add the entries to ``menu``; the dialogs open on ``window``."""
     retrieve = QAction(
         QCoreApplication.translate("ArchiveActions", "&Retrieve from an archive..."), window
     )
@@ -36,9 +37,21 @@ def add_archive_actions(window: QMainWindow, menu: QMenu, station: Station) -> N
         dialog.exec()
         dialog.deleteLater()
 
+    doctor = QAction(QCoreApplication.translate("ArchiveActions", "&Check connections..."), window)
+
+    def open_doctor() -> None:
+        from rtstation.gui.dialogs.doctor_dialog import DoctorDialog
+
+        dialog = DoctorDialog(station, window)
+        dialog.exec()
+        dialog.deleteLater()
+
     retrieve.triggered.connect(open_retrieve)
     store.triggered.connect(open_store)
+    doctor.triggered.connect(open_doctor)
     retrieve.setObjectName("retrieveAction")
     store.setObjectName("storeAction")
+    doctor.setObjectName("doctorAction")
     menu.addAction(retrieve)
     menu.addAction(store)
+    menu.addAction(doctor)
