@@ -80,6 +80,10 @@ class QueryError(NetworkError):
     """A query, move or get that the archive refused or left unanswered, in words."""
 
 
+class QueryNotSupported(QueryError):
+    """The peer accepts no C-FIND at all: it is a storage SCP, not a Q/R archive."""
+
+
 def not_answered_reason(peer: Peer, what: str) -> str:
     """The sentence for a request the archive accepted the association for, then dropped.
 
@@ -149,6 +153,11 @@ def find(
     ae = make_ae(peer)
     ae.add_requested_context(sop_class)
     assoc, failure = open_association(ae, peer)
+    if failure is not None and failure.kind == "no-context":
+        raise QueryNotSupported(
+            f"{peer.describe()} accepts no {model}-root C-FIND: it is not a Query/Retrieve "
+            "archive (or offers only the other query model)"
+        )
     if failure is not None or assoc is None:
         reason = failure.classified().reason if failure else "no association"
         raise QueryError(association_reason(peer, reason))

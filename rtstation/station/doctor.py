@@ -27,7 +27,7 @@ from rtstation.config import Settings
 from rtstation.errors import NetworkError
 from rtstation.net.echo import echo
 from rtstation.net.peer import Peer
-from rtstation.net.query import QueryError, find, text
+from rtstation.net.query import QueryError, QueryNotSupported, find, text
 from rtstation.net.retrieve import (
     explain_nothing_arrived,
     move,
@@ -149,6 +149,8 @@ def _reach_back(peer: Peer, destination: str, sink: RetrieveSink) -> Check:
     name = "node reaches us"
     try:
         keys = _first_instance(peer)
+    except QueryNotSupported as exc:
+        return Check(name, None, f"Not applicable: {exc}")
     except QueryError as exc:
         return Check(name, False, str(exc))
     if keys is None:

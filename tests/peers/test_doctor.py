@@ -10,7 +10,7 @@ import pytest
 
 from rtstation.cli.main import main
 from tests.data.generator import StudySpec, write_study
-from tests.peers.peers import HOST, Orthanc, free_port
+from tests.peers.peers import HOST, Orthanc, StoreSCP, free_port
 from tests.peers.station_proc import node_section, write_settings
 
 pytestmark = pytest.mark.peers
@@ -92,4 +92,23 @@ def test_wrong_port_for_us_in_the_archive_is_diagnosed(
         "or cannot connect to it: check that 'RTSTATION' is among the archive's DICOM nodes "
         f"with this computer and port {port}, and that no firewall blocks connections from "
         "the archive to this computer"
+    )
+
+
+def test_storage_only_node_is_not_a_failure_of_the_move_back_check(
+    storescp: Callable[..., StoreSCP], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scp = storescp()
+    config = tmp_path / "config"
+    write_settings(
+        config, port=free_port(), extra=node_section(1, "ARCHIVE", scp.port, ae_title=scp.ae_title)
+    )
+    code, checks = _doctor(config, capsys)
+    assert code == 0, checks
+    assert checks["C-ECHO"]["ok"] is True
+    reach = checks["node reaches us"]
+    assert reach["ok"] is None
+    assert (
+        reach["detail"].startswith("Not applicable: ")
+        and "not a Query/Retrieve" in (reach["detail"])
     )

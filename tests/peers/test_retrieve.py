@@ -104,11 +104,17 @@ def test_retrieve_two_patients_by_move_writes_a_folder_each(
     assert not retrievals.exists() or not any(retrievals.iterdir())
 
 
-def test_plan_id_narrows_to_that_bundle(archive: Archive, tmp_path: Path) -> None:
+def test_plan_id_narrows_to_that_bundle_and_show_tree_shows_it(
+    archive: Archive, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "OUT"
-    args = archive.args("--patientId", "P1", "--planId", "P1_UNAPP", "--path", str(out))
+    args = archive.args(
+        "--patientId", "P1", "--planId", "P1_UNAPP", "--showTree", "--path", str(out)
+    )
     assert main(["retrieve", *args]) == 0
     assert _uids(out / "P1") == _bundle(archive.studies["P1"], 1)
+    printed = capsys.readouterr().out
+    assert "RTPLAN P1_UNAPP" in printed and "P1_APP" not in printed
 
 
 def test_plan_id_by_uid_and_only_approved(archive: Archive, tmp_path: Path) -> None:
