@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from rtstation.cli.cmd_show import tree_lines
@@ -130,7 +131,7 @@ def check_anonymize(args: argparse.Namespace) -> None:
         )
 
 
-def _printer(stream: Progress) -> object:
+def _printer(stream: Progress) -> Callable[[RetrieveProgress], None]:
     def show(progress: RetrieveProgress) -> None:
         stream.update(progress.done, progress.total, f"{progress.patient_id} {progress.phase}")
 

@@ -218,7 +218,6 @@ class PatientRetriever:
                 f"'{patient_id}': check the patient ID"
             )
             return report
-        patient_dir = sink.staging_dir  # one staging folder; instances are told apart below
         completed = 0
         for index, study_uid in enumerate(study_uids, start=1):
             if self._should_cancel():
@@ -245,7 +244,8 @@ class PatientRetriever:
             )
         if report.cancelled or report.problems:
             return report
-        self._select_and_copy(patient_id, patient_dir, expected, report)
+        # One staging folder for all patients of a run: the copy picks this patient's files.
+        self._select_and_copy(patient_id, sink.staging_dir, report)
         return report
 
     def _fetch(
@@ -293,9 +293,7 @@ class PatientRetriever:
             receive_port=sink.receive_port,
         )
 
-    def _select_and_copy(
-        self, patient_id: str, staging: Path, expected: set[str], report: PatientReport
-    ) -> None:
+    def _select_and_copy(self, patient_id: str, staging: Path, report: PatientReport) -> None:
         scanned = scan([staging])
         headers = [h for h in scanned.headers if h.patient_id == patient_id]
         tree = build_tree(headers)

@@ -33,6 +33,7 @@ from rtstation.storage.retrieve_claims import (
     ClaimRegistry,
     new_staging_dir,
     remove_claim,
+    sweep,
     take_over,
     write_claim,
 )
@@ -72,16 +73,23 @@ class RetrieveDiverter:
 
 
 def station_is_listening(data_dir: Path | str, port: int) -> bool:
-    """True when another station process owns the data folder and the port answers."""
+    """True when the port answers and a station process owns the data folder.
+
+    The port is asked first: the lock is only tried (and at once released) when something
+    listens, so a station starting at this moment is almost never kept from becoming the
+    primary one. A port in use while no station holds the lock belongs to another program;
+    our own listener then fails with the sentence that says so.
+    """
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2.0):
+            pass
+    except OSError:
+        return False
     lock = PrimaryLock(Path(data_dir))
     if lock.acquire():
         lock.release()
         return False
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2.0):
-            return True
-    except OSError:
-        return False
+    return True
 
 
 class RetrieveSink:
@@ -143,6 +151,7 @@ class RetrieveSink:
         bind_address: str = "",
     ) -> RetrieveSink:
         port = receive_port or settings.port
+        sweep(data_dir)
         if use_get:
             mode = "get"
         elif station_is_listening(data_dir, port):

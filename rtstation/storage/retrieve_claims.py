@@ -47,6 +47,7 @@ class RetrieveClaim:
     message_ids: frozenset[int]
     sop_instance_uids: frozenset[str]
     pid: int
+    written: float = 0.0
 
     def matches(self, sop_instance_uid: str, originator_ae: str, message_id: int | None) -> bool:
         if (
@@ -103,9 +104,28 @@ def remove_claim(data_dir: Path | str, claim_id: str) -> None:
         (claims_dir(data_dir) / f"{claim_id}{CLAIM_SUFFIX}").unlink()
 
 
+#: A claim not rewritten for this long is ignored even if its process id is alive again
+#: (a reused pid after a crash); every retrieve rewrites its claim before each move.
+MAX_CLAIM_AGE_SECONDS = 24 * 3600.0
+
+
 def _alive(pid: int) -> bool:
-    if os.name == "nt":  # pragma: no cover - no cheap liveness probe; the owner cleans up
-        return True
+    """Whether a process with this id runs (a dead retrieve's claim must not divert)."""
+    if pid <= 0:
+        return False
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        try:
+            code = ctypes.c_ulong()
+            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+            return code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -113,6 +133,37 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _owner_pid(name: str) -> int:
+    head = name.split("-", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+def sweep(data_dir: Path | str) -> int:
+    """Remove claims and staging folders left by retrieves whose process died.
+
+    Names start with the owner's pid, so a live retrieve (claim or own listener) is never
+    touched. Returns how many entries were removed.
+    """
+    folder = claims_dir(data_dir)
+    removed = 0
+    try:
+        entries = list(folder.iterdir())
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        pid = _owner_pid(entry.name)
+        if pid == os.getpid() or _alive(pid):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed += 1
+            LOGGER.info("Removed '%s', left by a retrieve that ended without cleaning up", entry)
+    return removed
 
 
 def _read_claim(path: Path) -> RetrieveClaim | None:
@@ -125,6 +176,7 @@ def _read_claim(path: Path) -> RetrieveClaim | None:
             message_ids=frozenset(int(m) for m in data.get("message_ids", ())),
             sop_instance_uids=frozenset(str(u) for u in data.get("sop_instance_uids", ())),
             pid=int(data["pid"]),
+            written=float(data.get("written", 0.0)),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         LOGGER.warning("Ignoring the unreadable retrieve claim '%s': %s", path, exc)
@@ -155,7 +207,11 @@ class ClaimRegistry:
                 cached = self._cache.get(path)
                 claim = cached[1] if cached and cached[0] == mtime else _read_claim(path)
                 seen[path] = (mtime, claim)
-                if claim is not None and _alive(claim.pid):
+                if (
+                    claim is not None
+                    and time.time() - claim.written < MAX_CLAIM_AGE_SECONDS
+                    and _alive(claim.pid)
+                ):
                     claims.append(claim)
             self._cache = seen
         return claims

@@ -172,3 +172,34 @@ def test_missing_connection_options_are_named(
     )
     assert code == 2
     assert "Missing --hostPort, --calledAet: give --node NAME" in capsys.readouterr().err
+
+
+def test_sweep_removes_what_dead_retrieves_left_and_keeps_live_ones(tmp_path: Path) -> None:
+    from rtstation.storage.retrieve_claims import claims_dir, sweep
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    folder = claims_dir(tmp_path)
+    leftover = folder / f"{int(dead.stdout)}-abcd"
+    leftover.mkdir(parents=True)
+    (leftover / "1.2.3.dcm").write_bytes(b"x")
+    (folder / f"{int(dead.stdout)}-abcd.claim.json").write_text("{}")
+    live_id, live_staging = new_staging_dir(tmp_path)
+    assert sweep(tmp_path) == 2
+    assert sorted(p.name for p in folder.iterdir()) == [live_id]
+    assert live_staging.is_dir()
+
+
+def test_an_old_claim_is_ignored(tmp_path: Path) -> None:
+    import json
+
+    claim_id, staging = new_staging_dir(tmp_path)
+    path = write_claim(tmp_path, claim_id, staging, originator_ae="A", message_ids=[1])
+    data = json.loads(path.read_text())
+    data["written"] = 0.0
+    path.write_text(json.dumps(data))
+    assert ClaimRegistry(tmp_path).match("", "A", 1) is None
