@@ -18,6 +18,7 @@ from rtstation.cli.common import add_option, print_json
 from rtstation.cli.context import load_config, log_level
 from rtstation.cli.peer_options import add_peer_options, peer_from_args
 from rtstation.dicom.machine_map import parse_mapping
+from rtstation.errors import ConfigError
 from rtstation.logsetup import setup_logging
 from rtstation.station.folder_store import StorePlan, plan_store, store_folder
 
@@ -123,6 +124,11 @@ def run(args: argparse.Namespace) -> int:
     mapping = parse_mapping(args.machine_mapping) if args.machine_mapping else {}
     defaults = parse_mapping(args.default_machines) if args.default_machines else {}
     status_file = Path(args.status_file) if args.status_file else None
+    if status_file is not None and not status_file.parent.is_dir():
+        raise ConfigError(
+            f"The folder of --statusFileName '{status_file}' does not exist: create it or "
+            "give another file name"
+        )
     plan = plan_store(
         folder, args.search_pattern, mapping=mapping, defaults=defaults, status_file=status_file
     )

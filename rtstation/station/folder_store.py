@@ -217,7 +217,16 @@ def store_folder(
                 return True
             return stop[0]
 
-        sent = send_items(peer, items, on_result=on_result, should_cancel=cancel)
+        try:
+            sent = send_items(peer, items, on_result=on_result, should_cancel=cancel)
+        except OSError as exc:
+            # The status file could not be written: stop rather than store what a rerun
+            # would not know was stored.
+            report.association_error = (
+                f"Cannot write the status file '{status_file}': {exc.strerror or exc}"
+            )
+            report.not_sent = len(items) - len(report.stored) - len(report.refused)
+            return report
     if sent.association_error is not None:
         report.association_error = sent.association_error.reason
     report.not_sent = len(sent.not_attempted)

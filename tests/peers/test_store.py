@@ -165,3 +165,23 @@ def test_dead_scp_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert f"connection refused (nothing listening on 127.0.0.1:{port})" in (
         capsys.readouterr().err
     )
+
+
+def test_status_file_in_a_missing_folder_is_refused_before_sending(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = _study(tmp_path / "P1")
+    missing = tmp_path / "nowhere" / "s.txt"
+    code = main(
+        _args(
+            tmp_path / "config",
+            free_port(),
+            "X",
+            "--path",
+            str(study.root),
+            "--statusFileName",
+            str(missing),
+        )
+    )
+    assert code == 2
+    assert f"The folder of --statusFileName '{missing}' does not exist" in capsys.readouterr().err

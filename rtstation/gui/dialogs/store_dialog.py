@@ -141,9 +141,7 @@ class StoreDialog(QDialog):
             return None
         key = hashlib.sha1(str(Path(folder).resolve()).encode()).hexdigest()[:16]
         safe_node = "".join(ch if ch.isalnum() else "_" for ch in self._node_name())
-        status_dir = Path(self.station.paths.data_dir) / "store-status"
-        status_dir.mkdir(parents=True, exist_ok=True)
-        return status_dir / f"{safe_node}-{key}.txt"
+        return Path(self.station.paths.data_dir) / "store-status" / f"{safe_node}-{key}.txt"
 
     def mapping(self) -> dict[str, str]:
         result = {}
@@ -261,6 +259,8 @@ class StoreDialog(QDialog):
         self.status_label.setText(self.tr("Storing…"))
 
         def work(control: workers.TaskControl) -> StoreReport:
+            if status_file is not None:
+                status_file.parent.mkdir(parents=True, exist_ok=True)
             return store_folder(
                 peer,
                 plan,
