@@ -113,6 +113,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="AE",
         help="the AE title the archive knows our receiver by (default: --callingAet)",
     )
+    add_option(
+        parser,
+        "--query-model",
+        dest="query_model",
+        choices=("study", "patient"),
+        default="study",
+        help="Q/R information model: study root (default) or patient root",
+    )
     add_peer_options(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable result")
 
@@ -154,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
         only_approved=args.only_approved,
         use_get=args.use_get,
         move_destination=args.move_destination,
+        model=args.query_model,
     )
     bar = Progress("Retrieving")
     retriever = PatientRetriever(settings, paths.data_dir, options, progress=_printer(bar))

@@ -145,6 +145,15 @@ def test_plan_id_by_uid_and_only_approved(archive: Archive, tmp_path: Path) -> N
     assert not (out2 / "P2").exists()
 
 
+def test_retrieve_with_the_patient_root_model(archive: Archive, tmp_path: Path) -> None:
+    out = tmp_path / "OUT"
+    args = archive.args(
+        "--patientId", "P2", "--planId", "P2_UNAPP", "--queryModel", "patient", "--path", str(out)
+    )
+    assert main(["retrieve", *args]) == 0
+    assert _uids(out / "P2") == _bundle(archive.studies["P2"], 1)
+
+
 def test_retrieve_by_c_get(archive: Archive, tmp_path: Path) -> None:
     out = tmp_path / "OUT"
     args = archive.args(
