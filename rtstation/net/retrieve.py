@@ -131,6 +131,12 @@ def move_status_reason(
     """Words for a C-MOVE failure status, naming what to check (``port``: our receiver's)."""
     extra = f" ('{comment}')" if comment else ""
     where = f"this computer and port {port}" if port else "this computer and its receiver port"
+    if not destination:  # a C-GET: the instances come back on our own association
+        return (
+            f"The archive {peer.describe()} could not carry out the C-GET "
+            f"(0x{status:04X}){extra}: check that it allows '{peer.calling_ae}' to retrieve "
+            "by C-GET and holds what was asked for"
+        )
     if status == STATUS_MOVE_DESTINATION_UNKNOWN:
         return (
             f"The archive {peer.describe()} does not know the move destination "
@@ -267,9 +273,10 @@ def _drive(
     elif final is not None and final not in (0x0000, 0xB000):
         reason = move_status_reason(peer, destination, final, comment, port)
     elif counts.failed:
+        target = f"'{destination}'" if destination else "us"
         reason = (
             f"The archive {peer.describe()} could not send {counts.failed} instance(s) to "
-            f"'{destination}': the destination refused them or could not be reached"
+            f"{target}: the destination refused them or could not be reached"
         )
     return RetrieveResult(
         final,
@@ -374,9 +381,7 @@ def get(
     what = "C-GET"
     try:
         responses = assoc.send_c_get(identifier_for(level, keys), sop_class, msg_id=1)
-        result = _drive(
-            peer, assoc, responses, sop_class, 1, what, "us", on_progress, should_cancel
-        )
+        result = _drive(peer, assoc, responses, sop_class, 1, what, "", on_progress, should_cancel)
         aborted = result.status is None
     finally:
         close_association(assoc, abort=aborted)
