@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from rtstation.gui.dialogs.retrieve_dialog import RetrieveDialog
 from rtstation.station import Station
 from tests.data.generator import GeneratedStudy, PlanSpec, StudySpec, write_study
+from tests.gui.pool_hold import pool_held
 from tests.peers.conftest import orthanc  # noqa: F401 - the real Orthanc fixture
 from tests.peers.peers import HOST, Orthanc, free_port
 
@@ -145,3 +146,25 @@ def test_retrieve_into_the_station_from_a_patient_list(
     assert [r.ok for r in dialog.reports] == [True], dialog.status_label.text()
     stored = {i.sop_instance_uid for i in station.catalog.instances("P2")}
     assert stored == _bundle(studies["P2"], 0)
+
+
+def test_cancel_stops_a_retrieve_that_waits_for_a_worker(
+    qtbot: Any, setup: tuple[Station, dict[str, GeneratedStudy]], tmp_path: Path
+) -> None:
+    """Every pool thread is busy, so the retrieve waits in the queue: Cancel takes it off,
+    the dialog says so, and nothing is written."""
+    station, _studies = setup
+    dialog = RetrieveDialog(station)
+    qtbot.addWidget(dialog)
+    _query(qtbot, dialog, "P1")
+    dialog.tree.topLevelItem(0).setCheckState(0, Qt.CheckState.Checked)
+    dialog.to_folder_radio.setChecked(True)
+    dialog.folder_edit.setText(str(tmp_path / "OUT"))
+    with pool_held():
+        qtbot.mouseClick(dialog.retrieve_button, Qt.MouseButton.LeftButton)
+        assert dialog.busy and dialog.cancel_button.isEnabled()
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
+    assert dialog.status_label.text() == "Cancelled."
+    assert not (tmp_path / "OUT").exists()
+    assert dialog.retrieve_button.isEnabled()

@@ -15,6 +15,7 @@ from PySide6.QtCore import QSettings, Qt
 from rtstation.gui.dialogs.store_dialog import StoreDialog
 from rtstation.station import Station
 from tests.data.generator import PlanSpec, StudySpec, write_study
+from tests.gui.pool_hold import pool_held
 from tests.peers.conftest import orthanc  # noqa: F401 - the real Orthanc fixture
 from tests.peers.peers import RT_DOSE_STORAGE, Orthanc
 
@@ -100,3 +101,25 @@ def test_store_dialog_maps_machines_and_resumes(
     assert plan_a is not None
     ds = dcmread(BytesIO(pacs.instance_file(plan_a)))
     assert {str(b.TreatmentMachineName) for b in ds.BeamSequence} == {"TB_NEW"}
+
+
+def test_cancel_in_the_store_dialog_sends_nothing(
+    qtbot: Any,
+    orthanc: Callable[..., Orthanc],  # noqa: F811
+    make_station: Callable[..., Station],
+    ui_settings: QSettings,
+    tmp_path: Path,
+) -> None:
+    study = write_study(tmp_path / "P1", StudySpec(slices=2, rows=8, columns=8))
+    pacs = orthanc()
+    station = make_station(nodes=[{"name": "NEW", "ae_title": pacs.ae_title, "port": pacs.port}])
+    dialog = StoreDialog(station, ui_settings)
+    qtbot.addWidget(dialog)
+    _read(qtbot, dialog, study.root)
+    with pool_held():
+        qtbot.mouseClick(dialog.store_button, Qt.MouseButton.LeftButton)
+        assert dialog.busy and dialog.cancel_button.isEnabled()
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
+    assert dialog.status_label.text() == "Cancelled."
+    assert pacs.sop_instance_uids() == set()

@@ -185,3 +185,30 @@ def test_status_file_in_a_missing_folder_is_refused_before_sending(
     )
     assert code == 2
     assert f"The folder of --statusFileName '{missing}' does not exist" in capsys.readouterr().err
+
+
+def test_cancel_after_the_first_file_keeps_the_status_file_exact(
+    storescp: Callable[..., StoreSCP], tmp_path: Path
+) -> None:
+    from rtstation.net.peer import Peer
+    from rtstation.station.folder_store import plan_store, store_folder
+
+    study = _study(tmp_path / "P1")
+    scp = storescp()
+    status = tmp_path / "s.txt"
+    plan = plan_store(study.root, status_file=status)
+    done: list[str] = []
+    report = store_folder(
+        Peer(scp.ae_title, HOST, scp.port),
+        plan,
+        status_file=status,
+        on_item=lambda _d, _t, path, _o: done.append(path),
+        should_cancel=lambda: bool(done),
+    )
+    assert report.cancelled and len(report.stored) == 1
+    assert report.not_sent == len(study.all_paths) - 1
+    assert status.read_text().split() == [str(Path(done[0]).resolve())]
+    assert len(scp.wait_for(1)) == 1
+    # The rerun sends only the rest.
+    rest = plan_store(study.root, status_file=status)
+    assert len(rest.entries) == len(study.all_paths) - 1 and len(rest.already_stored) == 1
