@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -78,7 +79,9 @@ class StoreDialog(QDialog):
         self.mapping_table.setHorizontalHeaderLabels(
             [self.tr("Machine in the plans"), self.tr("Name on the target")]
         )
-        self.mapping_table.horizontalHeader().setStretchLastSection(True)
+        self.mapping_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.Stretch
+        )
         self.preview_list = QListWidget()
         lists = QHBoxLayout()
         for title, widget in (
