@@ -212,3 +212,33 @@ def test_cancel_after_the_first_file_keeps_the_status_file_exact(
     # The rerun sends only the rest.
     rest = plan_store(study.root, status_file=status)
     assert len(rest.entries) == len(study.all_paths) - 1 and len(rest.already_stored) == 1
+
+
+def test_default_machines_name_the_beams_that_lost_theirs(
+    orthanc: Callable[..., Orthanc], tmp_path: Path
+) -> None:
+    study = write_study(tmp_path / "P1", StudySpec(slices=1, rows=8, columns=8))
+    plan_path = study.plan_paths[0]
+    ds = dcmread(plan_path)
+    for beam in ds.BeamSequence:
+        del beam.TreatmentMachineName
+        beam.ManufacturerModelName = "RDS"
+    ds.save_as(plan_path)
+    original = plan_path.read_bytes()
+    pacs = orthanc()
+    code = main(
+        _args(
+            tmp_path / "config",
+            pacs.port,
+            pacs.ae_title,
+            "--path",
+            str(study.root),
+            "--defaultMachines",
+            "RDS=HALCYON 23EX=D",
+        )
+    )
+    assert code == 0
+    orthanc_id = pacs.instance_id(study.plan_uids[0])
+    assert orthanc_id is not None
+    assert set(_machines(pacs.instance_file(orthanc_id))) == {"HALCYON"}
+    assert plan_path.read_bytes() == original
