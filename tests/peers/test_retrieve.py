@@ -441,3 +441,58 @@ def test_cancel_stops_before_the_next_move_and_leaves_nothing_behind(
     assert sorted(p.name for p in (tmp_path / "OUT").iterdir()) == ["P1"]
     staging = Path(paths.data_dir) / "retrievals"
     assert not any(staging.iterdir())
+
+
+@pytest.fixture
+def stalling_archive() -> Iterator[int]:
+    """A Q/R SCP (pynetdicom) that accepts C-FIND and C-MOVE and then never answers them."""
+    from pynetdicom import AE, evt
+    from pynetdicom.sop_class import (  # type: ignore[attr-defined]
+        StudyRootQueryRetrieveInformationModelFind,
+        StudyRootQueryRetrieveInformationModelMove,
+    )
+
+    release = threading.Event()
+
+    def stall(_event: object) -> Iterator[object]:
+        release.wait(30)
+        yield 0xC000, None
+
+    def stall_move(_event: object) -> Iterator[object]:
+        release.wait(30)
+        yield ("127.0.0.1", 1)
+        yield 0
+
+    ae = AE("STALL")
+    ae.add_supported_context(StudyRootQueryRetrieveInformationModelFind)
+    ae.add_supported_context(StudyRootQueryRetrieveInformationModelMove)
+    server = ae.start_server(
+        (HOST, 0), block=False, evt_handlers=[(evt.EVT_C_FIND, stall), (evt.EVT_C_MOVE, stall_move)]
+    )
+    yield server.server_address[1]
+    release.set()
+    server.shutdown()
+
+
+def test_archive_that_does_not_answer_a_query_or_move_is_a_timeout_in_words(
+    stalling_archive: int,
+) -> None:
+    from rtstation.net.peer import Peer
+    from rtstation.net.query import QueryError, find
+    from rtstation.net.retrieve import move
+
+    peer = Peer("STALL", HOST, stalling_archive, dimse_timeout=1.0)
+    with pytest.raises(QueryError) as raised:
+        find(peer, "STUDY", {"PatientID": "P1"})
+    assert str(raised.value) == (
+        f"The archive 'STALL' at 127.0.0.1:{stalling_archive} did not answer the STUDY query "
+        "within 1 s: it may be overloaded or still working; check its log, or try again with "
+        "a longer --timeout"
+    )
+    result = move(peer, "RTSTATION", "STUDY", {"StudyInstanceUID": "1.2.3"})
+    assert result.status is None and not result.ok
+    assert result.reason == (
+        f"The archive 'STALL' at 127.0.0.1:{stalling_archive} did not answer the move to "
+        "'RTSTATION' within 1 s: it may be overloaded or still working; check its log, or try "
+        "again with a longer --timeout"
+    )
