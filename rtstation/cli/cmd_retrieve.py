@@ -31,10 +31,11 @@ from rtstation.station.retrieval import (
     split_patient_ids,
 )
 
-#: Switch for the anonymization helper: when it lands, set this to its entry point
-#: (``(folder, new_patient_id, new_patient_name) -> None``) and retrieve will apply it
-#: to each patient folder it writes. Until then ``--anonymize`` is refused.
-ANONYMIZE = None
+#: The switch for anonymization: a function ``(patient folder, new patient ID, new
+#: patient name) -> the folder now holding the anonymized files``. While it is None,
+#: ``--anonymize`` is refused; once set, retrieve applies it to the folder it wrote.
+Anonymize = Callable[[Path, str, str], Path]
+ANONYMIZE: Anonymize | None = None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -125,13 +126,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable result")
 
 
-def check_anonymize(args: argparse.Namespace) -> None:
-    """DicomTools' rule (all three together), then refuse until anonymization exists."""
+def check_anonymize(args: argparse.Namespace, patient_ids: list[str]) -> None:
+    """DicomTools' rules (all three together, one patient), then refuse until
+    anonymization exists."""
     given = [args.anonymize, bool(args.new_patient_id), bool(args.new_patient_name)]
     if not any(given):
         return
     if not all(given):
         raise ConfigError("--anonymize, --newPatientId and --newPatientName must be given together")
+    if len(patient_ids) > 1:
+        raise ConfigError(
+            "--anonymize gives one new patient ID: retrieve one --patientId at a time, not "
+            f"'{';'.join(patient_ids)}'"
+        )
     if ANONYMIZE is None:
         raise ConfigError(
             "Anonymization is not available in this version of rtstation: retrieve without "
@@ -147,7 +154,7 @@ def _printer(stream: Progress) -> Callable[[RetrieveProgress], None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_anonymize(args)
+    check_anonymize(args, split_patient_ids(args.patient_ids))
     paths, settings, _rules = load_config(args)
     setup_logging(Path(paths.log_dir), level=log_level(args, settings), console=False)
     peer = peer_from_args(args, settings)
@@ -170,6 +177,11 @@ def run(args: argparse.Namespace) -> int:
         reports = retriever.retrieve(patient_ids)
     finally:
         bar.close()
+    if args.anonymize and ANONYMIZE is not None:
+        for report in reports:
+            if report.ok and report.folder is not None:
+                report.folder = ANONYMIZE(report.folder, args.new_patient_id, args.new_patient_name)
+                report.files = sorted(p for p in report.folder.rglob("*") if p.is_file())
     if args.json:
         print_json(
             [

@@ -150,6 +150,9 @@ def test_anonymize_needs_its_three_options_and_is_refused_for_now(
     assert "must be given together" in capsys.readouterr().err
     assert main([*base, "--anonymize", "--newPatientId", "A1", "--newPatientName", "Anon"]) == 2
     assert "Anonymization is not available" in capsys.readouterr().err
+    several = [a if a != "P1" else "P1;P2" for a in base]
+    assert main([*several, "--anonymize", "--newPatientId", "A1", "--newPatientName", "A"]) == 2
+    assert "retrieve one --patientId at a time, not 'P1;P2'" in capsys.readouterr().err
 
 
 def test_missing_connection_options_are_named(

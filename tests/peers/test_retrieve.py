@@ -496,3 +496,42 @@ def test_archive_that_does_not_answer_a_query_or_move_is_a_timeout_in_words(
         "'RTSTATION' within 1 s: it may be overloaded or still working; check its log, or try "
         "again with a longer --timeout"
     )
+
+
+def test_anonymize_switch_is_applied_to_the_folder_retrieve_wrote(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one place the anonymizer plugs in: set, retrieve hands it the patient folder."""
+    from rtstation.cli import cmd_retrieve
+
+    def rename_patient(folder: Path, new_id: str, new_name: str) -> Path:
+        target = folder.with_name(new_id)
+        target.mkdir()
+        for path in folder.iterdir():
+            ds = dcmread(path)
+            ds.PatientID, ds.PatientName = new_id, new_name
+            ds.save_as(target / path.name)
+            path.unlink()
+        folder.rmdir()
+        return target
+
+    monkeypatch.setattr(cmd_retrieve, "ANONYMIZE", rename_patient)
+    out = tmp_path / "OUT"
+    args = archive.args(
+        "--patientId",
+        "P1",
+        "--planId",
+        "P1_APP",
+        "--anonymize",
+        "--newPatientId",
+        "ANON1",
+        "--newPatientName",
+        "Anon^One",
+        "--path",
+        str(out),
+    )
+    assert main(["retrieve", *args]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["ANON1"]
+    ids = {str(dcmread(p, stop_before_pixels=True).PatientID) for p in (out / "ANON1").iterdir()}
+    assert ids == {"ANON1"}
+    assert _uids(out / "ANON1") == _bundle(archive.studies["P1"], 0)

@@ -79,9 +79,7 @@ class StoreDialog(QDialog):
         self.mapping_table.setHorizontalHeaderLabels(
             [self.tr("Machine in the plans"), self.tr("Name on the target")]
         )
-        self.mapping_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.Stretch
-        )
+        self.mapping_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.preview_list = QListWidget()
         lists = QHBoxLayout()
         for title, widget in (
