@@ -17,7 +17,7 @@
 <context>
     <name>ArchiveActions</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/archive_actions.py" line="+20"/>
+        <location filename="../../rtstation/gui/dialogs/archive_actions.py" line="+23"/>
         <source>&amp;Retrieve from an archive...</source>
         <translation>Aus einem &amp;Archiv abrufen...</translation>
     </message>
@@ -35,7 +35,7 @@
 <context>
     <name>ConfigController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/config_controller.py" line="+62"/>
+        <location filename="../../rtstation/gui/controllers/config_controller.py" line="+66"/>
         <source>The settings could not be applied.</source>
         <translation>Die Einstellungen konnten nicht übernommen werden.</translation>
     </message>
@@ -361,12 +361,12 @@
 <context>
     <name>DoctorDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/doctor_dialog.py" line="+34"/>
+        <location filename="../../rtstation/gui/dialogs/doctor_dialog.py" line="+42"/>
         <source>Check connections</source>
         <translation>Verbindungen prüfen</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <location line="+8"/>
         <source>Check</source>
         <translation>Prüfen</translation>
@@ -1826,7 +1826,7 @@
         <translation>kein Grund angegeben</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+112"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+114"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
@@ -1842,23 +1842,23 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+380"/>
+        <location line="+393"/>
         <source>Nodes</source>
         <translation>Knoten</translation>
     </message>
     <message>
-        <location line="-379"/>
+        <location line="-392"/>
         <source>Sending</source>
         <translation>Senden</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+249"/>
+        <location line="+262"/>
         <source>Logging</source>
         <translation>Protokoll</translation>
     </message>
     <message>
-        <location line="-227"/>
+        <location line="-240"/>
         <source>Browse…</source>
         <translation>Durchsuchen …</translation>
     </message>
@@ -1869,23 +1869,23 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+294"/>
+        <location line="+307"/>
         <source>Storage folder</source>
         <translation>Speicherordner</translation>
     </message>
     <message>
-        <location line="-293"/>
+        <location line="-306"/>
         <source>Received and imported plans are kept here, by patient.</source>
         <translation>Empfangene und importierte Pläne liegen hier, nach Patienten geordnet.</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+291"/>
+        <location line="+304"/>
         <source>Import folder</source>
         <translation>Import-Ordner</translation>
     </message>
     <message>
-        <location line="-288"/>
+        <location line="-301"/>
         <source>Clear the import folder after a successful import</source>
         <translation>Import-Ordner nach erfolgreichem Import leeren</translation>
     </message>
@@ -1951,13 +1951,13 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+120"/>
+        <location line="+133"/>
         <location line="+8"/>
         <source>seconds</source>
         <translation>Sekunden</translation>
     </message>
     <message>
-        <location line="-127"/>
+        <location line="-140"/>
         <source>Rules run when nothing new arrived for a plan for this long.</source>
         <translation>Die Regeln laufen, wenn so lange nichts Neues zu einem Plan angekommen ist.</translation>
     </message>
@@ -2023,7 +2023,17 @@
         <translation>Ein C-ECHO an den ausgewählten Knoten senden</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+5"/>
+        <source>Check both ways…</source>
+        <translation>In beide Richtungen prüfen …</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>TCP, C-ECHO, our receiver port, and whether the node can reach us</source>
+        <translation>TCP, C-ECHO, unser Empfangsport und ob der Knoten uns erreicht</translation>
+    </message>
+    <message>
+        <location line="+35"/>
         <source>Rules name their target nodes: after renaming or removing a node, check the rules.</source>
         <translation>Regeln nennen ihre Zielknoten beim Namen: Prüfen Sie die Regeln, nachdem Sie einen Knoten umbenannt oder entfernt haben.</translation>
     </message>
@@ -2143,7 +2153,7 @@
         <translation>&apos;{entry}&apos; steht schon in der Liste</translation>
     </message>
     <message>
-        <location line="+119"/>
+        <location line="+130"/>
         <source>Testing…</source>
         <translation>Test läuft …</translation>
     </message>
@@ -2153,8 +2163,8 @@
         <translation>Teste &apos;{name}&apos; ({ae} auf {host}:{port}) …</translation>
     </message>
     <message>
-        <location line="-76"/>
-        <location line="+94"/>
+        <location line="-82"/>
+        <location line="+100"/>
         <source>Test of &apos;{name}&apos;: {result}</source>
         <translation>Test von &apos;{name}&apos;: {result}</translation>
     </message>
@@ -2264,7 +2274,7 @@
 <context>
     <name>StoreDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/store_dialog.py" line="+48"/>
+        <location filename="../../rtstation/gui/dialogs/store_dialog.py" line="+49"/>
         <source>Store a folder to a node</source>
         <translation>Ordner an einen Knoten senden</translation>
     </message>
@@ -2339,7 +2349,7 @@
         <translation>Schließen</translation>
     </message>
     <message>
-        <location line="+70"/>
+        <location line="+68"/>
         <source>Folder to store</source>
         <translation>Zu sendender Ordner</translation>
     </message>
@@ -2369,7 +2379,7 @@
         <translation>Wird gesendet …</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+22"/>
         <source>%1 stored, %2 refused, %3 not sent.</source>
         <translation>%1 gesendet, %2 abgelehnt, %3 nicht gesendet.</translation>
     </message>

@@ -7,10 +7,13 @@ and each runs its own network work on workers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 
+from rtstation.config import Node
 from rtstation.station import Station
 
 
@@ -39,19 +42,21 @@ def add_archive_actions(window: QMainWindow, menu: QMenu, station: Station) -> N
 
     doctor = QAction(QCoreApplication.translate("ArchiveActions", "&Check connections..."), window)
 
-    def open_doctor() -> None:
-        from rtstation.gui.dialogs.doctor_dialog import DoctorDialog
-
-        dialog = DoctorDialog(station, window)
-        dialog.exec()
-        dialog.deleteLater()
-
     retrieve.triggered.connect(open_retrieve)
     store.triggered.connect(open_store)
-    doctor.triggered.connect(open_doctor)
+    doctor.triggered.connect(lambda: open_doctor(station, window))
     retrieve.setObjectName("retrieveAction")
     store.setObjectName("storeAction")
     doctor.setObjectName("doctorAction")
     menu.addAction(retrieve)
     menu.addAction(store)
     menu.addAction(doctor)
+
+
+def open_doctor(station: Station, parent: QWidget, nodes: Sequence[Node] | None = None) -> None:
+    """The connection checks, for ``nodes`` (as edited in Settings) or the saved ones."""
+    from rtstation.gui.dialogs.doctor_dialog import DoctorDialog
+
+    dialog = DoctorDialog(station, parent, nodes=nodes)
+    dialog.exec()
+    dialog.deleteLater()

@@ -6,6 +6,7 @@ The checks run on a worker; the dialog shows one row per check with its diagnosi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Slot
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rtstation.config import Node
 from rtstation.gui import workers
 from rtstation.station import Station
 from rtstation.station.doctor import Check, run_checks
@@ -28,7 +30,13 @@ from rtstation.station.sending import peer_for
 
 
 class DoctorDialog(QDialog):
-    def __init__(self, station: Station, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        station: Station,
+        parent: QWidget | None = None,
+        *,
+        nodes: Sequence[Node] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("DoctorDialog")
         self.setWindowTitle(self.tr("Check connections"))
@@ -37,7 +45,9 @@ class DoctorDialog(QDialog):
         self.checks: list[Check] = []
 
         self.node_combo = QComboBox()
-        for node in station.settings.nodes:
+        # Settings passes the node as edited (maybe not saved yet); the menu the saved ones.
+        self._nodes = {n.name: n for n in (nodes if nodes is not None else station.settings.nodes)}
+        for node in self._nodes.values():
             self.node_combo.addItem(
                 f"{node.name} ({node.ae_title} {node.host}:{node.port})", node.name
             )
@@ -73,7 +83,7 @@ class DoctorDialog(QDialog):
 
     @Slot()
     def _on_check_clicked(self) -> None:
-        node = self.station.settings.node(str(self.node_combo.currentData() or ""))
+        node = self._nodes.get(str(self.node_combo.currentData() or ""))
         if node is None:
             return
         peer = peer_for(node, self.station.settings.ae_title)

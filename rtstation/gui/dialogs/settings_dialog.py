@@ -99,6 +99,8 @@ class SettingsDialog(QDialog):
     """General folders, receiver, nodes, sending and logging; see the module docstring."""
 
     echoFinished = Signal(str, object)  # node name, EchoResultLike (after the table shows it)
+    # issue 11: "Check both ways" for the selected node as edited (the window runs the checks)
+    checkBothWaysRequested = Signal(object)  # Node
     validityChanged = Signal(bool)
 
     def __init__(
@@ -304,12 +306,25 @@ class SettingsDialog(QDialog):
         self.edit_node_button.clicked.connect(self._on_edit_node_clicked)
         self.remove_node_button.clicked.connect(self._on_remove_node_clicked)
         self.test_node_button.clicked.connect(self._on_test_node_clicked)
+        self.check_node_button = QPushButton(self.tr("Check both ways…"))  # issue 11
+        self.check_node_button.setToolTip(
+            self.tr("TCP, C-ECHO, our receiver port, and whether the node can reach us")
+        )
+        self.check_node_button.clicked.connect(
+            lambda: (
+                self._selected_node_row() >= 0
+                and self.checkBothWaysRequested.emit(
+                    self.nodes_model.nodes[self._selected_node_row()]
+                )
+            )
+        )
         buttons = QVBoxLayout()
         for button in (
             self.add_node_button,
             self.edit_node_button,
             self.remove_node_button,
             self.test_node_button,
+            self.check_node_button,
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -611,7 +626,12 @@ class SettingsDialog(QDialog):
     @Slot()
     def _on_node_selection_changed(self, *_args: object) -> None:
         row = self._selected_node_row()
-        for button in (self.edit_node_button, self.remove_node_button, self.test_node_button):
+        for button in (
+            self.edit_node_button,
+            self.remove_node_button,
+            self.test_node_button,
+            self.check_node_button,
+        ):
             button.setEnabled(row >= 0)
         if row >= 0:  # the status line follows the selection: its last test, if any
             name = self.nodes_model.nodes[row].name
@@ -675,6 +695,12 @@ class SettingsDialog(QDialog):
             self.nodes_view.selectRow(min(row, len(nodes) - 1))
         self._on_node_selection_changed()
         self._revalidate()
+
+    @Slot()
+    def _on_check_node_clicked(self) -> None:  # issue 11
+        row = self._selected_node_row()
+        if row >= 0:
+            self.checkBothWaysRequested.emit(self.nodes_model.nodes[row])
 
     @Slot()
     def _on_test_node_clicked(self) -> None:
