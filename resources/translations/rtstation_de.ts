@@ -15,6 +15,24 @@
     </message>
 </context>
 <context>
+    <name>ArchiveActions</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/archive_actions.py" line="+23"/>
+        <source>&amp;Retrieve from an archive...</source>
+        <translation>Aus einem &amp;Archiv abrufen...</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>S&amp;tore a folder to a node...</source>
+        <translation>Ordner an einen Knoten &amp;senden...</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>&amp;Check connections...</source>
+        <translation>&amp;Verbindungen prüfen...</translation>
+    </message>
+</context>
+<context>
     <name>CloseController</name>
     <message>
         <location filename="../../rtstation/gui/controllers/close_controller.py" line="+67"/>
@@ -58,7 +76,7 @@
 <context>
     <name>ConfigController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/config_controller.py" line="+75"/>
+        <location filename="../../rtstation/gui/controllers/config_controller.py" line="+79"/>
         <source>The settings were saved, but the DICOM receiver could not start.</source>
         <translation>Die Einstellungen wurden gespeichert, aber der DICOM-Empfänger konnte nicht starten.</translation>
     </message>
@@ -1001,6 +1019,70 @@
     </message>
 </context>
 <context>
+    <name>DoctorDialog</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/doctor_dialog.py" line="+42"/>
+        <source>Check connections</source>
+        <translation>Verbindungen prüfen</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <location line="+8"/>
+        <source>Check</source>
+        <translation>Prüfen</translation>
+    </message>
+    <message>
+        <location line="-7"/>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Node</source>
+        <translation>Knoten</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Result</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Detail</source>
+        <translation>Einzelheiten</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Checking…</source>
+        <translation>Wird geprüft …</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Not checked</source>
+        <translation>Nicht geprüft</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>A check failed: see its detail.</source>
+        <translation>Eine Prüfung ist fehlgeschlagen: siehe die Einzelheiten.</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All checks passed.</source>
+        <translation>Alle Prüfungen bestanden.</translation>
+    </message>
+</context>
+<context>
     <name>DvhPlot</name>
     <message>
         <location filename="../../rtstation/gui/widgets/dvh_plot.py" line="+148"/>
@@ -1346,7 +1428,7 @@
         <translation>Protokoll</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/window_actions.py" line="+26"/>
+        <location filename="../../rtstation/gui/window_actions.py" line="+27"/>
         <source>&amp;Import files or folders...</source>
         <translation>Dateien oder Ordner &amp;importieren ...</translation>
     </message>
@@ -1396,7 +1478,7 @@
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>&amp;Station</source>
         <translation>&amp;Station</translation>
     </message>
@@ -2211,6 +2293,210 @@
     </message>
 </context>
 <context>
+    <name>RetrieveDialog</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/retrieve_dialog.py" line="+68"/>
+        <source>Retrieve from an archive</source>
+        <translation>Aus einem Archiv abrufen</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>C-MOVE to this station&apos;s receiver</source>
+        <translation>C-MOVE an den Empfänger dieser Station</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>C-GET (nothing has to reach our port)</source>
+        <translation>C-GET (unser Port muss nicht erreichbar sein)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>P1;P2</source>
+        <translation>P1;P2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>for example Doe*</source>
+        <translation>zum Beispiel Muster*</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+2"/>
+        <source>YYYYMMDD</source>
+        <translation>JJJJMMTT</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>any</source>
+        <translation>alle</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>to</source>
+        <translation>bis</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Load patient list…</source>
+        <translation>Patientenliste laden …</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Query</source>
+        <translation>Abfragen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Archive</source>
+        <translation>Archiv</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Retrieve by</source>
+        <translation>Abrufen per</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Patient IDs</source>
+        <translation>Patienten-IDs</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Patient name</source>
+        <translation>Patientenname</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Study date</source>
+        <translation>Studiendatum</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Modality</source>
+        <translation>Modalität</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Patient / study / series</source>
+        <translation>Patient / Studie / Serie</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Details</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Only approved plans</source>
+        <translation>Nur genehmigte Pläne</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Into the station</source>
+        <translation>In die Station</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>To a folder</source>
+        <translation>In einen Ordner</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Browse…</source>
+        <translation>Durchsuchen …</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Retrieve</source>
+        <translation>Abrufen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>Add the archive as a node in the settings first.</source>
+        <translation>Legen Sie das Archiv zuerst in den Einstellungen als Knoten an.</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Querying the archive…</source>
+        <translation>Archiv wird abgefragt …</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>%1 patient(s) found.</source>
+        <translation>%1 Patient(en) gefunden.</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>(study)</source>
+        <translation>(Studie)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Plan %1</source>
+        <translation>Plan %1</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>%1 instance(s)</source>
+        <translation>%1 Instanz(en)</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Patient list</source>
+        <translation>Patientenliste</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Patient lists (*.json);;All files (*)</source>
+        <translation>Patientenlisten (*.json);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>%1 patient(s) loaded from the list.</source>
+        <translation>%1 Patient(en) aus der Liste geladen.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Retrieve into folder</source>
+        <translation>In Ordner abrufen</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Retrieving…</source>
+        <translation>Wird abgerufen …</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>%1: %2 file(s) retrieved.</source>
+        <translation>%1: %2 Datei(en) abgerufen.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1: cancelled.</source>
+        <translation>%1: abgebrochen.</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>Cancelled.</source>
+        <translation>Abgebrochen.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Cancelling…</source>
+        <translation>Wird abgebrochen …</translation>
+    </message>
+</context>
+<context>
     <name>RulesDialog</name>
     <message>
         <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+84"/>
@@ -2568,7 +2854,7 @@
         <translation>kein Grund angegeben</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+106"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+108"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
@@ -2765,12 +3051,22 @@
         <translation>Ein C-ECHO an den ausgewählten Knoten senden</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+7"/>
+        <source>Check both ways…</source>
+        <translation>In beide Richtungen prüfen …</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>TCP, C-ECHO, our receiver port, and whether the node can reach us</source>
+        <translation>TCP, C-ECHO, unser Empfangsport und ob der Knoten uns erreicht</translation>
+    </message>
+    <message>
+        <location line="+30"/>
         <source>Rules name their target nodes: after renaming or removing a node, check the rules.</source>
         <translation>Regeln nennen ihre Zielknoten beim Namen: Prüfen Sie die Regeln, nachdem Sie einen Knoten umbenannt oder entfernt haben.</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+38"/>
         <location line="+100"/>
         <source>Test of &apos;{name}&apos;: {result}</source>
         <translation>Test von &apos;{name}&apos;: {result}</translation>
@@ -3024,6 +3320,130 @@
         <location line="+2"/>
         <source>Job %1 to %2: %3</source>
         <translation>Auftrag %1 an %2: %3</translation>
+    </message>
+</context>
+<context>
+    <name>StoreDialog</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/store_dialog.py" line="+49"/>
+        <source>Store a folder to a node</source>
+        <translation>Ordner an einen Knoten senden</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Browse…</source>
+        <translation>Durchsuchen …</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Read folder</source>
+        <translation>Ordner lesen</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Resume: skip files stored before (status file)</source>
+        <translation>Fortsetzen: bereits gesendete Dateien überspringen (Statusdatei)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Continue after a refused file</source>
+        <translation>Nach einer abgelehnten Datei weitermachen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Folder</source>
+        <translation>Ordner</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Target node</source>
+        <translation>Zielknoten</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Machine in the plans</source>
+        <translation>Gerät in den Plänen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Name on the target</source>
+        <translation>Name im Zielsystem</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Plans found</source>
+        <translation>Gefundene Pläne</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Machine mapping</source>
+        <translation>Gerätezuordnung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Before → after</source>
+        <translation>Vorher → nachher</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Store</source>
+        <translation>Senden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <location line="+68"/>
+        <source>Folder to store</source>
+        <translation>Zu sendender Ordner</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>The folder &apos;%1&apos; does not exist.</source>
+        <translation>Der Ordner &apos;%1&apos; existiert nicht.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Reading the folder…</source>
+        <translation>Ordner wird gelesen …</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>no machine</source>
+        <translation>kein Gerät</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>%1 file(s) to store, %2 stored before (skipped).</source>
+        <translation>%1 Datei(en) zu senden, %2 bereits gesendet (übersprungen).</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>Storing…</source>
+        <translation>Wird gesendet …</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>%1 stored, %2 refused, %3 not sent.</source>
+        <translation>%1 gesendet, %2 abgelehnt, %3 nicht gesendet.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+41"/>
+        <source>Cancelled.</source>
+        <translation>Abgebrochen.</translation>
+    </message>
+    <message>
+        <location line="-36"/>
+        <source>First refused: &apos;%1&apos;: %2</source>
+        <translation>Zuerst abgelehnt: &apos;%1&apos;: %2</translation>
     </message>
 </context>
 <context>

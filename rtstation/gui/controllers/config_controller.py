@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
+from rtstation.gui.dialogs.archive_actions import open_doctor  # issue 11
 from rtstation.gui.messages import show_error
 from rtstation.gui.workers import run_task
 
@@ -48,6 +49,9 @@ class ConfigController(QObject):
         from rtstation.gui.dialogs.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.station.settings, self.station.echo, self.window)
+        dialog.checkBothWaysRequested.connect(  # issue 11: the doctor checks for one node
+            lambda node: open_doctor(self.station, dialog, [node])
+        )
         dialog.exec()
         settings = dialog.result_settings()
         dialog.deleteLater()

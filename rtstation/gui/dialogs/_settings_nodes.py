@@ -74,12 +74,23 @@ class NodesTabMixin:
         self.edit_node_button.clicked.connect(self._on_edit_node_clicked)
         self.remove_node_button.clicked.connect(self._on_remove_node_clicked)
         self.test_node_button.clicked.connect(self._on_test_node_clicked)
+        self.check_node_button = QPushButton(
+            QCoreApplication.translate("SettingsDialog", "Check both ways…")
+        )
+        self.check_node_button.setToolTip(
+            QCoreApplication.translate(
+                "SettingsDialog",
+                "TCP, C-ECHO, our receiver port, and whether the node can reach us",
+            )
+        )
+        self.check_node_button.clicked.connect(self._on_check_node_clicked)
         buttons = QVBoxLayout()
         for button in (
             self.add_node_button,
             self.edit_node_button,
             self.remove_node_button,
             self.test_node_button,
+            self.check_node_button,
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -109,6 +120,13 @@ class NodesTabMixin:
 
     # -- nodes ------------------------------------------------------------------------
 
+    @Slot()
+    def _on_check_node_clicked(self) -> None:
+        """The window runs the checks (doctor) for the node as currently edited."""
+        row = self._selected_node_row()
+        if row >= 0:
+            self.checkBothWaysRequested.emit(self.nodes_model.nodes[row])
+
     def _selected_node_row(self) -> int:
         rows = self.nodes_view.selectionModel().selectedRows()
         return rows[0].row() if rows else -1
@@ -116,7 +134,12 @@ class NodesTabMixin:
     @Slot()
     def _on_node_selection_changed(self, *_args: object) -> None:
         row = self._selected_node_row()
-        for button in (self.edit_node_button, self.remove_node_button, self.test_node_button):
+        for button in (
+            self.edit_node_button,
+            self.remove_node_button,
+            self.test_node_button,
+            self.check_node_button,
+        ):
             button.setEnabled(row >= 0)
         if row >= 0:  # the status line follows the selection: its last test, if any
             name = self.nodes_model.nodes[row].name

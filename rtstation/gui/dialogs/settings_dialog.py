@@ -93,6 +93,8 @@ class SettingsDialog(AllowListMixin, NodesTabMixin, QDialog):
     """General folders, receiver, nodes, sending and logging; see the module docstring."""
 
     echoFinished = Signal(str, object)  # node name, EchoResultLike (after the table shows it)
+    # issue 11: "Check both ways" for the selected node as edited (the window runs the checks)
+    checkBothWaysRequested = Signal(object)  # Node
     validityChanged = Signal(bool)
 
     def __init__(
