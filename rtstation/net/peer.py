@@ -30,7 +30,7 @@ from rtstation.net.tcp import set_nodelay
 
 LOGGER = logging.getLogger(__name__)
 
-#: 128 KB: FACTS.md measured 2.6x faster transfers than pynetdicom's default 16 KB.
+#: 128 KB: docs/dicom-networking.md: measured 2.6x faster transfers than pynetdicom's default 16 KB.
 DEFAULT_MAX_PDU = 131072
 
 
@@ -201,12 +201,19 @@ def _diagnose(
 
 
 def open_association(
-    ae: AE, peer: Peer, contexts: Sequence[PresentationContext] | None = None
+    ae: AE,
+    peer: Peer,
+    contexts: Sequence[PresentationContext] | None = None,
+    *,
+    ext_neg: Sequence[Any] | None = None,
+    handlers: Sequence[tuple[Any, Any]] = (),
 ) -> tuple[Association | None, AssociationFailure | None]:
     """Request an association; return it when established, else the failure in words.
 
-    ``contexts`` replaces the AE's requested contexts when given. The returned association
-    is established; the caller must release or abort it in a ``finally``.
+    ``contexts`` replaces the AE's requested contexts when given. ``ext_neg`` (SCP/SCU role
+    selection) and ``handlers`` (a C-GET's C-STORE handler) are passed to pynetdicom. The
+    returned association is established; the caller must release or abort it in a
+    ``finally``.
     """
     connected: list[bool] = []
 
@@ -224,7 +231,8 @@ def open_association(
             ae_title=peer.ae_title,
             max_pdu=peer.max_pdu,
             tls_args=tls_args(peer),
-            evt_handlers=[(evt.EVT_CONN_OPEN, on_open)],
+            ext_neg=list(ext_neg) if ext_neg else None,
+            evt_handlers=[(evt.EVT_CONN_OPEN, on_open), *handlers],
         )
     except (ValueError, TypeError, OSError) as exc:
         # pynetdicom refuses bad AE titles or addresses before touching the network.
@@ -241,7 +249,7 @@ def close_association(assoc: Association | None, *, abort: bool = False) -> None
     """Release (or abort) an association and never raise: used in ``finally`` blocks.
 
     An association left open would keep the peer waiting until its network timeout
-    (FACTS.md); aborting is the fallback when a release does not complete.
+    (docs/dicom-networking.md); aborting is the fallback when a release does not complete.
     """
     if assoc is None:
         return

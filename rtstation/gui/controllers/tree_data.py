@@ -1,10 +1,10 @@
 """Immutable snapshots of what the plan tree shows, built off the GUI thread.
 
 A worker reads the catalog and builds these plain frozen records; the GUI thread only
-swaps them into the model (STYLE.md §3.4: only immutable summaries cross threads). All
-the formatting that costs something (grouping 150 slices by modality, turning ISO
-timestamps into local time) happens here, in the worker, so applying a refreshed patient
-on the GUI thread is a few comparisons and a ``dataChanged``.
+swaps them into the model (docs/conventions.md, "Threads": only immutable summaries cross
+threads). All the formatting that costs something (grouping 150 slices by modality, turning ISO
+timestamps into local time) happens here, in the worker, so applying a refreshed patient on the
+GUI thread is a few comparisons and a ``dataChanged``.
 
 Qt-free on purpose: unit tests build snapshots without a display, and the fetch can be
 timed on its own.
@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QCoreApplication, QObject
 
 from rtstation.dicom import sop
 from rtstation.dicom.headers import InstanceHeader
@@ -77,10 +79,6 @@ class PlanSnapshot:
     bundle: PlanBundle
     decision: str = ""  # the rules' verdict: "pending", "forwarded", "not-forwarded" or ""
 
-    @property
-    def file_count(self) -> int:
-        return sum(len(g.files) for g in self.groups)
-
     def files(self) -> tuple[FileRow, ...]:
         return tuple(f for g in self.groups for f in g.files)
 
@@ -91,10 +89,6 @@ class UnconnectedSnapshot:
 
     patient_id: str
     groups: tuple[GroupSnapshot, ...]
-
-    @property
-    def file_count(self) -> int:
-        return sum(len(g.files) for g in self.groups)
 
 
 @dataclass(frozen=True)
@@ -172,13 +166,25 @@ def group_files(rows: Iterable[FileRow]) -> tuple[GroupSnapshot, ...]:
     )
 
 
+class _MissingWords(QObject):
+    """Plural forms for what a plan misses. A QObject only for ``tr(text, "", n)``: that
+    is the one call pyside6-lupdate extracts as a plural (numerus) message, and the
+    snapshot is built on a worker, where there is no widget to ask."""
+
+    def slices(self, count: int, modality: str) -> str:
+        return self.tr("%n %1 slice(s)", "", count).replace("%1", modality)
+
+
+_WORDS = _MissingWords()
+
+
 def _missing_text(bundle: PlanBundle) -> str:
     completeness = bundle.completeness
     parts = []
     if completeness.missing_images:
-        parts.append(f"{completeness.missing_images} {completeness.image_modality} slice(s)")
+        parts.append(_WORDS.slices(completeness.missing_images, completeness.image_modality))
     if completeness.structure_set == "missing":
-        parts.append("the structure set")
+        parts.append(QCoreApplication.translate("PlanTreeModel", "the structure set"))
     return ", ".join(parts)
 
 

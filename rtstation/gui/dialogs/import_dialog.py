@@ -1,7 +1,8 @@
 """Choose what to import: the import folder (or another one), or single files and ZIPs.
 
 The dialog returns an :class:`ImportRequest` and nothing happens until the main window
-runs it through ``Station.import_paths`` on a worker with a progress bar (STYLE.md §9).
+runs it through ``Station.import_paths`` on a worker with a progress bar (docs/conventions.md,
+"GUI shape").
 
 "Import an anonymized copy" imports what settings.ini [Anonymization] makes of the files, as
 the new patient typed here (empty: derived); the source files stay, so clearing is off.
@@ -16,7 +17,6 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QStringListModel, Slot
@@ -59,24 +59,6 @@ class ImportRequest:
     def new_patient(self) -> NewPatient | None:
         """The identity of the anonymized copy, or None for a plain import."""
         return NewPatient(self.new_patient_id, self.new_patient_name) if self.anonymize else None
-
-    def paths_for_import(self) -> list[str]:
-        """``paths`` as ``Station.import_paths`` wants them.
-
-        The station always descends into folders, so a non-recursive request lists only
-        the files directly inside each folder.
-        """
-        if self.recursive:
-            return list(self.paths)
-        result: list[str] = []
-        for path in self.paths:
-            if os.path.isdir(path):
-                result.extend(
-                    str(child) for child in sorted(Path(path).iterdir()) if child.is_file()
-                )
-            else:
-                result.append(path)
-        return result
 
 
 class ImportDialog(QDialog):
