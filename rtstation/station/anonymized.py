@@ -40,13 +40,22 @@ from pathlib import Path
 import pydicom
 
 from rtstation.config import Settings
-from rtstation.dicom.anonymize import AnonymizeOptions, Anonymizer, UidMap, build_profile
+from rtstation.dicom.anonymize import (
+    REPORT_NAME,
+    AnonymizationReport,
+    AnonymizeOptions,
+    Anonymizer,
+    UidMap,
+    anonymize_paths,
+    build_profile,
+)
 from rtstation.dicom.headers import iter_files, read_header
 from rtstation.dicom.machine_map import map_machines
 from rtstation.dicom.sop import PLAN_CLASSES
 from rtstation.errors import RtStationError
 from rtstation.fsync import fsync_dir, make_dirs_durably
 from rtstation.routing.send_queue import QueueItem
+from rtstation.station.retrieval import patient_folder_name
 from rtstation.storage.archive import content_hash
 
 LOGGER = logging.getLogger(__name__)
@@ -385,3 +394,39 @@ def _alive(pid: int) -> bool:
     except OSError:
         return True
     return True
+
+
+def anonymize_folder(
+    folder: Path, patient: NewPatient, settings: Settings
+) -> tuple[Path, AnonymizationReport]:
+    """``retrieve --anonymize``: ``OUT/<PatientID>/`` becomes ``OUT/<new ID>/`` anonymized.
+
+    The anonymized files are written into a hidden folder beside it first; only then is
+    the retrieved folder (the originals) removed and the new one put in its place, so OUT
+    never ends up without either. Profile, options and UID map are settings.ini
+    [Anonymization]'s, as for ``rtstation anonymize``. The report (no identifying values)
+    goes beside the folder as ``<new ID>-anonymization-report.json``; files that could not
+    be anonymized are in its refusals and are not kept.
+    """
+    options = anonymize_options(
+        settings, patient_id=patient.patient_id, patient_name=patient.patient_name
+    )
+    parent = folder.parent
+    temporary = parent / f".anonymizing-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    try:
+        report = anonymize_paths([folder], temporary, options, report_file=None)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    target = parent / patient_folder_name(patient.patient_id or "ANONYMIZED")
+    shutil.rmtree(folder)
+    if target.exists():
+        for path in temporary.iterdir():
+            os.replace(path, target / path.name)
+        temporary.rmdir()
+    else:
+        os.replace(temporary, target)
+    fsync_dir(parent)
+    report.out_dir = str(target)
+    report.write(str(parent / f"{target.name}-{REPORT_NAME}"))
+    return target, report
