@@ -3365,7 +3365,7 @@
 <context>
     <name>StoreDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/store_dialog.py" line="+49"/>
+        <location filename="../../rtstation/gui/dialogs/store_dialog.py" line="+57"/>
         <source>Store a folder to a node</source>
         <translation>Ordner an einen Knoten senden</translation>
     </message>
@@ -3391,6 +3391,21 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>Send an anonymized copy (settings.ini [Anonymization]; no resume)</source>
+        <translation>Eine anonymisierte Kopie senden (settings.ini [Anonymization]; ohne Fortsetzen)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>new patient ID (empty = derived: ANON and 10 hex digits)</source>
+        <translation>neue Patienten-ID (leer = abgeleitet: ANON und 10 Hexziffern)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>new patient name (empty = the new patient ID)</source>
+        <translation>neuer Patientenname (leer = die neue Patienten-ID)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Folder</source>
         <translation>Ordner</translation>
     </message>
@@ -3400,7 +3415,17 @@
         <translation>Zielknoten</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+4"/>
+        <source>New patient ID</source>
+        <translation>Neue Patienten-ID</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New patient name</source>
+        <translation>Neuer Patientenname</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Machine in the plans</source>
         <translation>Gerät in den Plänen</translation>
     </message>
@@ -3440,7 +3465,7 @@
         <translation>Schließen</translation>
     </message>
     <message>
-        <location line="+68"/>
+        <location line="+105"/>
         <source>Folder to store</source>
         <translation>Zu sendender Ordner</translation>
     </message>
@@ -3470,7 +3495,7 @@
         <translation>Wird gesendet …</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+38"/>
         <source>%1 stored, %2 refused, %3 not sent.</source>
         <translation>%1 gesendet, %2 abgelehnt, %3 nicht gesendet.</translation>
     </message>
