@@ -14,8 +14,8 @@ One UID map per station, ``<data folder>/anonymized/uid-map.json`` (IDENTIFYING:
 original UIDs and patient IDs; owner-only), so a re-send or a late dose maps to the same
 new UIDs as the first send and its references still point at what the node already has.
 New UIDs are derived from the map's secret and the original UID, so two processes that
-share the map (a CLI import beside a running serve) give the same UIDs even when one of
-them saves the map last.
+share the map (a CLI import beside a running serve) give the same UIDs; each takes in what
+the other saved before it saves.
 
 The new identity is the rule's ``anonymize_patient_id`` / ``anonymize_patient_name``, or,
 when the rule leaves the ID empty, derived: ``ANON`` + 10 hex digits of SHA-256 of the
@@ -309,9 +309,14 @@ class AnonymizedCopies:
         return anonymizer
 
     def _save_map(self) -> None:
+        """Save the map, first taking in what another process saved since we loaded it."""
         with self._lock:
-            if self._map is not None:
-                self._map.save(self.map_file)
+            if self._map is None:
+                return
+            on_disk = UidMap.load(self.map_file)
+            if on_disk.salt == self._map.salt:
+                self._map.merge(on_disk)
+            self._map.save(self.map_file)
 
     # -- cleaning up -------------------------------------------------------------------------
 

@@ -186,6 +186,29 @@ def test_dataset_without_sop_instance_uid_is_refused() -> None:
         Anonymizer().anonymize_dataset(ds)
 
 
+def test_uid_map_keeps_its_file_record_and_merges_another_process_save(tmp_path) -> None:
+    """A saved map loaded again keeps which input became which output (it used to drop
+    it on load), and two processes sharing one map keep each other's entries."""
+    path = tmp_path / "map.json"
+    first = UidMap()
+    first.uid("1.2.3")
+    first.record_file("/in/a.dcm", "RP.x.dcm")
+    first.save(path)
+    loaded = UidMap.load(path)
+    assert loaded.to_json()["files"] == {"/in/a.dcm": "RP.x.dcm"}
+    other = UidMap.load(path)  # a second process
+    other.uid("4.5.6")
+    other.identity("P2", "NEW-2", "New^Two")
+    other.save(path)
+    loaded.uid("7.8.9")
+    loaded.merge(UidMap.load(path))
+    assert set(loaded.uids) == {"1.2.3", "4.5.6", "7.8.9"}
+    assert loaded.uids["4.5.6"] == other.uids["4.5.6"]
+    assert loaded.patients["P2"].patient_id == "NEW-2"
+    with pytest.raises(ValueError, match="different secrets"):
+        loaded.merge(UidMap())
+
+
 def test_uid_map_file_that_is_not_a_map_is_named(tmp_path) -> None:
     path = tmp_path / "map.json"
     path.write_text('{"format": "something else"}', encoding="utf-8")
