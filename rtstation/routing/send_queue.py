@@ -771,6 +771,15 @@ class SendQueue:
             ).fetchone()
         return row is not None
 
+    def delivered_any(self, node: str, sop_instance_uid: str) -> bool:
+        """Whether this instance reached ``node`` in any version (whatever its bytes)."""
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM deliveries WHERE node = ? AND sop_instance_uid = ? LIMIT 1",
+                (node, sop_instance_uid),
+            ).fetchone()
+        return row is not None
+
     def plan_delivery_summary(self, plan_uid: str) -> dict[str, str]:
         """For each node a plan was sent to, the state of its latest job."""
         with self._db.reading() as conn:

@@ -128,7 +128,10 @@ class Dispatcher:
                 items, notes = machine_mapped(self.store, stored, machine_mapping or {})
                 job_ids += self._enqueue_nodes(bundle, group, items, notes, source, force, only_new)
                 continue
-            copies = self._anonymized_copies(bundle, stored, patient, machine_mapping or {})
+            wanted = self._not_sent_anonymized(stored, group) if only_new else stored
+            if not wanted:
+                continue
+            copies = self._anonymized_copies(bundle, wanted, patient, machine_mapping or {})
             if copies is None:
                 continue
             notes = [_anonymized_note(copies, self._settings()), *copies.mapped]
@@ -195,6 +198,24 @@ class Dispatcher:
             self.workers.announce_queued(job_id)
             job_ids.append(job_id)
         return job_ids
+
+    def _not_sent_anonymized(
+        self, stored: list[QueueItem], nodes: Sequence[Node]
+    ) -> list[QueueItem]:
+        """The instances some node still lacks in anonymized form, found by their new UIDs
+        (the station's map gives them without anonymizing): a late arrival does not copy
+        the whole bundle again only to find it was all sent."""
+        uid_map = self.copies.uid_map()
+        queued = {node.name: {uid for uid, _ in self.queue.queued_for(node.name)} for node in nodes}
+        return [
+            item
+            for item in stored
+            if any(
+                (new := uid_map.uid(item.sop_instance_uid)) not in queued[node.name]
+                and not self.queue.delivered_any(node.name, new)
+                for node in nodes
+            )
+        ]
 
     def _anonymized_for(self, plan_uid: str, node: str) -> NewPatient | None:
         """The identity the node got the plan under, if it got it anonymized."""

@@ -145,3 +145,4 @@ def test_late_dose_and_second_plan_map_the_same_way_after_a_restart(tmp_path: Pa
     assert sorted(p.completeness.summary() for p in plans) == ["CT 4/4, RS, RD"] * 2
     assert len({p.structure_set_uid for p in plans}) == 1, "both plans point at one RS"
     assert {p.patient_id for p in plans} == {"STUDY-7"}
+    assert "could not be made" not in station.log(), "nothing new is no problem"
