@@ -9,21 +9,38 @@ Nothing here calls back into the Station.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 
 from rtstation.config import Node, Settings
 from rtstation.dicom.rt_tree import PlanBundle
 from rtstation.errors import RtStationError
 from rtstation.events import EventBus
-from rtstation.routing.send_queue import SendQueue
+from rtstation.routing.send_queue import Job, QueueItem, SendQueue
 from rtstation.routing.workers import NodeWorkers
 from rtstation.station.problems import report_problem
 from rtstation.station.sending import aria_sorted, bundle_instances, machine_mapped, queue_items
 from rtstation.storage.archive import DurableStore
 from rtstation.storage.catalog import Catalog
 
+LOGGER = logging.getLogger(__name__)
+
 #: The ``source`` of a job a person asked for; any other source is a rule's.
 MANUAL = "manual"
+
+
+def _plan_reaches(jobs: Sequence[Job]) -> bool:
+    """Whether the plan was delivered to the node by one of ``jobs`` (its jobs there), or
+    its own job is still on the way (a follow-up then waits behind it, and is withdrawn
+    if that job does not end done: ``SendQueue.claim_next``)."""
+    return any(job.state == "done" or (job.active and not job.follow_up) for job in jobs)
+
+
+def _why_not_delivered(jobs: Sequence[Job]) -> str:
+    if not jobs:
+        return "the plan was never queued for it"
+    last = jobs[0]  # newest first
+    return f"the plan's job {last.id} there ended '{last.state}'"
 
 
 class Dispatcher:
@@ -82,8 +99,12 @@ class Dispatcher:
         """Queue one job per node for a plan bundle (durable; returns at once).
 
         ``source`` "manual" is a person's request: an unknown or disabled node is an error.
-        ``only_new`` (late arrivals) queues, as a follow-up job, only instances other than
-        the plan that the node neither has nor has queued, and nothing when there are none.
+        ``only_new`` (late arrivals) queues, as a follow-up job, only what is new for a node
+        the plan was delivered to (or is on its way to): instances other than the plan that
+        no job of the plan ever had for that node (sent, failed, cancelled or waiting), that
+        the node has not got and no active job will bring; nothing when there are none. A
+        node whose plan job was cancelled or failed gets nothing: cancelled stays cancelled
+        and a refusal is not retried by itself, until a person sends the plan again.
         ``machine_mapping`` (a rule action) sends the plan as a copy with its treatment
         machines renamed.
         """
@@ -103,17 +124,9 @@ class Dispatcher:
         )
         max_attempts = self._settings().max_send_attempts
         for node in nodes:
-            items = list(mapped)
-            if only_new:
-                queued = self.queue.queued_for(node.name)
-                items = [
-                    i
-                    for i in items
-                    if (i.sop_instance_uid, i.content_hash) not in queued
-                    and not self.queue.delivered(node.name, i.sop_instance_uid, i.content_hash)
-                ]
-                if not items:
-                    continue
+            items = self._new_for(node.name, bundle, mapped) if only_new else list(mapped)
+            if not items:
+                continue
             job_id = self.queue.enqueue(
                 node.name,
                 items,
@@ -135,6 +148,30 @@ class Dispatcher:
             self.workers.announce_queued(job_id)
             job_ids.append(job_id)
         return job_ids
+
+    def _new_for(self, node: str, bundle: PlanBundle, items: list[QueueItem]) -> list[QueueItem]:
+        """What a follow-up of ``bundle`` may carry to ``node`` (see :meth:`enqueue_bundle`)."""
+        jobs = self.queue.jobs(node=node, plan_uid=bundle.uid)
+        had = self.queue.planned_for(node, bundle.uid) | self.queue.queued_for(node)
+        new = [
+            i
+            for i in items
+            if (i.sop_instance_uid, i.content_hash) not in had
+            and not self.queue.delivered(node, i.sop_instance_uid, i.content_hash)
+        ]
+        if _plan_reaches(jobs):
+            return new
+        label = bundle.plan.plan_label or bundle.uid
+        LOGGER.info(
+            "Plan %s: no follow-up for %s: %s, and a follow-up only goes where its plan was "
+            "delivered (%d instance(s) it never got are not sent; send the plan by hand to "
+            "send them)",
+            label,
+            node,
+            _why_not_delivered(jobs),
+            len(new),
+        )
+        return []
 
     def send_plans(
         self, plan_uids: Iterable[str], node_names: Sequence[str], *, force: bool = False
