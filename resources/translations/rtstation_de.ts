@@ -139,6 +139,11 @@
         <source>must not be empty for an enabled node</source>
         <translation>darf bei einem aktiven Knoten nicht leer sein</translation>
     </message>
+    <message>
+        <location line="+1"/>
+        <source>must be an IP address of this computer, such as 0.0.0.0 (every network interface) or 127.0.0.1 (this computer only)</source>
+        <translation>muss eine IP-Adresse dieses Computers sein, etwa 0.0.0.0 (alle Netzwerkschnittstellen) oder 127.0.0.1 (nur dieser Computer)</translation>
+    </message>
 </context>
 <context>
     <name>DetailsPanel</name>
@@ -343,12 +348,12 @@
 <context>
     <name>DvhPlot</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/dvh_plot.py" line="+149"/>
+        <location filename="../../rtstation/gui/widgets/dvh_plot.py" line="+148"/>
         <source>Rx %1 Gy</source>
         <translation>Verschreibung %1 Gy</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+40"/>
         <source>Dose (Gy)</source>
         <translation>Dosis (Gy)</translation>
     </message>
@@ -999,7 +1004,7 @@
 <context>
     <name>NodeEditorDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/node_editor.py" line="+46"/>
+        <location filename="../../rtstation/gui/dialogs/node_editor.py" line="+45"/>
         <source>Edit node</source>
         <translation>Knoten bearbeiten</translation>
     </message>
@@ -1415,7 +1420,7 @@
 <context>
     <name>RulesDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+78"/>
+        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+85"/>
         <source>Forwarding rules</source>
         <translation>Weiterleitungsregeln</translation>
     </message>
@@ -1745,7 +1750,7 @@
         <translation>kein Grund angegeben</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+112"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+116"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
@@ -1761,23 +1766,23 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+380"/>
+        <location line="+400"/>
         <source>Nodes</source>
         <translation>Knoten</translation>
     </message>
     <message>
-        <location line="-379"/>
+        <location line="-399"/>
         <source>Sending</source>
         <translation>Senden</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+249"/>
+        <location line="+261"/>
         <source>Logging</source>
         <translation>Protokoll</translation>
     </message>
     <message>
-        <location line="-227"/>
+        <location line="-239"/>
         <source>Browse…</source>
         <translation>Durchsuchen …</translation>
     </message>
@@ -1788,23 +1793,23 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+294"/>
+        <location line="+306"/>
         <source>Storage folder</source>
         <translation>Speicherordner</translation>
     </message>
     <message>
-        <location line="-293"/>
+        <location line="-305"/>
         <source>Received and imported plans are kept here, by patient.</source>
         <translation>Empfangene und importierte Pläne liegen hier, nach Patienten geordnet.</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+291"/>
+        <location line="+303"/>
         <source>Import folder</source>
         <translation>Import-Ordner</translation>
     </message>
     <message>
-        <location line="-288"/>
+        <location line="-300"/>
         <source>Clear the import folder after a successful import</source>
         <translation>Import-Ordner nach erfolgreichem Import leeren</translation>
     </message>
@@ -1844,7 +1849,12 @@
         <translation>Sender müssen diesen AE-Titel rufen.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+8"/>
+        <source>The network address the receiver listens on: 0.0.0.0 = every network interface, 127.0.0.1 = this computer only.</source>
+        <translation>Die Netzwerkadresse, auf der der Empfänger Verbindungen annimmt: 0.0.0.0 = alle Netzwerkschnittstellen, 127.0.0.1 = nur dieser Computer.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Start the receiver when rtstation starts</source>
         <translation>Empfänger beim Start von rtstation starten</translation>
     </message>
@@ -1862,6 +1872,11 @@
         <location line="+1"/>
         <source>Port:</source>
         <translation>Port:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Listen on address:</source>
+        <translation>Empfangsadresse:</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -2002,7 +2017,12 @@
         <translation>AE-Titel</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
+        <source>Listen on address</source>
+        <translation>Empfangsadresse</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Port</source>
         <translation>Port</translation>
     </message>
