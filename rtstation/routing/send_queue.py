@@ -21,12 +21,9 @@ Why SQLite and why this shape:
   images before the plan, and a peer that is down for one job is down for all of them.
 * **Deliveries remember** which instance (by content hash) reached which node, so a plan
   sent again by a rule does not resend its 300 CT slices unless the user forces it.
-* **A follow-up job only follows a delivered plan.** A job queued with ``follow_up``
-  carries instances that came after its plan was queued (a late dose). When it reaches
-  the head of its node's queue, every earlier job of that node has ended; unless one of
-  the plan's jobs there ended ``done``, the follow-up is withdrawn (``cancelled``, with
-  the reason), so a cancelled or failed plan never goes out piecemeal behind a person's
-  back. A person's retry of such a job makes it an ordinary job.
+* **A follow-up job only follows a delivered plan** (:mod:`rtstation.routing.follow_ups`):
+  a follow-up at the head of its node's queue whose plan's job there did not end ``done``
+  is withdrawn by :meth:`SendQueue.claim_next`, with the reason.
 
 Decision on jobs with nothing left to send: ``enqueue`` still records the job, with every
 item ``skipped`` and the job ``done``, and returns its id. The queue view then shows that
@@ -48,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rtstation.database import BUSY_TIMEOUT_SECONDS, Database
+from rtstation.routing.follow_ups import withdrawal_reason
 
 LOGGER = logging.getLogger(__name__)
 
@@ -435,7 +433,7 @@ class SendQueue:
             ).fetchone()
             if head is None or head[1] == "in_flight":
                 return withdrawn
-            reason = self._orphaned_follow_up(conn, int(head[0]))
+            reason = withdrawal_reason(conn, int(head[0]))
             if reason is None:
                 return withdrawn
             conn.execute(
@@ -445,36 +443,6 @@ class SendQueue:
             )
             self._event(conn, int(head[0]), at, "cancelled", reason)
             withdrawn.append(int(head[0]))
-
-    @staticmethod
-    def _orphaned_follow_up(conn: sqlite3.Connection, job_id: int) -> str | None:
-        """Why follow-up ``job_id`` must not go (its plan's job did not end done), or None."""
-        row = conn.execute(
-            "SELECT node, plan_uid, follow_up FROM jobs WHERE id = ?", (job_id,)
-        ).fetchone()
-        if row is None or not row[2]:
-            return None
-        node, plan_uid = row[0], row[1]
-        delivered = conn.execute(
-            "SELECT 1 FROM jobs WHERE node = ? AND plan_uid = ? AND id < ? AND state = 'done'",
-            (node, plan_uid, job_id),
-        ).fetchone()
-        if delivered is not None:
-            return None
-        last = conn.execute(
-            "SELECT id, state FROM jobs WHERE node = ? AND plan_uid = ? AND id < ? "
-            "AND follow_up = 0 ORDER BY id DESC LIMIT 1",
-            (node, plan_uid, job_id),
-        ).fetchone()
-        what = (
-            f"its plan's job {last[0]} to {node} ended '{last[1]}'"
-            if last is not None
-            else f"its plan was never queued for {node}"
-        )
-        return (
-            f"not sent: {what}; a follow-up only goes where its plan was delivered "
-            "(retry this job, or send the plan again, to send it anyway)"
-        )
 
     def renew_lease(
         self, job_id: int, owner: str, lease_seconds: float, now: float | None = None

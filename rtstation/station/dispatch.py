@@ -16,7 +16,8 @@ from rtstation.config import Node, Settings
 from rtstation.dicom.rt_tree import PlanBundle
 from rtstation.errors import RtStationError
 from rtstation.events import EventBus
-from rtstation.routing.send_queue import Job, QueueItem, SendQueue
+from rtstation.routing.follow_ups import plan_reaches, why_not_delivered
+from rtstation.routing.send_queue import QueueItem, SendQueue
 from rtstation.routing.workers import NodeWorkers
 from rtstation.station.problems import report_problem
 from rtstation.station.sending import aria_sorted, bundle_instances, machine_mapped, queue_items
@@ -27,20 +28,6 @@ LOGGER = logging.getLogger(__name__)
 
 #: The ``source`` of a job a person asked for; any other source is a rule's.
 MANUAL = "manual"
-
-
-def _plan_reaches(jobs: Sequence[Job]) -> bool:
-    """Whether the plan was delivered to the node by one of ``jobs`` (its jobs there), or
-    its own job is still on the way (a follow-up then waits behind it, and is withdrawn
-    if that job does not end done: ``SendQueue.claim_next``)."""
-    return any(job.state == "done" or (job.active and not job.follow_up) for job in jobs)
-
-
-def _why_not_delivered(jobs: Sequence[Job]) -> str:
-    if not jobs:
-        return "the plan was never queued for it"
-    last = jobs[0]  # newest first
-    return f"the plan's job {last.id} there ended '{last.state}'"
 
 
 class Dispatcher:
@@ -159,7 +146,7 @@ class Dispatcher:
             if (i.sop_instance_uid, i.content_hash) not in had
             and not self.queue.delivered(node, i.sop_instance_uid, i.content_hash)
         ]
-        if _plan_reaches(jobs):
+        if plan_reaches(jobs):
             return new
         label = bundle.plan.plan_label or bundle.uid
         LOGGER.info(
@@ -168,7 +155,7 @@ class Dispatcher:
             "send them)",
             label,
             node,
-            _why_not_delivered(jobs),
+            why_not_delivered(jobs),
             len(new),
         )
         return []
