@@ -241,6 +241,7 @@ class Station:
             source_ae=source,
             progress=progress,
             protected=self._own_folders(),
+            read_storage=True,  # `send PATH` of stored files: they are found as duplicates
         )
 
     def reindex(self, progress: Callable[[int, str], None] | None = None) -> ReindexReport:

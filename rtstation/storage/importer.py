@@ -18,7 +18,8 @@ import --clear`` with a parent of the storage):
 * **Read the storage as new input.** The storage folder is left out of the walk: it holds
   files being received (``.incoming``) and machine-mapped copies (``.derived``) that would
   replace the originals. A path inside it imports nothing (``rtstation reindex`` indexes
-  files put there by hand).
+  files put there by hand). ``send PATH`` may name stored files (``read_storage``); the
+  two working folders stay out even then.
 * **Open what is not a regular file.** A named pipe blocks a reader for ever, a device
   never ends; FIFOs, sockets and devices are skipped with the reason.
 * **Extract a ZIP bomb.** A ZIP's directory is checked before anything is extracted: a
@@ -45,6 +46,7 @@ from pathlib import Path
 from rtstation.config import folders_overlap
 from rtstation.errors import DicomReadError, StorageError
 from rtstation.storage.ingest import IMPORT_SOURCE, Ingestor, IngestResult
+from rtstation.storage.layout import DERIVED_DIR, INCOMING_DIR
 
 LOGGER = logging.getLogger(__name__)
 
@@ -73,14 +75,18 @@ _NOT_REGULAR = {
 class ProtectedFolder:
     """A folder of the station's own that an import never clears.
 
-    ``what`` names it in messages ("data folder"). ``whole_tree``: every folder inside it
-    is the station's too, and the import does not even read it (the storage folder);
-    otherwise only the folder itself and folders holding it are never cleared.
+    ``what`` names it in messages ("data folder"). The folder itself and every folder
+    holding it are never cleared; with ``inside_too`` (the storage) neither is anything
+    inside it. ``read`` False: the import does not even look into it (the storage's
+    files being received and its machine-mapped copies, and for an import the storage).
     """
 
     what: str
     path: str
-    whole_tree: bool = False
+    inside_too: bool = False
+    read: bool = True
+    #: Say so when the walk leaves it out (the storage's working folders go unmentioned).
+    announce: bool = True
 
 
 @dataclass
@@ -151,7 +157,7 @@ def _guarding(
     for folder in protected:
         relation = folders_overlap(str(path), folder.path)
         if relation in ("is the same folder as", "contains") or (
-            relation == "is inside" and folder.whole_tree
+            relation == "is inside" and folder.inside_too
         ):
             return relation, folder
     return None
@@ -159,7 +165,7 @@ def _guarding(
 
 def _walk(root: Path, protected: Sequence[ProtectedFolder], report: ImportReport) -> Iterator[Path]:
     """The files to look at under ``root`` (a file or a folder), the station's own left out."""
-    unwalked = [f for f in protected if f.whole_tree]
+    unwalked = [f for f in protected if not f.read]
     overlap = _guarding(root, unwalked)
     if overlap is not None and overlap[0] in ("is the same folder as", "is inside"):
         relation, folder = overlap
@@ -186,7 +192,7 @@ def _walk(root: Path, protected: Sequence[ProtectedFolder], report: ImportReport
             )
             if own is None:
                 kept.append(name)
-            else:
+            elif own.announce:
                 report.notes.append(
                     f"Folder '{path}' is the station's {own.what}: it was left out of the "
                     f"import of '{root}'"
@@ -218,7 +224,7 @@ def _clear_refusal(root: Path, protected: Sequence[ProtectedFolder]) -> str:
     if overlap is None:
         return ""
     relation, folder = overlap
-    if folder.whole_tree and relation != "contains":
+    if not folder.read and relation != "contains":
         return ""  # not read at all: _walk says so
     return (
         f"{_kind(root)} '{root}' {relation} the station's {folder.what} '{folder.path}': "
@@ -237,14 +243,17 @@ def import_paths(
     progress: ImportProgress | None = None,
     should_cancel: Callable[[], bool] | None = None,
     protected: Sequence[ProtectedFolder] = (),
+    read_storage: bool = False,
 ) -> ImportReport:
     """Import files, folders (recursively) and ZIPs; never stops on a bad file.
 
     ``protected``: the station's own folders (see the module docstring); the storage
-    folder of ``ingestor`` is always among them.
+    folder of ``ingestor`` is always among them. ``read_storage`` (``send PATH`` of stored
+    files) lets the walk read stored files, which are then duplicates; the storage's
+    files being received and its machine-mapped copies are never read.
     """
     roots = [Path(p) for p in paths]
-    protected = _with_storage(protected, ingestor)
+    protected = _with_storage(protected, ingestor, read_storage)
     report = ImportReport()
     total = count_files(roots, protected)
     done = 0
@@ -288,10 +297,20 @@ def import_paths(
 
 
 def _with_storage(
-    protected: Sequence[ProtectedFolder], ingestor: Ingestor
+    protected: Sequence[ProtectedFolder], ingestor: Ingestor, read_storage: bool
 ) -> list[ProtectedFolder]:
-    storage = ProtectedFolder("storage folder", str(ingestor.store.root), whole_tree=True)
-    return [storage, *protected]
+    root = ingestor.store.root
+    return [
+        ProtectedFolder("storage folder", str(root), inside_too=True, read=read_storage),
+        *(
+            ProtectedFolder(what, str(root / name), inside_too=True, read=False, announce=False)
+            for what, name in (
+                ("storage's folder of files being received", INCOMING_DIR),
+                ("storage's folder of machine-mapped copies", DERIVED_DIR),
+            )
+        ),
+        *protected,
+    ]
 
 
 def _ingest_one(

@@ -146,6 +146,26 @@ def test_a_path_inside_the_storage_is_neither_imported_nor_cleared(
     assert len(report.notes) == 1 and "is inside the station's storage folder" in report.notes[0]
 
 
+def test_stored_files_named_for_a_send_are_found_but_the_working_folders_never_read(
+    ingestor: Ingestor, tmp_path: Path
+):
+    """``send PATH`` may name stored files (they are duplicates); a machine-mapped copy
+    under .derived has the plan's SOP Instance UID with other bytes and, read as input,
+    would have replaced the stored original (it did, before: "1 replaced")."""
+    study = write_study(tmp_path / "s", StudySpec(**SMALL))
+    import_paths([study.root], ingestor)
+    plan = study.plan_paths[0]
+    mapped = plan.read_bytes().replace(b"TrueBeam1", b"TrueBeamX")
+    assert mapped != plan.read_bytes()
+    ingestor.store.write_derived(mapped, "plan.dcm")
+    report = import_paths([ingestor.store.root], ingestor, read_storage=True)
+    assert (report.stored, report.replaced, report.rejected) == (0, 0, [])
+    assert report.duplicates == len(study.all_paths)
+    assert report.notes == []
+    original = ingestor.catalog.get(study.plan_uids[0])
+    assert original is not None and Path(original.header.path).read_bytes() == plan.read_bytes()
+
+
 # --- item 10: FIFOs, sockets and ZIP bombs -------------------------------------------------
 
 
