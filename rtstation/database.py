@@ -222,6 +222,18 @@ def _version_1(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE IF EXISTS send_queue_schema")
 
 
+def _version_2(conn: sqlite3.Connection) -> None:
+    """``jobs.follow_up``: a job that carries only instances which came after its plan.
+
+    Such a job may only go where the plan's own job was delivered (issue: a cancelled plan
+    went out whole as a "late arrival"), so the queue must know which jobs are follow-ups.
+    Jobs queued before this version were follow-ups when a rule queued them as late
+    arrivals, the one source that made them.
+    """
+    conn.execute("ALTER TABLE jobs ADD COLUMN follow_up INTEGER NOT NULL DEFAULT 0")
+    conn.execute("UPDATE jobs SET follow_up = 1 WHERE source = 'rule: late arrival'")
+
+
 #: The schema history, oldest first; ``user_version`` is the version of the last one applied.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -229,6 +241,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "instances, pending writes, plans, audit, plan decisions and the send queue",
         _version_1,
     ),
+    Migration(2, "follow-up jobs marked as such", _version_2),
 )
 
 #: The schema version this rtstation writes and understands.

@@ -203,6 +203,11 @@
         <source>must not be empty for an enabled node</source>
         <translation>darf bei einem aktiven Knoten nicht leer sein</translation>
     </message>
+    <message>
+        <location line="+1"/>
+        <source>must be an IP address of this computer, such as 0.0.0.0 (every network interface) or 127.0.0.1 (this computer only)</source>
+        <translation>muss eine IP-Adresse dieses Computers sein, etwa 0.0.0.0 (alle Netzwerkschnittstellen) oder 127.0.0.1 (nur dieser Computer)</translation>
+    </message>
 </context>
 <context>
     <name>CoreText</name>
@@ -2910,23 +2915,23 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+322"/>
+        <location line="+342"/>
         <source>Nodes</source>
         <translation>Knoten</translation>
     </message>
     <message>
-        <location line="-321"/>
+        <location line="-341"/>
         <source>Sending</source>
         <translation>Senden</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+185"/>
+        <location line="+197"/>
         <source>Logging</source>
         <translation>Protokoll</translation>
     </message>
     <message>
-        <location line="-167"/>
+        <location line="-179"/>
         <source>Browse…</source>
         <translation>Durchsuchen …</translation>
     </message>
@@ -2937,23 +2942,23 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+240"/>
+        <location line="+252"/>
         <source>Storage folder</source>
         <translation>Speicherordner</translation>
     </message>
     <message>
-        <location line="-239"/>
+        <location line="-251"/>
         <source>Received and imported plans are kept here, by patient.</source>
         <translation>Empfangene und importierte Pläne liegen hier, nach Patienten geordnet.</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+237"/>
+        <location line="+249"/>
         <source>Import folder</source>
         <translation>Import-Ordner</translation>
     </message>
     <message>
-        <location line="-234"/>
+        <location line="-246"/>
         <source>Clear the import folder after a successful import</source>
         <translation>Import-Ordner nach erfolgreichem Import leeren</translation>
     </message>
@@ -2993,7 +2998,12 @@
         <translation>Sender müssen diesen AE-Titel rufen.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+8"/>
+        <source>The network address the receiver listens on: 0.0.0.0 = every network interface, 127.0.0.1 = this computer only.</source>
+        <translation>Die Netzwerkadresse, auf der der Empfänger Verbindungen annimmt: 0.0.0.0 = alle Netzwerkschnittstellen, 127.0.0.1 = nur dieser Computer.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Start the receiver when rtstation starts</source>
         <translation>Empfänger beim Start von rtstation starten</translation>
     </message>
@@ -3011,6 +3021,11 @@
         <location line="+1"/>
         <source>Port:</source>
         <translation>Port:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Listen on address:</source>
+        <translation>Empfangsadresse:</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -3197,7 +3212,12 @@
         <translation>AE-Titel</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
+        <source>Listen on address</source>
+        <translation>Empfangsadresse</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Port</source>
         <translation>Port</translation>
     </message>

@@ -103,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
                 "replaced": report.replaced,
                 "cleared": report.cleared,
                 "rejected": [{"file": f, "reason": r} for f, r in report.rejected],
+                "notes": report.notes,
                 "patients": sorted(report.patient_ids),
             }
         )
@@ -110,4 +111,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"Import of {', '.join(str(p) for p in paths)}: {report.summary()}")
         for name, reason in report.rejected:
             print(f"  rejected {name}: {reason}")
-    return 1 if report.rejected else 0
+        for note in report.notes:
+            print(f"  {note}")
+    return 1 if report.rejected or report.notes else 0

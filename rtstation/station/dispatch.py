@@ -10,6 +10,7 @@ Nothing here calls back into the Station.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from rtstation.config import Node, Settings
 from rtstation.dicom.rt_tree import PlanBundle
 from rtstation.errors import RtStationError
 from rtstation.events import EventBus
+from rtstation.routing.follow_ups import plan_reaches, why_not_delivered
 from rtstation.routing.send_queue import QueueItem, SendQueue
 from rtstation.routing.workers import NodeWorkers
 from rtstation.station.anonymized import AnonymizedCopies, CopySet, NewPatient
@@ -24,6 +26,8 @@ from rtstation.station.problems import report_problem
 from rtstation.station.sending import aria_sorted, bundle_instances, machine_mapped, queue_items
 from rtstation.storage.archive import DurableStore
 from rtstation.storage.catalog import Catalog
+
+LOGGER = logging.getLogger(__name__)
 
 #: The ``source`` of a job a person asked for; any other source is a rule's.
 MANUAL = "manual"
@@ -100,9 +104,13 @@ class Dispatcher:
         """Queue one job per node for a plan bundle (durable; returns at once).
 
         ``source`` "manual" is a person's request: an unknown or disabled node is an error.
-        ``only_new`` (late arrivals) queues, as a follow-up job, only instances other than
-        the plan that the node neither has nor has queued, and nothing when there are none;
-        a node that got the plan anonymized gets the follow-up anonymized the same way.
+        ``only_new`` (late arrivals) queues, as a follow-up job, only what is new for a node
+        the plan was delivered to (or is on its way to): instances other than the plan that
+        no job of the plan ever had for that node (sent, failed, cancelled or waiting), that
+        the node has not got and no active job will bring; nothing when there are none. A
+        node whose plan job was cancelled or failed gets nothing: cancelled stays cancelled
+        and a refusal is not retried by itself, until a person sends the plan again. A node
+        that got the plan anonymized gets the follow-up anonymized the same way.
         ``machine_mapping`` (a rule action) sends the plan as a copy with its treatment
         machines renamed; ``anonymize`` (a rule action) sends anonymized copies of the
         whole bundle as that new patient (:mod:`rtstation.station.anonymized`).
@@ -159,13 +167,7 @@ class Dispatcher:
         for node in nodes:
             items = list(items_to_send)
             if only_new:
-                queued = self.queue.queued_for(node.name)
-                items = [
-                    i
-                    for i in items
-                    if (i.sop_instance_uid, i.content_hash) not in queued
-                    and not self.queue.delivered(node.name, i.sop_instance_uid, i.content_hash)
-                ]
+                items = self._new_for(node.name, bundle, items)
                 if not items:
                     continue
             job_id = self.queue.enqueue(
@@ -256,6 +258,30 @@ class Dispatcher:
 
     def _needed(self, folder: Path) -> bool:
         return self.queue.needs_files_under(str(folder))
+
+    def _new_for(self, node: str, bundle: PlanBundle, items: list[QueueItem]) -> list[QueueItem]:
+        """What a follow-up of ``bundle`` may carry to ``node`` (see :meth:`enqueue_bundle`)."""
+        jobs = self.queue.jobs(node=node, plan_uid=bundle.uid)
+        had = self.queue.planned_for(node, bundle.uid) | self.queue.queued_for(node)
+        new = [
+            i
+            for i in items
+            if (i.sop_instance_uid, i.content_hash) not in had
+            and not self.queue.delivered(node, i.sop_instance_uid, i.content_hash)
+        ]
+        if plan_reaches(jobs):
+            return new
+        label = bundle.plan.plan_label or bundle.uid
+        LOGGER.info(
+            "Plan %s: no follow-up for %s: %s, and a follow-up only goes where its plan was "
+            "delivered (%d instance(s) it never got are not sent; send the plan by hand to "
+            "send them)",
+            label,
+            node,
+            why_not_delivered(jobs),
+            len(new),
+        )
+        return []
 
     def send_plans(
         self, plan_uids: Iterable[str], node_names: Sequence[str], *, force: bool = False

@@ -10,7 +10,8 @@ A rule that requires a modality still missing at that point does not match.
 Each plan is decided once; the decision, with the explanation of every rule, is kept in
 the catalog (and the audit table), so a restart neither forgets a waiting plan nor sends a
 decided one again. Instances that arrive for a plan already forwarded (a late dose) are
-forwarded on their own to the nodes that got the plan.
+forwarded on their own to the nodes that got the plan; a node whose plan job was cancelled
+or failed gets nothing more until a person sends the plan again.
 
 The forwarder is told what arrived (by :class:`rtstation.station.receiving.Receiving`) and
 hands the jobs it wants to a :class:`Dispatcher`; it knows nothing of the Station.
@@ -207,11 +208,13 @@ class AutoForwarder:
         self.bus.publish(decision.to_event())
 
     def _forward_late_arrivals(self, bundle: PlanBundle, nodes: tuple[str, ...]) -> None:
-        """Send what the nodes that got the plan do not have yet (a dose that came later).
+        """Send what is new to the nodes that got the plan (a dose that came later).
 
         Only instances other than the plan itself: the plan went with the first job (as a
         machine-mapped or anonymized copy where a rule asked for one) and is never sent
         again unattended; a node that got it anonymized gets the follow-up anonymized.
+        Nothing goes to a node whose plan job was cancelled or failed, and nothing any
+        earlier job of the plan had for a node is sent again (the dispatcher's ``only_new``).
         """
         if nodes:
             self.dispatcher.enqueue_bundle(bundle, nodes, "rule: late arrival", only_new=True)

@@ -64,7 +64,12 @@ from rtstation.station.sending import NetworkSender, peer_for
 from rtstation.storage.archive import DurableStore
 from rtstation.storage.catalog import Catalog
 from rtstation.storage.decisions import DecisionStore
-from rtstation.storage.importer import ImportProgress, ImportReport, import_paths
+from rtstation.storage.importer import (
+    ImportProgress,
+    ImportReport,
+    ProtectedFolder,
+    import_paths,
+)
 from rtstation.storage.ingest import Ingestor
 from rtstation.storage.process_lock import PrimaryLock
 from rtstation.storage.reindex import ReindexReport, reindex
@@ -167,6 +172,7 @@ class Station:
             self.bus,
             bind_address=bind_address,
             divert=RetrieveDiverter(Path(paths.data_dir)).divert,
+            protected=self._own_folders(),
         )
         self._rules_watcher: RulesWatcher | None = None
         self._stopping = threading.Event()
@@ -180,6 +186,14 @@ class Station:
                 "Another station process works on %s; crash recovery is left to it",
                 paths.data_dir,
             )
+
+    def _own_folders(self) -> list[ProtectedFolder]:
+        """What an import never clears, besides the storage (the importer adds that)."""
+        return [
+            ProtectedFolder("configuration folder", self.paths.config_dir),
+            ProtectedFolder("data folder (it holds the catalog)", self.paths.data_dir),
+            ProtectedFolder("log folder", self.paths.log_dir),
+        ]
 
     def _current_hash(self, sop_instance_uid: str) -> str | None:
         instance = self.catalog.get(sop_instance_uid)
@@ -258,7 +272,14 @@ class Station:
         progress: ImportProgress | None = None,
     ) -> ImportReport:
         """Store files for a manual send: like an import, but no rule looks at them."""
-        return import_paths(paths, self.ingestor, source_ae=source, progress=progress)
+        return import_paths(
+            paths,
+            self.ingestor,
+            source_ae=source,
+            progress=progress,
+            protected=self._own_folders(),
+            read_storage=True,  # `send PATH` of stored files: they are found as duplicates
+        )
 
     def reindex(self, progress: Callable[[int, str], None] | None = None) -> ReindexReport:
         return reindex(self.store, self.catalog, progress=progress)

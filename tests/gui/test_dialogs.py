@@ -23,6 +23,7 @@ from rtstation.config import (
     RulesConfig,
     Settings,
     validate_ae_title,
+    validate_bind_address,
     validate_port,
 )
 from rtstation.config.model import IMPORT_FOLDER_AE
@@ -212,6 +213,28 @@ def test_invalid_port_and_node_fields_use_the_config_messages(qtbot: QtBot, tmp_
     editor.enabled_check.setChecked(False)  # a disabled placeholder may have no AE title
     assert editor._rows["ae_title"].message.text() == ""  # its line stays, empty
     assert _ok(editor).isEnabled()
+
+
+def test_bind_address_is_edited_and_checked_like_settings_ini(qtbot: QtBot, tmp_path: Path) -> None:
+    original = _settings(tmp_path)
+    dialog = SettingsDialog(original, _peer_echo)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.bind_address_edit.text() == original.bind_address == "0.0.0.0"
+
+    dialog.bind_address_edit.setText("dicom.example.org")
+    reason = validate_bind_address("dicom.example.org")[1]
+    assert reason.startswith("must be an IP address of this computer")
+    assert dialog.bind_address_row.message.text() == reason
+    assert not dialog.ok_button.isEnabled()
+    assert dialog.tabs.tabText(1).endswith("⚠")
+
+    dialog.bind_address_edit.setText("127.0.0.1")
+    assert dialog.ok_button.isEnabled()
+    _ok(dialog).click()
+    result = dialog.result_settings()
+    assert result is not None and result.bind_address == "127.0.0.1"
+    assert dataclasses.replace(result, bind_address="0.0.0.0") == original
 
 
 def test_retry_cap_below_base_is_refused(qtbot: QtBot, tmp_path: Path) -> None:
