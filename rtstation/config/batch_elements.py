@@ -97,6 +97,21 @@ class BatchRows:
     rows: tuple[dict[str, str], ...]
 
 
+def _join_split_tags(cells: list[str]) -> list[str]:
+    """``(0010,0020)`` unquoted in a CSV header is two cells, ``(0010`` and ``0020)``."""
+    joined: list[str] = []
+    for cell in cells:
+        if (
+            joined
+            and re.fullmatch(r"\s*\(\s*[0-9A-Fa-f]{4}\s*", joined[-1])
+            and re.fullmatch(r"\s*[0-9A-Fa-f]{4}\s*\)\s*", cell)
+        ):
+            joined[-1] = f"{joined[-1].strip()},{cell.strip()}"
+        else:
+            joined.append(cell)
+    return joined
+
+
 def read_batch_csv(path: Path, *, key: str = "request.elements_batch_file") -> BatchRows:
     """Read a batch CSV file; any problem raises ElementError naming file, line and cause."""
     try:
@@ -111,7 +126,7 @@ def read_batch_csv(path: Path, *, key: str = "request.elements_batch_file") -> B
         raise ElementError(
             f"{key} '{path}': the file is empty; expected a header row naming the elements"
         )
-    header_line, header = numbered[0]
+    header_line, header = numbered[0][0], _join_split_tags(numbered[0][1])
     columns = []
     for name in header:
         try:
