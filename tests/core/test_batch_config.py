@@ -245,3 +245,23 @@ def test_state_journal_survives_a_torn_line_and_is_locked(tmp_path: Path) -> Non
         assert again.is_done("a") and not again.is_done("b")
     finally:
         again.close()
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "batch"
+
+
+@pytest.mark.parametrize("name", ["find-studies.yaml", "move-series.yaml", "find-patients.toml"])
+def test_the_examples_load_and_prepare(name: str, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from rtstation.config.model import Node
+
+    settings = replace(
+        default_settings(str(tmp_path)),
+        nodes=(Node(name="ARCHIVE", ae_title="VMSDBD", host="archive", port=104),),
+    )
+    plan = prepare(load_batch_config(EXAMPLES / name), settings)
+    assert plan.requests
+    if name == "move-series.yaml":
+        assert plan.script is not None and plan.lookup_table
+        assert plan.config.schedule.enabled and len(plan.requests) == 3
