@@ -39,13 +39,14 @@ LOGGER = logging.getLogger(__name__)
 
 #: How long to wait for instances the archive reported sent but that have not arrived.
 ARRIVAL_GRACE_SECONDS = 10.0
-STARTED, DONE_EVENT, FAILED_EVENT, SKIPPED, WAITING, INTERRUPTED = (
+STARTED, DONE_EVENT, FAILED_EVENT, SKIPPED, WAITING, INTERRUPTED, PAUSED = (
     "started",
     "done",
     "failed",
     "skipped",
     "waiting",
     "interrupted",
+    "paused",
 )
 
 
@@ -221,10 +222,15 @@ class BatchRunner:
         """Paused or outside the window: wait. False when the batch was stopped."""
         schedule = self.plan.config.schedule
         announced = False
+        paused = False
         while not self._stop.is_set():
             if not self._running.is_set():
+                if not paused:
+                    paused = True  # said once per pause, so a listener sees it took effect
+                    self._emit(BatchEvent(PAUSED, 0, worker, time.monotonic()))
                 self._running.wait(0.2)
                 continue
+            paused = False
             wait = seconds_until_open(schedule, self.clock.now())
             if wait <= 0:
                 return True
