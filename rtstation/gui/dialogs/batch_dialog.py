@@ -77,6 +77,7 @@ class BatchDialog(QDialog):
         self._close_when_done = False
         self._rows: dict[int, int] = {}
         self._finished = 0
+        self._finished_indexes: set[int] = set()  # done before, done or failed
 
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText(self.tr("extraction file (.yml, .yaml, .toml)"))
@@ -198,6 +199,7 @@ class BatchDialog(QDialog):
         )
         self.table.setRowCount(len(self.plan.requests))
         self._rows = {}
+        self._finished_indexes = set()
         done_before = 0
         for row, request in enumerate(self.plan.requests):
             self._rows[request.index] = row
@@ -205,6 +207,8 @@ class BatchDialog(QDialog):
             self.table.setItem(row, COLUMN_REQUEST, QTableWidgetItem(request.describe()))
             done = states.get(request.key) == RECORD_DONE
             done_before += done
+            if done:
+                self._finished_indexes.add(request.index)
             self._set_state(request.index, self.tr("done before") if done else self.tr("to do"))
         if self._close_when_done:
             self.reject()
@@ -212,9 +216,9 @@ class BatchDialog(QDialog):
         self.progress.setRange(0, max(1, len(self.plan.requests)))
         self.progress.setValue(done_before)
         self.status_label.setText(
-            self.tr("%1 request(s), %2 done before")
-            .replace("%1", str(len(self.plan.requests)))
-            .replace("%2", str(done_before))
+            self.tr("%n request(s), %1 done before", "", len(self.plan.requests)).replace(
+                "%1", str(done_before)
+            )
         )
         self._update_buttons()
 
@@ -290,9 +294,9 @@ class BatchDialog(QDialog):
             self._finished += 1
             self._set_state(
                 event.index,
-                self.tr("done: %1 instance(s)").replace("%1", str(event.instances))
+                self.tr("done: %n instance(s)", "", event.instances)
                 if self.plan is not None and self.plan.config.kind != "c-find"
-                else self.tr("done: %1 match(es)").replace("%1", str(event.instances)),
+                else self.tr("done: %n match(es)", "", event.instances),
             )
         elif event.kind == FAILED_EVENT:
             self._finished += 1
@@ -303,40 +307,34 @@ class BatchDialog(QDialog):
             self._set_state(event.index, self.tr("done before"))
         elif event.kind == WAITING:
             self.status_label.setText(
-                self.tr("Outside the schedule window: waiting %1 min").replace(
-                    "%1", str(max(1, round(event.wait_seconds / 60)))
+                self.tr(
+                    "Outside the schedule window: waiting %n min",
+                    "",
+                    max(1, round(event.wait_seconds / 60)),
                 )
             )
         elif event.kind == PAUSED:
             self.status_label.setText(
-                self.tr("Paused: %1 request(s) finished in this run").replace(
-                    "%1", str(self._finished)
-                )
+                self.tr("Paused: %n request(s) finished in this run", "", self._finished)
             )
-        if self.plan is not None:
-            done_before = sum(
-                1 for row in range(self.table.rowCount()) if self._row_is_finished(row)
-            )
-            self.progress.setValue(done_before)
-
-    def _row_is_finished(self, row: int) -> bool:
-        item = self.table.item(row, COLUMN_STATE)
-        if item is None:
-            return False
-        text = item.text()
-        return text.startswith((self.tr("done"), self.tr("failed")))
+        if event.kind in (DONE_EVENT, FAILED_EVENT, SKIPPED):
+            self._finished_indexes.add(event.index)
+        self.progress.setValue(len(self._finished_indexes))
 
     def _on_run_done(self, summary: BatchSummary) -> None:
         self._task = None
         self.runner = None
         self.summary = summary
         self.status_label.setText(
-            self.tr("%1 done, %2 failed, %3 done before, %4 not started; %5 instance(s)")
+            self.tr(
+                "%1 done, %2 failed, %3 done before, %4 not started; %n instance(s)",
+                "",
+                summary.instances,
+            )
             .replace("%1", str(summary.ok))
             .replace("%2", str(len(summary.failed)))
             .replace("%3", str(summary.skipped))
             .replace("%4", str(summary.not_started))
-            .replace("%5", str(summary.instances))
         )
         self._update_buttons()
         if self._close_when_done:
