@@ -278,3 +278,53 @@ output: {{directory: out, library_file: library.csv}}
     assert waits and 2.0 < waits[0].wait_seconds <= 3.0
     first_start = min(e.at for e in events if e.kind == STARTED)
     assert first_start - began >= waits[0].wait_seconds - 0.05
+
+
+def test_c_move_beside_a_running_station_goes_through_its_receiver_anonymized(
+    archive: Archive, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The serve process owns the port: two concurrent moves each claim their instances;
+    none is stored in the station; the CTP script's @lookup names the folders."""
+    from tests.peers.station_proc import StationProcess
+
+    config = _move_config(archive, tmp_path, threads=2)
+    _write(
+        tmp_path / "anon.script",
+        """<script>
+ <e en="T" t="00100020" n="PatientID">@lookup(PatientID,ptid)</e>
+ <e en="T" t="00100010" n="PatientName">@lookup(PatientID,ptid)</e>
+</script>
+""",
+    )
+    _write(tmp_path / "lookup.properties", "ptid/P1 = R1\nptid/P2 = R2\nptid/P3 = R3\n")
+    text = config.read_text().replace(
+        "output:\n",
+        "anonymization:\n  enabled: true\n  script: anon.script\n"
+        "  lookup_table: lookup.properties\noutput:\n",
+    )
+    config.write_text(text)
+    caplog.set_level("INFO", logger="rtstation.station.retrieve_sink")
+    with StationProcess(archive.config, port=archive.port).start() as station:
+        assert main(["--config", str(archive.config), "batch", str(config)]) == 0
+        stored = list(station.storage.rglob("*.dcm")) if station.storage.exists() else []
+        assert stored == []
+        assert "Traceback" not in station.log()
+    assert f"Retrieve receives by claim (port {archive.port})" in caplog.text
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["R1", "R2", "R3"]
+    files = list(out.rglob("*.dcm"))
+    assert len(files) == len(archive.instances())
+    originals = set(archive.instances())
+    for path in files:
+        ds = dcmread(path, stop_before_pixels=True)
+        assert ds.PatientID == path.parent.parent.name
+        assert str(ds.SOPInstanceUID) not in originals  # the profile replaced the UIDs
+
+
+def test_c_get_batch(archive: Archive, tmp_path: Path) -> None:
+    config = _move_config(archive, tmp_path, threads=2)
+    config.write_text(config.read_text().replace("type: c-move", "type: c-get"))
+    assert main(["--config", str(archive.config), "batch", str(config)]) == 0
+    instances = archive.instances()
+    for uid, (patient_id, study_uid) in instances.items():
+        assert (tmp_path / "out" / patient_id / study_uid / f"{uid}.dcm").is_file()
