@@ -5,6 +5,7 @@ journal."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -265,3 +266,45 @@ def test_the_examples_load_and_prepare(name: str, tmp_path: Path) -> None:
     if name == "move-series.yaml":
         assert plan.script is not None and plan.lookup_table
         assert plan.config.schedule.enabled and len(plan.requests) == 3
+
+
+def test_cli_check_lists_the_requests_and_a_bad_file_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rtstation.cli.main import main
+
+    config_dir = tmp_path / "config"
+    assert (
+        main(["--config", str(config_dir), "batch", str(EXAMPLES / "find-studies.yaml"), "--check"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "1: c-find STUDY PatientID=RT001" in out and "3 request(s); nothing was sent" in out
+    bad = _write(
+        tmp_path / "bad.yml",
+        "pacs: {hostname: h, port: 104, aet: A}\nrequest: {type: c-find, threads: 0}\n",
+    )
+    assert main(["--config", str(config_dir), "batch", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yml request.threads '0': expected a whole number from 1 to 32" in err
+    assert "bad.yml output.library_file '': missing: a C-FIND batch writes its matches there" in err
+
+
+def test_progress_bar_shows_rate_and_eta() -> None:
+    import io
+
+    from rtstation.cli.cmd_batch import BatchProgress
+    from rtstation.station.batch import BatchEvent
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    progress = BatchProgress(4, stream)
+    progress.started -= 60.0  # one request done after a minute
+    progress(BatchEvent("done", 1, instances=10, bytes=2048))
+    line = stream.getvalue().strip()
+    assert "1/4" in line and "1.0/min" in line
+    assert re.search(r"ETA 3 min 0\d s", line), line  # 3 requests left at one a minute
+    assert "10 instance(s), 2.0 KB" in line

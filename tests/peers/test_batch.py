@@ -199,6 +199,8 @@ def test_c_move_interrupted_by_sigint_resumes_with_each_request_done_once(
     proc = _run_batch(archive, config)
     output, _ = proc.communicate(timeout=180)
     assert proc.returncode == 0, output.decode()
+    remaining = len(series) - len(first)
+    assert f"Requests: {remaining} done, 0 failed, {len(first)} done before" in output.decode()
     records = _state(tmp_path)
     keys = [r["key"] for r in records]
     assert all(r["state"] == "done" for r in records), records
