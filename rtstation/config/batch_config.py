@@ -284,7 +284,7 @@ def parse_batch_config(data: Mapping[str, Any], source: Path) -> BatchConfig:
         request,
         "request",
         "elements_batch_file",
-        lambda v: resolve(v, base),
+        lambda raw: resolve(raw, base),
         None,
         "expected a path",
     )
@@ -337,13 +337,13 @@ def parse_batch_config(data: Mapping[str, Any], source: Path) -> BatchConfig:
         )
     output = check.section(data, "output")
     directory = check.get(
-        output, "output", "directory", lambda v: resolve(v, base), base, "expected a path"
+        output, "output", "directory", lambda raw: resolve(raw, base), base, "expected a path"
     )
     anonymization = check.section(data, "anonymization")
 
     def path_in(section: Mapping[str, Any], name: str, key: str, relative_to: Path) -> Path | None:
         return check.get(
-            section, name, key, lambda v: resolve(v, relative_to), None, "expected a path"
+            section, name, key, lambda raw: resolve(raw, relative_to), None, "expected a path"
         )
 
     anonymization_spec = AnonymizationSpec(

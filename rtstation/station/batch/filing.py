@@ -84,6 +84,14 @@ class OutputFiler:
             if target is not None:
                 result.files.append(target)
                 result.bytes += target.stat().st_size
+        if self.anonymizer is not None:
+            # The per-file lists of a long batch would only grow; the outcome is in result.
+            report = self.anonymizer.report
+            for warning in report.warnings:
+                LOGGER.warning("Anonymized with a warning: %s", warning.reason)
+            report.written.clear()
+            report.refused.clear()
+            report.warnings.clear()
         return result
 
     def file_one(self, staged: Path) -> Path | None:
