@@ -54,3 +54,31 @@ def test_two_instances_named_alike_are_both_kept(tmp_path: Path) -> None:
     assert (first.name, second.name) == ("P1.dcm", "P1_2.dcm")
     again = filer.file_one(_staged(tmp_path, study.image_paths[1], "3.dcm"))
     assert again == second  # the same instance again replaces its own file
+
+
+def test_the_library_appends_and_refuses_other_columns(tmp_path: Path) -> None:
+    import csv
+
+    import pytest
+
+    from rtstation.errors import ConfigError
+    from rtstation.station.batch.library import LibraryFile
+
+    path = tmp_path / "lib.csv"
+    assert (
+        LibraryFile(path, ("PatientID", "StudyDate")).append(
+            [{"PatientID": "P1", "StudyDate": "20240101"}]
+        )
+        == 1
+    )
+    LibraryFile(path, ("PatientID", "StudyDate")).append([{"PatientID": "P2"}])
+    with open(path, newline="") as handle:
+        assert list(csv.reader(handle)) == [
+            ["PatientID", "StudyDate"],
+            ["P1", "20240101"],
+            ["P2", ""],
+        ]
+    with pytest.raises(
+        ConfigError, match=r"has the columns 'PatientID,StudyDate', not 'PatientID'"
+    ):
+        LibraryFile(path, ("PatientID",))
