@@ -16,13 +16,13 @@ Relative paths are taken from the folder of the extraction file; ``library_file`
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomllib
 import yaml
 
 from rtstation.config import batch_values as v

@@ -14,7 +14,7 @@ its jobs), so the model is told which nodes are paused and shows those waiting j
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -48,7 +48,7 @@ def job_row_from_job(job: Job) -> JobChanged:
     """A :class:`~rtstation.routing.send_queue.Job` read from the queue, as the event the
     table gets for it while it runs: rows are ``JobChanged`` events, one shape for both."""
     next_at = (
-        datetime.fromtimestamp(job.next_attempt_at, tz=timezone.utc)
+        datetime.fromtimestamp(job.next_attempt_at, tz=UTC)
         if job.state == "retrying" and job.next_attempt_at > 0
         else None
     )
