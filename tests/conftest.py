@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.threads import threads_left
+
 # Before anything creates a QApplication (pytest-qt does it lazily, in the first qtbot).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-# Threads a test may leave behind that are not the product's, each known by the name its
-# library gives it: pytest-timeout's timer, and "Dummy-N", the entry Python makes for a
-# foreign thread that ran Python code (Qt's pool threads; tests/gui/conftest.py checks those
-# through Qt). Every other thread, daemon or not, must be gone when the test ends: every
-# product thread (send workers, lease keepers, the settle timer, the rules watcher, the
-# receiver's pynetdicom threads) is a daemon, so a guard that skipped daemons saw none.
-_IGNORED_THREAD_PREFIXES = ("pytest_timeout", "Dummy-")
-
-#: How long a test's threads get to finish after it ends (a released association's thread
-#: needs a moment to notice the socket is closed).
-_JOIN_GRACE_SECONDS = 2.0
 
 
 @pytest.fixture
@@ -49,24 +38,11 @@ def _isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 @pytest.fixture(autouse=True)
 def _no_leaked_threads() -> Iterator[None]:
-    """Fail a test that leaves a thread running that was not there before it (daemon or not),
-    after joining the new threads for up to ``_JOIN_GRACE_SECONDS``."""
+    """Fail a test that leaves a thread running that was not there before it, daemon or not
+    (see tests/threads.py: new threads get a short grace to end first)."""
     before = set(threading.enumerate())
     yield
-
-    def leaked() -> list[threading.Thread]:
-        return [
-            thread
-            for thread in threading.enumerate()
-            if thread not in before
-            and thread.is_alive()
-            and not thread.name.startswith(_IGNORED_THREAD_PREFIXES)
-        ]
-
-    deadline = time.monotonic() + _JOIN_GRACE_SECONDS
-    for thread in leaked():
-        thread.join(max(0.0, deadline - time.monotonic()))
-    left = leaked()
+    left = threads_left(before)
     if left:
         names = ", ".join(
             f"'{thread.name}'{' (daemon)' if thread.daemon else ''}" for thread in left

@@ -26,7 +26,7 @@ from tests.peers.peers import (
     storescu_acknowledged,
     storescu_responses,
 )
-from tests.peers.station_proc import StationProcess, write_settings
+from tests.peers.station_proc import StationProcess, wait_until, write_settings
 
 
 def _catalog_rows(station: StationProcess) -> dict[str, sqlite3.Row]:
@@ -183,8 +183,7 @@ def test_malformed_dataset_is_refused_with_c210(station: StationProcess, tmp_pat
     finally:
         _config.STORE_SEND_CHUNKED_DATASET = previous
     assert status.Status == 0xC210
-    time.sleep(0.3)
-    assert "truncated" in station.log()
+    wait_until(lambda: "truncated" in station.log(), 10, "the refusal in the log", station)
     assert _echo(station.port)
     ok = storescu([good], station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
     assert storescu_acknowledged(ok) == [str(good)]
@@ -208,8 +207,12 @@ def test_allow_list_rejects_unknown_calling_ae(tmp_path: Path):
         assert "calling ae title not recognized" in rejected.stderr.lower().replace(
             "recognised", "recognized"
         )
-        time.sleep(0.3)
-        assert "INTRUDER" in station.log() and "allow-list" in station.log()
+        wait_until(
+            lambda: "INTRUDER" in station.log() and "allow-list" in station.log(),
+            10,
+            "the rejection in the log",
+            station,
+        )
         accepted = storescu(files, station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
         assert len(storescu_acknowledged(accepted)) == len(files)
         accepted = storescu(files[:1], station.port, calling_ae="ECLIPSE", called_ae="RTSTATION")
@@ -231,8 +234,9 @@ def test_free_space_floor_refuses_with_a700_and_keeps_serving(tmp_path: Path):
         result = storescu(files, station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
         outcomes = {outcome for _f, outcome in storescu_responses(result)}
         assert outcomes and all("OutOfResources" in o for o in outcomes), result.stderr
-        time.sleep(0.3)
-        assert "below the configured floor" in station.log()
+        wait_until(
+            lambda: "below the configured floor" in station.log(), 10, "the refusal", station
+        )
         assert not [p for p in station.storage.rglob("*.dcm")]
         assert _echo(station.port)
 
