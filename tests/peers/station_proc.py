@@ -21,7 +21,7 @@ from tests.peers.peers import HOST, free_port, is_listening, storescu, storescu_
 
 #: The settle time of a test station, in seconds: short, since the tests wait on the
 #: station's "settled" log line (``wait_settled``) instead of sleeping through it.
-SETTLE_SECONDS = 2
+SETTLE_SECONDS = 1
 
 
 def write_settings(
