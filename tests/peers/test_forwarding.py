@@ -300,7 +300,7 @@ def test_node_down_then_up_delivers_exactly_once_with_retries(tmp_path: Path, st
         config,
         port=station.port,
         extra=node_section(1, "LATE", port)
-        + "\n[Send]\nretry_base_seconds = 1\nretry_max_seconds = 2\n",
+        + "\n[Send]\nretry_base_seconds = 0.2\nretry_max_seconds = 0.5\nmax_attempts = 100\n",
     )
     study = write_study(tmp_path / "s", StudySpec(patient_id="DOWN", slices=4))
     cli = [sys.executable, "-m", "rtstation", "--config", str(config)]
