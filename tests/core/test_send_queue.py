@@ -680,7 +680,9 @@ def test_worker_item_failures_end_failed_and_retry_resends_only_those(
     items = [*make_items(13), *make_items(2, "7.7", RT_DOSE)]
     try:
         job_id = workers.submit("TPS", items)
-        wait_for(lambda: job_state(queue, job_id) == "failed")
+        # The worker announces the failure after it has recorded it: wait for the event
+        # (the database says "failed" a moment before the event is out).
+        wait_for(lambda: any(e.job_id == job_id and e.state == "failed" for e in events))
         job = queue.job(job_id)
         assert job is not None
         assert job.last_error == (
