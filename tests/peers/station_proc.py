@@ -143,7 +143,7 @@ def wait_until(
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.2)
+        time.sleep(0.05)
     log = station.log()[-4000:] if station else ""
     raise AssertionError(f"timed out waiting for {what}\n{log}")
 
