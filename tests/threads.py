@@ -35,12 +35,6 @@ def threads_left(
         ]
 
     deadline = time.monotonic() + grace
-    first = new()
-    started = time.monotonic()
-    for thread in first:
+    for thread in new():
         thread.join(max(0.0, deadline - time.monotonic()))
-    if first:
-        import os
-        with open("/tmp/grace.log", "a") as log:
-            log.write(f"{os.environ.get('PYTEST_CURRENT_TEST','?')} {[t.name for t in first]} {time.monotonic()-started:.3f}\n")
     return new()
