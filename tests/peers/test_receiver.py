@@ -7,6 +7,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from tests.data.pydicom_files import copy_pydicom_rt_files
 from tests.peers.peers import (
     HOST,
     dataset_bytes,
+    free_port,
+    is_listening,
     read_sop_instance_uid,
     start_storescu,
     storescu,
@@ -27,6 +30,7 @@ from tests.peers.peers import (
     storescu_responses,
 )
 from tests.peers.station_proc import StationProcess, wait_until, write_settings
+from tests.threads import threads_left
 
 
 def _catalog_rows(station: StationProcess) -> dict[str, sqlite3.Row]:
@@ -266,3 +270,22 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path):
     assert result.returncode == 1
     assert f"Port {first.port} is already in use by another program" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_stopped_receiver_frees_its_port_and_listens_again(tmp_path: Path):
+    """Stopping wakes pynetdicom's server loop instead of waiting for its next poll; the
+    port must still be released, and a new start on it must answer."""
+    from rtstation.net.receiver import ReceiverConfig, StorageReceiver
+
+    port = free_port()
+    before = set(threading.enumerate())
+    receiver = StorageReceiver(
+        ReceiverConfig("RTSTATION", port, bind_address=HOST),
+        store=lambda _caller, _path, _uid: 0xC000,  # no C-STORE comes: only echoes
+    )
+    for _ in range(2):
+        receiver.start()
+        assert _echo(port)
+        receiver.stop()
+        assert not is_listening(port), "the port is still open after stop()"
+    assert threads_left(before) == []
