@@ -119,16 +119,17 @@ def test_concurrent_senders_store_every_file_byte_equal(station: StationProcess,
 def test_sigkill_mid_receive_loses_no_acknowledged_instance(
     station: StationProcess, tmp_path: Path
 ):
-    files = write_ct_series(tmp_path / "ct", 500, rows=256, columns=256, patient_id="KILL")
+    # Every instance is fsynced before its answer: 300 leave the kill far inside the transfer.
+    files = write_ct_series(tmp_path / "ct", 300, rows=256, columns=256, patient_id="KILL")
     station.start()
     sender = start_storescu(sorted(files), station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
     deadline = time.monotonic() + 60
-    while len(sender.acknowledged()) < 150 and time.monotonic() < deadline:
+    while len(sender.acknowledged()) < 100 and time.monotonic() < deadline:
         time.sleep(0.02)
     station.kill()
     sender.wait(60)
     acknowledged = sender.acknowledged()
-    assert 150 <= len(acknowledged) < 500, "the kill should land in the middle of the transfer"
+    assert 100 <= len(acknowledged) < 300, "the kill should land in the middle of the transfer"
 
     station.start()  # restart: heals, cleans the incoming folder
     rows = _catalog_rows(station)
@@ -144,7 +145,7 @@ def test_sigkill_mid_receive_loses_no_acknowledged_instance(
 
     retry = storescu(sorted(files), station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
     assert all(outcome == "Success" for _f, outcome in storescu_responses(retry))
-    assert len(_catalog_rows(station)) == 500
+    assert len(_catalog_rows(station)) == 300
 
 
 def test_hostile_patient_ids_stay_inside_storage(station: StationProcess, tmp_path: Path):
