@@ -12,8 +12,10 @@ callables, which keeps it testable and keeps the layers honest.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +26,7 @@ from pydicom.uid import AllTransferSyntaxes, ExplicitVRLittleEndian, ImplicitVRL
 from pynetdicom import AE, _config, evt
 from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import Verification
+from pynetdicom.transport import ThreadedAssociationServer
 
 from rtstation.config import AllowedCaller
 from rtstation.dicom import sop
@@ -181,7 +184,7 @@ class StorageReceiver:
         for assoc in list(server.active_associations):
             LOGGER.warning("Aborting association from %s at shutdown", assoc.requestor.ae_title)
             assoc.abort()
-        server.shutdown()
+        _shutdown_now(server)
         LOGGER.info("Receiver stopped")
 
     # -- handlers (run on association threads) --------------------------------------------
@@ -245,3 +248,17 @@ class StorageReceiver:
     def _on_conn_close(self, event: evt.Event) -> None:
         if self._on_closed is not None and event.assoc.requestor.ae_title:
             self._on_closed(self._caller(event))
+
+
+def _shutdown_now(server: ThreadedAssociationServer) -> None:
+    """``server.shutdown()`` without the wait for socketserver's next poll.
+
+    socketserver looks for a stop request only between polls of the listening socket,
+    every half second; shutting that socket down wakes the poll, so stopping the receiver
+    (and the station) takes milliseconds instead of up to 0.5 s.
+    """
+    stopper = threading.Thread(target=server.shutdown, name="rtstation-receiver-stop")
+    stopper.start()
+    with contextlib.suppress(OSError):
+        server.socket.shutdown(socket.SHUT_RDWR)
+    stopper.join()
