@@ -1,0 +1,128 @@
+"""Does a received dataset match the C-STORE request it came with?
+
+A storage SCP must not acknowledge what it did not get (PS3.4 B.2.3): a dataset whose SOP
+Instance UID is not the request's Affected SOP Instance UID would be stored under another
+UID than the one acknowledged; an RT Plan sent on a CT Image presentation context would be
+handled as whatever the dataset says. DCMTK's storescp answers both with 0xA900 ("Data Set
+does not match SOP Class"), and so does rtstation. A dataset pydicom cannot read whole (an
+element with an invalid VR makes it stop reading silently, losing the patient and study
+that follow) or that lacks its SOP UIDs gets 0xC210 ("Cannot understand"). An image whose
+Pixel Data is shorter than its Rows, Columns, Bits Allocated, Samples per Pixel and Number
+of Frames require is no valid instance of its class: 0xA900.
+
+Only the top level is checked (nested sequences are left to the header reader): walking
+every contour of a large structure set would cost more than receiving it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pydicom
+from pydicom.valuerep import VR
+
+STATUS_DATASET_MISMATCH = 0xA900
+STATUS_CANNOT_UNDERSTAND = 0xC210
+
+_VALID_VRS = frozenset(v.value for v in VR)
+_NATIVE_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2"})
+_PIXEL_DATA = 0x7FE00010
+_UNDEFINED = 0xFFFFFFFF
+# values larger than this are not loaded for the check (Pixel Data, dose grids)
+_DEFER = 16 * 1024
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    reason: str
+
+
+def check_received(
+    path: str | Path, *, affected_sop_class: str, affected_sop_instance: str, context_class: str
+) -> Refusal | None:
+    """None when the dataset at ``path`` may be stored, else the status and why not."""
+    try:
+        ds = pydicom.dcmread(str(path), defer_size=_DEFER)
+    except Exception as exc:
+        return Refusal(STATUS_CANNOT_UNDERSTAND, f"the dataset cannot be read ({_short(exc)})")
+    for tag in list(ds.keys()):
+        raw = ds.get_item(tag)
+        vr = str(getattr(raw, "VR", "") or "")
+        if vr and vr not in _VALID_VRS:
+            return Refusal(
+                STATUS_CANNOT_UNDERSTAND,
+                f"element {tag} has the invalid VR {vr!r}; the dataset cannot be read beyond it",
+            )
+    sop_instance = _text(ds, "SOPInstanceUID")
+    sop_class = _text(ds, "SOPClassUID")
+    if not sop_instance:
+        return Refusal(STATUS_CANNOT_UNDERSTAND, "the dataset has no SOP Instance UID (0008,0018)")
+    if not sop_class:
+        return Refusal(STATUS_CANNOT_UNDERSTAND, "the dataset has no SOP Class UID (0008,0016)")
+    if affected_sop_instance and sop_instance != affected_sop_instance.strip():
+        return Refusal(
+            STATUS_DATASET_MISMATCH,
+            f"the dataset's SOP Instance UID '{sop_instance}' is not the request's Affected "
+            f"SOP Instance UID '{affected_sop_instance.strip()}'",
+        )
+    expected_class = (context_class or affected_sop_class or "").strip()
+    if expected_class and sop_class != expected_class:
+        return Refusal(
+            STATUS_DATASET_MISMATCH,
+            f"the dataset is of SOP class '{sop_class}' but was sent on a presentation "
+            f"context for '{expected_class}'",
+        )
+    if affected_sop_class and affected_sop_class.strip() != sop_class:
+        return Refusal(
+            STATUS_DATASET_MISMATCH,
+            f"the dataset is of SOP class '{sop_class}' but the request names "
+            f"'{affected_sop_class.strip()}'",
+        )
+    return _pixel_refusal(ds)
+
+
+def _pixel_refusal(ds: pydicom.Dataset) -> Refusal | None:
+    syntax = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "") or "")
+    if _PIXEL_DATA not in ds or syntax not in _NATIVE_SYNTAXES:
+        return None
+    length = getattr(ds.get_item(_PIXEL_DATA), "length", None)
+    if length is None:  # already a converted element
+        value = ds[_PIXEL_DATA].value
+        length = len(value) if value is not None else 0
+    if length == _UNDEFINED:
+        return None
+    try:
+        rows = int(ds.Rows)
+        columns = int(ds.Columns)
+        bits = int(ds.BitsAllocated)
+        samples = int(ds.get("SamplesPerPixel", 1) or 1)
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
+    except (AttributeError, TypeError, ValueError):
+        return Refusal(
+            STATUS_DATASET_MISMATCH,
+            "the dataset has Pixel Data but no usable Rows, Columns or Bits Allocated",
+        )
+    needed = math.ceil(rows * columns * samples * frames * bits / 8)
+    if length < needed:
+        return Refusal(
+            STATUS_DATASET_MISMATCH,
+            f"its Pixel Data holds {length} bytes, but {rows} rows x {columns} columns x "
+            f"{samples} sample(s) x {frames} frame(s) x {bits} bits need {needed}",
+        )
+    return None
+
+
+def _text(ds: pydicom.Dataset, keyword: str) -> str:
+    try:
+        value = ds.get(keyword)
+    except Exception:
+        return ""
+    return str(value or "").strip().strip("\x00")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:200]
