@@ -32,6 +32,7 @@ are capped at :data:`MAX_PENDING`; when one more arrives the oldest waiting one 
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import socket
 import struct
@@ -55,6 +56,9 @@ MAX_ASSOCIATE_RQ = 64 * 1024
 MAX_CONTROL_PDU = 64 * 1024
 # Connections that have not sent their request yet, at most; the oldest is closed first.
 MAX_PENDING = 64
+# Python's socketserver listens with a backlog of 5: a burst of 20 connects overflows the
+# kernel's accept queue, and the next sender's SYN is dropped and retried 1-3 s later.
+LISTEN_BACKLOG = 256
 # A-ABORT, source 2 (service provider), reason 6 (invalid PDU parameter value)
 _ABORT_INVALID_PARAMETER = b"\x07\x00\x00\x00\x00\x04\x00\x00\x02\x06"
 # A-ABORT, source 2 (service provider), reason 0 (reason not specified)
@@ -162,6 +166,13 @@ class ConnectionGate:
                 conn.admitted = True
         return True
 
+    def close_pending(self) -> None:
+        """Close every connection still waiting for its request (the receiver stops)."""
+        with self._lock:
+            pending = [c for a, c in self._connections.items() if _alive(a) and not c.requested]
+        for conn in pending:
+            conn.close()
+
     def running(self) -> int:
         with self._lock:
             return sum(1 for a, c in self._connections.items() if c.admitted and _alive(a))
@@ -226,7 +237,9 @@ class ConnectionGate:
         if body is None:
             return bytearray()
         try:
-            A_ASSOCIATE_RQ().decode(bytes(header + body)).to_primitive()
+            pdu = A_ASSOCIATE_RQ()
+            pdu.decode(bytes(header + body))
+            pdu.to_primitive()
         except Exception as exc:  # pynetdicom raises ValueError, struct.error, KeyError, ...
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return self._refuse(conn, f"its association request is malformed ({detail})")
@@ -271,6 +284,28 @@ class ConnectionGate:
         LOGGER.warning("Closed the connection from %s: %s", conn.address, reason)
         conn.close(abort)
         return bytearray()
+
+
+class CheaplyCopiedContexts(list):  # type: ignore[type-arg]
+    """The server's supported presentation contexts, with a fast ``deepcopy``.
+
+    pynetdicom deep-copies them for every accepted connection, before the peer has sent a
+    byte: 50 ms of CPU for 170 storage classes x 39 transfer syntaxes, so a burst of 20
+    silent connections kept a real sender waiting over a second. A copy of each context's
+    attributes (lists copied, UIDs shared: they are immutable strings) is all the
+    acceptor needs and takes a fraction of a millisecond.
+    """
+
+    def __deepcopy__(self, memo: dict[int, object]) -> list[object]:
+        copies = []
+        for context in self:
+            twin = copy.copy(context)
+            twin.__dict__ = {
+                key: list(value) if isinstance(value, list) else value
+                for key, value in vars(context).items()
+            }
+            copies.append(twin)
+        return copies
 
 
 def _alive(assoc: object) -> bool:

@@ -32,7 +32,12 @@ from rtstation.errors import NetworkError
 from rtstation.net import spool
 from rtstation.net.allow_list import AllowList
 from rtstation.net.conformance import check_received
-from rtstation.net.gate import MAX_PENDING, ConnectionGate
+from rtstation.net.gate import (
+    LISTEN_BACKLOG,
+    MAX_PENDING,
+    CheaplyCopiedContexts,
+    ConnectionGate,
+)
 from rtstation.net.tcp import NODELAY_HANDLER
 
 LOGGER = logging.getLogger(__name__)
@@ -108,7 +113,7 @@ class StorageReceiver:
         """``space_left(path)``: bytes the storage may still take above its free-space floor
         (None: no floor); received datasets stop being written, and get 0xA700, beyond it.
         ``on_refused`` hears of C-STOREs the receiver refuses itself (full disk, a dataset
-        that does not match its request), after the log line."""
+        that does not match its request) and logs them; without it the receiver logs."""
         self.config = config
         self._store = store
         self._on_closed = on_closed
@@ -164,6 +169,10 @@ class StorageReceiver:
                 self._server = ae.start_server(address, block=False, evt_handlers=handlers)
             except OSError as exc:
                 raise NetworkError(self._bind_error(exc)) from exc
+            # listen() again on the bound socket only raises its backlog (see gate.py)
+            with contextlib.suppress(OSError):
+                self._server.socket.listen(LISTEN_BACKLOG)
+            self._server.contexts = CheaplyCopiedContexts(self._server.contexts)
             LOGGER.info(
                 "Listening as %s on port %d (%d associations at once; a connection has %g s "
                 "to send its association request)",
@@ -200,7 +209,11 @@ class StorageReceiver:
         deadline = time.monotonic() + grace_seconds
         while server.active_associations and time.monotonic() < deadline:
             time.sleep(0.05)
+        if self._gate is not None:
+            self._gate.close_pending()  # no request yet: nothing to abort, just close
         for assoc in list(server.active_associations):
+            if not assoc.is_established:
+                continue
             LOGGER.warning("Aborting association from %s at shutdown", assoc.requestor.ae_title)
             assoc.abort()
         server.shutdown()
@@ -286,6 +299,10 @@ class StorageReceiver:
     def _refuse(self, caller: Caller, uid: str, status: int, reason: str, path: Path) -> int:
         with contextlib.suppress(OSError):
             path.unlink()
+        if self._on_refused is not None:
+            # the station logs it (with the same words) and audits it
+            self._on_refused(caller, uid, status, reason)
+            return status
         which = f"instance {uid}" if uid else "an instance"
         LOGGER.error(
             "Refused %s from %s (%s): %s (answered 0x%04X)",
@@ -295,9 +312,6 @@ class StorageReceiver:
             reason,
             status,
         )
-        if self._on_refused is not None:
-            with contextlib.suppress(Exception):
-                self._on_refused(caller, uid, status, reason)
         return status
 
     def _on_conn_close(self, event: evt.Event) -> None:

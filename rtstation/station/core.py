@@ -111,6 +111,8 @@ def receiver_config(settings: Settings, bind_address: str = "") -> ReceiverConfi
         allow_list_enabled=settings.allow_list_enabled,
         allowed_callers=settings.allowed_calling_aes,
         require_called_ae_title=settings.require_called_ae_title,
+        max_associations=settings.receiver_max_associations,
+        association_request_timeout=settings.association_request_timeout,
     )
 
 
@@ -238,6 +240,8 @@ class Station:
                 store=self._store_received,
                 on_closed=self._association_closed,
                 on_rejected=self._association_rejected,
+                space_left=self.store.space_above_floor,
+                on_refused=lambda c, uid, status, why: self._reject(c, uid, why, status),
             )
             try:
                 receiver.start()

@@ -129,6 +129,20 @@ class DurableStore:
                     removed += 1
         return removed
 
+    def space_above_floor(self, _path: str = "") -> int | None:
+        """Bytes that may still be written before free space falls below the floor.
+
+        None without a floor (a full disk is then caught when a write fails). The receiver
+        asks before every fragment of a dataset it spools, so one large instance cannot
+        fill the disk past ``min_free_space_mb``.
+        """
+        if self.min_free_bytes <= 0:
+            return None
+        try:
+            return shutil.disk_usage(self.root).free - self.min_free_bytes
+        except OSError:
+            return None
+
     def check_free_space(self, needed: int) -> None:
         free = shutil.disk_usage(self.root).free
         if free - needed < self.min_free_bytes:
