@@ -17,17 +17,25 @@ every contour of a large structure set would cost more than receiving it.
 from __future__ import annotations
 
 import math
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 import pydicom
 from pydicom.valuerep import VR
 
+from rtstation.dicom.integrity import dataset_offset
+
 STATUS_DATASET_MISMATCH = 0xA900
 STATUS_CANNOT_UNDERSTAND = 0xC210
 
 _VALID_VRS = frozenset(v.value for v in VR)
 _NATIVE_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2"})
+_IMPLICIT_LE = "1.2.840.10008.1.2"
+_EXPLICIT_BE = "1.2.840.10008.1.2.2"
+_LONG_VRS = frozenset(
+    {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT", "SV", "UV"}
+)
 _PIXEL_DATA = 0x7FE00010
 _UNDEFINED = 0xFFFFFFFF
 # values larger than this are not loaded for the check (Pixel Data, dose grids)
@@ -48,13 +56,14 @@ def check_received(
         ds = pydicom.dcmread(str(path), defer_size=_DEFER)
     except Exception as exc:
         return Refusal(STATUS_CANNOT_UNDERSTAND, f"the dataset cannot be read ({_short(exc)})")
-    for tag in list(ds.keys()):
-        raw = ds.get_item(tag)
-        vr = str(getattr(raw, "VR", "") or "")
-        if vr and vr not in _VALID_VRS:
+    syntax = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "") or "")
+    if syntax in _NATIVE_SYNTAXES and syntax != _IMPLICIT_LE:
+        bad = _first_invalid_vr(Path(path), little=syntax != _EXPLICIT_BE)
+        if bad is not None:
             return Refusal(
                 STATUS_CANNOT_UNDERSTAND,
-                f"element {tag} has the invalid VR {vr!r}; the dataset cannot be read beyond it",
+                f"element ({bad >> 16:04X},{bad & 0xFFFF:04X}) has an invalid VR; the "
+                "dataset cannot be read beyond it",
             )
     sop_instance = _text(ds, "SOPInstanceUID")
     sop_class = _text(ds, "SOPClassUID")
@@ -82,6 +91,35 @@ def check_received(
             f"'{affected_sop_class.strip()}'",
         )
     return _pixel_refusal(ds)
+
+
+def _first_invalid_vr(path: Path, *, little: bool) -> int | None:
+    """The tag of the first top-level element whose VR bytes are no VR (explicit VR).
+
+    pydicom reads such an element as implicit VR and everything after it as garbage,
+    silently; it cannot tell us. The walk reads 8 or 12 bytes per element and seeks over
+    values; it stops at the first element of undefined length (a sequence or encapsulated
+    pixels), whose items the header reader checks.
+    """
+    endian = "<" if little else ">"
+    with open(path, "rb") as f:
+        offset = dataset_offset(f)
+        size = f.seek(0, 2)
+        f.seek(offset)
+        while f.tell() + 8 <= size:
+            head = f.read(8)
+            group, element = struct.unpack(endian + "HH", head[:4])
+            vr = head[4:6].decode("latin-1")
+            if vr not in _VALID_VRS:
+                return (group << 16) | element
+            if vr in _LONG_VRS:
+                (length,) = struct.unpack(endian + "I", f.read(4))
+                if length == _UNDEFINED:
+                    return None
+            else:
+                (length,) = struct.unpack(endian + "H", head[6:8])
+            f.seek(length, 1)
+    return None
 
 
 def _pixel_refusal(ds: pydicom.Dataset) -> Refusal | None:
