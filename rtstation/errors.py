@@ -69,13 +69,5 @@ class DatabaseError(StorageError):
         self.transient = transient
 
 
-class SendError(RtStationError):
-    """A DICOM send failed; ``retryable`` says whether trying again may help."""
-
-    def __init__(self, message: str, *, retryable: bool) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-
-
 class NetworkError(RtStationError):
     """A DICOM network operation (echo, find, move, get, listen) failed."""

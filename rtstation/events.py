@@ -115,7 +115,9 @@ class EventBus:
     """Type-keyed publish/subscribe, safe to use from any thread.
 
     A failing subscriber is logged and skipped: one broken listener must never stop the
-    receiver from acknowledging an instance or a worker from sending.
+    receiver from acknowledging an instance or a worker from sending. For the same reason
+    nothing whose failure matters listens here: the station calls such work (the delivery
+    audit, delete_after_send) directly and reports its errors as :class:`StationProblem`.
     """
 
     def __init__(self) -> None:

@@ -14,7 +14,8 @@ Then it opens the main window, selects the adaptive plan and grabs:
 
 * ``main-window.png``: the main window with "ADP_Pelvis" selected and its send jobs;
 * ``settings.png``: the Settings dialog's Nodes tab with the two nodes, both tested;
-* ``rules.png``: the Rules dialog with the "Ethos ADP Plans" rule, tested on that plan.
+* ``rules.png``: the Rules dialog with the "Ethos ADP Plans" rule, tested on that plan;
+* ``metrics.png``: the Metrics view with the adaptive plan's DVH.
 
 Why generated data and a script: screenshots go stale with every UI change, and real plans
 must never appear in a repository. Re-run this after UI changes and look at the PNGs.
@@ -324,6 +325,22 @@ def shoot_main_window(app: QApplication, window: Any, out: Path) -> None:
     save_grab(window, out / "main-window.png")
 
 
+def shoot_metrics(app: QApplication, window: Any, out: Path) -> None:
+    launcher = getattr(window, "metrics", None)
+    if launcher is None:
+        print("screenshots: TODO: metrics.png skipped (no Metrics view)")
+        return
+    metrics = launcher.open()
+    if not wait_for(app, lambda: not metrics.busy and metrics.proxy.rowCount() > 0, 60):
+        print("screenshots: TODO: metrics.png skipped: the metrics were not computed in time")
+        return
+    metrics.filter_edit.setText(f"label contains {ADAPTIVE_LABEL}")
+    metrics.select_row(0)
+    settle(app, 300)
+    save_grab(metrics, out / "metrics.png")
+    metrics.close()
+
+
 # -- dialogs -----------------------------------------------------------------------------
 
 
@@ -396,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
             echo = station.echo if station is not None else demo_echo
             shoot_settings(app, settings, echo, window, out)
             shoot_rules(app, settings, rules, station, window, out)
+            shoot_metrics(app, window, out)
         finally:
             if window is not None:
                 getattr(window, "shutdown", lambda: None)()

@@ -341,6 +341,24 @@
     </message>
 </context>
 <context>
+    <name>DvhPlot</name>
+    <message>
+        <location filename="../../rtstation/gui/widgets/dvh_plot.py" line="+149"/>
+        <source>Rx %1 Gy</source>
+        <translation>Verschreibung %1 Gy</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>Dose (Gy)</source>
+        <translation>Dosis (Gy)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Volume (%)</source>
+        <translation>Volumen (%)</translation>
+    </message>
+</context>
+<context>
     <name>ImportController</name>
     <message>
         <location filename="../../rtstation/gui/controllers/import_controller.py" line="+79"/>
@@ -658,7 +676,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../rtstation/gui/main_window.py" line="+183"/>
+        <location filename="../../rtstation/gui/main_window.py" line="+184"/>
         <source>Send queue</source>
         <translation>Sendewarteschlange</translation>
     </message>
@@ -728,7 +746,7 @@
         <translation>&amp;Ansicht</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
@@ -743,7 +761,7 @@
         <translation>Die Station konnte nicht starten.</translation>
     </message>
     <message>
-        <location line="+94"/>
+        <location line="+95"/>
         <source>An import is already running.</source>
         <translation>Es läuft bereits ein Import.</translation>
     </message>
@@ -789,6 +807,193 @@
         <location filename="../../rtstation/gui/messages.py" line="+60"/>
         <source>rtstation</source>
         <translation>rtstation</translation>
+    </message>
+</context>
+<context>
+    <name>MetricsLauncher</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/metrics_window.py" line="+326"/>
+        <source>Plan &amp;metrics and DVH...</source>
+        <translation>Plan-&amp;Kennzahlen und DVH...</translation>
+    </message>
+</context>
+<context>
+    <name>MetricsTableModel</name>
+    <message>
+        <location filename="../../rtstation/gui/models/metrics_table_model.py" line="+53"/>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Plan</source>
+        <translation>Plan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Approval</source>
+        <translation>Freigabe</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Machine</source>
+        <translation>Gerät</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fractions</source>
+        <translation>Fraktionen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Prescription (Gy)</source>
+        <translation>Verschreibung (Gy)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>MU</source>
+        <translation>MU</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dose grid</source>
+        <translation>Dosisgitter</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dmin (Gy)</source>
+        <translation>Dmin (Gy)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dmean (Gy)</source>
+        <translation>Dmittel (Gy)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dmax (Gy)</source>
+        <translation>Dmax (Gy)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ROIs</source>
+        <translation>ROIs</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Notes</source>
+        <translation>Hinweise</translation>
+    </message>
+</context>
+<context>
+    <name>MetricsWindow</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/metrics_window.py" line="-242"/>
+        <source>Plan metrics</source>
+        <translation>Plan-Kennzahlen</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Filter, e.g. label contains ADP and dmax_gy &gt; 60</source>
+        <translation>Filter, z. B. label contains ADP and dmax_gy &gt; 60</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Compute again</source>
+        <translation>Neu berechnen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Export CSV...</source>
+        <translation>CSV exportieren...</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Export JSON...</source>
+        <translation>JSON exportieren...</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Move the mouse over the DVH to read dose and volume.</source>
+        <translation>Maus über das DVH bewegen, um Dosis und Volumen abzulesen.</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>Computing plan metrics...</source>
+        <translation>Plan-Kennzahlen werden berechnet...</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Computing plan metrics: %1 of %2 (%3)</source>
+        <translation>Plan-Kennzahlen werden berechnet: %1 von %2 (%3)</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+15"/>
+        <source>%n plan(s)</source>
+        <translation>
+            <numerusform>%n Plan</numerusform>
+            <numerusform>%n Pläne</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Computing the metrics failed: %1</source>
+        <translation>Die Berechnung der Kennzahlen ist fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Cancelled: the table shows the last complete result.</source>
+        <translation>Abgebrochen: die Tabelle zeigt das letzte vollständige Ergebnis.</translation>
+    </message>
+    <message>
+        <location line="+49"/>
+        <source>DVH of plan %1</source>
+        <translation>DVH von Plan %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no ROI has a dose</source>
+        <translation>keine ROI hat eine Dosis</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No DVH for plan %1: %2</source>
+        <translation>Kein DVH für Plan %1: %2</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Export CSV</source>
+        <translation>CSV exportieren</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Export JSON</source>
+        <translation>JSON exportieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV-Dateien (*.csv)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>JSON files (*.json)</source>
+        <translation>JSON-Dateien (*.json)</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Exported %1</source>
+        <translation>Exportiert: %1</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Export failed</source>
+        <translation>Export fehlgeschlagen</translation>
     </message>
 </context>
 <context>

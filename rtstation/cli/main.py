@@ -25,6 +25,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("gui", "open the desktop station (the default with no subcommand)"),
     ("show", "show plans and what belongs to them as a tree, from files on disk"),
     ("search", "search DICOM files by tag values and show tag values"),
+    ("anonymize", "anonymized copies of DICOM files with their RT references intact"),
     ("serve", "run the station headless: receiver, rules and forwarding"),
     ("import", "store files, folders or ZIPs into the station (like a receive)"),
     ("reindex", "rebuild the catalog from the storage folder"),
@@ -32,6 +33,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("send", "forward plans, a patient or files to nodes and wait for the result"),
     ("queue", "list send jobs; show, retry or cancel one; pause or resume a node"),
     ("rules", "test the forwarding rules against a plan, without sending"),
+    ("metrics", "plan, dose and DVH figures per plan and ROI, as a table, CSV or JSON"),
     ("config", "print where the configuration is and check that it is valid"),
 )
 

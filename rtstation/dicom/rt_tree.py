@@ -104,10 +104,16 @@ class PlanBundle:
         members.extend(self.doses)
         members.extend(self.rt_images)
         members.extend(self.records)
-        return tuple(sorted(members, key=_send_order_key))
+        return tuple(sorted(members, key=aria_order_key))
 
 
-def _send_order_key(header: InstanceHeader) -> tuple[int, str, int, str]:
+def aria_order_key(header: InstanceHeader) -> tuple[int, str, int, str]:
+    """The one definition of the order an ARIA import needs (Varian's DICOM scripting notes).
+
+    Image series first, then RTSTRUCT, RTPLAN, RTDOSE and the rest (:func:`sop.send_rank`);
+    within a series by instance number, so a receiver sees the slices in order. A plan
+    bundle, a manual send of a patient and the sender's tests all sort with this key.
+    """
     return (
         sop.send_rank(header.modality, header.sop_class_uid),
         header.series_instance_uid,
@@ -218,7 +224,7 @@ def build_tree(headers: Iterable[InstanceHeader]) -> RtTree:
             unconnected=tuple(
                 sorted(
                     unconnected_by_patient.get(patient_id, ()),
-                    key=_send_order_key,
+                    key=aria_order_key,
                 )
             ),
         )
@@ -236,7 +242,7 @@ def _bundle_for(plan: InstanceHeader, index: _Index) -> PlanBundle:
     if plan.frame_of_reference_uid and len(index.plans_by_for[plan.frame_of_reference_uid]) == 1:
         doses.extend(index.unreferenced_doses_by_for.get(plan.frame_of_reference_uid, ()))
     # Sorted, so a tree does not depend on the order the files were read in.
-    others = sorted(index.by_referenced_plan.get(plan.sop_instance_uid, ()), key=_send_order_key)
+    others = sorted(index.by_referenced_plan.get(plan.sop_instance_uid, ()), key=aria_order_key)
     rt_images = tuple(h for h in others if h.modality == "RTIMAGE")
     records = tuple(h for h in others if not h.is_dose and h.modality != "RTIMAGE")
     image_modality = Counter(h.modality for h in images).most_common(1)
@@ -256,7 +262,7 @@ def _bundle_for(plan: InstanceHeader, index: _Index) -> PlanBundle:
         plan=plan,
         structure_set=structure_set,
         structure_set_uid=structure_set_uid,
-        images=tuple(sorted(images, key=_send_order_key)),
+        images=tuple(sorted(images, key=aria_order_key)),
         doses=tuple(sorted(doses, key=lambda d: d.sop_instance_uid)),
         rt_images=rt_images,
         records=tuple(h for h in records if not h.is_plan),

@@ -57,6 +57,7 @@ from rtstation.gui.controllers.send_controller import SendController
 from rtstation.gui.controllers.status_controller import StatusController
 from rtstation.gui.controllers.tree_controller import TreeController
 from rtstation.gui.dialogs.import_dialog import ImportDialog
+from rtstation.gui.dialogs.metrics_window import MetricsLauncher
 from rtstation.gui.icons import icon
 from rtstation.gui.log_handler import QtLogHandler
 from rtstation.gui.messages import show_error
@@ -235,6 +236,7 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         view_menu.addAction(self.reload_action)
         view_menu.addAction(self.keep_running_action)
+        self.metrics = MetricsLauncher(self.station, view_menu, self)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         help_menu.addAction(self.about_action)
 
@@ -345,6 +347,7 @@ class MainWindow(QMainWindow):
         self.bridge.close()
         self.tree_controller.cancel()
         self.import_controller.cancel()
+        self.metrics.close()
         self.tray.hide_icon()
 
     # -- QSettings ----------------------------------------------------------------------

@@ -4,18 +4,21 @@ Why it is built this way:
 
 * **One association for the whole list**, items in the order given. An ARIA import needs
   the images before the structure set, the plan and then the dose (Varian's DICOM
-  scripting notes); opening an association per file would also cost a round trip each.
-  :func:`aria_order` sorts a bundle that way for callers that have not.
+  scripting notes; the order is :func:`rtstation.dicom.rt_tree.aria_order_key`, applied
+  by the station when it queues a job); opening an association per file would also cost
+  a round trip each.
 * **Streamed, not decoded.** pynetdicom sends a file in PDU-sized chunks straight from disk
-  when ``_config.STORE_SEND_CHUNKED_DATASET`` is on (FACTS.md: about twice the throughput
-  of decoding first, and flat memory for a 1 GB dose grid). The bytes after the file meta
-  reach the peer exactly as stored, which is what a physicist expects of a forward.
-* **One presentation context per transfer syntax.** A chunked send needs a context whose
-  transfer syntax is *exactly* the file's, so each stored syntax gets its own context
-  (a peer offered several syntaxes in one context may pick another). Each SOP class also
-  gets an uncompressed fallback context, used only when the peer turns the stored syntax
-  down: the file is then decoded with pydicom and re-encoded (explicit <-> implicit VR is
-  lossless; a compressed file must first be decompressed, which needs a pixel handler).
+  when ``_config.STORE_SEND_CHUNKED_DATASET`` is on (measured on loopback: about twice
+  the throughput of decoding first, and flat memory for a 1 GB dose grid; see "DICOM
+  networking facts" in docs/architecture.md). The bytes after the file meta reach the
+  peer exactly as stored, which is what a physicist expects of a forward.
+* **One presentation context per transfer syntax** (:mod:`rtstation.net.contexts`). A
+  chunked send needs a context whose transfer syntax is *exactly* the file's, so each
+  stored syntax gets its own context (a peer offered several syntaxes in one context may
+  pick another). Each SOP class also gets an uncompressed fallback context, used only
+  when the peer turns the stored syntax down: the file is then decoded with pydicom and
+  re-encoded (explicit <-> implicit VR is lossless; a compressed file must first be
+  decompressed, which needs a pixel handler).
   A file whose file meta is missing or names other UIDs than its data set is decoded too,
   since streaming would tell the peer the file meta's UIDs.
 * **At most 128 contexts per association** (the ID is an odd byte). A list that needs more
@@ -31,7 +34,6 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import pydicom
 from pydicom.dataset import Dataset
@@ -45,10 +47,10 @@ from pydicom.uid import (
 )
 from pynetdicom import _config
 from pynetdicom.association import Association
-from pynetdicom.presentation import PresentationContext, build_context
 
 from rtstation.dicom import sop
 from rtstation.dicom.status import Classified, Outcome, classify
+from rtstation.net.contexts import UNCOMPRESSED, Sendable, build_contexts, plan_batches
 from rtstation.net.peer import Peer, close_association, make_ae, open_association
 
 LOGGER = logging.getLogger(__name__)
@@ -57,7 +59,7 @@ LOGGER = logging.getLogger(__name__)
 # send_c_store() is given a *path*: every caller that passes a decoded Dataset (the
 # fallback below, a C-GET/C-MOVE SCP sending from memory) behaves exactly as before. Any
 # other rtstation code that sends by path gets streaming too, and must then propose one
-# context per transfer syntax as this module does.
+# context per transfer syntax as rtstation.net.contexts does.
 _config.STORE_SEND_CHUNKED_DATASET = True
 
 
@@ -69,31 +71,6 @@ def _ensure_streaming() -> None:
         _config.STORE_SEND_CHUNKED_DATASET = True
 
 
-#: Presentation context IDs are odd numbers 1..255: at most 128 per association.
-MAX_CONTEXTS = 128
-UNCOMPRESSED = (ExplicitVRLittleEndian, ImplicitVRLittleEndian)
-
-
-class Sendable(Protocol):
-    """What the sender needs to know about an item; :class:`SendItem` and the send
-    queue's items both fit, so the queue's rows can be sent without copying."""
-
-    @property
-    def sop_instance_uid(self) -> str: ...
-
-    @property
-    def sop_class_uid(self) -> str: ...
-
-    @property
-    def transfer_syntax_uid(self) -> str: ...
-
-    @property
-    def path(self) -> str: ...
-
-    @property
-    def size(self) -> int: ...
-
-
 @dataclass(frozen=True)
 class SendItem:
     """One file to send; ``transfer_syntax_uid`` is the one it is stored in."""
@@ -103,29 +80,6 @@ class SendItem:
     transfer_syntax_uid: str
     path: str
     size: int = 0
-    modality: str = ""
-
-    @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> SendItem:
-        """Read the few header fields a send needs (for the CLI and for tests)."""
-        ds = pydicom.dcmread(
-            os.fspath(path),
-            stop_before_pixels=True,
-            force=True,
-            specific_tags=["SOPClassUID", "SOPInstanceUID", "Modality"],
-        )
-        meta = getattr(ds, "file_meta", Dataset())
-        transfer_syntax = str(meta.get("TransferSyntaxUID", ""))
-        return cls(
-            sop_instance_uid=str(
-                ds.get("SOPInstanceUID", meta.get("MediaStorageSOPInstanceUID", ""))
-            ),
-            sop_class_uid=str(ds.get("SOPClassUID", meta.get("MediaStorageSOPClassUID", ""))),
-            transfer_syntax_uid=transfer_syntax,
-            path=os.fspath(path),
-            size=os.path.getsize(path),
-            modality=str(ds.get("Modality", "")),
-        )
 
 
 @dataclass(frozen=True)
@@ -179,71 +133,6 @@ class SendReport:
     def megabytes_per_second(self) -> float:
         """Throughput of what was delivered (MB = 10**6 bytes)."""
         return self.bytes_sent / 1e6 / self.seconds if self.seconds > 0 else 0.0
-
-
-def _modality(item: Sendable) -> str:
-    return str(getattr(item, "modality", "") or sop.modality_for(item.sop_class_uid))
-
-
-def aria_order(items: Sequence[Sendable]) -> list[Sendable]:
-    """Images, then RTSTRUCT, RTPLAN, RTDOSE, then the rest; stable within each group."""
-    return sorted(items, key=lambda item: sop.send_rank(_modality(item), item.sop_class_uid))
-
-
-def _class_contexts(sop_class_uid: str, stored: set[str]) -> list[tuple[str, tuple[str, ...]]]:
-    """One context per stored syntax, plus one uncompressed fallback not proposed already."""
-    contexts = [(sop_class_uid, (syntax,)) for syntax in sorted(stored)]
-    fallback = tuple(syntax for syntax in UNCOMPRESSED if syntax not in stored)
-    if fallback:
-        contexts.append((sop_class_uid, fallback))
-    return contexts
-
-
-def _context_count(stored_by_class: dict[str, set[str]]) -> int:
-    return sum(len(_class_contexts(c, s)) for c, s in stored_by_class.items())
-
-
-def _stored_syntax(item: Sendable) -> str:
-    """The item's stored syntax: as recorded, else from its file meta, else Explicit VR LE
-    (the decode path copes with whatever the file really holds)."""
-    if item.transfer_syntax_uid:
-        return str(item.transfer_syntax_uid)
-    try:
-        meta = read_file_meta_info(item.path)
-    except (InvalidDicomError, OSError, ValueError, EOFError):
-        return str(ExplicitVRLittleEndian)
-    return str(meta.get("TransferSyntaxUID", "") or ExplicitVRLittleEndian)
-
-
-def plan_batches(items: Sequence[Sendable]) -> list[list[Sendable]]:
-    """Split ``items`` in order into runs whose contexts fit in one association."""
-    batches: list[list[Sendable]] = []
-    current: list[Sendable] = []
-    stored: dict[str, set[str]] = {}
-    for item in items:
-        trial = {k: set(v) for k, v in stored.items()}
-        trial.setdefault(item.sop_class_uid, set()).add(_stored_syntax(item))
-        if current and _context_count(trial) > MAX_CONTEXTS:
-            batches.append(current)
-            current = []
-            trial = {item.sop_class_uid: {_stored_syntax(item)}}
-        current.append(item)
-        stored = trial
-    if current:
-        batches.append(current)
-    return batches
-
-
-def build_contexts(items: Sequence[Sendable]) -> list[PresentationContext]:
-    """The presentation contexts to propose for one batch (see the module docstring)."""
-    stored: dict[str, set[str]] = {}
-    for item in items:
-        stored.setdefault(item.sop_class_uid, set()).add(_stored_syntax(item))
-    contexts: list[PresentationContext] = []
-    for sop_class_uid in stored:  # insertion order: the order classes are sent in
-        for abstract, syntaxes in _class_contexts(sop_class_uid, stored[sop_class_uid]):
-            contexts.append(build_context(abstract, list(syntaxes)))
-    return contexts
 
 
 class _AssociationLost(Exception):

@@ -35,7 +35,6 @@ LOGGER = logging.getLogger(__name__)
 class _PatientState:
     last_activity: float
     armed: bool = True  # due() has not reported this quiet period yet
-    plans: set[str] = field(default_factory=set)
     open_associations: set[Hashable] = field(default_factory=set)
 
 
@@ -56,27 +55,15 @@ class SettleTracker:
         self._patients: dict[str, _PatientState] = {}
         self._associations: dict[Hashable, set[str]] = {}
 
-    def association_started(self, key: Hashable) -> None:
-        """An association was accepted; patients it delivers for wait until it ends."""
-        with self._lock:
-            self._associations.setdefault(key, set())
-
-    def instance_arrived(
-        self,
-        patient_id: str,
-        plan_uids_touched: Iterable[str] = (),
-        key: Hashable | None = None,
-    ) -> None:
+    def instance_arrived(self, patient_id: str, key: Hashable | None = None) -> None:
         """An instance of ``patient_id`` was stored; restart the patient's timer.
 
-        ``plan_uids_touched`` are the plans the instance belongs to (as far as known).
         ``key`` is the association that delivered it, so the patient cannot settle while
         that association is still open.
         """
         with self._lock:
             now = self._clock()
             state = self._arm(patient_id, now)
-            state.plans.update(plan_uids_touched)
             if key is not None:
                 self._associations.setdefault(key, set()).add(patient_id)
                 state.open_associations.add(key)
@@ -109,37 +96,6 @@ class SettleTracker:
                 self._patients[patient_id].armed = False
             return [patient_id for _, patient_id in ready]
 
-    def touched_plans(self, patient_id: str) -> set[str]:
-        """Plans touched since the patient's previous quiet period (a copy)."""
-        with self._lock:
-            state = self._patients.get(patient_id)
-            return set(state.plans) if state is not None else set()
-
-    def is_settled(self, patient_id: str) -> bool:
-        """True once :meth:`due` reported the patient and nothing new arrived since."""
-        with self._lock:
-            state = self._patients.get(patient_id)
-            return state is not None and not state.armed
-
-    def pending(self, now: float | None = None) -> dict[str, float]:
-        """Seconds left per patient still waiting, for display.
-
-        A patient with an association still open shows the full ``settle_seconds``: its
-        timer starts when the association ends.
-        """
-        with self._lock:
-            now = self._clock() if now is None else now
-            left: dict[str, float] = {}
-            for patient_id, state in self._patients.items():
-                if not state.armed:
-                    continue
-                if state.open_associations:
-                    left[patient_id] = self.settle_seconds
-                else:
-                    elapsed = now - state.last_activity
-                    left[patient_id] = max(0.0, self.settle_seconds - elapsed)
-            return left
-
     def forget(self, patient_id: str) -> None:
         """Drop a settled patient's state once the station has handled it."""
         with self._lock:
@@ -154,24 +110,8 @@ class SettleTracker:
             state = self._patients[patient_id] = _PatientState(last_activity=now)
         elif not state.armed:
             state.armed = True
-            state.plans.clear()
         state.last_activity = max(state.last_activity, now)
         return state
-
-
-@dataclass(frozen=True)
-class ForwardingState:
-    """Whether to enqueue a plan's jobs now, and if not, what it is waiting for."""
-
-    forward: bool
-    waiting: str  # "waiting: CT 139/142, dose missing", or "" when nothing is awaited
-    settled: bool
-
-
-def forwarding_state(decision: Decision, facts: PlanFacts, settled: bool) -> ForwardingState:
-    """See :func:`should_forward_now`; this form keeps the ``settled`` flag for the audit."""
-    forward, waiting = should_forward_now(decision, facts, settled)
-    return ForwardingState(forward=forward, waiting=waiting, settled=settled)
 
 
 def should_forward_now(decision: Decision, facts: PlanFacts, settled: bool) -> tuple[bool, str]:

@@ -1,6 +1,6 @@
 """Unattended forwarding: when a plan is complete (or its patient settled), ask the rules.
 
-The flow (ARCHITECTURE.md, "the flow of one plan"): every stored instance restarts its
+The flow (docs/architecture.md, "The flow of one plan"): every stored instance restarts its
 patient's settle timer; when an association ends, the patient's plans are re-derived from
 the RT reference tree. A plan whose bundle is complete by its references *and* has a
 dose is decided at once; otherwise it waits until nothing new arrived for the patient for
@@ -11,37 +11,28 @@ Each plan is decided once; the decision, with the explanation of every rule, is 
 the catalog (and the audit table), so a restart neither forgets a waiting plan nor sends a
 decided one again. Instances that arrive for a plan already forwarded (a late dose) are
 forwarded on their own to the nodes that got the plan.
+
+The forwarder is told what arrived (by :class:`rtstation.station.receiving.Receiving`) and
+hands the jobs it wants to a :class:`Dispatcher`; it knows nothing of the Station.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import replace
-from typing import Protocol
 
 from rtstation.config import RulesConfig
 from rtstation.dicom.rt_tree import PlanBundle
 from rtstation.events import EventBus, PlanChanged, StationProblem
 from rtstation.routing.rules import Decision, PlanFacts, evaluate
 from rtstation.routing.settle import SettleTracker, should_forward_now
+from rtstation.station.dispatch import Dispatcher
 from rtstation.storage.catalog import Catalog
 from rtstation.storage.decisions import FORWARDED, NOT_FORWARDED, PENDING, DecisionStore
 
 LOGGER = logging.getLogger(__name__)
-
-
-class EnqueueBundle(Protocol):
-    def __call__(
-        self,
-        bundle: PlanBundle,
-        node_names: Sequence[str],
-        source: str,
-        *,
-        only_new: bool = ...,
-        machine_mapping: dict[str, str] | None = ...,
-    ) -> list[int]: ...
 
 
 def plan_facts(bundle: PlanBundle, source_ae: str) -> PlanFacts:
@@ -71,14 +62,14 @@ class AutoForwarder:
         catalog: Catalog,
         decisions: DecisionStore,
         rules: Callable[[], RulesConfig],
-        enqueue: EnqueueBundle,
+        dispatcher: Dispatcher,
         bus: EventBus,
         settle_seconds: float,
     ) -> None:
         self.catalog = catalog
         self.decisions = decisions
         self._rules = rules
-        self._enqueue = enqueue
+        self.dispatcher = dispatcher
         self.bus = bus
         self.settle = SettleTracker(settle_seconds)
         self._lock = threading.RLock()
@@ -86,7 +77,7 @@ class AutoForwarder:
     # -- inputs ---------------------------------------------------------------------------
 
     def instance_arrived(self, patient_id: str, key: Hashable | None) -> None:
-        self.settle.instance_arrived(patient_id, (), key=key)
+        self.settle.instance_arrived(patient_id, key=key)
 
     def association_ended(self, key: Hashable, patient_ids: Iterable[str]) -> None:
         self.settle.association_ended(key, patient_ids)
@@ -95,8 +86,9 @@ class AutoForwarder:
         """A received or imported RTPLAN is stored: from now on the rules owe it a decision.
 
         Called before the C-STORE is answered, so a crash right after the answer still
-        leaves a pending plan that :meth:`resume` picks up. Plans stored any other way
-        (``send PATH``, ``reindex``) get no row and are never forwarded by a rule.
+        leaves a pending plan that :meth:`resume` picks up; calling it again for a plan
+        that has its row changes nothing. Plans stored any other way (``send PATH``,
+        ``reindex``) get no row and are never forwarded by a rule.
         """
         self.decisions.add_pending(plan_uid, patient_id, source_ae)
 
@@ -162,7 +154,9 @@ class AutoForwarder:
             # Jobs first, decision after: a crash in between leaves the plan pending, and
             # deciding it again finds the jobs already there (nothing is sent twice).
             for nodes, mapping in _nodes_by_mapping(decision):
-                self._enqueue(bundle, nodes, _rule_source(decision), machine_mapping=mapping)
+                self.dispatcher.enqueue_bundle(
+                    bundle, nodes, _rule_source(decision), machine_mapping=mapping
+                )
             self._record(bundle, decision, FORWARDED, settled, plan_hash)
         elif settled or complete_now:
             self._record(bundle, decision, NOT_FORWARDED, settled, plan_hash)
@@ -214,7 +208,7 @@ class AutoForwarder:
         machine-mapped copy where a rule asked for one) and is never sent again unattended.
         """
         if nodes:
-            self._enqueue(bundle, nodes, "rule: late arrival", only_new=True)
+            self.dispatcher.enqueue_bundle(bundle, nodes, "rule: late arrival", only_new=True)
 
 
 def _nodes_by_mapping(decision: Decision) -> list[tuple[tuple[str, ...], dict[str, str]]]:

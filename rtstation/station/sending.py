@@ -1,8 +1,9 @@
 """From plans in the catalog to jobs in the send queue, and from jobs to the network.
 
-The routing layer must not import ``net`` (STYLE.md §1), so the station hands the queue's
-workers a ``send`` callable built here: it maps the node name to a :class:`Peer` from the
-current settings and streams the job's pending files with :func:`send_items`.
+The routing layer must not import ``net`` (the layers in docs/architecture.md), so the
+station hands the queue's workers a ``send`` callable built here: it maps the node name to
+a :class:`Peer` from the current settings and streams the job's pending files with
+:func:`send_items`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import pydicom
 
 from rtstation.config import Node, Settings
 from rtstation.dicom.machine_map import map_machines
-from rtstation.dicom.rt_tree import PlanBundle
-from rtstation.dicom.sop import PLAN_CLASSES, send_rank
+from rtstation.dicom.rt_tree import PlanBundle, aria_order_key
+from rtstation.dicom.sop import PLAN_CLASSES
 from rtstation.dicom.status import Classified, Outcome, classify
 from rtstation.net.peer import Peer
 from rtstation.net.sender import ItemResult, SendItem, SendReport, send_items
@@ -69,14 +70,8 @@ def bundle_instances(catalog: Catalog, bundle: PlanBundle) -> list[CatalogInstan
 
 
 def aria_sorted(instances: Iterable[CatalogInstance]) -> list[CatalogInstance]:
-    """Images, RTSTRUCT, RTPLAN, RTDOSE, then the rest; slices in instance-number order."""
-
-    def key(i: CatalogInstance) -> tuple[int, str, int, str]:
-        h = i.header
-        rank = send_rank(h.modality, h.sop_class_uid)
-        return (rank, h.series_instance_uid, h.instance_number or 0, h.sop_instance_uid)
-
-    return sorted(instances, key=key)
+    """Stored instances in the order an ARIA import needs (:func:`aria_order_key`)."""
+    return sorted(instances, key=lambda i: aria_order_key(i.header))
 
 
 def machine_mapped(

@@ -33,7 +33,7 @@ from rtstation.config import (
 from rtstation.config.fields import SETTINGS_FIELDS
 from rtstation.errors import ConfigError
 from rtstation.station import Station
-from rtstation.station.core import receiver_config
+from rtstation.station.receiving import receiver_config
 
 
 def write(path: Path, text: str) -> Path:

@@ -1,4 +1,8 @@
-"""The durable send queue and its node workers, with a fake ``send`` (no network)."""
+"""The durable send queue and its node workers, with a scripted ``send`` (no network).
+
+The scripted send answers with the sender's own result types (``SendReport``,
+``ItemResult``); tests/peers/test_workers.py runs the workers over the real network.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,9 @@ import pytest
 from rtstation.dicom.status import Classified, Outcome, classify
 from rtstation.errors import StorageError
 from rtstation.events import EventBus, JobChanged
+from rtstation.net.sender import ItemResult, SendReport
 from rtstation.routing.send_queue import Job, JobItem, QueueItem, SendQueue
-from rtstation.routing.workers import ItemAttempt, NodeWorkers, SendAttempt
+from rtstation.routing.workers import NodeWorkers
 
 CT = "1.2.840.10008.5.1.4.1.1.2"
 RT_DOSE = "1.2.840.10008.5.1.4.1.1.481.2"
@@ -475,12 +480,31 @@ def test_database_settings(queue: SendQueue, db: Path) -> None:
 # --- node workers with a fake send -----------------------------------------------------------
 
 
+def report(
+    results: tuple[ItemResult, ...] = (),
+    association_error: Classified | None = None,
+    *,
+    cancelled: bool = False,
+) -> SendReport:
+    """What the scripted send returns, in the real sender's type."""
+    return SendReport(
+        peer="scripted", results=results, association_error=association_error, cancelled=cancelled
+    )
+
+
+def submit(workers: NodeWorkers, node: str, items: list[QueueItem], **kwargs: Any) -> int:
+    """Queue a job as the station's dispatcher does: enqueue, then announce and wake."""
+    job_id = workers.queue.enqueue(node, items, **kwargs)
+    workers.announce_queued(job_id)
+    return job_id
+
+
 class FakeSend:
     """A scripted ``send``: each call pops a behaviour; the default delivers everything."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, int, list[str]]] = []
-        self.script: list[Callable[..., SendAttempt]] = []
+        self.script: list[Callable[..., SendReport]] = []
         self.lock = threading.Lock()
         self.active: dict[str, int] = {}
         self.max_parallel = 0
@@ -492,7 +516,7 @@ class FakeSend:
         items: list[JobItem],
         on_result: Callable[[Any], None],
         should_cancel: Callable[[], bool],
-    ) -> SendAttempt:
+    ) -> SendReport:
         with self.lock:
             self.calls.append((node, job.id, [i.sop_instance_uid for i in items]))
             behaviour = self.script.pop(0) if self.script else deliver_all
@@ -507,55 +531,55 @@ class FakeSend:
 
 def deliver_all(
     items: list[JobItem], on_result: Callable[[Any], None], should_cancel: Any
-) -> SendAttempt:
+) -> SendReport:
     results = []
     for item in items:
         if should_cancel():
-            return SendAttempt(tuple(results), None, cancelled=True)
-        result = ItemAttempt(item.sop_instance_uid, 0, classify(0))
+            return report(tuple(results), None, cancelled=True)
+        result = ItemResult(item.sop_instance_uid, 0, classify(0))
         on_result(result)
         results.append(result)
-    return SendAttempt(tuple(results))
+    return report(tuple(results))
 
 
-def refused(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendAttempt:
-    return SendAttempt((), classify(None, association_failure="refused", address="127.0.0.1:1"))
+def refused(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendReport:
+    return report((), classify(None, association_failure="refused", address="127.0.0.1:1"))
 
 
-def rejected(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendAttempt:
+def rejected(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendReport:
     failure = classify(
         None, association_failure="rejected-permanent", detail="called AE title not recognised"
     )
-    return SendAttempt((), failure)
+    return report((), failure)
 
 
-def dose_refused(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendAttempt:
+def dose_refused(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendReport:
     results = []
     for item in items:
         if item.sop_class_uid == RT_DOSE:
             c = classify(None, association_failure="no-context", sop_class_uid=RT_DOSE)
-            result = ItemAttempt(item.sop_instance_uid, None, c)
+            result = ItemResult(item.sop_instance_uid, None, c)
         else:
-            result = ItemAttempt(item.sop_instance_uid, 0, classify(0))
+            result = ItemResult(item.sop_instance_uid, 0, classify(0))
         on_result(result)
         results.append(result)
-    return SendAttempt(tuple(results))
+    return report(tuple(results))
 
 
-def out_of_resources_once(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendAttempt:
+def out_of_resources_once(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendReport:
     results = []
     for n, item in enumerate(items):
         status = 0xA700 if n == 1 else 0
-        result = ItemAttempt(item.sop_instance_uid, status, classify(status))
+        result = ItemResult(item.sop_instance_uid, status, classify(status))
         on_result(result)
         results.append(result)
-    return SendAttempt(tuple(results))
+    return report(tuple(results))
 
 
-def crash_after(n: int) -> Callable[..., SendAttempt]:
-    def behaviour(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendAttempt:
+def crash_after(n: int) -> Callable[..., SendReport]:
+    def behaviour(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendReport:
         for item in items[:n]:
-            on_result(ItemAttempt(item.sop_instance_uid, 0, classify(0)))
+            on_result(ItemResult(item.sop_instance_uid, 0, classify(0)))
         raise RuntimeError("worker blew up")
 
     return behaviour
@@ -603,7 +627,7 @@ def test_worker_retries_with_backoff_then_succeeds(
     workers = make_workers(queue, send, bus)
     workers.start(["TPS"])
     try:
-        job_id = workers.submit("TPS", make_items(3), plan_uid="P1")
+        job_id = submit(workers, "TPS", make_items(3), plan_uid="P1")
         wait_for(lambda: job_state(queue, job_id) == "done")
     finally:
         assert workers.stop(5)
@@ -639,7 +663,7 @@ def test_worker_gives_up_after_max_attempts(
     workers = make_workers(queue, send, bus)
     workers.start(["TPS"])
     try:
-        job_id = workers.submit("TPS", make_items(2), max_attempts=3)
+        job_id = submit(workers, "TPS", make_items(2), max_attempts=3)
         wait_for(lambda: job_state(queue, job_id) == "failed")
     finally:
         workers.stop(5)
@@ -658,7 +682,7 @@ def test_worker_fails_a_permanent_rejection_at_once(
     workers = make_workers(queue, send, bus)
     workers.start(["TPS"])
     try:
-        job_id = workers.submit("TPS", make_items(2))
+        job_id = submit(workers, "TPS", make_items(2))
         wait_for(lambda: job_state(queue, job_id) == "failed")
     finally:
         workers.stop(5)
@@ -678,7 +702,7 @@ def test_worker_item_failures_end_failed_and_retry_resends_only_those(
     workers.start(["TPS"])
     items = [*make_items(13), *make_items(2, "7.7", RT_DOSE)]
     try:
-        job_id = workers.submit("TPS", items)
+        job_id = submit(workers, "TPS", items)
         wait_for(lambda: job_state(queue, job_id) == "failed")
         job = queue.job(job_id)
         assert job is not None
@@ -702,7 +726,7 @@ def test_worker_retries_items_that_got_out_of_resources(
     workers = make_workers(queue, send, bus)
     workers.start(["TPS"])
     try:
-        job_id = workers.submit("TPS", make_items(3))
+        job_id = submit(workers, "TPS", make_items(3))
         wait_for(lambda: job_state(queue, job_id) == "done")
     finally:
         workers.stop(5)
@@ -719,7 +743,7 @@ def test_crash_mid_job_resumes_with_only_pending_items(
     workers = make_workers(queue, send, bus)
     workers.start(["TPS"])
     try:
-        job_id = workers.submit("TPS", make_items(5))
+        job_id = submit(workers, "TPS", make_items(5))
         wait_for(lambda: job_state(queue, job_id) == "done")
     finally:
         workers.stop(5)
@@ -754,7 +778,7 @@ def test_nodes_run_in_parallel_and_jobs_of_a_node_in_order(
     bus, _ = bus_events
     gate = threading.Barrier(2, timeout=5)
 
-    def meet_then_deliver(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendAttempt:
+    def meet_then_deliver(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendReport:
         gate.wait()  # both nodes are inside send at the same time, or this times out
         return deliver_all(items, on_result, should_cancel)
 
@@ -781,25 +805,25 @@ def test_cancel_stops_a_job_after_the_current_item(
     started = threading.Event()
     release = threading.Event()
 
-    def slow(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendAttempt:
+    def slow(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendReport:
         results = []
         for n, item in enumerate(items):
             if should_cancel():
-                return SendAttempt(tuple(results), None, cancelled=True)
-            result = ItemAttempt(item.sop_instance_uid, 0, classify(0))
+                return report(tuple(results), None, cancelled=True)
+            result = ItemResult(item.sop_instance_uid, 0, classify(0))
             on_result(result)
             results.append(result)
             if n == 0:
                 started.set()
                 release.wait(5)
-        return SendAttempt(tuple(results))
+        return report(tuple(results))
 
     send = FakeSend()
     send.script = [slow]
     workers = make_workers(queue, send, bus)
     workers.start(["TPS"])
     try:
-        job_id = workers.submit("TPS", make_items(4))
+        job_id = submit(workers, "TPS", make_items(4))
         assert started.wait(5)
         assert workers.cancel(job_id)
         release.set()
@@ -821,7 +845,7 @@ def test_pause_holds_jobs_until_resume(
     workers.start(["TPS"])
     try:
         workers.pause_node("TPS")
-        job_id = workers.submit("TPS", make_items(2))
+        job_id = submit(workers, "TPS", make_items(2))
         time.sleep(0.2)
         assert job_state(queue, job_id) == "queued" and not send.calls
         workers.resume_node("TPS")
@@ -837,18 +861,18 @@ def test_stop_hands_the_job_back_without_counting_an_attempt(
     bus, _ = bus_events
     started = threading.Event()
 
-    def stuck_until_cancel(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendAttempt:
-        on_result(ItemAttempt(items[0].sop_instance_uid, 0, classify(0)))
+    def stuck_until_cancel(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendReport:
+        on_result(ItemResult(items[0].sop_instance_uid, 0, classify(0)))
         started.set()
         while not should_cancel():
             time.sleep(0.01)
-        return SendAttempt((), None, cancelled=True)
+        return report((), None, cancelled=True)
 
     send = FakeSend()
     send.script = [stuck_until_cancel]
     workers = make_workers(queue, send, bus)
     workers.start(["TPS"])
-    job_id = workers.submit("TPS", make_items(3))
+    job_id = submit(workers, "TPS", make_items(3))
     assert started.wait(5)
     assert workers.stop(5)
     job = queue.job(job_id)
@@ -865,7 +889,7 @@ def test_update_nodes_starts_and_stops_workers(
     try:
         workers.update_nodes(["B", "C"])
         assert workers.nodes == ("B", "C")
-        job_id = workers.submit("C", make_items(1))
+        job_id = submit(workers, "C", make_items(1))
         wait_for(lambda: job_state(queue, job_id) == "done")
     finally:
         assert workers.stop(5)
@@ -884,7 +908,7 @@ def test_repeated_refusals_are_logged_once(
     caplog.set_level("DEBUG", logger="rtstation.routing.workers")
     workers.start(["TPS"])
     try:
-        job_id = workers.submit("TPS", make_items(1))
+        job_id = submit(workers, "TPS", make_items(1))
         wait_for(lambda: job_state(queue, job_id) == "done")
     finally:
         workers.stop(5)
@@ -909,22 +933,22 @@ def test_pause_mid_job_hands_it_back_after_the_current_item(
     started = threading.Event()
     release = threading.Event()
 
-    def slow(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendAttempt:
+    def slow(items: list[JobItem], on_result: Any, should_cancel: Any) -> SendReport:
         for n, item in enumerate(items):
             if should_cancel():
-                return SendAttempt((), None, cancelled=True)
-            on_result(ItemAttempt(item.sop_instance_uid, 0, classify(0)))
+                return report((), None, cancelled=True)
+            on_result(ItemResult(item.sop_instance_uid, 0, classify(0)))
             if n == 0:
                 started.set()
                 release.wait(5)
-        return SendAttempt(())
+        return report(())
 
     send = FakeSend()
     send.script = [slow]
     workers = make_workers(queue, send, bus)
     workers.start(["TPS"])
     try:
-        job_id = workers.submit("TPS", make_items(4))
+        job_id = submit(workers, "TPS", make_items(4))
         assert started.wait(5)
         workers.pause_node("TPS")
         release.set()

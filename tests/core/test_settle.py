@@ -10,7 +10,6 @@ from rtstation.config.model import Rule, RulesConfig
 from rtstation.routing.rules import PlanFacts, evaluate
 from rtstation.routing.settle import (
     SettleTracker,
-    forwarding_state,
     should_forward_now,
     waiting_text,
 )
@@ -38,21 +37,16 @@ def tracker(clock: FakeClock) -> SettleTracker:
 
 
 def test_patient_is_due_after_a_quiet_period(tracker: SettleTracker, clock: FakeClock) -> None:
-    tracker.association_started("a1")
-    tracker.instance_arrived("P1", ["plan1"], key="a1")
+    tracker.instance_arrived("P1", key="a1")
     tracker.association_ended("a1", ["P1"])
     clock.advance(29.9)
     assert tracker.due() == []
-    assert tracker.pending() == {"P1": pytest.approx(0.1)}
     clock.advance(0.1)
     assert tracker.due() == ["P1"]
-    assert tracker.touched_plans("P1") == {"plan1"}
-    assert tracker.is_settled("P1")
-    assert tracker.pending() == {}
 
 
 def test_due_reports_once_per_quiet_period(tracker: SettleTracker, clock: FakeClock) -> None:
-    tracker.instance_arrived("P1", ["plan1"])
+    tracker.instance_arrived("P1")
     clock.advance(31)
     assert tracker.due() == ["P1"]
     assert tracker.due() == []
@@ -61,29 +55,26 @@ def test_due_reports_once_per_quiet_period(tracker: SettleTracker, clock: FakeCl
 
 
 def test_new_arrival_re_arms_the_timer(tracker: SettleTracker, clock: FakeClock) -> None:
-    tracker.instance_arrived("P1", ["plan1"])
+    tracker.instance_arrived("P1")
     clock.advance(20)
-    tracker.instance_arrived("P1", ["plan2"])
+    tracker.instance_arrived("P1")
     clock.advance(20)
     assert tracker.due() == []  # 20 s since the last arrival
     clock.advance(10)
     assert tracker.due() == ["P1"]
-    assert tracker.touched_plans("P1") == {"plan1", "plan2"}
-    # A late dose after settling starts a new quiet period with only what it touched.
+    # A late dose after settling starts a new quiet period, reported once more.
     clock.advance(5)
-    tracker.instance_arrived("P1", ["plan2"])
-    assert not tracker.is_settled("P1")
-    assert tracker.touched_plans("P1") == {"plan2"}
-    clock.advance(30)
+    tracker.instance_arrived("P1")
+    clock.advance(29)
+    assert tracker.due() == []
+    clock.advance(1)
     assert tracker.due() == ["P1"]
 
 
 def test_open_association_blocks_settling(tracker: SettleTracker, clock: FakeClock) -> None:
-    tracker.association_started("a1")
-    tracker.instance_arrived("P1", ["plan1"], key="a1")
+    tracker.instance_arrived("P1", key="a1")
     clock.advance(300)  # a slow sender: still open, nothing new for minutes
     assert tracker.due() == []
-    assert tracker.pending() == {"P1": 30.0}
     tracker.association_ended("a1", ["P1"])
     clock.advance(29)
     assert tracker.due() == []  # the quiet period starts when the association ends
@@ -92,10 +83,8 @@ def test_open_association_blocks_settling(tracker: SettleTracker, clock: FakeClo
 
 
 def test_one_of_two_associations_still_open(tracker: SettleTracker, clock: FakeClock) -> None:
-    tracker.association_started("ct")
-    tracker.association_started("plan")
-    tracker.instance_arrived("P1", ["plan1"], key="ct")
-    tracker.instance_arrived("P1", ["plan1"], key="plan")
+    tracker.instance_arrived("P1", key="ct")
+    tracker.instance_arrived("P1", key="plan")
     tracker.association_ended("plan", ["P1"])
     clock.advance(60)
     assert tracker.due() == []
@@ -107,71 +96,67 @@ def test_one_of_two_associations_still_open(tracker: SettleTracker, clock: FakeC
 def test_association_of_another_patient_does_not_block(
     tracker: SettleTracker, clock: FakeClock
 ) -> None:
-    tracker.association_started("a1")
-    tracker.instance_arrived("P1", ["plan1"], key="a1")
-    tracker.instance_arrived("P2", ["plan2"])  # an import
+    tracker.instance_arrived("P1", key="a1")
+    tracker.instance_arrived("P2")  # an import
     clock.advance(30)
     assert tracker.due() == ["P2"]
 
 
 def test_patients_are_independent(tracker: SettleTracker, clock: FakeClock) -> None:
-    tracker.instance_arrived("P1", ["a"])
+    tracker.instance_arrived("P1")
     clock.advance(10)
-    tracker.instance_arrived("P2", ["b"])
+    tracker.instance_arrived("P2")
     clock.advance(20)
     assert tracker.due() == ["P1"]
     clock.advance(5)
-    tracker.instance_arrived("P1", ["c"])
+    tracker.instance_arrived("P1")
     clock.advance(5)
     assert tracker.due() == ["P2"]
-    assert tracker.touched_plans("P2") == {"b"}
-    assert tracker.pending() == {"P1": pytest.approx(25)}
-    clock.advance(25)
+    clock.advance(24)
+    assert tracker.due() == []  # P1's new period: 29 of 30 s
+    clock.advance(1)
     assert tracker.due() == ["P1"]
-    assert tracker.touched_plans("P1") == {"c"}
 
 
 def test_due_lists_oldest_first_and_accepts_a_time(
     tracker: SettleTracker, clock: FakeClock
 ) -> None:
-    tracker.instance_arrived("B", ["x"])
+    tracker.instance_arrived("B")
     clock.advance(1)
-    tracker.instance_arrived("A", ["y"])
+    tracker.instance_arrived("A")
     assert tracker.due(now=clock.now + 28) == []
     assert tracker.due(now=clock.now + 29) == ["B"]
     assert tracker.due(now=clock.now + 40) == ["A"]
-    tracker.instance_arrived("D", ["z"])
+    tracker.instance_arrived("D")
     clock.advance(1)
-    tracker.instance_arrived("C", ["w"])
+    tracker.instance_arrived("C")
     assert tracker.due(now=clock.now + 100) == ["D", "C"]
 
 
-def test_association_ended_without_start_or_arrivals(
-    tracker: SettleTracker, clock: FakeClock
-) -> None:
+def test_association_ended_without_arrivals(tracker: SettleTracker, clock: FakeClock) -> None:
     tracker.association_ended("never-started", ["P9"])
     clock.advance(30)
     assert tracker.due() == ["P9"]
-    assert tracker.touched_plans("P9") == set()
     tracker.association_ended("never-started-either")
     assert tracker.due() == []
 
 
 def test_forget_drops_settled_state_only(tracker: SettleTracker, clock: FakeClock) -> None:
-    tracker.instance_arrived("P1", ["plan1"])
-    tracker.forget("P1")  # still busy: kept
-    assert tracker.touched_plans("P1") == {"plan1"}
+    tracker.instance_arrived("P1", key="a1")
+    tracker.forget("P1")  # still busy: kept, so it still settles when its association ends
+    tracker.association_ended("a1")
     clock.advance(30)
     assert tracker.due() == ["P1"]
     tracker.forget("P1")
-    assert tracker.touched_plans("P1") == set()
-    assert not tracker.is_settled("P1")
-    assert tracker.due() == []
+    # Forgotten: a new arrival starts from scratch, with no association left open.
+    tracker.instance_arrived("P1")
+    clock.advance(30)
+    assert tracker.due() == ["P1"]
 
 
 def test_zero_settle_seconds_and_negative(clock: FakeClock) -> None:
     tracker = SettleTracker(0, clock=clock)
-    tracker.instance_arrived("P1", ["x"])
+    tracker.instance_arrived("P1")
     assert tracker.due() == ["P1"]
     with pytest.raises(ValueError):
         SettleTracker(-1, clock=clock)
@@ -182,10 +167,9 @@ def test_thread_safety_smoke(clock: FakeClock) -> None:
 
     def deliver(n: int) -> None:
         key = f"assoc{n}"
-        tracker.association_started(key)
-        for i in range(200):
-            tracker.instance_arrived(f"P{n}", [f"plan{n}.{i % 3}"], key=key)
-            tracker.pending()
+        for _ in range(200):
+            tracker.instance_arrived(f"P{n}", key=key)
+            tracker.due()
         tracker.association_ended(key, [f"P{n}"])
 
     threads = [threading.Thread(target=deliver, args=(n,)) for n in range(8)]
@@ -195,7 +179,6 @@ def test_thread_safety_smoke(clock: FakeClock) -> None:
         thread.join(10)
     clock.advance(5)
     assert sorted(tracker.due()) == sorted(f"P{n}" for n in range(8))
-    assert tracker.touched_plans("P3") == {"plan3.0", "plan3.1", "plan3.2"}
 
 
 # -- forward now, or wait? --------------------------------------------------------------
@@ -273,9 +256,7 @@ def test_waiting_text_falls_back_to_the_summary() -> None:
     facts = plan(complete=False)  # built by hand without ``missing``
     decision = evaluate(config(ADP), facts)
     assert waiting_text(decision, facts) == "waiting: CT 139/142, RS, RD"
-    state = forwarding_state(decision, facts, settled=False)
-    assert (state.forward, state.waiting, state.settled) == (
+    assert should_forward_now(decision, facts, settled=False) == (
         False,
         "waiting: CT 139/142, RS, RD",
-        False,
     )

@@ -16,20 +16,14 @@ from pydicom.uid import (
 )
 
 from rtstation.dicom.status import Outcome
+from rtstation.net.contexts import MAX_CONTEXTS, build_contexts, plan_batches
 from rtstation.net.peer import Peer
-from rtstation.net.sender import (
-    MAX_CONTEXTS,
-    ItemResult,
-    SendItem,
-    aria_order,
-    build_contexts,
-    plan_batches,
-    send_items,
-)
+from rtstation.net.sender import ItemResult, SendItem, send_items
 from tests.data.generator import PlanSpec, StudySpec, write_study
 from tests.data.pydicom_files import pydicom_rt_files
 from tests.peers import peers
 from tests.peers.peers import HOST, Orthanc, StoreSCP, dataset_bytes, free_port
+from tests.peers.send_files import aria_order, header_of, send_item
 
 RT_DOSE = "1.2.840.10008.5.1.4.1.1.481.2"
 CT = "1.2.840.10008.5.1.4.1.1.2"
@@ -41,7 +35,7 @@ def peer_for(scp: StoreSCP | Orthanc, **kwargs: object) -> Peer:
 
 def bundle(root: Path, **spec: object) -> tuple[list[SendItem], dict[str, Path]]:
     study = write_study(root, StudySpec(**spec))  # type: ignore[arg-type]
-    items = [SendItem.from_file(p) for p in study.all_paths]
+    items = [send_item(p) for p in study.all_paths]
     return items, {item.sop_instance_uid: Path(item.path) for item in items}
 
 
@@ -52,7 +46,7 @@ def test_bundle_arrives_in_aria_order_with_identical_data(
     shuffled = items[:]
     random.Random(3).shuffle(shuffled)
     ordered = aria_order(shuffled)
-    modalities = [item.modality for item in ordered]
+    modalities = [header_of(item).modality for item in ordered]
     assert modalities == ["CT"] * 8 + ["RTSTRUCT", "RTPLAN", "RTDOSE", "RTDOSE"]
 
     scp = storescp()
@@ -203,7 +197,7 @@ def test_compressed_file_without_decoder_fails_with_reason(
     monkeypatch.setattr(
         peers, "_STORESCP_TRANSFER_SYNTAXES", ("LocalEndianExplicit", "LittleEndianImplicit")
     )
-    rle = SendItem.from_file(pydicom_rt_files()["rtdose_rle.dcm"])
+    rle = send_item(pydicom_rt_files()["rtdose_rle.dcm"])
     assert rle.transfer_syntax_uid == RLELossless
     scp = storescp()
     report = send_items(peer_for(scp), [rle])
@@ -221,7 +215,7 @@ def test_files_written_by_other_software(storescp: Callable[..., StoreSCP]) -> N
     would be told the wrong UID) and are decoded and re-encoded instead."""
     files = pydicom_rt_files()
     items = {
-        name: SendItem.from_file(files[name])
+        name: send_item(files[name])
         for name in ("CT_small.dcm", "rtstruct.dcm", "rtplan.dcm", "rtdose_rle.dcm")
     }
     scp = storescp()
@@ -246,7 +240,7 @@ def test_files_written_by_other_software(storescp: Callable[..., StoreSCP]) -> N
 
 
 def test_big_endian_file_goes_in_its_own_context(storescp: Callable[..., StoreSCP]) -> None:
-    item = SendItem.from_file(pydicom_rt_files()["rtdose_expb.dcm"])
+    item = send_item(pydicom_rt_files()["rtdose_expb.dcm"])
     assert item.transfer_syntax_uid == ExplicitVRBigEndian
     scp = storescp()
     report = send_items(peer_for(scp), [item])
@@ -284,9 +278,9 @@ def test_more_than_128_contexts_are_split_in_order(tmp_path: Path) -> None:
 def test_split_send_uses_several_associations(
     storescp: Callable[..., StoreSCP], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import rtstation.net.sender as sender
+    import rtstation.net.contexts as contexts
 
-    monkeypatch.setattr(sender, "MAX_CONTEXTS", 4)  # CT, RTSTRUCT | RTPLAN, RTDOSE
+    monkeypatch.setattr(contexts, "MAX_CONTEXTS", 4)  # CT, RTSTRUCT | RTPLAN, RTDOSE
     items, _ = bundle(tmp_path / "study", slices=3, plans=(PlanSpec(doses=1),))
     scp = storescp()
     report = send_items(peer_for(scp), aria_order(items))

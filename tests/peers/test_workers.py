@@ -18,18 +18,20 @@ import pytest
 
 from rtstation.events import EventBus, JobChanged
 from rtstation.net.peer import Peer
-from rtstation.net.sender import SendItem, aria_order, send_items
+from rtstation.net.sender import send_items
+from rtstation.routing.node_worker import SendReportLike
 from rtstation.routing.send_queue import Job, JobItem, QueueItem, SendQueue
-from rtstation.routing.workers import NodeWorkers, SendReportLike
+from rtstation.routing.workers import NodeWorkers
 from tests.data.generator import PlanSpec, StudySpec, write_study
 from tests.peers.peers import HOST, StoreSCP, free_port
+from tests.peers.send_files import aria_order, send_item
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def queue_items(root: Path, **spec: Any) -> list[QueueItem]:
     study = write_study(root, StudySpec(**spec))
-    ordered = aria_order([SendItem.from_file(p) for p in study.all_paths])
+    ordered = aria_order(send_item(p) for p in study.all_paths)
     return [
         QueueItem(
             i.sop_instance_uid,
@@ -102,7 +104,8 @@ def test_node_down_then_up_is_delivered_exactly_once(
     )
     workers.start(["TPS"])
     try:
-        job_id = workers.submit("TPS", items, plan_uid="PLAN", source="manual")
+        job_id = queue.enqueue("TPS", items, plan_uid="PLAN", source="manual")
+        workers.announce_queued(job_id)
         wait_for(lambda: attempts_of(queue, job_id) >= 2)
         assert state_of(queue, job_id) in ("retrying", "in_flight")
         scp = storescp(port=port)

@@ -1,0 +1,151 @@
+"""``rtstation anonymize``: anonymized copies of a patient's files, references intact.
+
+DicomTools' option names (``--path``, ``--newPatientId``, ``--newPatientName``) are kept.
+The profile and options come from settings.ini ``[Anonymization]`` unless ``--profile`` /
+``--option`` say otherwise. Files that cannot be anonymized are named with the reason and
+the rest is processed; the exit code is 1 when any file was refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from rtstation.cli.common import Progress, add_option, print_json, write_lines
+from rtstation.config.anonymization_io import load_anonymization_settings
+from rtstation.config.paths import default_paths
+from rtstation.dicom.anonymize import (
+    PROFILE_NAMES,
+    REPORT_NAME,
+    AnonymizeOptions,
+    anonymize_paths,
+    build_profile,
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_option(
+        parser,
+        "--path",
+        dest="paths",
+        action="append",
+        required=True,
+        metavar="PATH",
+        help="folder or file to anonymize, recursively (repeat for more)",
+    )
+    add_option(parser, "--out", dest="out", required=True, metavar="DIR", help="output folder")
+    add_option(
+        parser,
+        "--new-patient-id",
+        dest="new_patient_id",
+        metavar="ID",
+        help="patient ID of every anonymized object (default: ANON + 10 hex digits, derived)",
+    )
+    add_option(
+        parser,
+        "--new-patient-name",
+        dest="new_patient_name",
+        metavar="NAME",
+        help="patient name of every anonymized object (default: the new patient ID)",
+    )
+    add_option(
+        parser,
+        "--profile",
+        dest="profile",
+        choices=PROFILE_NAMES,
+        help="aria (keeps what an ARIA import needs; default) or basic (PS3.15 Basic Profile)",
+    )
+    add_option(
+        parser,
+        "--option",
+        dest="options",
+        action="append",
+        metavar="OPTION",
+        help="PS3.15 option, e.g. CleanDesc, RetainDeviceIdent, RetainPatientChars, "
+        "RetainLongModifDatesAndTimes, RetainUIDs, RetainSafePrivate (repeat; 'none' for none)",
+    )
+    add_option(
+        parser,
+        "--uid-map",
+        dest="uid_map",
+        metavar="FILE",
+        help="persisted UID map: loaded if it exists, written at the end (IDENTIFYING: keep "
+        "it apart from the output)",
+    )
+    add_option(
+        parser,
+        "--burned-in",
+        dest="burned_in",
+        choices=("refuse", "warn"),
+        help="files with Burned In Annotation YES: refuse them (default) or warn",
+    )
+    add_option(
+        parser,
+        "--search-pattern",
+        dest="search_pattern",
+        default="*",
+        metavar="PATTERN",
+        help="file name pattern, for example *.dcm (default: every file)",
+    )
+    add_option(
+        parser,
+        "--report",
+        dest="report",
+        default="",
+        metavar="FILE",
+        help=f"where the run's report goes (no identifying values; default: OUT/{REPORT_NAME})",
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable report")
+
+
+def options_from(args: argparse.Namespace) -> AnonymizeOptions:
+    """settings.ini [Anonymization], overridden by what the command line says."""
+    settings = load_anonymization_settings(default_paths(args.config).settings_file)
+    profile = args.profile or settings.profile
+    options = tuple(args.options) if args.options else settings.options
+    source = "--option" if args.options else settings.source
+    build_profile(profile, options, source=source)  # a bad option name fails before any file
+    return AnonymizeOptions(
+        profile=profile,
+        options=options,
+        patient_id=args.new_patient_id,
+        patient_name=args.new_patient_name,
+        uid_map_file=args.uid_map or settings.uid_map_file or None,
+        burned_in=args.burned_in or settings.burned_in,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:
+        print(
+            f"rtstation anonymize: path '{missing[0]}' does not exist: check --path",
+            file=sys.stderr,
+        )
+        return 2
+    out = os.path.abspath(args.out)
+    if any(os.path.abspath(p) == out for p in args.paths):
+        print(
+            f"rtstation anonymize: --out '{args.out}' is the input folder: choose another one",
+            file=sys.stderr,
+        )
+        return 2
+    options = options_from(args)
+    progress = Progress("Anonymizing")
+    report = anonymize_paths(
+        args.paths,
+        out,
+        options,
+        pattern=args.search_pattern,
+        progress=lambda n, p: progress.update(n),
+        report_file=args.report,
+    )
+    progress.close()
+    if args.json:
+        print_json(report.to_json(sources=True))
+    else:
+        write_lines(report.lines())
+        report_file = args.report or os.path.join(out, REPORT_NAME)
+        write_lines([f"  report (no identifying values): {report_file}"])
+    return 0 if report.ok else 1
