@@ -58,8 +58,9 @@ class SpoolFile:
         space = _space_left(self.name) if _space_left is not None else None
         if space is not None and size > space:
             self._fail(
-                "the storage folder's free space would fall below min_free_space_mb "
-                f"({max(space, 0) // (1024 * 1024)} MB left above it)"
+                "writing it would take the storage folder's free space below the configured "
+                f"floor (min_free_space_mb); {max(space, 0) // (1024 * 1024)} MB are left "
+                "above it"
             )
             return size
         view = memoryview(data)
