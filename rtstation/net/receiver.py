@@ -105,12 +105,13 @@ class StorageReceiver:
         config: ReceiverConfig,
         store: StoreCallback,
         on_closed: ClosedCallback | None = None,
-        on_rejected: Callable[[str, str], None] | None = None,
+        on_rejected: Callable[[str, str, str], None] | None = None,
         *,
         space_left: spool.SpaceLeft | None = None,
         on_refused: RefusedCallback | None = None,
     ) -> None:
-        """``space_left(path)``: bytes the storage may still take above its free-space floor
+        """``on_rejected(ae_title, address, reason)`` hears of associations the allow-list
+        refused. ``space_left(path)``: bytes the storage may still take above its free-space floor
         (None: no floor); received datasets stop being written, and get 0xA700, beyond it.
         ``on_refused`` hears of C-STOREs the receiver refuses itself (full disk, a dataset
         that does not match its request) and logs them; without it the receiver logs."""
@@ -240,7 +241,7 @@ class StorageReceiver:
             # rejected-permanent, service user, calling AE title not recognised
             self._reject(event, 0x01, 0x01, 0x03)
             if self._on_rejected is not None:
-                self._on_rejected(calling, address)
+                self._on_rejected(calling, address, verdict.reason)
             return
         if self.config.require_called_ae_title and primitive is not None:
             called = primitive.called_ae_title.strip()

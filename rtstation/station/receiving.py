@@ -210,8 +210,9 @@ class Receiving:
         """The receiver refused a C-STORE itself (full disk, data not matching its request)."""
         self._reject(caller, uid, reason, status)
 
-    def _association_rejected(self, ae_title: str, address: str) -> None:
-        reason = "calling AE title not on the allow-list"
+    def _association_rejected(
+        self, ae_title: str, address: str, reason: str = "calling AE title not on the allow-list"
+    ) -> None:
         try:
             self.catalog.audit(
                 "association-rejected", source=ae_title, detail=f"{address}: {reason}"

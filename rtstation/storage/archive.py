@@ -233,6 +233,28 @@ class DurableStore:
         final = self.commit(Staged(temp, len(data), digest), f"{DERIVED_DIR}/{digest[:16]}/{name}")
         return final, digest
 
+    def remove_empty_folders(self, folder: Path) -> None:
+        """Remove ``folder`` and its parents while they are empty, up to the storage root.
+
+        A replacement under another patient ID or study moves an instance to another
+        folder; the series, study and patient folders it leaves must not stay as empty
+        husks that look like data. Never goes above or removes the storage folder itself.
+        """
+        root = self.root.resolve()
+        current = Path(folder)
+        while True:
+            try:
+                resolved = current.resolve()
+            except OSError:
+                return
+            if resolved == root or root not in resolved.parents:
+                return
+            try:
+                current.rmdir()  # only succeeds when empty
+            except OSError:
+                return
+            current = current.parent
+
     def discard(self, staged: Staged) -> None:
         self._discard(staged.path)
 
