@@ -40,6 +40,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
 from pynetdicom import evt
 from pynetdicom.pdu import A_ASSOCIATE_RQ
@@ -75,6 +76,26 @@ _PDU_NAMES = {
 }
 
 
+class _QuietInThisThread(logging.Filter):
+    """Drops pynetdicom's and pydicom's log records on a thread while it checks a request.
+
+    pynetdicom logs a traceback for every byte of an AE title or UID it cannot decode as
+    ASCII before it gives up; the gate says in one line why it refused the request.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.local = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(self.local, "on", False)
+
+
+_QUIET = _QuietInThisThread()
+for _name in ("pynetdicom.utils", "pynetdicom.pdu", "pynetdicom.pdu_items", "pydicom"):
+    logging.getLogger(_name).addFilter(_QUIET)
+
+
 @dataclass
 class GuardedConnection:
     """The state of one accepted connection, as far as the gate cares."""
@@ -84,6 +105,7 @@ class GuardedConnection:
     deadline: float
     raw: socket.socket | None
     network_timeout: float | None
+    user_queue: Any = None  # the association thread waits on it for the request
     requested: bool = False
     admitted: bool = False
     closed_by_gate: bool = False
@@ -93,6 +115,7 @@ class GuardedConnection:
     def close(self, abort: bytes = _ABORT_UNSPECIFIED) -> None:
         """Tell the peer (best effort) and shut the socket; the DUL then sees it closed."""
         self.closed_by_gate = True
+        self.release_thread()
         raw = self.raw
         if raw is None:
             return
@@ -101,6 +124,15 @@ class GuardedConnection:
             raw.sendall(abort)
         with contextlib.suppress(OSError):
             raw.shutdown(socket.SHUT_RDWR)
+
+    def release_thread(self) -> None:
+        """Before the request, the association thread waits for it up to the request
+        timeout even once the connection is gone; a None on its queue ends that wait (it
+        is what pynetdicom's own time-out returns), so the thread and its slot in
+        pynetdicom's count go at once."""
+        if not self.requested and self.user_queue is not None:
+            self.user_queue.put(None)
+            self.user_queue = None
 
 
 class ConnectionGate:
@@ -130,6 +162,7 @@ class ConnectionGate:
             deadline=now + self.request_timeout,
             raw=raw,
             network_timeout=assoc.network_timeout,
+            user_queue=assoc.dul.to_user_queue,
         )
         assoc.acse_timeout = self.request_timeout
         original_recv = assoc_socket.recv
@@ -236,13 +269,16 @@ class ConnectionGate:
         body = self._read_until_deadline(conn, length)
         if body is None:
             return bytearray()
+        _QUIET.local.on = True
         try:
             pdu = A_ASSOCIATE_RQ()
             pdu.decode(bytes(header + body))
             pdu.to_primitive()
         except Exception as exc:  # pynetdicom raises ValueError, struct.error, KeyError, ...
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            return self._refuse(conn, f"its association request is malformed ({detail})")
+            return self._refuse(conn, f"its association request is malformed ({detail[:200]})")
+        finally:
+            _QUIET.local.on = False
         conn.requested = True
         conn.body = body
         if conn.raw is not None:
@@ -274,6 +310,7 @@ class ConnectionGate:
             except OSError:
                 return None
             if not chunk:
+                conn.release_thread()
                 return None  # the peer closed: nothing to say
             data.extend(chunk)
         return data

@@ -149,7 +149,7 @@ class StorageReceiver:
             # The gate counts admitted associations against max_associations; pynetdicom's
             # own count includes connections still waiting for their request, so it only
             # backs the gate up (it would otherwise let silent connections take the slots).
-            ae.maximum_associations = self.config.max_associations + 2 * MAX_PENDING
+            ae.maximum_associations = self.config.max_associations + 4 * MAX_PENDING
             ae.network_timeout = self.config.network_timeout
             ae.acse_timeout = self.config.association_request_timeout
             ae.require_called_aet = self.config.require_called_ae_title
