@@ -84,8 +84,20 @@ class Caller:
     address: str
 
 
+@dataclass(frozen=True)
+class StoreOrigin:
+    """What a C-STORE request says about itself: the instance, and for a C-MOVE
+    sub-operation who asked for the move (Move Originator AE title and message ID)."""
+
+    sop_instance_uid: str
+    move_originator_ae: str = ""
+    move_originator_message_id: int | None = None
+
+
 # (who sent it, the received file, the Affected SOP Instance UID) -> the status to answer
 StoreCallback = Callable[[Caller, Path, str], int]
+# Asked before StoreCallback: a status when it took the file over, None to store normally.
+DivertCallback = Callable[[Caller, Path, StoreOrigin], "int | None"]
 ClosedCallback = Callable[[Caller], None]
 # (who, the status answered, why) for a C-STORE the receiver refused itself
 RefusedCallback = Callable[[Caller, str, int, str], None]
@@ -106,6 +118,7 @@ class StorageReceiver:
         store: StoreCallback,
         on_closed: ClosedCallback | None = None,
         on_rejected: Callable[[str, str, str], None] | None = None,
+        divert: DivertCallback | None = None,
         *,
         space_left: spool.SpaceLeft | None = None,
         on_refused: RefusedCallback | None = None,
@@ -117,6 +130,7 @@ class StorageReceiver:
         that does not match its request) and logs them; without it the receiver logs."""
         self.config = config
         self._store = store
+        self._divert = divert
         self._on_closed = on_closed
         self._on_rejected = on_rejected
         self._on_refused = on_refused
@@ -284,6 +298,7 @@ class StorageReceiver:
             spool_failure = spool.failure(path)
             if spool_failure is not None:
                 return self._refuse(caller, uid, STATUS_OUT_OF_RESOURCES, spool_failure, path)
+            # before any diversion: what does not match its request is never acknowledged
             refusal = check_received(
                 path,
                 affected_sop_class=str(getattr(request, "AffectedSOPClassUID", "") or ""),
@@ -292,6 +307,15 @@ class StorageReceiver:
             )
             if refusal is not None:
                 return self._refuse(caller, uid, refusal.status, refusal.reason, path)
+            if self._divert is not None:
+                origin = StoreOrigin(
+                    uid,
+                    str(getattr(request, "MoveOriginatorApplicationEntityTitle", "") or "").strip(),
+                    getattr(request, "MoveOriginatorMessageID", None),
+                )
+                status = self._divert(caller, path, origin)
+                if status is not None:
+                    return status
             return self._store(caller, path, uid)
         except Exception:
             LOGGER.exception("Unexpected error storing an instance from %s", caller.ae_title)

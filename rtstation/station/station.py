@@ -58,6 +58,7 @@ from rtstation.station.dispatch import Dispatcher
 from rtstation.station.forwarding import AutoForwarder
 from rtstation.station.problems import report_problem
 from rtstation.station.receiving import ReceiverState, Receiving
+from rtstation.station.retrieve_sink import RetrieveDiverter
 from rtstation.station.sending import NetworkSender, peer_for
 from rtstation.storage.archive import DurableStore
 from rtstation.storage.catalog import Catalog
@@ -154,6 +155,7 @@ class Station:
             self.forwarder,
             self.bus,
             bind_address=bind_address,
+            divert=RetrieveDiverter(Path(paths.data_dir)).divert,
         )
         self._rules_watcher: RulesWatcher | None = None
         self._stopping = threading.Event()
