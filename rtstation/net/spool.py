@@ -67,7 +67,10 @@ class SpoolFile:
         try:
             while view:
                 written = self._file.write(view)
-                view = view[written or 0 :]
+                if not written:  # a regular file takes at least a byte or raises
+                    self._fail("the storage folder accepted no more bytes")
+                    return size
+                view = view[written:]
         except OSError as exc:
             if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
