@@ -103,12 +103,6 @@ ClosedCallback = Callable[[Caller], None]
 RefusedCallback = Callable[[Caller, str, int, str], None]
 
 
-def is_allowed(config: ReceiverConfig, ae_title: str, address: str) -> bool:
-    """Allow-list check: AE titles compare exactly after trimming; a host, if given, too."""
-    allow_list = AllowList(config.allowed_callers, enabled=config.allow_list_enabled)
-    return allow_list.check(ae_title, address).allowed
-
-
 class StorageReceiver:
     """Starts and stops one listening storage SCP; thread-safe start/stop."""
 
