@@ -256,3 +256,18 @@ def _rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise AssertionError(f"no VmRSS for {pid}")
+
+
+def test_one_connection_more_than_may_wait_closes_the_oldest_waiting(tmp_path: Path):
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port, extra="association_request_timeout = 60\n")
+    files = _study(tmp_path)
+    with station, _silent_sockets(station.port, 64) as waiting:
+        first = waiting[0]
+        _wait_for_log(station, "Listening as")
+        with _silent_sockets(station.port, 1):
+            assert _closed_within(first, 10.0) is not None  # long before its 60 s
+            _wait_for_log(station, "connections were waiting for theirs (the most allowed)")
+            result = storescu(files, station.port, called_ae="RTSTATION")
+            assert len(storescu_acknowledged(result)) == len(files)
