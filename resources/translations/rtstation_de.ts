@@ -1103,7 +1103,7 @@
 <context>
     <name>ImportController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/import_controller.py" line="+79"/>
+        <location filename="../../rtstation/gui/controllers/import_controller.py" line="+86"/>
         <source>Looking at the files...</source>
         <translation>Dateien werden gesichtet ...</translation>
     </message>
@@ -1118,7 +1118,7 @@
         <translation>Import läuft</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+40"/>
         <source>Cancelling after the current file...</source>
         <translation>Abbruch nach der aktuellen Datei ...</translation>
     </message>
@@ -1138,7 +1138,7 @@
 <context>
     <name>ImportDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/import_dialog.py" line="+58"/>
+        <location filename="../../rtstation/gui/dialogs/import_dialog.py" line="+72"/>
         <source>Import DICOM files</source>
         <translation>DICOM-Dateien importieren</translation>
     </message>
@@ -1178,12 +1178,27 @@
         <translation>Quelldateien nach dem Speichern löschen (Ordner leeren)</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+5"/>
+        <source>Import an anonymized copy (the source files stay as they are)</source>
+        <translation>Eine anonymisierte Kopie importieren (die Quelldateien bleiben, wie sie sind)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>new patient ID (empty = derived: ANON and 10 hex digits)</source>
+        <translation>neue Patienten-ID (leer = abgeleitet: ANON und 10 Hexziffern)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>new patient name (empty = the new patient ID)</source>
+        <translation>neuer Patientenname (leer = die neue Patienten-ID)</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>Import</source>
         <translation>Importieren</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+102"/>
         <source>Choose a folder to import.</source>
         <translation>Wählen Sie einen Ordner für den Import.</translation>
     </message>
@@ -1418,7 +1433,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../rtstation/gui/main_window.py" line="+189"/>
+        <location filename="../../rtstation/gui/main_window.py" line="+190"/>
         <source>Send queue</source>
         <translation>Sendewarteschlange</translation>
     </message>
@@ -1531,7 +1546,7 @@
         </translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+64"/>
         <source>rtstation - %1 - %2, %3</source>
         <translation>rtstation - %1 - %2, %3</translation>
     </message>
@@ -1552,12 +1567,12 @@
         </translation>
     </message>
     <message>
-        <location line="-51"/>
+        <location line="-54"/>
         <source>Forwarding rules saved.</source>
         <translation>Weiterleitungsregeln gespeichert.</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+38"/>
         <source>About rtstation</source>
         <translation>Über rtstation</translation>
     </message>
@@ -2050,7 +2065,7 @@
 <context>
     <name>PauseController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/pause_controller.py" line="+70"/>
+        <location filename="../../rtstation/gui/controllers/pause_controller.py" line="+71"/>
         <source>Node %1 could not be paused.</source>
         <translation>Knoten %1 konnte nicht pausiert werden.</translation>
     </message>
@@ -2131,7 +2146,7 @@
 <context>
     <name>PlanTreeModel</name>
     <message>
-        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+91"/>
+        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+92"/>
         <source>Patient / plan</source>
         <translation>Patient / Plan</translation>
     </message>
@@ -2499,7 +2514,7 @@
 <context>
     <name>RulesDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+84"/>
+        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+86"/>
         <source>Forwarding rules</source>
         <translation>Weiterleitungsregeln</translation>
     </message>
@@ -2661,12 +2676,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+144"/>
+        <location line="+130"/>
         <source>Send to</source>
         <translation>Senden an</translation>
     </message>
     <message>
-        <location line="-138"/>
+        <location line="-124"/>
         <source>{name} (not in settings)</source>
         <translation>{name} (nicht in den Einstellungen)</translation>
     </message>
@@ -2676,7 +2691,7 @@
         <translation>Keine Knoten eingerichtet: Legen Sie sie zuerst in den Einstellungen an.</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location filename="../../rtstation/gui/dialogs/_rule_actions.py" line="+26"/>
         <source>While sending</source>
         <translation>Beim Senden</translation>
     </message>
@@ -2691,27 +2706,52 @@
         <translation>Name im Plan=Name beim Ziel, z. B. TB1=TrueBeam1</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Left of &apos;=&apos; the machine name as the plan has it (old), right of it the name the destination expects (new). Not applied when sending yet: the mapping is kept in rules.ini for a later version.</source>
-        <translation>Links vom &apos;=&apos; der Gerätename, wie er im Plan steht (alt), rechts der Name, den das Ziel erwartet (neu). Wird beim Senden noch nicht angewendet: die Zuordnung bleibt für eine spätere Version in rules.ini.</translation>
+        <location line="+3"/>
+        <source>Left of &apos;=&apos; the machine name as the plan has it (old), right of it the name the destination expects (new). The node gets a renamed copy; the stored plan is not changed.</source>
+        <translation>Links vom &apos;=&apos; der Gerätename, wie er im Plan steht (alt), rechts der Name, den das Ziel erwartet (neu). Der Knoten erhält eine umbenannte Kopie; der gespeicherte Plan bleibt unverändert.</translation>
     </message>
     <message>
-        <location line="+107"/>
+        <location line="+8"/>
+        <source>Anonymize</source>
+        <translation>Anonymisieren</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The nodes get an anonymized copy of the plan, its structure set, images and doses, references intact (profile and options: settings.ini [Anonymization]); the stored files stay as they are.</source>
+        <translation>Die Knoten erhalten eine anonymisierte Kopie des Plans, seines Structure Sets, der Bilder und Dosen, mit intakten Verweisen (Profil und Optionen: settings.ini [Anonymization]); die gespeicherten Dateien bleiben, wie sie sind.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>New patient ID:</source>
+        <translation>Neue Patienten-ID:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>empty = derived (ANON and 10 hex digits, the same every time)</source>
+        <translation>leer = abgeleitet (ANON und 10 Hexziffern, jedes Mal dieselbe)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>New patient name:</source>
+        <translation>Neuer Patientenname:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>empty = the new patient ID</source>
+        <translation>leer = die neue Patienten-ID</translation>
+    </message>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+109"/>
         <source>Rule &apos;{name}&apos;, {field}: {reason}</source>
         <translation>Regel &apos;{name}&apos;, {field}: {reason}</translation>
     </message>
     <message>
-        <location line="-101"/>
-        <source>Anonymize (not supported yet; kept as written)</source>
-        <translation>Anonymisieren (noch nicht unterstützt; bleibt wie eingetragen)</translation>
-    </message>
-    <message>
-        <location line="+15"/>
+        <location line="-89"/>
         <source>{name} (disabled)</source>
         <translation>{name} (inaktiv)</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+50"/>
         <source>another rule is already called &apos;{name}&apos;; rule names must be unique</source>
         <translation>eine andere Regel heißt bereits &apos;{name}&apos;; Regelnamen müssen eindeutig sein</translation>
     </message>
@@ -2770,7 +2810,7 @@
 <context>
     <name>RulesListModel</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/_rule_drafts.py" line="+136"/>
+        <location filename="../../rtstation/gui/dialogs/_rule_drafts.py" line="+138"/>
         <source>(unnamed rule)</source>
         <translation>(Regel ohne Namen)</translation>
     </message>
@@ -3325,7 +3365,7 @@
 <context>
     <name>StoreDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/store_dialog.py" line="+49"/>
+        <location filename="../../rtstation/gui/dialogs/store_dialog.py" line="+57"/>
         <source>Store a folder to a node</source>
         <translation>Ordner an einen Knoten senden</translation>
     </message>
@@ -3351,6 +3391,21 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>Send an anonymized copy (settings.ini [Anonymization]; no resume)</source>
+        <translation>Eine anonymisierte Kopie senden (settings.ini [Anonymization]; ohne Fortsetzen)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>new patient ID (empty = derived: ANON and 10 hex digits)</source>
+        <translation>neue Patienten-ID (leer = abgeleitet: ANON und 10 Hexziffern)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>new patient name (empty = the new patient ID)</source>
+        <translation>neuer Patientenname (leer = die neue Patienten-ID)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Folder</source>
         <translation>Ordner</translation>
     </message>
@@ -3360,7 +3415,17 @@
         <translation>Zielknoten</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+4"/>
+        <source>New patient ID</source>
+        <translation>Neue Patienten-ID</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New patient name</source>
+        <translation>Neuer Patientenname</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Machine in the plans</source>
         <translation>Gerät in den Plänen</translation>
     </message>
@@ -3400,7 +3465,7 @@
         <translation>Schließen</translation>
     </message>
     <message>
-        <location line="+68"/>
+        <location line="+105"/>
         <source>Folder to store</source>
         <translation>Zu sendender Ordner</translation>
     </message>
@@ -3430,7 +3495,7 @@
         <translation>Wird gesendet …</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+38"/>
         <source>%1 stored, %2 refused, %3 not sent.</source>
         <translation>%1 gesendet, %2 abgelehnt, %3 nicht gesendet.</translation>
     </message>

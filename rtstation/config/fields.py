@@ -194,6 +194,12 @@ LIST = Kind(values.parse_list, values.format_list)
 AE_LIST = Kind(values.parse_ae_list, values.format_list)
 CODE_LIST = Kind(values.parse_code_list, values.format_list)
 MACHINE_MAPPING = Kind(values.parse_machine_mapping, values.format_machine_mapping)
+PROFILE = Kind(lambda raw: values.parse_choice(raw, values.ANONYMIZATION_PROFILES))
+BURNED_IN = Kind(lambda raw: values.parse_choice(raw, values.BURNED_IN_CHOICES))
+ANONYMIZATION_OPTIONS = Kind(
+    values.parse_anonymization_options, values.format_anonymization_options
+)
+PATIENT_TEXT = Kind(values.parse_patient_text)
 
 
 def _general(name: str, dialect: str = CANONICAL) -> Key:
@@ -204,7 +210,11 @@ def _receiver(name: str, dialect: str = OURS) -> Key:
     return Key(name, dialect, "Receiver")
 
 
-# -- settings.ini: [General], [Receiver], [Send], [SendOptions], [Logging] ---------------
+def _anonymization(name: str) -> Key:
+    return Key(name, OURS, "Anonymization")
+
+
+# -- settings.ini: [General], [Receiver], [Send], [SendOptions], [Logging], [Anonymization]
 
 SETTINGS_FIELDS: tuple[FieldSpec, ...] = (
     spec(
@@ -277,6 +287,10 @@ SETTINGS_FIELDS: tuple[FieldSpec, ...] = (
     ),
     spec("log_level", Key("log_level", OURS, "Logging"), LOG_LEVEL, "INFO"),
     spec("verbose_info_logging", Key("verbose_info_logging", CANONICAL, "Logging"), BOOL, False),
+    spec("anonymization_profile", _anonymization("profile"), PROFILE, "aria"),
+    spec("anonymization_options", _anonymization("options"), ANONYMIZATION_OPTIONS, None),
+    spec("anonymization_uid_map_file", _anonymization("uid_map_file"), PATH, ""),
+    spec("anonymization_burned_in", _anonymization("burned_in"), BURNED_IN, "refuse"),
 )
 
 FOLDER_FIELDS = ("storage_folder", "import_folder")
@@ -368,6 +382,8 @@ RULE_FIELDS: tuple[FieldSpec, ...] = (
     spec("required_modalities", Key("required_modalities"), CODE_LIST, ()),
     spec("machine_mapping", Key("machine_mapping"), MACHINE_MAPPING, ()),
     spec("anonymize", Key("anonymize"), BOOL, False),
+    spec("anonymize_patient_id", Key("anonymize_patient_id"), PATIENT_TEXT, ""),
+    spec("anonymize_patient_name", Key("anonymize_patient_name"), PATIENT_TEXT, ""),
 )
 
 

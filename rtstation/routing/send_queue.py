@@ -34,6 +34,7 @@ changes state takes an optional ``now`` so tests can drive the clock.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections import Counter
@@ -141,6 +142,11 @@ _ITEM_COLUMNS = (
     "job_id, seq, sop_instance_uid, sop_class_uid, transfer_syntax_uid, path, size, "
     "content_hash, state, status, reason, sent_at"
 )
+
+
+def _like_escape(text: str) -> str:
+    """``text`` as a literal LIKE prefix (escape character ``!``)."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
 
 
 def _placeholders(values: Sequence[object]) -> str:
@@ -732,6 +738,20 @@ class SendQueue:
             ).fetchall()
         return {(r[0], r[1]) for r in rows}
 
+    def needs_files_under(self, folder: str) -> bool:
+        """Whether a job that is not done has an item stored under ``folder``.
+
+        Failed and cancelled jobs count: a person may retry them, and they send the
+        files their items name.
+        """
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM job_items i JOIN jobs j ON j.id = i.job_id "
+                "WHERE j.state != 'done' AND i.path LIKE ? ESCAPE '!' LIMIT 1",
+                (_like_escape(os.path.join(folder, "")) + "%",),
+            ).fetchone()
+        return row is not None
+
     def history(self, job_id: int) -> list[JobEvent]:
         """Everything that happened to the job, oldest first."""
         with self._db.reading() as conn:
@@ -748,6 +768,15 @@ class SendQueue:
                 "SELECT 1 FROM deliveries WHERE node = ? AND sop_instance_uid = ? "
                 "AND content_hash = ?",
                 (node, sop_instance_uid, content_hash),
+            ).fetchone()
+        return row is not None
+
+    def delivered_any(self, node: str, sop_instance_uid: str) -> bool:
+        """Whether this instance reached ``node`` in any version (whatever its bytes)."""
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM deliveries WHERE node = ? AND sop_instance_uid = ? LIMIT 1",
+                (node, sop_instance_uid),
             ).fetchone()
         return row is not None
 

@@ -28,6 +28,7 @@ from rtstation.dicom.rt_tree import PlanBundle
 from rtstation.events import EventBus, PlanChanged, StationProblem
 from rtstation.routing.rules import Decision, PlanFacts, evaluate
 from rtstation.routing.settle import SettleTracker, should_forward_now
+from rtstation.station.anonymized import NewPatient
 from rtstation.station.dispatch import Dispatcher
 from rtstation.storage.catalog import Catalog
 from rtstation.storage.decisions import FORWARDED, NOT_FORWARDED, PENDING, DecisionStore
@@ -153,9 +154,13 @@ class AutoForwarder:
         if forward:
             # Jobs first, decision after: a crash in between leaves the plan pending, and
             # deciding it again finds the jobs already there (nothing is sent twice).
-            for nodes, mapping in _nodes_by_mapping(decision):
+            for nodes, mapping, patient in _nodes_by_action(decision):
                 self.dispatcher.enqueue_bundle(
-                    bundle, nodes, _rule_source(decision), machine_mapping=mapping
+                    bundle,
+                    nodes,
+                    _rule_source(decision),
+                    machine_mapping=mapping,
+                    anonymize=patient,
                 )
             self._record(bundle, decision, FORWARDED, settled, plan_hash)
         elif settled or complete_now:
@@ -205,31 +210,44 @@ class AutoForwarder:
         """Send what the nodes that got the plan do not have yet (a dose that came later).
 
         Only instances other than the plan itself: the plan went with the first job (as a
-        machine-mapped copy where a rule asked for one) and is never sent again unattended.
+        machine-mapped or anonymized copy where a rule asked for one) and is never sent
+        again unattended; a node that got it anonymized gets the follow-up anonymized.
         """
         if nodes:
             self.dispatcher.enqueue_bundle(bundle, nodes, "rule: late arrival", only_new=True)
 
 
-def _nodes_by_mapping(decision: Decision) -> list[tuple[tuple[str, ...], dict[str, str]]]:
-    """Group the decision's nodes by the machine mapping their matching rules ask for.
+def _nodes_by_action(
+    decision: Decision,
+) -> list[tuple[tuple[str, ...], dict[str, str], NewPatient | None]]:
+    """Group the decision's nodes by the actions their matching rules ask for: a machine
+    mapping, and anonymization as a new patient (None: not anonymized).
 
     A node named by two matching rules gets the union of their mappings (first rule wins
-    on a conflict), and still only one job.
+    on a conflict), and still only one job. It is anonymized when any of them says so,
+    as the first such rule's new patient: an anonymizing rule never sends originals.
     """
     mapping_of: dict[str, dict[str, str]] = {node: {} for node in decision.nodes}
+    patient_of: dict[str, NewPatient | None] = {node: None for node in decision.nodes}
     folded = {node.casefold(): node for node in decision.nodes}
     for verdict in decision.matched:
-        pairs = dict(verdict.rule.machine_mapping) if verdict.rule is not None else {}
+        rule = verdict.rule
+        pairs = dict(rule.machine_mapping) if rule is not None else {}
         for target in verdict.target_nodes:
             node = folded.get(target.strip().casefold())
-            if node is not None:
-                for old, new in pairs.items():
-                    mapping_of[node].setdefault(old, new)
-    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
+            if node is None:
+                continue
+            for old, new in pairs.items():
+                mapping_of[node].setdefault(old, new)
+            if rule is not None and rule.anonymize and patient_of[node] is None:
+                patient_of[node] = NewPatient(
+                    rule.anonymize_patient_id, rule.anonymize_patient_name
+                )
+    groups: dict[tuple[tuple[tuple[str, str], ...], NewPatient | None], list[str]] = {}
     for node in decision.nodes:
-        groups.setdefault(tuple(sorted(mapping_of[node].items())), []).append(node)
-    return [(tuple(nodes), dict(key)) for key, nodes in groups.items()]
+        key = (tuple(sorted(mapping_of[node].items())), patient_of[node])
+        groups.setdefault(key, []).append(node)
+    return [(tuple(nodes), dict(pairs), patient) for (pairs, patient), nodes in groups.items()]
 
 
 def _rule_source(decision: Decision) -> str:

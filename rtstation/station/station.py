@@ -54,6 +54,7 @@ from rtstation.routing.rules_watch import RulesWatcher
 from rtstation.routing.send_queue import Job, SendQueue
 from rtstation.routing.workers import NodeWorkers
 from rtstation.station.after_send import AfterSend
+from rtstation.station.anonymized import AnonymizedCopies, NewPatient, anonymize_options
 from rtstation.station.dispatch import Dispatcher
 from rtstation.station.forwarding import AutoForwarder
 from rtstation.station.problems import report_problem
@@ -110,6 +111,7 @@ class Station:
         bind_address: str = "",
         database_busy_timeout: float = BUSY_TIMEOUT_SECONDS,
     ) -> None:
+        anonymize_options(settings)  # a bad option name stops here, not at the first send
         self.paths = paths
         self.settings = settings
         self.rules = rules
@@ -126,10 +128,13 @@ class Station:
         self.ingestor = Ingestor(
             self.store, self.catalog, self.bus, verbose=settings.verbose_info_logging
         )
-        self.after_send = AfterSend(lambda: self.settings, self.catalog, self.queue, self.bus)
+        self.copies = AnonymizedCopies(paths.data_dir, lambda: self.settings)
+        self.after_send = AfterSend(
+            lambda: self.settings, self.catalog, self.queue, self.bus, copies=self.copies
+        )
         self.workers = NodeWorkers(
             self.queue,
-            NetworkSender(lambda: self.settings, self._current_hash),
+            NetworkSender(lambda: self.settings, self._current_hash, self.copies.owns),
             self.bus,
             owner=lease_owner(primary=False),
             retry_base=settings.retry_base_seconds,
@@ -137,7 +142,13 @@ class Station:
             on_finished=self.after_send.job_finished,
         )
         self.dispatcher = Dispatcher(
-            lambda: self.settings, self.catalog, self.store, self.queue, self.workers, self.bus
+            lambda: self.settings,
+            self.catalog,
+            self.store,
+            self.queue,
+            self.workers,
+            self.bus,
+            self.copies,
         )
         self.forwarder = AutoForwarder(
             self.catalog,
@@ -209,11 +220,35 @@ class Station:
         clear: bool = False,
         progress: ImportProgress | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        anonymize: NewPatient | None = None,
     ) -> ImportReport:
-        """Import files, folders and ZIPs; their plans are decided at once (caller's thread)."""
-        return self.receiving.import_paths(
-            paths, clear=clear, progress=progress, should_cancel=should_cancel
+        """Import files, folders and ZIPs; their plans are decided at once (caller's thread).
+
+        ``anonymize``: what is imported is an anonymized copy as that new patient (empty
+        ID: derived), made with settings.ini [Anonymization] and the station's UID map;
+        the source files are never changed or cleared. Files that cannot be anonymized
+        are listed as rejected with the reason.
+        """
+        if anonymize is None:
+            return self.receiving.import_paths(
+                paths, clear=clear, progress=progress, should_cancel=should_cancel
+            )
+        if clear:
+            raise RtStationError(
+                "An anonymized import never clears its source: import without clearing"
+            )
+        staged = self.copies.anonymize_files(
+            paths, anonymize, progress=progress, should_cancel=should_cancel
         )
+        try:
+            report = self.receiving.import_paths(
+                [staged.folder], progress=progress, should_cancel=should_cancel
+            )
+        finally:
+            self.copies.remove(staged.folder)
+        report.rejected[:0] = staged.refused
+        report.cancelled = report.cancelled or staged.cancelled
+        return report
 
     def store_paths(
         self,
@@ -331,6 +366,7 @@ class Station:
                 "'rtstation reindex'"
             )
         check_folders(settings, self.paths)
+        anonymize_options(settings)
         saved = save_settings(settings, self.paths.settings_file, data_dir=self.paths.data_dir)
         old, self.settings = self.settings, saved
         self.workers.update_nodes(n.name for n in saved.enabled_nodes)
@@ -377,6 +413,7 @@ class Station:
             on_error=self._rules_broken,
         ).start(load_now=False)
         if self.is_primary:
+            self.copies.sweep(lambda folder: self.queue.needs_files_under(str(folder)))
             self.forwarder.resume()
         self._timer = threading.Thread(target=self._tick_loop, name="rtstation-settle", daemon=True)
         self._timer.start()
