@@ -168,7 +168,7 @@ class ConnectionGate:
         original_recv = assoc_socket.recv
         assoc_socket.recv = lambda n: self._recv(conn, original_recv, n)
         with self._lock:
-            pending = [c for a, c in self._connections.items() if _alive(a) and not c.requested]
+            pending = [c for a, c in self._connections.items() if _waiting(a) and not c.requested]
             self._connections[assoc] = conn
         if len(pending) >= MAX_PENDING:
             oldest = min(pending, key=lambda c: c.opened)
@@ -202,7 +202,7 @@ class ConnectionGate:
     def close_pending(self) -> None:
         """Close every connection still waiting for its request (the receiver stops)."""
         with self._lock:
-            pending = [c for a, c in self._connections.items() if _alive(a) and not c.requested]
+            pending = [c for a, c in self._connections.items() if _waiting(a) and not c.requested]
         for conn in pending:
             conn.close()
 
@@ -343,6 +343,11 @@ class CheaplyCopiedContexts(list):  # type: ignore[type-arg]
             }
             copies.append(twin)
         return copies
+
+
+def _waiting(assoc: object) -> bool:
+    """Alive, or accepted but its thread not started yet (it is about to be)."""
+    return _alive(assoc) or getattr(assoc, "ident", 0) is None
 
 
 def _alive(assoc: object) -> bool:
