@@ -384,7 +384,9 @@ def _text(ds: Dataset, keyword: str) -> str:
         return ""
     if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
         return "\\".join(str(v) for v in value).strip()
-    return str(value).strip().replace("\x00", "")
+    # Trailing NULs are padding (UIDs are padded with one); a NUL inside a value is part of
+    # it: 'AB\0CD' is not the patient 'ABCD'.
+    return str(value).strip(" \t\r\n\x00")
 
 
 def _meta(ds: Dataset, keyword: str) -> str:

@@ -127,6 +127,8 @@ class RetrieveSink:
                 bind_address=bind_address or settings.bind_address,
                 allow_list_enabled=settings.allow_list_enabled,
                 allowed_callers=settings.allowed_calling_aes,
+                max_associations=settings.receiver_max_associations,
+                association_request_timeout=settings.association_request_timeout,
             )
             self._receiver = StorageReceiver(config, store=self._store, divert=self._to_lane)
             try:

@@ -53,8 +53,21 @@ def write_settings(
 class StationProcess:
     """``python -m rtstation --config DIR serve --bind 127.0.0.1`` with its log captured."""
 
-    def __init__(self, config_dir: Path, port: int | None = None, *, bind: str = HOST) -> None:
-        """``bind`` "": no ``--bind``, so settings.ini's ``bind_address`` applies."""
+    def __init__(
+        self,
+        config_dir: Path,
+        port: int | None = None,
+        *,
+        bind: str = HOST,
+        launcher: Callable[[list[str]], list[str]] | None = None,
+    ) -> None:
+        """``bind`` "": no ``--bind``, so settings.ini's ``bind_address`` applies.
+
+        ``launcher`` turns the command line into the one started (a private mount namespace
+        with a small tmpfs as the storage folder, say); it must ``exec`` the command so the
+        process started is the station.
+        """
+        self.launcher = launcher
         self.config_dir = Path(config_dir)
         self.port = port or free_port()
         self.bind = bind
@@ -73,6 +86,8 @@ class StationProcess:
         argv = [sys.executable, "-m", "rtstation", "--config", str(self.config_dir), "serve"]
         argv += ["--bind", self.bind] if self.bind else []
         argv += ["--port", str(self.port)]
+        if self.launcher is not None:
+            argv = self.launcher(argv)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
