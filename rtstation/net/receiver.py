@@ -117,11 +117,14 @@ class StorageReceiver:
         divert: DivertCallback | None = None,
         *,
         space_left: spool.SpaceLeft | None = None,
+        spool_dir: str | None = None,
         on_refused: RefusedCallback | None = None,
     ) -> None:
         """``on_rejected(ae_title, address, reason)`` hears of associations the allow-list
         refused. ``space_left(path)``: bytes the storage may still take above its free-space floor
         (None: no floor); received datasets stop being written, and get 0xA700, beyond it.
+        ``spool_dir``: where received datasets are written while they arrive (None: the
+        system's temporary folder).
         ``on_refused`` hears of C-STOREs the receiver refuses itself (full disk, a dataset
         that does not match its request) and logs them; without it the receiver logs."""
         self.config = config
@@ -131,6 +134,7 @@ class StorageReceiver:
         self._on_rejected = on_rejected
         self._on_refused = on_refused
         self._space_left = space_left
+        self._spool_dir = spool_dir
         self._server = None
         self._gate: ConnectionGate | None = None
         self._allow_list = AllowList((), enabled=False)
@@ -153,7 +157,7 @@ class StorageReceiver:
                 request_timeout=self.config.association_request_timeout,
                 max_pdu=self.config.max_pdu,
             )
-            spool.install(self._space_left)
+            spool.install(self._space_left, self._spool_dir)
             ae = AE(ae_title=self.config.ae_title)
             ae.maximum_pdu_size = self.config.max_pdu
             # The gate counts admitted associations against max_associations; pynetdicom's
@@ -222,11 +226,15 @@ class StorageReceiver:
             time.sleep(0.05)
         if self._gate is not None:
             self._gate.close_pending()  # no request yet: nothing to abort, just close
+        aborted = []
         for assoc in list(server.active_associations):
             if not assoc.is_established:
                 continue
             LOGGER.warning("Aborting association from %s at shutdown", assoc.requestor.ae_title)
             assoc.abort()
+            aborted.append(assoc)
+        for assoc in aborted:  # a stopped receiver leaves no association thread behind
+            assoc.join(timeout=5.0)
         _shutdown_now(server)
         LOGGER.info("Receiver stopped")
 

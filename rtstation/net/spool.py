@@ -38,6 +38,7 @@ SpaceLeft = Callable[[str], int | None]
 _lock = threading.Lock()
 _failures: dict[str, str] = {}
 _space_left: SpaceLeft | None = None
+_directory: str | None = None  # where received datasets are spooled (None: the system's)
 _original = dimse_messages.NamedTemporaryFile
 
 
@@ -46,7 +47,7 @@ class SpoolFile:
     ``close``; unbuffered, so a refused write leaves nothing pending in a buffer."""
 
     def __init__(self, *, suffix: str = ".dcm", **_ignored: Any) -> None:
-        fd, self.name = tempfile.mkstemp(suffix=suffix)
+        fd, self.name = tempfile.mkstemp(suffix=suffix, dir=_directory)
         self._file = os.fdopen(fd, "wb", buffering=0)
         self.file = self  # pynetdicom calls ``file.flush()``
         self.failed = False
@@ -96,10 +97,16 @@ class SpoolFile:
         )
 
 
-def install(space_left: SpaceLeft | None) -> None:
-    """Route pynetdicom's received datasets through :class:`SpoolFile` (idempotent)."""
-    global _space_left
+def install(space_left: SpaceLeft | None, directory: str | None = None) -> None:
+    """Route pynetdicom's received datasets through :class:`SpoolFile` (idempotent).
+
+    ``directory`` keeps the spooled files on the storage volume, so taking one over is a
+    rename. It is set here rather than through ``tempfile.tempdir``, which would move every
+    temporary file of the process (a retrieve's scratch folder, say) into the storage.
+    """
+    global _space_left, _directory
     _space_left = space_left
+    _directory = directory
     dimse_messages.NamedTemporaryFile = SpoolFile  # type: ignore[assignment]
 
 

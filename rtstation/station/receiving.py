@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -133,10 +132,6 @@ class Receiving:
             if self._receiver is not None and self._receiver.is_running:
                 return
             settings = self._settings()
-            # pynetdicom streams each received dataset into a NamedTemporaryFile in the
-            # default temp folder; pointing that at our staging folder keeps it on the
-            # storage volume, so taking the file over is a rename, never a second copy.
-            tempfile.tempdir = str(self.store.incoming)
             receiver = StorageReceiver(
                 receiver_config(settings, self.bind_address),
                 store=self._store_received,
@@ -144,6 +139,9 @@ class Receiving:
                 on_rejected=self._association_rejected,
                 divert=self._divert,
                 space_left=self.store.space_above_floor,
+                # received datasets are spooled into our staging folder, on the storage
+                # volume: taking a file over is a rename, never a second copy
+                spool_dir=str(self.store.incoming),
                 on_refused=self._reject_received,
             )
             try:

@@ -325,7 +325,11 @@ class RetrieveDialog(QDialog):
 
         def work(control: workers.TaskControl) -> list[PatientReport]:
             reports: list[PatientReport] = []
-            scratch = Path(tempfile.mkdtemp(prefix="rtstation-retrieve-")) if into_station else None
+            scratch = None
+            if into_station:  # beside the catalog, not in the storage (an import skips that)
+                scratch_root = Path(station.paths.data_dir) / "retrievals"
+                scratch_root.mkdir(parents=True, exist_ok=True)
+                scratch = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-import-", dir=scratch_root))
             try:
                 for patient_id, plan_uids in selection.items():
                     options = RetrieveOptions(
