@@ -222,6 +222,20 @@ def _version_1(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE IF EXISTS send_queue_schema")
 
 
+def _version_2(conn: sqlite3.Connection) -> None:
+    """When a job first went out and whether the queue view cleared it (history keeps it);
+    the rules' verdicts as reason codes (rendered in the user's language); the journal of
+    deletions in progress (rows marked, then files removed, then rows dropped)."""
+    conn.execute("ALTER TABLE jobs ADD COLUMN started_at REAL")
+    conn.execute("ALTER TABLE jobs ADD COLUMN cleared_at REAL")
+    conn.execute("CREATE INDEX jobs_by_created ON jobs (created_at)")
+    conn.execute("ALTER TABLE plan_decisions ADD COLUMN verdicts TEXT NOT NULL DEFAULT ''")
+    conn.execute(
+        "CREATE TABLE pending_deletes (sop_instance_uid TEXT PRIMARY KEY, path TEXT NOT NULL, "
+        "reason TEXT NOT NULL, requested_at TEXT NOT NULL)"
+    )
+
+
 #: The schema history, oldest first; ``user_version`` is the version of the last one applied.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -229,6 +243,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "instances, pending writes, plans, audit, plan decisions and the send queue",
         _version_1,
     ),
+    Migration(2, "job start and clear times, structured rule verdicts, delete journal", _version_2),
 )
 
 #: The schema version this rtstation writes and understands.

@@ -276,6 +276,24 @@ SETTINGS_FIELDS: tuple[FieldSpec, ...] = (
         False,
     ),
     spec("log_level", Key("log_level", OURS, "Logging"), LOG_LEVEL, "INFO"),
+    # housekeeping (model.py): one line each, [Retention], [General], [Logging]
+    spec("retention_days", Key("max_age_days", OURS, "Retention"), whole(0, 36_500), 0),
+    spec(
+        "retention_max_storage_gb", Key("max_storage_gb", OURS, "Retention"), decimal(0, 1e6), 0.0
+    ),
+    spec("retention_only_delivered", Key("only_delivered", OURS, "Retention"), BOOL, True),
+    spec(
+        "retention_interval_minutes",
+        Key("interval_minutes", OURS, "Retention"),
+        whole(1, 10_080),
+        60,
+    ),
+    spec("watch_import_folder", _general("watch_import_folder", OURS), BOOL, False),
+    spec("import_quiet_seconds", _general("import_quiet_seconds", OURS), decimal(0.5, 3600), 5.0),
+    spec("import_include", _general("import_include", OURS), LIST, ()),
+    spec("import_exclude", _general("import_exclude", OURS), LIST, ()),
+    spec("log_max_mb", Key("max_file_mb", OURS, "Logging"), whole(1, 10_000), 10),
+    spec("log_keep_days", Key("keep_days", OURS, "Logging"), whole(0, 36_500), 30),
     spec("verbose_info_logging", Key("verbose_info_logging", CANONICAL, "Logging"), BOOL, False),
 )
 

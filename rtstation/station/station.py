@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from rtstation.config import (
@@ -49,19 +50,26 @@ from rtstation.dicom.rt_tree import PlanBundle, RtTree
 from rtstation.errors import RtStationError
 from rtstation.events import EventBus
 from rtstation.net.echo import EchoResult, echo
+from rtstation.routing.history import SendHistory
 from rtstation.routing.rules import Decision
 from rtstation.routing.rules_watch import RulesWatcher
 from rtstation.routing.send_queue import Job, SendQueue
 from rtstation.routing.workers import NodeWorkers
 from rtstation.station.after_send import AfterSend
+from rtstation.station.deleting import DeleteSelection, Deleting
 from rtstation.station.dispatch import Dispatcher
 from rtstation.station.forwarding import AutoForwarder
+from rtstation.station.history_report import HistoryReport, build_report, utc_text
+from rtstation.station.housekeeping import Housekeeping
+from rtstation.station.plan_report import PlanExplanation, explanation_of
 from rtstation.station.problems import report_problem
-from rtstation.station.receiving import ReceiverState, Receiving
+from rtstation.station.receiving import RECEIVER_SETTINGS, ReceiverState, Receiving
+from rtstation.station.retention import Retention, RetentionReport
 from rtstation.station.sending import NetworkSender, peer_for
 from rtstation.storage.archive import DurableStore
 from rtstation.storage.catalog import Catalog
 from rtstation.storage.decisions import DecisionStore
+from rtstation.storage.deletion import DeleteOutcome, Deleter
 from rtstation.storage.importer import ImportProgress, ImportReport, import_paths
 from rtstation.storage.ingest import Ingestor
 from rtstation.storage.process_lock import PrimaryLock
@@ -122,6 +130,13 @@ class Station:
         self.catalog = Catalog(db_path, self.storage_root, busy_timeout=timeout)
         self.decisions = DecisionStore(db_path, busy_timeout=timeout)
         self.queue = SendQueue(db_path, busy_timeout=timeout)
+        self.history = SendHistory(db_path, busy_timeout=timeout)
+        self.deleting = Deleting(
+            self.catalog, Deleter(db_path, self.storage_root, busy_timeout=timeout), self.bus
+        )
+        self.retention = Retention(
+            lambda: self.settings, self.catalog, self.queue, self.history, self.deleting
+        )
         self.ingestor = Ingestor(
             self.store, self.catalog, self.bus, verbose=settings.verbose_info_logging
         )
@@ -155,12 +170,20 @@ class Station:
             self.bus,
             bind_address=bind_address,
         )
+        self.housekeeping = Housekeeping(
+            lambda: self.settings,
+            self.retention,
+            lambda files, clear: self.import_paths(files, clear=clear),
+            lambda: self.is_primary,
+            self.bus,
+        )
         self._rules_watcher: RulesWatcher | None = None
         self._stopping = threading.Event()
         self._timer: threading.Thread | None = None
         self._primary = PrimaryLock(Path(paths.data_dir))
         if self._primary.acquire():
             self.ingestor.recover()
+            self.deleting.recover()
             self.workers.owner = lease_owner(primary=True)
         else:
             LOGGER.info(
@@ -245,6 +268,48 @@ class Station:
             forwarded=self.queue.plan_delivery_summary(plan_uid),
         )
 
+    def plan_explanation(self, plan_uid: str) -> PlanExplanation:
+        """Every rule's verdict (as reason codes), the plan's sends and what it waits for."""
+        row = self.decisions.get(plan_uid)
+        live = None
+        if row is None or not row.verdicts:
+            bundle = self.plan_bundle(plan_uid)
+            live = self.forwarder.explain(bundle) if bundle is not None else None
+        return explanation_of(plan_uid, row, self.queue.jobs(plan_uid=plan_uid), live)
+
+    def history_report(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> HistoryReport:
+        """The send history of jobs queued in [since, until) with per-rule counts."""
+        entries = self.history.entries(
+            since.timestamp() if since else None, until.timestamp() if until else None
+        )
+        decided = self.decisions.decided_between(utc_text(since, ""), utc_text(until, "9999"))
+        return build_report(since, until, entries, decided)
+
+    # -- deleting and retention ---------------------------------------------------------
+
+    def select_for_delete(
+        self, *, plans: Sequence[str] = (), patients: Sequence[str] = (), everything: bool = False
+    ) -> DeleteSelection:
+        """What a delete would remove (nothing happens yet). Blocking."""
+        if everything:
+            return self.deleting.select_all()
+        if patients:
+            return self.deleting.select_patients(patients)
+        return self.deleting.select_plans(plans)
+
+    def delete(
+        self, selection: DeleteSelection, reason: str = "deleted by a user"
+    ) -> DeleteOutcome:
+        """Delete files and rows together; refused (RtStationError) while a job still has
+        to send part of it. Blocking."""
+        return self.deleting.run(selection, reason)
+
+    def cleanup(self, *, dry_run: bool = False) -> RetentionReport:
+        """Retention now: what would go (``dry_run``) or remove it. Blocking."""
+        return self.retention.plan() if dry_run else self.retention.run()
+
     # -- sending ------------------------------------------------------------------------
 
     def send_plans(
@@ -272,8 +337,21 @@ class Station:
         node: str | None = None,
         plan_uid: str | None = None,
         limit: int = 500,
+        *,
+        include_cleared: bool = False,
     ) -> list[Job]:
-        return self.queue.jobs(states=states, node=node, plan_uid=plan_uid, limit=limit)
+        """Jobs newest first; without the ones "Clear finished" took off unless asked."""
+        return self.queue.jobs(
+            states=states,
+            node=node,
+            plan_uid=plan_uid,
+            limit=limit,
+            include_cleared=include_cleared,
+        )
+
+    def clear_finished_jobs(self) -> int:
+        """Take finished jobs off the queue view (the history keeps them)."""
+        return self.history.clear_finished()
 
     def retry_job(self, job_id: int) -> bool:
         return self.workers.retry(job_id)
@@ -337,17 +415,7 @@ class Station:
         self.forwarder.settle.settle_seconds = saved.settle_seconds
         self.store.min_free_bytes = saved.min_free_space_mb * 1024 * 1024
         self.ingestor.verbose = saved.verbose_info_logging
-        receiver_keys = (
-            "ae_title",
-            "port",
-            "bind_address",
-            "allow_list_enabled",
-            "allowed_calling_aes",
-            "require_called_ae_title",
-            "receiver_max_associations",
-            "association_request_timeout",
-        )
-        receiver_changed = any(getattr(old, k) != getattr(saved, k) for k in receiver_keys)
+        receiver_changed = any(getattr(old, k) != getattr(saved, k) for k in RECEIVER_SETTINGS)
         if receiver_changed and self.receiving.running:
             self.receiving.stop()
             self.receiving.start()
@@ -378,6 +446,7 @@ class Station:
             self.forwarder.resume()
         self._timer = threading.Thread(target=self._tick_loop, name="rtstation-settle", daemon=True)
         self._timer.start()
+        self.housekeeping.start()
         if receiver if receiver is not None else self.settings.auto_start_receiver:
             self.receiving.start()
 
@@ -411,6 +480,7 @@ class Station:
         """Stop everything; running associations finish or are aborted, nothing half-written."""
         self.receiving.stop()
         self._stopping.set()
+        self.housekeeping.stop()
         if self._timer is not None:
             self._timer.join(5)
             self._timer = None
@@ -421,6 +491,8 @@ class Station:
         if self.is_primary:
             self.store.sweep_stale(0)  # the receiver is stopped: nothing here is in progress
         self.queue.close()
+        self.history.close()
+        self.deleting.deleter.close()
         self.decisions.close()
         self.catalog.close()
         self._primary.release()
