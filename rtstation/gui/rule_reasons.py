@@ -15,8 +15,6 @@ from rtstation.routing.reasons import Reason
 from rtstation.routing.triggers import FOLLOW_UP, RULE, Trigger
 from rtstation.station.plan_report import PlanExplanation
 
-_CONTEXT = "RuleReason"
-
 TEMPLATES: dict[str, str] = {
     "rules_off": QT_TRANSLATE_NOOP(
         "RuleReason", "all rules are switched off in rules.ini [General] rules_enabled"
@@ -93,7 +91,8 @@ _MODALITY_NOUNS: dict[str, str] = {
 
 
 def _tr(text: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, text)
+    """For texts listed with QT_TRANSLATE_NOOP above (lupdate sees those)."""
+    return QCoreApplication.translate("RuleReason", text)
 
 
 class _Params(dict[str, str]):
@@ -120,12 +119,18 @@ def trigger_text(trigger: Trigger) -> str:
     """``manual``, ``rule ADP``, ``follow-up of rule ADP`` in the user's language."""
     names = ", ".join(trigger.rules)
     if trigger.kind == RULE:
-        return _tr("rule {names}").format(names=names) if names else _tr("rule")
+        return (
+            QCoreApplication.translate("RuleReason", "rule {names}").format(names=names)
+            if names
+            else QCoreApplication.translate("RuleReason", "rule")
+        )
     if trigger.kind == FOLLOW_UP:
         if names:
-            return _tr("follow-up of rule {names}").format(names=names)
-        return _tr("follow-up (late arrival)")
-    return _tr("manual")
+            return QCoreApplication.translate("RuleReason", "follow-up of rule {names}").format(
+                names=names
+            )
+        return QCoreApplication.translate("RuleReason", "follow-up (late arrival)")
+    return QCoreApplication.translate("RuleReason", "manual")
 
 
 def explanation_lines(explanation: PlanExplanation) -> list[str]:
@@ -133,27 +138,35 @@ def explanation_lines(explanation: PlanExplanation) -> list[str]:
     waits for. The sends are shown by the panel's history table."""
     lines: list[str] = []
     if explanation.live:
-        lines.append(_tr("Not decided by the rules when it arrived; today's rules say:"))
+        lines.append(
+            QCoreApplication.translate(
+                "RuleReason", "Not decided by the rules when it arrived; today's rules say:"
+            )
+        )
     for verdict in explanation.verdicts:
         reasons = "; ".join(reason_text(r) for r in verdict.reasons)
         if not verdict.rule_name:
             lines.append(reasons)
         elif verdict.matched:
-            targets = ", ".join(verdict.target_nodes) or _tr("(no target nodes)")
+            targets = ", ".join(verdict.target_nodes) or QCoreApplication.translate(
+                "RuleReason", "(no target nodes)"
+            )
             lines.append(
-                _tr('Rule "{rule}": matched -> {targets}').format(
-                    rule=verdict.rule_name, targets=targets
-                )
+                QCoreApplication.translate(
+                    "RuleReason", 'Rule "{rule}": matched -> {targets}'
+                ).format(rule=verdict.rule_name, targets=targets)
             )
         else:
             lines.append(
-                _tr('Rule "{rule}": not matched: {reasons}').format(
-                    rule=verdict.rule_name, reasons=reasons
-                )
+                QCoreApplication.translate(
+                    "RuleReason", 'Rule "{rule}": not matched: {reasons}'
+                ).format(rule=verdict.rule_name, reasons=reasons)
             )
     if explanation.waiting:
         waits = ", ".join(reason_text(r) for r in explanation.waiting)
-        lines.append(_tr("Waiting for: {what}").format(what=waits))
+        lines.append(
+            QCoreApplication.translate("RuleReason", "Waiting for: {what}").format(what=waits)
+        )
     return lines
 
 
@@ -162,9 +175,11 @@ def decision_at_a_glance(explanation: PlanExplanation) -> tuple[str, str]:
     tooltip = "\n".join(explanation_lines(explanation))
     if explanation.decision == "forwarded":
         rules = ", ".join(explanation.matched_rules)
-        return _tr("forwarded by {rules}").format(rules=rules), tooltip
+        return QCoreApplication.translate("RuleReason", "forwarded by {rules}").format(
+            rules=rules
+        ), tooltip
     if explanation.decision == "pending":
-        return _tr("waiting"), tooltip
+        return QCoreApplication.translate("RuleReason", "waiting"), tooltip
     if explanation.decision == "not-forwarded":
-        return _tr("no rule matched"), tooltip
+        return QCoreApplication.translate("RuleReason", "no rule matched"), tooltip
     return "", tooltip
