@@ -268,14 +268,15 @@ class Station:
             forwarded=self.queue.plan_delivery_summary(plan_uid),
         )
 
-    def plan_explanation(self, plan_uid: str) -> PlanExplanation:
-        """Every rule's verdict (as reason codes), the plan's sends and what it waits for."""
+    def plan_explanation(self, plan_uid: str, *, live: bool = True) -> PlanExplanation:
+        """Every rule's verdict (as reason codes), the plan's sends and what it waits for;
+        today's rules for a plan with none stored unless ``live`` is False (tree snapshots)."""
         row = self.decisions.get(plan_uid)
-        live = None
-        if row is None or not row.verdicts:
+        today = None
+        if live and (row is None or not row.verdicts):
             bundle = self.plan_bundle(plan_uid)
-            live = self.forwarder.explain(bundle) if bundle is not None else None
-        return explanation_of(plan_uid, row, self.queue.jobs(plan_uid=plan_uid), live)
+            today = self.forwarder.explain(bundle) if bundle is not None else None
+        return explanation_of(plan_uid, row, self.queue.jobs(plan_uid=plan_uid), today)
 
     def history_report(
         self, since: datetime | None = None, until: datetime | None = None
