@@ -19,7 +19,7 @@ from rtstation.routing.reasons import Reason
 from rtstation.station import Station
 from tests.data.generator import GeneratedStudy, PlanSpec, StudySpec, write_study
 from tests.peers.peers import StoreSCP, free_port
-from tests.peers.station_proc import node_section, wait_until
+from tests.peers.station_proc import StationProcess, node_section, query, wait_until
 
 RULES = """\
 [General]
@@ -245,3 +245,40 @@ def test_watched_import_folder_imports_a_quiet_batch_once_forwards_by_rule_and_c
     assert {r.source for r in stored} == {"IMPORT_FOLDER"}
     [job] = station.jobs()
     assert job.source == "rule: Imports" and job.state in ("done", "in_flight", "queued")
+
+
+def test_serve_applies_retention_unattended_and_audits_it(
+    tmp_path: Path, storescp: Callable[..., StoreSCP], make_station: Callable[..., Station]
+) -> None:
+    scp = storescp(ae_title="TPS")
+    station = make_station(scp.port, rules="[General]\nrules_enabled = False\n")
+    old = write_study(tmp_path / "old", StudySpec(patient_id="OLD1", slices=2))
+    new = write_study(tmp_path / "new", StudySpec(patient_id="NEW1", slices=2))
+    station.store_paths([*old.all_paths, *new.all_paths])
+    station.start(receiver=False)
+    station.send_plans([old.plan_uids[0], new.plan_uids[0]], ["TPS"])
+    wait_jobs_done(station, 2)
+    age(station, old, days=10)
+    station.stop()
+    settings = tmp_path / "station" / "settings.ini"
+    settings.write_text(
+        settings.read_text(encoding="utf-8") + "\n[Retention]\nmax_age_days = 7\n",
+        encoding="utf-8",
+    )
+
+    with StationProcess(tmp_path / "station") as serve:
+        wait_until(
+            lambda: query(serve, "SELECT plan_uid FROM audit WHERE event = 'retention'") != [],
+            60,
+            "the retention run of serve",
+            serve,
+        )
+        assert "retention every 60 min" in serve.log()
+    rows = query(serve, "SELECT sop_instance_uid FROM instances")
+    assert {r[0] for r in rows} == bundle_uids(new)
+    on_disk = [
+        p
+        for p in serve.storage.rglob("*.dcm")
+        if not any(part.startswith(".") for part in p.relative_to(serve.storage).parts)
+    ]
+    assert len(on_disk) == len(new.all_paths)
