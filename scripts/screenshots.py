@@ -3,6 +3,9 @@
 
     python scripts/screenshots.py [--out docs/screenshots] [--language en|de]
 
+The README shows both languages: ``--language en`` into docs/screenshots and
+``--language de --out docs/screenshots/de``.
+
 It builds a throw-away station (config dir, storage, catalog, send queue) in a temporary
 folder, with two destination nodes that are small pynetdicom storage SCPs on 127.0.0.1.
 A synthetic RT study from ``tests/data/generator.py`` (no patient data, ever) with an
@@ -305,8 +308,7 @@ def open_main_window(app: QApplication, station: Any, root: Path) -> Any:
         print("screenshots: TODO: main-window.png skipped: MainWindow could not be built:")
         traceback.print_exc()
         return None
-    window.resize(1440, 860)
-    window.show()
+    window.show()  # at its default size: what a user sees on the first start
     settle(app, 1500)  # the tree loads on a worker
     uid = adaptive_plan_uid(station)
     if uid is not None and hasattr(window, "select_plan"):

@@ -4,7 +4,7 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../rtstation/gui/app.py" line="+116"/>
+        <location filename="../../rtstation/gui/app.py" line="+141"/>
         <source>rtstation</source>
         <translation>rtstation</translation>
     </message>
@@ -15,14 +15,78 @@
     </message>
 </context>
 <context>
-    <name>ConfigController</name>
+    <name>ArchiveActions</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/config_controller.py" line="+62"/>
-        <source>The settings could not be applied.</source>
-        <translation>Die Einstellungen konnten nicht übernommen werden.</translation>
+        <location filename="../../rtstation/gui/dialogs/archive_actions.py" line="+23"/>
+        <source>&amp;Retrieve from an archive...</source>
+        <translation>Aus einem &amp;Archiv abrufen...</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+3"/>
+        <source>S&amp;tore a folder to a node...</source>
+        <translation>Ordner an einen Knoten &amp;senden...</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>&amp;Check connections...</source>
+        <translation>&amp;Verbindungen prüfen...</translation>
+    </message>
+</context>
+<context>
+    <name>CloseController</name>
+    <message>
+        <location filename="../../rtstation/gui/controllers/close_controller.py" line="+67"/>
+        <source>Send jobs are not finished</source>
+        <translation>Sendeaufträge sind nicht fertig</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n send job(s) are not finished yet.</source>
+        <translation>
+            <numerusform>%n Sendeauftrag ist noch nicht fertig.</numerusform>
+            <numerusform>%n Sendeaufträge sind noch nicht fertig.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>If you quit now, the item being sent is finished first; the remaining jobs stay in the queue and resume the next time rtstation starts. Nothing is sent twice.</source>
+        <translation>Wenn Sie jetzt beenden, wird das gerade gesendete Objekt noch fertig übertragen; die übrigen Aufträge bleiben in der Warteschlange und laufen beim nächsten Start von rtstation weiter. Nichts wird doppelt gesendet.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>This desktop has no system tray, so rtstation cannot keep running without its window.</source>
+        <translation>Diese Arbeitsumgebung hat keinen Infobereich (System-Tray), daher kann rtstation ohne sein Fenster nicht weiterlaufen.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Quit when the queue is finished</source>
+        <translation>Beenden, wenn die Warteschlange fertig ist</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Keep running in the tray</source>
+        <translation>Im Infobereich weiterlaufen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Quit now</source>
+        <translation>Jetzt beenden</translation>
+    </message>
+</context>
+<context>
+    <name>ConfigController</name>
+    <message>
+        <location filename="../../rtstation/gui/controllers/config_controller.py" line="+79"/>
+        <source>The settings were saved, but the DICOM receiver could not start.</source>
+        <translation>Die Einstellungen wurden gespeichert, aber der DICOM-Empfänger konnte nicht starten.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The settings could not be saved.</source>
+        <translation>Die Einstellungen konnten nicht gespeichert werden.</translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>The rules could not be saved.</source>
         <translation>Die Regeln konnten nicht gespeichert werden.</translation>
     </message>
@@ -141,9 +205,618 @@
     </message>
 </context>
 <context>
+    <name>CoreText</name>
+    <message>
+        <location filename="../../rtstation/gui/core_phrases.py" line="+34"/>
+        <location filename="../../rtstation/gui/core_text.py" line="+56"/>
+        <source>Stopped</source>
+        <translation>Gestoppt</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Listening as %1 on port %2</source>
+        <translation>Empfangsbereit als %1 auf Port %2</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Port %1 is already in use by another program: stop it, or choose another port in the receiver settings</source>
+        <translation>Port %1 wird bereits von einem anderen Programm verwendet: Beenden Sie es oder wählen Sie in den Empfänger-Einstellungen einen anderen Port</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Permission denied to listen on port %1: ports below 1024 need administrator rights; use a port such as 11112</source>
+        <translation>Keine Berechtigung, auf Port %1 zu lauschen: Ports unter 1024 brauchen Administratorrechte; verwenden Sie einen Port wie 11112</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Cannot listen on port %1</source>
+        <translation>Auf Port %1 kann nicht gelauscht werden</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>All rules are switched off in rules.ini [General] rules_enabled.</source>
+        <translation>Alle Regeln sind in rules.ini [General] rules_enabled ausgeschaltet.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>all rules are switched off in rules.ini [General] rules_enabled</source>
+        <translation>alle Regeln sind in rules.ini [General] rules_enabled ausgeschaltet</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>No forwarding rules are configured in rules.ini.</source>
+        <translation>In rules.ini sind keine Weiterleitungsregeln eingerichtet.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>rule is disabled</source>
+        <translation>Regel ist deaktiviert</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Rule &quot;%1&quot;: matched, but it has no target nodes</source>
+        <translation>Regel „%1“: trifft zu, hat aber keine Zielknoten</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Rule &quot;%1&quot;: matched -&gt; %2</source>
+        <translation>Regel „%1“: trifft zu -&gt; %2</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Rule &quot;%1&quot;: not matched: %2</source>
+        <translation>Regel „%1“: trifft nicht zu: %2</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>source AE %1 (any source accepted)</source>
+        <translation>Quell-AE %1 (jede Quelle erlaubt)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>source AE %1 is not one of %2</source>
+        <translation>Quell-AE %1 ist keiner von %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>source AE %1 is not %2</source>
+        <translation>Quell-AE %1 ist nicht %2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>source AE %1</source>
+        <translation>Quell-AE %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>label %1 contains the excluded %2</source>
+        <translation>Label %1 enthält das ausgeschlossene %2</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>label %1 does not contain the excluded %2</source>
+        <translation>Label %1 enthält das ausgeschlossene %2 nicht</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>label %1 does not contain %2</source>
+        <translation>Label %1 enthält %2 nicht</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>label %1 contains %2</source>
+        <translation>Label %1 enthält %2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>label %1 does not match plan_label_regex %2</source>
+        <translation>Label %1 passt nicht zu plan_label_regex %2</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>label %1 matches plan_label_regex %2</source>
+        <translation>Label %1 passt zu plan_label_regex %2</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>name %1 does not match plan_name_regex %2</source>
+        <translation>Name %1 passt nicht zu plan_name_regex %2</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>name %1 matches plan_name_regex %2</source>
+        <translation>Name %1 passt zu plan_name_regex %2</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 %2 is not a valid regular expression (%3)</source>
+        <translation>%1 %2 ist kein gültiger regulärer Ausdruck (%3)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 %2 could not be applied (%3)</source>
+        <translation>%1 %2 konnte nicht angewendet werden (%3)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>plan is APPROVED</source>
+        <translation>Plan ist APPROVED (freigegeben)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>approval status is %1, rule requires APPROVED</source>
+        <translation>Freigabestatus ist %1, die Regel verlangt APPROVED</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>treatment machine %1 is listed</source>
+        <translation>Bestrahlungsgerät %1 ist aufgeführt</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>plan names no treatment machine, rule requires one of %1</source>
+        <translation>Plan nennt kein Bestrahlungsgerät, die Regel verlangt eines von %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>treatment machine %1 is not one of %2</source>
+        <translation>Bestrahlungsgerät %1 ist keines von %2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>plan intent %1 is listed</source>
+        <translation>Planintention %1 ist aufgeführt</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>plan intent %1 is not one of %2</source>
+        <translation>Planintention %1 ist keine von %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 present</source>
+        <translation>%1 vorhanden</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>no %1 yet (rule requires %2)</source>
+        <translation>%1 fehlt noch (Regel verlangt %2)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 (rule requires %2)</source>
+        <translation>%1 (Regel verlangt %2)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>dose</source>
+        <translation>Dosis</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>structure set</source>
+        <translation>Structure Set</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>plan</source>
+        <translation>Plan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>RT image</source>
+        <translation>RT-Bild</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>treatment record</source>
+        <translation>Bestrahlungsprotokoll</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a dose</source>
+        <translation>eine Dosis</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a structure set</source>
+        <translation>ein Structure Set</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a plan</source>
+        <translation>ein Plan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>an RT image</source>
+        <translation>ein RT-Bild</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a treatment record</source>
+        <translation>ein Bestrahlungsprotokoll</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 images</source>
+        <translation>%1-Bilder</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>an instance of modality %1</source>
+        <translation>eine Instanz der Modalität %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 missing</source>
+        <translation>%1 fehlt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>references</source>
+        <translation>Referenzen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>connection refused (nothing listening on %1)</source>
+        <translation>Verbindung abgelehnt (auf %1 lauscht niemand)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>connection refused (nothing is listening there)</source>
+        <translation>Verbindung abgelehnt (dort lauscht niemand)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver at %1 cannot be reached on the network</source>
+        <translation>der Empfänger unter %1 ist im Netzwerk nicht erreichbar</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver cannot be reached on the network</source>
+        <translation>der Empfänger ist im Netzwerk nicht erreichbar</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>timed out: the receiver at %1 did not answer in time</source>
+        <translation>Zeitüberschreitung: der Empfänger unter %1 hat nicht rechtzeitig geantwortet</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>timed out: the receiver did not answer in time</source>
+        <translation>Zeitüberschreitung: der Empfänger hat nicht rechtzeitig geantwortet</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>association aborted by the receiver at %1</source>
+        <translation>Assoziation vom Empfänger unter %1 abgebrochen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>association aborted by the receiver</source>
+        <translation>Assoziation vom Empfänger abgebrochen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the destination settings cannot be used</source>
+        <translation>die Einstellungen des Ziels sind nicht verwendbar</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>association rejected by the peer for now</source>
+        <translation>Assoziation von der Gegenstelle vorerst abgelehnt</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>association rejected by the peer</source>
+        <translation>Assoziation von der Gegenstelle abgelehnt</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver does not accept this kind of object</source>
+        <translation>der Empfänger nimmt diese Art von Objekt nicht an</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver does not accept %1</source>
+        <translation>der Empfänger nimmt %1 nicht an</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver did not answer the request</source>
+        <translation>der Empfänger hat die Anfrage nicht beantwortet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>stored</source>
+        <translation>gespeichert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the receiver failed while processing the instance</source>
+        <translation>beim Empfänger ist die Verarbeitung der Instanz fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver says the instance is invalid</source>
+        <translation>der Empfänger meldet, die Instanz sei ungültig</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver does not support this kind of object</source>
+        <translation>der Empfänger unterstützt diese Art von Objekt nicht</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver says this station is not authorised to store there</source>
+        <translation>der Empfänger meldet, diese Station dürfe dort nicht speichern</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>the receiver saw a duplicate request</source>
+        <translation>der Empfänger hat eine doppelte Anfrage erhalten</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver did not recognise the request</source>
+        <translation>der Empfänger hat die Anfrage nicht erkannt</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver says an argument was mistyped</source>
+        <translation>der Empfänger meldet ein falsch typisiertes Argument</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver stored the instance with a warning</source>
+        <translation>der Empfänger hat die Instanz mit einer Warnung gespeichert</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver stored the instance but reported an attribute list error</source>
+        <translation>der Empfänger hat die Instanz gespeichert, meldet aber einen Fehler in der Attributliste</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>the receiver stored the instance but reported a value out of range</source>
+        <translation>der Empfänger hat die Instanz gespeichert, meldet aber einen Wert außerhalb des Bereichs</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>the receiver stored the instance but changed some data elements</source>
+        <translation>der Empfänger hat die Instanz gespeichert, aber einige Datenelemente geändert</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>the receiver stored the instance but discarded some data elements</source>
+        <translation>der Empfänger hat die Instanz gespeichert, aber einige Datenelemente verworfen</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>the receiver stored the instance but says it does not match its SOP class</source>
+        <translation>der Empfänger hat die Instanz gespeichert, meldet aber, sie passe nicht zu ihrer SOP-Klasse</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>the receiver is out of resources</source>
+        <translation>dem Empfänger fehlen Ressourcen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver is at its resource limit</source>
+        <translation>der Empfänger ist an seiner Ressourcengrenze</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver says the data does not match its SOP class</source>
+        <translation>der Empfänger meldet, die Daten passten nicht zu ihrer SOP-Klasse</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver cannot understand the data</source>
+        <translation>der Empfänger kann die Daten nicht verstehen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the receiver answered with an unknown status</source>
+        <translation>der Empfänger hat mit einem unbekannten Status geantwortet</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>gave up after %1 attempts</source>
+        <translation>nach %1 Versuchen aufgegeben</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 of %2 items failed</source>
+        <translation>%1 von %2 Objekten fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 (and %2 other reasons)</source>
+        <translation>%1 (und %2 weitere Gründe)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 of %2 items were not sent</source>
+        <translation>%1 von %2 Objekten wurden nicht gesendet</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>delivered %1 of %2 instances, %3 already there</source>
+        <translation>%1 von %2 Instanzen zugestellt, %3 waren schon vorhanden</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>delivered %1 of %2 instances</source>
+        <translation>%1 von %2 Instanzen zugestellt</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>nothing to send: all %1 instances were already delivered to %2</source>
+        <translation>nichts zu senden: alle %1 Instanzen wurden bereits an %2 zugestellt</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>queued %1 instances (%2 already delivered, skipped) (forced: sending again what was delivered before)</source>
+        <translation>%1 Instanzen eingereiht (%2 bereits zugestellt, übersprungen) (erzwungen: bereits Zugestelltes wird erneut gesendet)</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>queued %1 instances (%2 already delivered, skipped)</source>
+        <translation>%1 Instanzen eingereiht (%2 bereits zugestellt, übersprungen)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>queued %1 instances (forced: sending again what was delivered before)</source>
+        <translation>%1 Instanzen eingereiht (erzwungen: bereits Zugestelltes wird erneut gesendet)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>queued %1 instances</source>
+        <translation>%1 Instanzen eingereiht</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>queued: %1 of %2 instances to send</source>
+        <translation>eingereiht: %1 von %2 Instanzen zu senden</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>taken over from %1: its lease expired</source>
+        <translation>übernommen von %1: dessen Reservierung ist abgelaufen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>sending (attempt %1 of %2)</source>
+        <translation>wird gesendet (Versuch %1 von %2)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>sending %1 of %2</source>
+        <translation>sende %1 von %2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>done: %1 of %2 instances delivered</source>
+        <translation>erledigt: %1 von %2 Instanzen zugestellt</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>resumed after a restart: the last send was cut off</source>
+        <translation>nach einem Neustart fortgesetzt: das letzte Senden wurde unterbrochen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>retry requested</source>
+        <translation>erneuter Versuch angefordert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is paused</source>
+        <translation>%1 ist pausiert</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>retrying at %1 because %2</source>
+        <translation>neuer Versuch um %1, weil: %2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>retrying: %1</source>
+        <translation>neuer Versuch: %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>failed because %1</source>
+        <translation>fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>failed: %1</source>
+        <translation>fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the peer answered with status 0x0000 (success) in %1 ms</source>
+        <translation>die Gegenstelle hat in %1 ms mit Status 0x0000 (Erfolg) geantwortet</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the peer answered the echo with status %1</source>
+        <translation>die Gegenstelle hat das Echo mit Status %1 beantwortet</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>empty file (0 bytes)</source>
+        <translation>leere Datei (0 Byte)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>permission denied</source>
+        <translation>Zugriff verweigert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot be read (%1)</source>
+        <translation>kann nicht gelesen werden (%1)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>damaged or truncated DICOM file (%1)</source>
+        <translation>beschädigte oder abgeschnittene DICOM-Datei (%1)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>damaged or truncated DICOM file</source>
+        <translation>beschädigte oder abgeschnittene DICOM-Datei</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>not a DICOM file (no DICM preamble and no SOP Class UID)</source>
+        <translation>keine DICOM-Datei (keine DICM-Präambel und keine SOP Class UID)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>not a DICOM file (no DICM preamble and no SOP UIDs)</source>
+        <translation>keine DICOM-Datei (keine DICM-Präambel und keine SOP-UIDs)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>not a DICOM file (%1)</source>
+        <translation>keine DICOM-Datei (%1)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not a DICOM file</source>
+        <translation>keine DICOM-Datei</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>no SOP Instance UID (0008,0018): cannot be identified</source>
+        <translation>keine SOP Instance UID (0008,0018): nicht identifizierbar</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>no SOP Class UID (0008,0016): cannot tell what it is</source>
+        <translation>keine SOP Class UID (0008,0016): Art unbekannt</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>a DICOMDIR (media index), not an instance</source>
+        <translation>ein DICOMDIR (Medienverzeichnis), keine Instanz</translation>
+    </message>
+</context>
+<context>
     <name>DetailsPanel</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/details_panel.py" line="+104"/>
+        <location filename="../../rtstation/gui/widgets/details_panel.py" line="+107"/>
         <source>Patient</source>
         <translation>Patient</translation>
     </message>
@@ -194,20 +867,25 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>Source AE</source>
         <translation>Quell-AE</translation>
     </message>
     <message>
-        <location line="-33"/>
-        <location line="+34"/>
+        <location line="-34"/>
+        <location line="+35"/>
         <source>Received</source>
         <translation>Empfangen</translation>
     </message>
     <message>
-        <location line="-33"/>
+        <location line="-34"/>
         <source>Rules</source>
         <translation>Regeln</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rule by rule</source>
+        <translation>Regel für Regel</translation>
     </message>
     <message>
         <location line="+11"/>
@@ -315,7 +993,7 @@
         <translation>(keine Pläne)</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+55"/>
         <source>Total</source>
         <translation>Summe</translation>
     </message>
@@ -341,14 +1019,78 @@
     </message>
 </context>
 <context>
+    <name>DoctorDialog</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/doctor_dialog.py" line="+42"/>
+        <source>Check connections</source>
+        <translation>Verbindungen prüfen</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <location line="+8"/>
+        <source>Check</source>
+        <translation>Prüfen</translation>
+    </message>
+    <message>
+        <location line="-7"/>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Node</source>
+        <translation>Knoten</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Result</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Detail</source>
+        <translation>Einzelheiten</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Checking…</source>
+        <translation>Wird geprüft …</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Not checked</source>
+        <translation>Nicht geprüft</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>A check failed: see its detail.</source>
+        <translation>Eine Prüfung ist fehlgeschlagen: siehe die Einzelheiten.</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All checks passed.</source>
+        <translation>Alle Prüfungen bestanden.</translation>
+    </message>
+</context>
+<context>
     <name>DvhPlot</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/dvh_plot.py" line="+149"/>
+        <location filename="../../rtstation/gui/widgets/dvh_plot.py" line="+148"/>
         <source>Rx %1 Gy</source>
         <translation>Verschreibung %1 Gy</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+40"/>
         <source>Dose (Gy)</source>
         <translation>Dosis (Gy)</translation>
     </message>
@@ -396,7 +1138,7 @@
 <context>
     <name>ImportDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/import_dialog.py" line="+77"/>
+        <location filename="../../rtstation/gui/dialogs/import_dialog.py" line="+58"/>
         <source>Import DICOM files</source>
         <translation>DICOM-Dateien importieren</translation>
     </message>
@@ -474,7 +1216,7 @@
 <context>
     <name>ImportSummaryDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/import_summary.py" line="+80"/>
+        <location filename="../../rtstation/gui/dialogs/import_summary.py" line="+69"/>
         <source>Import finished</source>
         <translation>Import abgeschlossen</translation>
     </message>
@@ -532,7 +1274,7 @@
 <context>
     <name>JobTableModel</name>
     <message>
-        <location filename="../../rtstation/gui/models/job_table_model.py" line="+86"/>
+        <location filename="../../rtstation/gui/models/job_table_model.py" line="+58"/>
         <source>%1 of %2 delivered</source>
         <translation>%1 von %2 zugestellt</translation>
     </message>
@@ -574,7 +1316,7 @@
         <translation>abgebrochen</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+22"/>
         <source>Node</source>
         <translation>Knoten</translation>
     </message>
@@ -676,7 +1418,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../rtstation/gui/main_window.py" line="+184"/>
+        <location filename="../../rtstation/gui/main_window.py" line="+189"/>
         <source>Send queue</source>
         <translation>Sendewarteschlange</translation>
     </message>
@@ -686,57 +1428,57 @@
         <translation>Protokoll</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location filename="../../rtstation/gui/window_actions.py" line="+27"/>
         <source>&amp;Import files or folders...</source>
         <translation>Dateien oder Ordner &amp;importieren ...</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+6"/>
         <source>Process the import &amp;folder</source>
         <translation>Import-&amp;Ordner verarbeiten</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>&amp;Settings...</source>
         <translation>&amp;Einstellungen ...</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>Forwarding &amp;rules...</source>
         <translation>Weiterleitungs&amp;regeln ...</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>&amp;Reload the plan list</source>
         <translation>Planliste neu &amp;laden</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>Start or stop the &amp;receiver</source>
         <translation>&amp;Empfänger starten oder stoppen</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Keep running in the &amp;tray</source>
         <translation>Im &amp;Infobereich weiterlaufen</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+8"/>
         <source>&amp;About rtstation</source>
         <translation>&amp;Über rtstation</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+8"/>
         <source>&amp;Station</source>
         <translation>&amp;Station</translation>
     </message>
@@ -746,7 +1488,12 @@
         <translation>&amp;Ansicht</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
+        <source>&amp;Colour scheme</source>
+        <translation>&amp;Farbschema</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
@@ -756,12 +1503,17 @@
         <translation>Station</translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location filename="../../rtstation/gui/main_window.py" line="+86"/>
         <source>The station could not start.</source>
         <translation>Die Station konnte nicht starten.</translation>
     </message>
     <message>
-        <location line="+95"/>
+        <location line="+39"/>
+        <source>rtstation quits when the send queue is finished.</source>
+        <translation>rtstation wird beendet, sobald die Sendewarteschlange fertig ist.</translation>
+    </message>
+    <message>
+        <location line="+46"/>
         <source>An import is already running.</source>
         <translation>Es läuft bereits ein Import.</translation>
     </message>
@@ -770,18 +1522,42 @@
         <source>The list of received plans could not be read.</source>
         <translation>Die Liste der empfangenen Pläne konnte nicht gelesen werden.</translation>
     </message>
-    <message>
-        <location line="+19"/>
-        <source>%1 send job(s) queued.</source>
-        <translation>%1 Sendeauftrag/-aufträge eingereiht.</translation>
+    <message numerus="yes">
+        <location line="+18"/>
+        <source>%n send job(s) queued.</source>
+        <translation>
+            <numerusform>%n Sendeauftrag eingereiht.</numerusform>
+            <numerusform>%n Sendeaufträge eingereiht.</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+61"/>
+        <source>rtstation - %1 - %2, %3</source>
+        <translation>rtstation - %1 - %2, %3</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>%n patient(s)</source>
+        <translation>
+            <numerusform>%n Patient</numerusform>
+            <numerusform>%n Patienten</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n plan(s)</source>
+        <translation>
+            <numerusform>%n Plan</numerusform>
+            <numerusform>%n Pläne</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="-51"/>
         <source>Forwarding rules saved.</source>
         <translation>Weiterleitungsregeln gespeichert.</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>About rtstation</source>
         <translation>Über rtstation</translation>
     </message>
@@ -791,12 +1567,7 @@
         <translation>&lt;b&gt;rtstation %1&lt;/b&gt;&lt;br&gt;Empfängt DICOM-RT-Pläne, zeigt, was zu ihnen gehört, und leitet sie an DICOM-Knoten weiter, von Hand oder nach Regeln.&lt;br&gt;&lt;br&gt;Speicher: %2</translation>
     </message>
     <message>
-        <location line="+11"/>
-        <source>rtstation - %1 - %2 patient(s), %3 plan(s)</source>
-        <translation>rtstation - %1 - %2 Patient(en), %3 Plan/Pläne</translation>
-    </message>
-    <message>
-        <location line="+18"/>
+        <location line="+25"/>
         <source>Select a plan in the main window first: the rules are tested against it.</source>
         <translation>Wählen Sie zuerst einen Plan im Hauptfenster: Die Regeln werden an ihm getestet.</translation>
     </message>
@@ -804,7 +1575,7 @@
 <context>
     <name>Messages</name>
     <message>
-        <location filename="../../rtstation/gui/messages.py" line="+60"/>
+        <location filename="../../rtstation/gui/messages.py" line="+61"/>
         <source>rtstation</source>
         <translation>rtstation</translation>
     </message>
@@ -999,7 +1770,7 @@
 <context>
     <name>NodeEditorDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/node_editor.py" line="+46"/>
+        <location filename="../../rtstation/gui/dialogs/node_editor.py" line="+64"/>
         <source>Edit node</source>
         <translation>Knoten bearbeiten</translation>
     </message>
@@ -1039,14 +1810,39 @@
         <translation>Aktiv (an diesen Knoten darf gesendet werden)</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+3"/>
+        <source>Use TLS (DICOM over an encrypted connection)</source>
+        <translation>TLS verwenden (DICOM über eine verschlüsselte Verbindung)</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>CA certificate (PEM) that signed the node&apos;s certificate</source>
+        <translation>CA-Zertifikat (PEM), das das Zertifikat des Knotens signiert hat</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>empty = no client certificate</source>
+        <translation>leer = kein Client-Zertifikat</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>key of the client certificate</source>
+        <translation>Schlüssel des Client-Zertifikats</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Rules name their target nodes by this name.</source>
         <translation>Regeln nennen ihre Zielknoten mit diesem Namen.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>How many plans may be sent to this node at the same time.</source>
         <translation>Wie viele Pläne gleichzeitig an diesen Knoten gesendet werden dürfen.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Browse...</source>
+        <translation>Durchsuchen...</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -1079,9 +1875,59 @@
         <translation>Max. Assoziationen:</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+2"/>
+        <source>CA certificate:</source>
+        <translation>CA-Zertifikat:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Client certificate:</source>
+        <translation>Client-Zertifikat:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Client key:</source>
+        <translation>Client-Schlüssel:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Test</source>
+        <translation>Testen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Send a C-ECHO to the node as entered above</source>
+        <translation>Ein C-ECHO an den Knoten mit den obigen Angaben senden</translation>
+    </message>
+    <message>
+        <location line="+62"/>
+        <source>Choose a file</source>
+        <translation>Datei auswählen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>PEM files (*.pem *.crt *.key);;All files (*)</source>
+        <translation>PEM-Dateien (*.pem *.crt *.key);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Testing…</source>
+        <translation>Teste…</translation>
+    </message>
+    <message>
+        <location line="+29"/>
         <source>another node is already called &apos;{name}&apos;; node names must be unique</source>
         <translation>ein anderer Knoten heißt bereits &apos;{name}&apos;; Knotennamen müssen eindeutig sein</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>file &apos;{path}&apos; does not exist</source>
+        <translation>Datei &apos;{path}&apos; existiert nicht</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>a client certificate needs its key, and a key its certificate</source>
+        <translation>ein Client-Zertifikat braucht seinen Schlüssel und ein Schlüssel sein Zertifikat</translation>
     </message>
 </context>
 <context>
@@ -1118,11 +1964,27 @@
     </message>
     <message>
         <location line="+3"/>
-        <source>%1 plan(s) to %2 node(s)</source>
-        <translation>%1 Plan/Pläne an %2 Knoten</translation>
+        <source>%1 to %2</source>
+        <translation>%1 an %2</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n plan(s)</source>
+        <translation>
+            <numerusform>%n Plan</numerusform>
+            <numerusform>%n Pläne</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n node(s)</source>
+        <translation>
+            <numerusform>%n Knoten</numerusform>
+            <numerusform>%n Knoten</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+19"/>
         <source>Resume node %1</source>
         <translation>Knoten %1 fortsetzen</translation>
     </message>
@@ -1135,7 +1997,7 @@
 <context>
     <name>NodesTableModel</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/_nodes_table.py" line="+59"/>
+        <location filename="../../rtstation/gui/dialogs/_nodes_table.py" line="+63"/>
         <source>Name</source>
         <translation>Name</translation>
     </message>
@@ -1170,7 +2032,7 @@
         <translation>Test</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+14"/>
         <source>yes</source>
         <translation>ja</translation>
     </message>
@@ -1201,7 +2063,7 @@
 <context>
     <name>PlanMenuController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/plan_menu_controller.py" line="+85"/>
+        <location filename="../../rtstation/gui/controllers/plan_menu_controller.py" line="+86"/>
         <source>%1 selected plans</source>
         <translation>%1 ausgewählte Pläne</translation>
     </message>
@@ -1269,7 +2131,7 @@
 <context>
     <name>PlanTreeModel</name>
     <message>
-        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+154"/>
+        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+91"/>
         <source>Patient / plan</source>
         <translation>Patient / Plan</translation>
     </message>
@@ -1304,17 +2166,25 @@
         <translation>Weitergeleitet</translation>
     </message>
     <message>
-        <location line="+107"/>
+        <location filename="../../rtstation/gui/models/plan_tree_cells.py" line="+46"/>
         <source>(no label)</source>
         <translation>(ohne Label)</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+105"/>
+        <source>%n plan(s)</source>
+        <translation>
+            <numerusform>%n Plan</numerusform>
+            <numerusform>%n Pläne</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+25"/>
+        <location filename="../../rtstation/gui/models/plan_tree_cells.py" line="+21"/>
         <source>Unconnected</source>
         <translation>Nicht zugeordnet</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+33"/>
         <source>Incomplete: missing %1</source>
         <translation>Unvollständig: es fehlt %1</translation>
     </message>
@@ -1324,26 +2194,36 @@
         <translation>Alles, worauf der Plan verweist, ist da</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
         <source>Not sent anywhere yet</source>
         <translation>Noch nirgendwohin gesendet</translation>
+    </message>
+    <message>
+        <location filename="../../rtstation/gui/controllers/tree_data.py" line="+187"/>
+        <source>the structure set</source>
+        <translation>das Structure Set</translation>
     </message>
 </context>
 <context>
     <name>PlanTreePanel</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/plan_tree_panel.py" line="+98"/>
-        <location line="+56"/>
+        <location filename="../../rtstation/gui/widgets/plan_tree_panel.py" line="+106"/>
+        <location line="+67"/>
         <source>Filter by patient ID, name or plan label</source>
         <translation>Nach Patienten-ID, Name oder Plan-Label filtern</translation>
     </message>
     <message>
-        <location line="-35"/>
+        <location line="-23"/>
+        <source>Nothing received yet. The receiver is listening: send plans to it from the planning system, or drop DICOM folders, files or ZIP archives here to import them.</source>
+        <translation>Noch nichts empfangen. Der Empfänger ist bereit: Senden Sie Pläne aus dem Planungssystem, oder ziehen Sie DICOM-Ordner, -Dateien oder ZIP-Archive hierher, um sie zu importieren.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Nothing received yet. Start the receiver, or drop DICOM folders, files or ZIP archives here to import them.</source>
         <translation>Noch nichts empfangen. Starten Sie den Empfänger, oder ziehen Sie DICOM-Ordner, -Dateien oder ZIP-Archive hierher, um sie zu importieren.</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+15"/>
         <source>Loading the received plans...</source>
         <translation>Empfangene Pläne werden geladen …</translation>
     </message>
@@ -1351,7 +2231,7 @@
 <context>
     <name>ReceiverControl</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/receiver_control.py" line="+36"/>
+        <location filename="../../rtstation/gui/widgets/receiver_control.py" line="+40"/>
         <source>Receiver stopped</source>
         <translation>Empfänger gestoppt</translation>
     </message>
@@ -1402,7 +2282,7 @@
 <context>
     <name>RejectedFilesModel</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/import_summary.py" line="-59"/>
+        <location filename="../../rtstation/gui/dialogs/import_summary.py" line="-54"/>
         <source>File</source>
         <translation>Datei</translation>
     </message>
@@ -1413,9 +2293,213 @@
     </message>
 </context>
 <context>
+    <name>RetrieveDialog</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/retrieve_dialog.py" line="+68"/>
+        <source>Retrieve from an archive</source>
+        <translation>Aus einem Archiv abrufen</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>C-MOVE to this station&apos;s receiver</source>
+        <translation>C-MOVE an den Empfänger dieser Station</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>C-GET (nothing has to reach our port)</source>
+        <translation>C-GET (unser Port muss nicht erreichbar sein)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>P1;P2</source>
+        <translation>P1;P2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>for example Doe*</source>
+        <translation>zum Beispiel Muster*</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+2"/>
+        <source>YYYYMMDD</source>
+        <translation>JJJJMMTT</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>any</source>
+        <translation>alle</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>to</source>
+        <translation>bis</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Load patient list…</source>
+        <translation>Patientenliste laden …</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Query</source>
+        <translation>Abfragen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Archive</source>
+        <translation>Archiv</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Retrieve by</source>
+        <translation>Abrufen per</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Patient IDs</source>
+        <translation>Patienten-IDs</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Patient name</source>
+        <translation>Patientenname</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Study date</source>
+        <translation>Studiendatum</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Modality</source>
+        <translation>Modalität</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Patient / study / series</source>
+        <translation>Patient / Studie / Serie</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Details</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Only approved plans</source>
+        <translation>Nur genehmigte Pläne</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Into the station</source>
+        <translation>In die Station</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>To a folder</source>
+        <translation>In einen Ordner</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Browse…</source>
+        <translation>Durchsuchen …</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Retrieve</source>
+        <translation>Abrufen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>Add the archive as a node in the settings first.</source>
+        <translation>Legen Sie das Archiv zuerst in den Einstellungen als Knoten an.</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Querying the archive…</source>
+        <translation>Archiv wird abgefragt …</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>%1 patient(s) found.</source>
+        <translation>%1 Patient(en) gefunden.</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>(study)</source>
+        <translation>(Studie)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Plan %1</source>
+        <translation>Plan %1</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>%1 instance(s)</source>
+        <translation>%1 Instanz(en)</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Patient list</source>
+        <translation>Patientenliste</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Patient lists (*.json);;All files (*)</source>
+        <translation>Patientenlisten (*.json);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>%1 patient(s) loaded from the list.</source>
+        <translation>%1 Patient(en) aus der Liste geladen.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Retrieve into folder</source>
+        <translation>In Ordner abrufen</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Retrieving…</source>
+        <translation>Wird abgerufen …</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>%1: %2 file(s) retrieved.</source>
+        <translation>%1: %2 Datei(en) abgerufen.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1: cancelled.</source>
+        <translation>%1: abgebrochen.</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>Cancelled.</source>
+        <translation>Abgebrochen.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Cancelling…</source>
+        <translation>Wird abgebrochen …</translation>
+    </message>
+</context>
+<context>
     <name>RulesDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+78"/>
+        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+84"/>
         <source>Forwarding rules</source>
         <translation>Weiterleitungsregeln</translation>
     </message>
@@ -1475,7 +2559,7 @@
         <translation>Test</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+49"/>
         <source>Rule name:</source>
         <translation>Regelname:</translation>
     </message>
@@ -1577,11 +2661,12 @@
     </message>
     <message>
         <location line="+4"/>
+        <location line="+144"/>
         <source>Send to</source>
         <translation>Senden an</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="-138"/>
         <source>{name} (not in settings)</source>
         <translation>{name} (nicht in den Einstellungen)</translation>
     </message>
@@ -1602,16 +2687,21 @@
     </message>
     <message>
         <location line="+3"/>
-        <source>e.g. TB1=TrueBeam1, TB2=TrueBeam2</source>
-        <translation>z. B. TB1=TrueBeam1, TB2=TrueBeam2</translation>
+        <source>name in the plan=name at the destination, e.g. TB1=TrueBeam1</source>
+        <translation>Name im Plan=Name beim Ziel, z. B. TB1=TrueBeam1</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Renames the treatment machine before the plan is sent.</source>
-        <translation>Benennt das Bestrahlungsgerät um, bevor der Plan gesendet wird.</translation>
+        <location line="+2"/>
+        <source>Left of &apos;=&apos; the machine name as the plan has it (old), right of it the name the destination expects (new). Not applied when sending yet: the mapping is kept in rules.ini for a later version.</source>
+        <translation>Links vom &apos;=&apos; der Gerätename, wie er im Plan steht (alt), rechts der Name, den das Ziel erwartet (neu). Wird beim Senden noch nicht angewendet: die Zuordnung bleibt für eine spätere Version in rules.ini.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+107"/>
+        <source>Rule &apos;{name}&apos;, {field}: {reason}</source>
+        <translation>Regel &apos;{name}&apos;, {field}: {reason}</translation>
+    </message>
+    <message>
+        <location line="-101"/>
         <source>Anonymize (not supported yet; kept as written)</source>
         <translation>Anonymisieren (noch nicht unterstützt; bleibt wie eingetragen)</translation>
     </message>
@@ -1621,17 +2711,7 @@
         <translation>{name} (inaktiv)</translation>
     </message>
     <message>
-        <location line="+74"/>
-        <source>New rule</source>
-        <translation>Neue Regel</translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <source>{name} (copy)</source>
-        <translation>{name} (Kopie)</translation>
-    </message>
-    <message>
-        <location line="+46"/>
+        <location line="+47"/>
         <source>another rule is already called &apos;{name}&apos;; rule names must be unique</source>
         <translation>eine andere Regel heißt bereits &apos;{name}&apos;; Regelnamen müssen eindeutig sein</translation>
     </message>
@@ -1641,39 +2721,50 @@
         <translation>Eine aktive Regel braucht mindestens einen Zielknoten.</translation>
     </message>
     <message>
-        <location line="+24"/>
-        <source>Rule &apos;{name}&apos;: {reason}</source>
-        <translation>Regel &apos;{name}&apos;: {reason}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+26"/>
         <source>(unnamed rule)</source>
         <translation>(Regel ohne Namen)</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>({count} rules need attention.)</source>
         <translation>({count} Regeln müssen korrigiert werden.)</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+78"/>
         <source>The test failed: {error}</source>
         <translation>Der Test ist fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location line="+16"/>
-        <source>Would be sent to: {nodes}</source>
-        <translation>Würde gesendet an: {nodes}</translation>
+        <location filename="../../rtstation/gui/dialogs/_rule_test.py" line="+37"/>
+        <source>Tested with plan {plan}</source>
+        <translation>Getestet mit Plan {plan}</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+12"/>
+        <source>Would be sent to {nodes}.</source>
+        <translation>Würde an {nodes} gesendet.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Would not be sent anywhere.</source>
         <translation>Würde nirgendwohin gesendet.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
+        <location line="+29"/>
         <source>Waiting for: {what}</source>
         <translation>Wartet auf: {what}</translation>
+    </message>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/_rules_list.py" line="+63"/>
+        <source>New rule</source>
+        <translation>Neue Regel</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>{name} (copy)</source>
+        <translation>{name} (Kopie)</translation>
     </message>
 </context>
 <context>
@@ -1688,6 +2779,24 @@
     <name>SendController</name>
     <message>
         <location filename="../../rtstation/gui/controllers/send_controller.py" line="+88"/>
+        <source>no approval status</source>
+        <translation>kein Freigabestatus</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Send a plan that is not approved?</source>
+        <translation>Nicht freigegebenen Plan senden?</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n of the plans to send is not APPROVED. Send anyway?</source>
+        <translation>
+            <numerusform>%n der zu sendenden Pläne ist nicht APPROVED (freigegeben). Trotzdem senden?</numerusform>
+            <numerusform>%n der zu sendenden Pläne sind nicht APPROVED (freigegeben). Trotzdem senden?</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>Send incomplete plan?</source>
         <translation>Unvollständigen Plan senden?</translation>
     </message>
@@ -1725,7 +2834,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/_nodes_table.py" line="-66"/>
+        <location filename="../../rtstation/gui/dialogs/_nodes_table.py" line="-53"/>
         <source>OK</source>
         <translation>OK</translation>
     </message>
@@ -1740,12 +2849,12 @@
         <translation>Fehlgeschlagen: {reason}</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>no reason given</source>
         <translation>kein Grund angegeben</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+112"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+108"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
@@ -1761,23 +2870,23 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+380"/>
+        <location line="+322"/>
         <source>Nodes</source>
         <translation>Knoten</translation>
     </message>
     <message>
-        <location line="-379"/>
+        <location line="-321"/>
         <source>Sending</source>
         <translation>Senden</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+249"/>
+        <location line="+185"/>
         <source>Logging</source>
         <translation>Protokoll</translation>
     </message>
     <message>
-        <location line="-227"/>
+        <location line="-167"/>
         <source>Browse…</source>
         <translation>Durchsuchen …</translation>
     </message>
@@ -1788,23 +2897,23 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+294"/>
+        <location line="+240"/>
         <source>Storage folder</source>
         <translation>Speicherordner</translation>
     </message>
     <message>
-        <location line="-293"/>
+        <location line="-239"/>
         <source>Received and imported plans are kept here, by patient.</source>
         <translation>Empfangene und importierte Pläne liegen hier, nach Patienten geordnet.</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+291"/>
+        <location line="+237"/>
         <source>Import folder</source>
         <translation>Import-Ordner</translation>
     </message>
     <message>
-        <location line="-288"/>
+        <location line="-234"/>
         <source>Clear the import folder after a successful import</source>
         <translation>Import-Ordner nach erfolgreichem Import leeren</translation>
     </message>
@@ -1870,13 +2979,13 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+120"/>
+        <location line="+60"/>
         <location line="+8"/>
         <source>seconds</source>
         <translation>Sekunden</translation>
     </message>
     <message>
-        <location line="-127"/>
+        <location line="-67"/>
         <source>Rules run when nothing new arrived for a plan for this long.</source>
         <translation>Die Regeln laufen, wenn so lange nichts Neues zu einem Plan angekommen ist.</translation>
     </message>
@@ -1916,13 +3025,7 @@
         <translation>Hinzufügen</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <location line="+40"/>
-        <source>Remove</source>
-        <translation>Entfernen</translation>
-    </message>
-    <message>
-        <location line="-2"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_nodes.py" line="+64"/>
         <source>Add…</source>
         <translation>Hinzufügen …</translation>
     </message>
@@ -1933,21 +3036,53 @@
     </message>
     <message>
         <location line="+2"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+2"/>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Test</source>
         <translation>Testen</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Send a C-ECHO to the selected node</source>
         <translation>Ein C-ECHO an den ausgewählten Knoten senden</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+7"/>
+        <source>Check both ways…</source>
+        <translation>In beide Richtungen prüfen …</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>TCP, C-ECHO, our receiver port, and whether the node can reach us</source>
+        <translation>TCP, C-ECHO, unser Empfangsport und ob der Knoten uns erreicht</translation>
+    </message>
+    <message>
+        <location line="+30"/>
         <source>Rules name their target nodes: after renaming or removing a node, check the rules.</source>
         <translation>Regeln nennen ihre Zielknoten beim Namen: Prüfen Sie die Regeln, nachdem Sie einen Knoten umbenannt oder entfernt haben.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+38"/>
+        <location line="+100"/>
+        <source>Test of &apos;{name}&apos;: {result}</source>
+        <translation>Test von &apos;{name}&apos;: {result}</translation>
+    </message>
+    <message>
+        <location line="-21"/>
+        <source>Testing…</source>
+        <translation>Teste…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Testing &apos;{name}&apos; ({ae} at {host}:{port})…</source>
+        <translation>Teste &apos;{name}&apos; ({ae} auf {host}:{port}) …</translation>
+    </message>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+21"/>
         <source>Retries</source>
         <translation>Wiederholungen</translation>
     </message>
@@ -1982,7 +3117,27 @@
         <translation>Dateien eines Plans nach erfolgreichem Senden aus dem Speicherordner löschen</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+16"/>
+        <source>Debug</source>
+        <translation>Debug</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Info</source>
+        <translation>Info</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Warning</source>
+        <translation>Warnung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>Verbose information (each instance and rule decision in the log)</source>
         <translation>Ausführliche Informationen (jede Instanz und Regelentscheidung im Protokoll)</translation>
     </message>
@@ -2057,31 +3212,15 @@
         <translation>({count} Felder müssen korrigiert werden.)</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_allow_list.py" line="+44"/>
         <source>&apos;{entry}&apos; is already in the list</source>
         <translation>&apos;{entry}&apos; steht schon in der Liste</translation>
-    </message>
-    <message>
-        <location line="+119"/>
-        <source>Testing…</source>
-        <translation>Test läuft …</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Testing &apos;{name}&apos; ({ae} at {host}:{port})…</source>
-        <translation>Teste &apos;{name}&apos; ({ae} auf {host}:{port}) …</translation>
-    </message>
-    <message>
-        <location line="-76"/>
-        <location line="+94"/>
-        <source>Test of &apos;{name}&apos;: {result}</source>
-        <translation>Test von &apos;{name}&apos;: {result}</translation>
     </message>
 </context>
 <context>
     <name>StationStatusBar</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/status_bar.py" line="+111"/>
+        <location filename="../../rtstation/gui/widgets/status_bar.py" line="+88"/>
         <source>%1 sending</source>
         <translation>%1 wird/werden gesendet</translation>
     </message>
@@ -2120,7 +3259,7 @@
 <context>
     <name>StatusController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/status_controller.py" line="+65"/>
+        <location filename="../../rtstation/gui/controllers/status_controller.py" line="+67"/>
         <source>Replaced %1 from %2</source>
         <translation>%1 von %2 ersetzt</translation>
     </message>
@@ -2139,13 +3278,16 @@
         <source>Refused an instance from %1: %2</source>
         <translation>Instanz von %1 abgelehnt: %2</translation>
     </message>
-    <message>
-        <location line="+8"/>
-        <source>%1 instance(s) received from %2</source>
-        <translation>%1 Instanz(en) von %2 empfangen</translation>
+    <message numerus="yes">
+        <location line="+9"/>
+        <source>%n instance(s) received from %1</source>
+        <translation>
+            <numerusform>%n Instanz von %1 empfangen</numerusform>
+            <numerusform>%n Instanzen von %1 empfangen</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+17"/>
         <source>Rules: plan %1 goes to %2</source>
         <translation>Regeln: Plan %1 geht an %2</translation>
     </message>
@@ -2181,9 +3323,151 @@
     </message>
 </context>
 <context>
+    <name>StoreDialog</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/store_dialog.py" line="+49"/>
+        <source>Store a folder to a node</source>
+        <translation>Ordner an einen Knoten senden</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Browse…</source>
+        <translation>Durchsuchen …</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Read folder</source>
+        <translation>Ordner lesen</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Resume: skip files stored before (status file)</source>
+        <translation>Fortsetzen: bereits gesendete Dateien überspringen (Statusdatei)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Continue after a refused file</source>
+        <translation>Nach einer abgelehnten Datei weitermachen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Folder</source>
+        <translation>Ordner</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Target node</source>
+        <translation>Zielknoten</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Machine in the plans</source>
+        <translation>Gerät in den Plänen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Name on the target</source>
+        <translation>Name im Zielsystem</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Plans found</source>
+        <translation>Gefundene Pläne</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Machine mapping</source>
+        <translation>Gerätezuordnung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Before → after</source>
+        <translation>Vorher → nachher</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Store</source>
+        <translation>Senden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <location line="+68"/>
+        <source>Folder to store</source>
+        <translation>Zu sendender Ordner</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>The folder &apos;%1&apos; does not exist.</source>
+        <translation>Der Ordner &apos;%1&apos; existiert nicht.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Reading the folder…</source>
+        <translation>Ordner wird gelesen …</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>no machine</source>
+        <translation>kein Gerät</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>%1 file(s) to store, %2 stored before (skipped).</source>
+        <translation>%1 Datei(en) zu senden, %2 bereits gesendet (übersprungen).</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>Storing…</source>
+        <translation>Wird gesendet …</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>%1 stored, %2 refused, %3 not sent.</source>
+        <translation>%1 gesendet, %2 abgelehnt, %3 nicht gesendet.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+41"/>
+        <source>Cancelled.</source>
+        <translation>Abgebrochen.</translation>
+    </message>
+    <message>
+        <location line="-36"/>
+        <source>First refused: &apos;%1&apos;: %2</source>
+        <translation>Zuerst abgelehnt: &apos;%1&apos;: %2</translation>
+    </message>
+</context>
+<context>
+    <name>ThemeController</name>
+    <message>
+        <location filename="../../rtstation/gui/theme.py" line="+143"/>
+        <source>Follow the &amp;system</source>
+        <translation>&amp;System folgen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Light</source>
+        <translation>&amp;Hell</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Dark</source>
+        <translation>&amp;Dunkel</translation>
+    </message>
+</context>
+<context>
     <name>TrayController</name>
     <message>
-        <location filename="../../rtstation/gui/tray.py" line="+52"/>
+        <location filename="../../rtstation/gui/tray.py" line="+53"/>
         <location line="+82"/>
         <source>rtstation</source>
         <translation>rtstation</translation>
@@ -2236,6 +3520,17 @@ Sie empfängt und leitet dann weiter Pläne weiter. Ihre Antwort wird gespeicher
         <location line="+3"/>
         <source>see the job list</source>
         <translation>siehe Auftragsliste</translation>
+    </message>
+</context>
+<context>
+    <name>_MissingWords</name>
+    <message numerus="yes">
+        <location filename="../../rtstation/gui/controllers/tree_data.py" line="-12"/>
+        <source>%n %1 slice(s)</source>
+        <translation>
+            <numerusform>%n %1-Schicht</numerusform>
+            <numerusform>%n %1-Schichten</numerusform>
+        </translation>
     </message>
 </context>
 </TS>

@@ -14,6 +14,7 @@ import argparse
 import importlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from rtstation.cli.context import load_config, log_level
@@ -50,10 +51,17 @@ def run(args: argparse.Namespace) -> int:
         print(NO_DISPLAY, file=sys.stderr)
         return 2
 
+    app = importlib.import_module("rtstation.gui.app")
+    return int(app.run_gui(args, station_opener(args)))
+
+
+def station_opener(args: argparse.Namespace) -> Callable[[], Station]:
+    """The function the GUI calls (after its QApplication exists) to open the Station:
+    load the configuration, set up logging (file and console), build the Station."""
+
     def open_station() -> Station:
         paths, settings, rules = load_config(args)
         setup_logging(Path(paths.log_dir), level=log_level(args, settings), console=True)
         return Station(paths, settings, rules, bind_address=getattr(args, "bind", "") or "")
 
-    app = importlib.import_module("rtstation.gui.app")
-    return int(app.run_gui(args, open_station))
+    return open_station

@@ -38,6 +38,10 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("rules", "test the forwarding rules against a plan, without sending"),
     ("metrics", "plan, dose and DVH figures per plan and ROI, as a table, CSV or JSON"),
     ("config", "print where the configuration is and check that it is valid"),
+    ("retrieve", "retrieve a patient's plans from an archive into a folder (Q/R)"),
+    ("move", "tell an archive to C-MOVE series or instances by UID to an AE"),
+    ("store", "send a folder in ARIA order, with machine mapping and resume (C-STORE)"),
+    ("doctor", "check the connection to a node both ways and our receiver port"),
 )
 
 

@@ -48,3 +48,23 @@ def map_machines(ds: Dataset, mapping: dict[str, str]) -> list[tuple[str, str]]:
                 beam.TreatmentMachineName = new
                 renamed.append((old, new))
     return renamed
+
+
+def apply_default_machines(ds: Dataset, defaults: dict[str, str]) -> list[tuple[str, str]]:
+    """Name the machine of every beam that has none, from its ManufacturerModelName.
+
+    DicomTools' ``--defaultMachines "RDS=HALCYON"``: some exports take TreatmentMachineName
+    away; the machine model stays and says which machine the plan was made for. Returns
+    ``(model, machine)`` per beam named.
+    """
+    named: list[tuple[str, str]] = []
+    for keyword in _BEAM_SEQUENCES:
+        for beam in ds.get(keyword) or []:
+            if str(beam.get("TreatmentMachineName", "")).strip():
+                continue
+            model = str(beam.get("ManufacturerModelName", "")).strip()
+            machine = defaults.get(model)
+            if model and machine:
+                beam.TreatmentMachineName = machine
+                named.append((model, machine))
+    return named

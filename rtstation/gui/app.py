@@ -17,9 +17,11 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from rtstation import __version__
@@ -33,6 +35,7 @@ LOGGER = logging.getLogger(__name__)
 
 ORGANIZATION = "rtstation"
 APPLICATION = "rtstation"
+UI_SETTINGS_FILE = "gui.ini"
 
 
 def create_application(argv: Sequence[str] | None = None) -> QApplication:
@@ -101,12 +104,34 @@ def stop_on_signals(app: QApplication) -> QTimer:
     return wake
 
 
-def run_gui(args: argparse.Namespace, open_station: Callable[[], Any]) -> int:
-    """Open the station, show the window, run until quit; returns the exit status."""
+def ui_settings_for(station: Any) -> QSettings:
+    """The window's own state (geometry, column widths, tray choice) in ``gui.ini`` of the
+    station's configuration folder: beside settings.ini, so a second station with another
+    ``--config`` keeps its own layout, and nothing lands in the Windows registry."""
+    folder = Path(station.paths.config_dir)
+    return QSettings(str(folder / UI_SETTINGS_FILE), QSettings.Format.IniFormat)
+
+
+@dataclass
+class OpenedStation:
+    """What ``open_window`` made: the shown window over its station, and the log handler
+    that feeds the window's Log pane (removed again by ``close_window``)."""
+
+    window: Any
+    station: Any
+    handler: gui_log.QtLogHandler
+
+
+def open_window(app: QApplication, open_station: Callable[[], Any]) -> OpenedStation | None:
+    """Open the station and its window (shown, services starting); None when the station
+    could not be opened (the reason was shown in a message box).
+
+    The Qt log handler is attached only after ``open_station`` returned: opening sets up
+    logging (``setup_logging`` replaces every handler of the ``rtstation`` logger), and a
+    handler attached before it was removed there, which left the Log pane empty.
+    """
     from rtstation.gui.main_window import MainWindow
 
-    app = create_application()
-    handler = gui_log.install()
     try:
         station = open_station()
     except (RtStationError, OSError) as exc:
@@ -121,25 +146,38 @@ def run_gui(args: argparse.Namespace, open_station: Callable[[], Any]) -> int:
         )
         box.setDetailedText(details)
         box.exec()
-        gui_log.uninstall(handler)
-        return 2
+        return None
+    handler = gui_log.install()
     install_translation(app, getattr(station.settings, "language", ""))
-    window = MainWindow(station, log_handler=handler)
+    window = MainWindow(station, ui_settings=ui_settings_for(station), log_handler=handler)
     keep_gc_pauses_short(window)
     app.setQuitOnLastWindowClosed(not window.tray.available)
-    window.tray.quitRequested.connect(app.quit)
-    window.quit_action.triggered.connect(app.quit)
+    window.quitRequested.connect(app.quit, Qt.ConnectionType.QueuedConnection)
     window.show()
     window.start_station()
-    stop_on_signals(app)
     LOGGER.info("rtstation %s window open; storage %s", __version__, station.storage_root)
+    return OpenedStation(window, station, handler)
+
+
+def close_window(opened: OpenedStation) -> None:
+    """Window first, then the background tasks, then the station, then the log handler."""
+    opened.window.shutdown()
+    workers.cancel_all()
+    if not workers.wait_for_all(15_000):
+        LOGGER.warning("Background tasks still running at exit")
+    opened.station.stop()
+    gui_log.uninstall(opened.handler)
+
+
+def run_gui(args: argparse.Namespace, open_station: Callable[[], Any]) -> int:
+    """Open the station, show the window, run until quit; returns the exit status."""
+    app = create_application()
+    opened = open_window(app, open_station)
+    if opened is None:
+        return 2
+    stop_on_signals(app)
     try:
         code = int(app.exec())
     finally:
-        window.shutdown()
-        workers.cancel_all()
-        if not workers.wait_for_all(15_000):
-            LOGGER.warning("Background tasks still running at exit")
-        station.stop()
-        gui_log.uninstall(handler)
+        close_window(opened)
     return code

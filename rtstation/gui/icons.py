@@ -18,7 +18,3 @@ ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
 def icon(name: str) -> QIcon:
     path = ICON_DIR / f"{name}.svg"
     return QIcon(str(path)) if path.is_file() else QIcon()
-
-
-def icon_path(name: str) -> str:
-    return str(ICON_DIR / f"{name}.svg")

@@ -24,28 +24,25 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
+from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import (
-    QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
-    QKeySequence,
 )
 from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
     QTabWidget,
-    QToolBar,
     QWidget,
 )
 
 from rtstation import __version__
-from rtstation.config import IMPORT_FOLDER_AE
 from rtstation.gui import workers
 from rtstation.gui.bridge import StationBridge
+from rtstation.gui.controllers.close_controller import CloseController
 from rtstation.gui.controllers.config_controller import ConfigController
 from rtstation.gui.controllers.details_controller import DetailsController
 from rtstation.gui.controllers.import_controller import ImportController
@@ -56,14 +53,16 @@ from rtstation.gui.controllers.receiver_controller import ReceiverController
 from rtstation.gui.controllers.send_controller import SendController
 from rtstation.gui.controllers.status_controller import StatusController
 from rtstation.gui.controllers.tree_controller import TreeController
+from rtstation.gui.core_text import render
+from rtstation.gui.dialogs._rule_test import tested_plan, verdict_lines
 from rtstation.gui.dialogs.import_dialog import ImportDialog
-from rtstation.gui.dialogs.metrics_window import MetricsLauncher
 from rtstation.gui.icons import icon
 from rtstation.gui.log_handler import QtLogHandler
 from rtstation.gui.messages import show_error
 from rtstation.gui.models.job_table_model import JobTableModel
 from rtstation.gui.models.log_model import LogListModel
 from rtstation.gui.models.plan_tree_model import PlanTreeModel
+from rtstation.gui.theme import ThemeController
 from rtstation.gui.tray import TrayController
 from rtstation.gui.widgets.details_panel import DetailsPanel
 from rtstation.gui.widgets.jobs_panel import JobsPanel
@@ -72,8 +71,8 @@ from rtstation.gui.widgets.nodes_panel import NodesPanel
 from rtstation.gui.widgets.plan_tree_panel import PlanTreePanel
 from rtstation.gui.widgets.receiver_control import ReceiverControl
 from rtstation.gui.widgets.status_bar import StationStatusBar
-from rtstation.routing.rules import evaluate
-from rtstation.station.forwarding import plan_facts
+from rtstation.gui.window_actions import build_menus_and_toolbar
+from rtstation.gui.window_state import restore_window_state, save_window_state
 
 if TYPE_CHECKING:
     from rtstation.station import Station
@@ -92,6 +91,8 @@ def dropped_paths(mime: Any) -> list[str]:
 
 class MainWindow(QMainWindow):
     """The station's window over a running :class:`~rtstation.station.Station`."""
+
+    quitRequested = Signal()  # the window closed for good: the application should end
 
     def __init__(
         self,
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         self.details_controller = DetailsController(
             self.tree_model, self.details, self.jobs_controller, self
         )
+        self.details_controller.rule_lines = lambda plan: verdict_lines(station.rules, plan)
         self.send_controller = SendController(station, self.tree_model, self, self)
         self.pause_controller = PauseController(station, self, self)
         self.plan_menu_controller = PlanMenuController(
@@ -150,6 +152,9 @@ class MainWindow(QMainWindow):
         self.config_controller = ConfigController(station, self, self.test_rules, self)
         self.tray = TrayController(self, self.ui_settings, self)
         self.tray.plan_label = self.tree_model.plan_label
+        self.theme = ThemeController(self.ui_settings, self)
+        self.theme.apply()
+        self.close_controller = CloseController(self, self.job_model, self.tray.available, self)
 
         self._build_actions()
         self._wire(log_handler)
@@ -193,64 +198,12 @@ class MainWindow(QMainWindow):
         self.vertical_splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.vertical_splitter)
         self.resize(1280, 820)
-        self.main_splitter.setSizes([800, 480])
+        self.main_splitter.setSizes([860, 420])
         self.right_splitter.setSizes([590, 100])
         self.vertical_splitter.setSizes([620, 180])
 
     def _build_actions(self) -> None:
-        self.import_action = QAction(icon("import"), self.tr("&Import files or folders..."), self)
-        self.import_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.import_action.triggered.connect(self._on_import_triggered)
-        self.import_folder_action = QAction(self.tr("Process the import &folder"), self)
-        self.import_folder_action.triggered.connect(self._on_import_folder_triggered)
-        self.settings_action = QAction(icon("settings"), self.tr("&Settings..."), self)
-        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
-        self.settings_action.triggered.connect(self.config_controller.open_settings)
-        self.rules_action = QAction(icon("rules"), self.tr("Forwarding &rules..."), self)
-        self.rules_action.triggered.connect(self.config_controller.open_rules)
-        self.reload_action = QAction(self.tr("&Reload the plan list"), self)
-        self.reload_action.setShortcut(QKeySequence.StandardKey.Refresh)
-        self.reload_action.triggered.connect(self.tree_controller.load_all)
-        self.receiver_action = QAction(self.tr("Start or stop the &receiver"), self)
-        self.receiver_action.triggered.connect(self.receiver_control.button.click)
-        self.quit_action = QAction(self.tr("&Quit"), self)
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        self.quit_action.triggered.connect(self.quit)
-        self.keep_running_action = QAction(self.tr("Keep running in the &tray"), self)
-        self.keep_running_action.setCheckable(True)
-        self.keep_running_action.setEnabled(self.tray.available)
-        self.keep_running_action.setChecked(bool(self.tray.remembered_choice()))
-        self.keep_running_action.toggled.connect(self.tray.set_keep_running)
-        self.about_action = QAction(self.tr("&About rtstation"), self)
-        self.about_action.triggered.connect(self._on_about_triggered)
-
-        file_menu = self.menuBar().addMenu(self.tr("&File"))
-        file_menu.addAction(self.import_action)
-        file_menu.addAction(self.import_folder_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        station_menu = self.menuBar().addMenu(self.tr("&Station"))
-        station_menu.addAction(self.receiver_action)
-        station_menu.addAction(self.settings_action)
-        station_menu.addAction(self.rules_action)
-        view_menu = self.menuBar().addMenu(self.tr("&View"))
-        view_menu.addAction(self.reload_action)
-        view_menu.addAction(self.keep_running_action)
-        self.metrics = MetricsLauncher(self.station, view_menu, self)
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        help_menu.addAction(self.about_action)
-
-        toolbar = QToolBar(self.tr("Station"), self)
-        toolbar.setObjectName("stationToolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        toolbar.addWidget(self.receiver_control)
-        toolbar.addSeparator()
-        toolbar.addAction(self.import_action)
-        toolbar.addAction(self.settings_action)
-        toolbar.addAction(self.rules_action)
-        self.addToolBar(toolbar)
-        self.toolbar = toolbar
+        build_menus_and_toolbar(self)
 
     def _wire(self, log_handler: QtLogHandler | None) -> None:
         bridge = self.bridge
@@ -305,6 +258,10 @@ class MainWindow(QMainWindow):
         self.config_controller.rulesApplied.connect(self._on_rules_applied)
         self.tray.showRequested.connect(self._on_show_requested)
         self.tray.quitRequested.connect(self.quit)
+        self.jobs_controller.countsChanged.connect(self.close_controller.queue_changed)
+        self.close_controller.quitConfirmed.connect(self.quit_now)
+        self.close_controller.hideRequested.connect(self._hide_to_tray)
+        self.close_controller.waitingChanged.connect(self._on_waiting_for_queue)
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -322,20 +279,42 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def quit(self) -> None:
-        """Close for real (menu, tray): no keep-running question."""
+        """Quit (menu, tray): no keep-running question, but unfinished jobs ask first."""
+        if self.close_controller.request():
+            self.quit_now()
+
+    @Slot()
+    def quit_now(self) -> None:
+        """Close for real and end the application (``quitRequested``)."""
         self._quitting = True
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._quitting and self.tray.keep_running_on_close():
-            self.keep_running_action.setChecked(True)
-            self._save_ui_state()
-            self.hide()
-            self.tray.window_hidden()
-            event.ignore()
-            return
+        if not self._quitting:
+            if not self.close_controller.request():
+                event.ignore()  # the question is shown, or the queue is awaited
+                return
+            if self.tray.keep_running_on_close():
+                self._hide_to_tray()
+                event.ignore()
+                return
         self.shutdown()
         event.accept()
+        self.quitRequested.emit()
+
+    @Slot()
+    def _hide_to_tray(self) -> None:
+        self.keep_running_action.setChecked(True)
+        self._save_ui_state()
+        self.hide()
+        self.tray.window_hidden()
+
+    @Slot(bool)
+    def _on_waiting_for_queue(self, waiting: bool) -> None:
+        if waiting:
+            self.status.showMessage(self.tr("rtstation quits when the send queue is finished."), 0)
+        else:
+            self.status.clearMessage()
 
     def shutdown(self) -> None:
         """Stop listening and cancel our background work; the station itself is stopped
@@ -352,43 +331,11 @@ class MainWindow(QMainWindow):
 
     # -- QSettings ----------------------------------------------------------------------
 
-    def _splitters(self) -> dict[str, QSplitter]:
-        return {
-            "main": self.main_splitter,
-            "right": self.right_splitter,
-            "vertical": self.vertical_splitter,
-        }
-
     def _save_ui_state(self) -> None:
-        settings = self.ui_settings
-        settings.setValue("mainWindow/geometry", self.saveGeometry())
-        settings.setValue("mainWindow/state", self.saveState())
-        for name, splitter in self._splitters().items():
-            settings.setValue(f"mainWindow/splitter/{name}", splitter.saveState())
-        settings.setValue("mainWindow/treeHeader", self.tree_panel.view.header().saveState())
-        settings.setValue("mainWindow/bottomTab", self.bottom_tabs.currentIndex())
-        settings.sync()
+        save_window_state(self)
 
     def _restore_ui_state(self) -> None:
-        settings = self.ui_settings
-        geometry = settings.value("mainWindow/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        state = settings.value("mainWindow/state")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
-        for name, splitter in self._splitters().items():
-            value = settings.value(f"mainWindow/splitter/{name}")
-            if isinstance(value, QByteArray) and not value.isEmpty():
-                splitter.restoreState(value)
-        header = settings.value("mainWindow/treeHeader")
-        if isinstance(header, QByteArray) and not header.isEmpty():
-            self.tree_panel.view.header().restoreState(header)
-        else:
-            self.tree_controller.loadingChanged.connect(self._on_first_load_changed)
-        tab = settings.value("mainWindow/bottomTab")
-        if tab is not None:
-            self.bottom_tabs.setCurrentIndex(int(tab))
+        restore_window_state(self)
 
     # -- drag and drop ------------------------------------------------------------------
 
@@ -417,19 +364,19 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str)
     def _on_receiver_state_changed(self, state: str, message: str) -> None:
-        self.receiver_control.set_state(state, message)
-        self.status.set_receiver(state, message)
+        shown = render(message)
+        self.receiver_control.set_state(state, shown)
+        if self.receiver_controller.busy:
+            # the station's event can overtake the end of the start/stop task: a click now
+            # would be ignored by the busy controller, so the button waits for the task
+            self.receiver_control.button.setEnabled(False)
+        self.status.set_receiver(state, shown)
+        self.tree_panel.set_receiver_listening(state == "listening")
 
     @Slot(list)
     def _on_tree_refreshed(self, _patient_ids: list[str]) -> None:
         self.job_model.refresh_plan_labels()
         self._update_title()
-
-    @Slot(bool)
-    def _on_first_load_changed(self, loading: bool) -> None:
-        if not loading:
-            self.tree_controller.loadingChanged.disconnect(self._on_first_load_changed)
-            self.tree_panel.fit_name_column()
 
     @Slot(object)
     def _on_tree_load_failed(self, exc: BaseException) -> None:
@@ -451,9 +398,7 @@ class MainWindow(QMainWindow):
     def _on_send_queued(self, job_ids: list[int]) -> None:
         self.nodes_panel.set_sending(False)
         self.bottom_tabs.setCurrentWidget(self.jobs_panel)
-        self.status.showMessage(
-            self.tr("%1 send job(s) queued.").replace("%1", str(len(job_ids))), 8000
-        )
+        self.status.showMessage(self.tr("%n send job(s) queued.", "", len(job_ids)), 8000)
 
     @Slot(object)
     def _on_send_failed(self, _exc: BaseException) -> None:
@@ -467,6 +412,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_rules_applied(self, _rules: Any) -> None:
         self.status.showMessage(self.tr("Forwarding rules saved."), 5000)
+        self.details_controller.refresh()  # the verdicts follow the new rules
 
     @Slot()
     def _on_show_requested(self) -> None:
@@ -513,27 +459,23 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         settings = self.station.settings
         self.setWindowTitle(
-            self.tr("rtstation - %1 - %2 patient(s), %3 plan(s)")
+            self.tr("rtstation - %1 - %2, %3")
             .replace("%1", settings.ae_title)
-            .replace("%2", str(len(self.tree_model.patient_ids())))
-            .replace("%3", str(self.tree_model.plan_count))
+            .replace("%2", self.tr("%n patient(s)", "", len(self.tree_model.patient_ids())))
+            .replace("%3", self.tr("%n plan(s)", "", self.tree_model.plan_count))
         )
 
     # -- rules test for the Rules dialog ------------------------------------------------
 
     def test_rules(self, rules: Any) -> Any:
-        """The Rules dialog's test: ``rules`` against the selected plan, as the station
-        would decide (``Station.evaluate_rules`` does the same from the catalog; the tree's
-        snapshot already holds the bundle and its source, so no disk read on this thread).
-
-        Returns a ``Decision``, or a sentence when no plan is selected.
-        """
+        """The Rules dialog's test: ``rules`` against the selected plan (a
+        :class:`TestedPlan`), or a sentence when no plan is selected."""
         plan = self.details_controller.current_plan()
         if plan is None:
             return self.tr(
                 "Select a plan in the main window first: the rules are tested against it."
             )
-        return evaluate(rules, plan_facts(plan.bundle, plan.source_ae or IMPORT_FOLDER_AE))
+        return tested_plan(rules, plan)
 
     # -- helpers for tests and scripts --------------------------------------------------
 

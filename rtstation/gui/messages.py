@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from rtstation.errors import RtStationError
+from rtstation.gui.core_text import render
 
 LOGGER = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ LOGGER = logging.getLogger(__name__)
 def describe(exc: BaseException) -> tuple[str, str]:
     """(sentence, details) for an exception: our errors are already sentences."""
     if isinstance(exc, RtStationError):
-        sentence = str(exc)
+        sentence = render(str(exc))
     elif isinstance(exc, OSError):
         sentence = exc.strerror or str(exc)
         if exc.filename:

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QSettings, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
+from rtstation.gui.core_text import render
 from rtstation.gui.icons import icon
 
 LOGGER = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ class TrayController(QObject):
             self.tr("Plan %1 to %2: %3")
             .replace("%1", self.plan_label(row.plan_uid) or row.plan_uid)
             .replace("%2", row.node)
-            .replace("%3", row.message or self.tr("see the job list")),
+            .replace("%3", render(row.message) or self.tr("see the job list")),
             QSystemTrayIcon.MessageIcon.Warning,
             10000,
         )
@@ -132,7 +133,7 @@ class TrayController(QObject):
         if self.tray is not None and not self.window.isVisible():
             self.tray.showMessage(
                 self.tr("rtstation"),
-                getattr(event, "message", ""),
+                render(getattr(event, "message", "")),
                 QSystemTrayIcon.MessageIcon.Warning,
                 10000,
             )

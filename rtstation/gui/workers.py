@@ -127,10 +127,6 @@ class TaskHandle(QObject, Generic[T]):
         if not self.done:
             self.control._request_cancel()
 
-    @property
-    def is_cancel_requested(self) -> bool:
-        return self.control.cancelled
-
     # -- called on the pool thread --
 
     def _post(self, signal: Any, *args: object) -> None:

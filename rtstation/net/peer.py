@@ -201,12 +201,19 @@ def _diagnose(
 
 
 def open_association(
-    ae: AE, peer: Peer, contexts: Sequence[PresentationContext] | None = None
+    ae: AE,
+    peer: Peer,
+    contexts: Sequence[PresentationContext] | None = None,
+    *,
+    ext_neg: Sequence[Any] | None = None,
+    handlers: Sequence[tuple[Any, Any]] = (),
 ) -> tuple[Association | None, AssociationFailure | None]:
     """Request an association; return it when established, else the failure in words.
 
-    ``contexts`` replaces the AE's requested contexts when given. The returned association
-    is established; the caller must release or abort it in a ``finally``.
+    ``contexts`` replaces the AE's requested contexts when given. ``ext_neg`` (SCP/SCU role
+    selection) and ``handlers`` (a C-GET's C-STORE handler) are passed to pynetdicom. The
+    returned association is established; the caller must release or abort it in a
+    ``finally``.
     """
     connected: list[bool] = []
 
@@ -224,7 +231,8 @@ def open_association(
             ae_title=peer.ae_title,
             max_pdu=peer.max_pdu,
             tls_args=tls_args(peer),
-            evt_handlers=[(evt.EVT_CONN_OPEN, on_open)],
+            ext_neg=list(ext_neg) if ext_neg else None,
+            evt_handlers=[(evt.EVT_CONN_OPEN, on_open), *handlers],
         )
     except (ValueError, TypeError, OSError) as exc:
         # pynetdicom refuses bad AE titles or addresses before touching the network.

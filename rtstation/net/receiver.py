@@ -72,8 +72,20 @@ class Caller:
     address: str
 
 
+@dataclass(frozen=True)
+class StoreOrigin:
+    """What a C-STORE request says about itself: the instance, and for a C-MOVE
+    sub-operation who asked for the move (Move Originator AE title and message ID)."""
+
+    sop_instance_uid: str
+    move_originator_ae: str = ""
+    move_originator_message_id: int | None = None
+
+
 # (who sent it, the received file, the Affected SOP Instance UID) -> the status to answer
 StoreCallback = Callable[[Caller, Path, str], int]
+# Asked before StoreCallback: a status when it took the file over, None to store normally.
+DivertCallback = Callable[[Caller, Path, StoreOrigin], "int | None"]
 ClosedCallback = Callable[[Caller], None]
 
 
@@ -97,9 +109,11 @@ class StorageReceiver:
         store: StoreCallback,
         on_closed: ClosedCallback | None = None,
         on_rejected: Callable[[str, str], None] | None = None,
+        divert: DivertCallback | None = None,
     ) -> None:
         self.config = config
         self._store = store
+        self._divert = divert
         self._on_closed = on_closed
         self._on_rejected = on_rejected
         self._server = None
@@ -212,7 +226,17 @@ class StorageReceiver:
     def _on_store(self, event: evt.Event) -> int:
         caller = self._caller(event)
         try:
-            uid = str(getattr(event.request, "AffectedSOPInstanceUID", "") or "")
+            request = event.request
+            uid = str(getattr(request, "AffectedSOPInstanceUID", "") or "")
+            if self._divert is not None:
+                origin = StoreOrigin(
+                    uid,
+                    str(getattr(request, "MoveOriginatorApplicationEntityTitle", "") or "").strip(),
+                    getattr(request, "MoveOriginatorMessageID", None),
+                )
+                status = self._divert(caller, Path(event.dataset_path), origin)
+                if status is not None:
+                    return status
             return self._store(caller, Path(event.dataset_path), uid)
         except Exception:
             LOGGER.exception("Unexpected error storing an instance from %s", caller.ae_title)

@@ -34,6 +34,7 @@ from rtstation.net.receiver import (
     STATUS_PROCESSING_FAILURE,
     STATUS_SUCCESS,
     Caller,
+    DivertCallback,
     ReceiverConfig,
     StorageReceiver,
 )
@@ -91,8 +92,12 @@ class Receiving:
         bus: EventBus,
         *,
         bind_address: str = "",
+        divert: DivertCallback | None = None,
     ) -> None:
+        """``divert`` hands instances a CLI retrieve claimed to that retrieve (never to
+        storage or the rules); see :mod:`rtstation.station.retrieve_sink`."""
         self._settings = settings
+        self._divert = divert
         self.store = store
         self.catalog = catalog
         self.ingestor = ingestor
@@ -135,6 +140,7 @@ class Receiving:
                 store=self._store_received,
                 on_closed=self._association_closed,
                 on_rejected=self._association_rejected,
+                divert=self._divert,
             )
             try:
                 receiver.start()

@@ -65,6 +65,7 @@ from rtstation.station.plan_report import PlanExplanation, explanation_of
 from rtstation.station.problems import report_problem
 from rtstation.station.receiving import RECEIVER_SETTINGS, ReceiverState, Receiving
 from rtstation.station.retention import Retention, RetentionReport
+from rtstation.station.retrieve_sink import RetrieveDiverter
 from rtstation.station.sending import NetworkSender, peer_for
 from rtstation.storage.archive import DurableStore
 from rtstation.storage.catalog import Catalog
@@ -169,6 +170,7 @@ class Station:
             self.forwarder,
             self.bus,
             bind_address=bind_address,
+            divert=RetrieveDiverter(Path(paths.data_dir)).divert,
         )
         self.housekeeping = Housekeeping(
             lambda: self.settings,
@@ -342,13 +344,8 @@ class Station:
         include_cleared: bool = False,
     ) -> list[Job]:
         """Jobs newest first; without the ones "Clear finished" took off unless asked."""
-        return self.queue.jobs(
-            states=states,
-            node=node,
-            plan_uid=plan_uid,
-            limit=limit,
-            include_cleared=include_cleared,
-        )
+        cleared = include_cleared
+        return self.queue.jobs(states, node, plan_uid, limit, include_cleared=cleared)
 
     def clear_finished_jobs(self) -> int:
         """Take finished jobs off the queue view (the history keeps them)."""

@@ -355,6 +355,9 @@ def test_status_bar_says_what_happened_last(
     bus.publish(InstanceStored("1.2.3", "RT050", "CT", "FOLLOW", "/x", "duplicate"))
     qtbot.waitUntil(shows("Already had CT from FOLLOW"))
     assert status.received == count + 1  # the duplicate is not counted
+    bus.publish(InstanceStored("1.2.4", "RT050", "CT", "IMPORT_FOLDER", "/y", "stored"))
+    qtbot.waitUntil(shows("Stored CT from IMPORT_FOLDER"))
+    assert status.received == count + 1  # an import is not "received"
     bus.publish(JobChanged(3, "ORGANO", "1.2", "done", 5, 5, "done: 5 of 5 delivered"))
     qtbot.waitUntil(shows("Job 3 to ORGANO done"))
     assert "color" not in label.styleSheet()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QLabel
 from pytestqt.qtbot import QtBot
 
 from rtstation.config import (
@@ -26,6 +26,7 @@ from rtstation.config import (
     validate_port,
 )
 from rtstation.config.model import IMPORT_FOLDER_AE
+from rtstation.gui.controllers.import_controller import top_level_files
 from rtstation.gui.dialogs.error_dialog import build_error_box
 from rtstation.gui.dialogs.import_dialog import ImportDialog, ImportRequest
 from rtstation.gui.dialogs.import_summary import ImportSummaryDialog
@@ -208,7 +209,7 @@ def test_invalid_port_and_node_fields_use_the_config_messages(qtbot: QtBot, tmp_
     _fill_node(editor, ae_title="")
     assert editor._rows["ae_title"].message.text() == "must not be empty for an enabled node"
     editor.enabled_check.setChecked(False)  # a disabled placeholder may have no AE title
-    assert not editor._rows["ae_title"].message.isVisible()
+    assert editor._rows["ae_title"].message.text() == ""  # its line stays, empty
     assert _ok(editor).isEnabled()
 
 
@@ -346,7 +347,7 @@ def test_create_the_ethos_adp_rule_and_test_it(qtbot: QtBot, tmp_path: Path) -> 
         dialog.test_button.click()
     assert tested[0].rules[0].name == "Ethos ADP Plans"
     text = dialog.test_output.toPlainText()
-    assert "Would be sent to: ORGANO, ARCHIVE" in text
+    assert "Would be sent to ORGANO, ARCHIVE." in text
     assert 'Rule "Ethos ADP Plans": matched -> ORGANO, ARCHIVE' in text
 
     _ok(dialog).click()
@@ -441,6 +442,8 @@ def test_rules_dialog_validation(qtbot: QtBot, tmp_path: Path) -> None:
     message = dialog.rows["plan_label_regex"].message.text()
     assert message.startswith("is not a valid regular expression (")
     assert not dialog.ok_button.isEnabled()
+    # the dialog-wide line names the rule and the field
+    assert dialog.problem_label.text().startswith("Rule 'A', Plan label regex: is not a valid")
     dialog.text_edits["plan_label_regex"].setText("")
     dialog.text_edits["plan_label_regex"].textEdited.emit("")
     assert dialog.ok_button.isEnabled()
@@ -523,7 +526,7 @@ def test_import_dialog_defaults_to_the_import_folder(qtbot: QtBot, tmp_path: Pat
     dialog.import_button.click()
     request = dialog.result_request()
     assert request == ImportRequest(paths=[str(folder)], recursive=False, clear=True)
-    assert request.paths_for_import() == [str(folder / "top.dcm")]
+    assert top_level_files(request.paths) == [str(folder / "top.dcm")]
 
 
 def test_import_dialog_files_and_missing_folder(qtbot: QtBot, tmp_path: Path) -> None:
@@ -573,4 +576,56 @@ def test_error_box_keeps_the_detail_one_click_away(qtbot: QtBot) -> None:
     qtbot.addWidget(box)
     assert box.text() == "ORGANO refused the plan: it does not accept RT Dose."
     assert box.detailedText() == "C-STORE status 0x0122 (SOP class not supported)"
-    assert QApplication.instance() is not None
+
+
+def test_node_editor_tls_fields_test_button_and_steady_layout(
+    qtbot: QtBot, tmp_path: Path, live_storescp: Callable[..., StoreSCP]
+) -> None:
+    scp = live_storescp()
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    node = Node("DCMTK", scp.ae_title, "127.0.0.1", scp.port)
+    editor = NodeEditorDialog(node, [], "RTSTATION", echo=_peer_echo)
+    qtbot.addWidget(editor)
+    editor.show()
+
+    # a reason appearing under a field does not move the fields below it
+    port_top = editor.port_edit.mapTo(editor, editor.port_edit.rect().topLeft()).y()
+    editor.ae_title_edit.setText("")
+    assert editor._rows["ae_title"].message.text() == "must not be empty for an enabled node"
+    assert editor.port_edit.mapTo(editor, editor.port_edit.rect().topLeft()).y() == port_top
+    assert not editor.test_button.isEnabled()
+    editor.ae_title_edit.setText(scp.ae_title)
+
+    # Test: a real C-ECHO to the node as typed, answered without blocking the dialog
+    assert editor.test_button.isEnabled()
+    editor.test_button.click()
+    assert editor.testing
+    qtbot.waitUntil(lambda: not editor.testing, timeout=20_000)
+    assert editor.test_label.text().startswith("OK, ")
+
+    # TLS: off by default, the files are checked when it is on
+    assert not editor.tls_check.isChecked()
+    assert not editor._rows["tls_ca_file"].isEnabled()
+    editor.tls_check.setChecked(True)
+    editor.tls_edits["tls_ca_file"].setText(str(tmp_path / "missing.pem"))
+    assert "does not exist" in editor._rows["tls_ca_file"].message.text()
+    assert not _ok(editor).isEnabled()
+    editor.tls_edits["tls_ca_file"].setText(str(ca))
+    editor.tls_edits["tls_cert_file"].setText(str(ca))
+    assert "needs its key" in editor._rows["tls_key_file"].message.text()
+    editor.tls_edits["tls_cert_file"].setText("")
+    assert _ok(editor).isEnabled()
+    _ok(editor).click()
+    result = editor.result_node()
+    assert result is not None
+    assert (result.tls, result.tls_ca_file, result.tls_cert_file) == (True, str(ca), "")
+
+
+def test_machine_mapping_hint_says_which_side_is_old(qtbot: QtBot, tmp_path: Path) -> None:
+    dialog = RulesDialog(RulesConfig(), _two_nodes(tmp_path), None)
+    qtbot.addWidget(dialog)
+    edit = dialog.text_edits["machine_mapping"]
+    assert edit.placeholderText().startswith("name in the plan=name at the destination")
+    hints = [label.text() for label in dialog.rows["machine_mapping"].findChildren(QLabel)]
+    assert any("(old)" in text and "(new)" in text for text in hints)

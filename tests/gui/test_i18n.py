@@ -200,3 +200,43 @@ def test_translated_text_is_visible_to_lupdate() -> None:
         "each place, or list the strings with QT_TRANSLATE_NOOP('Context', '...'):\n"
         + "\n".join(hidden)
     )
+
+
+def test_core_sentences_are_rendered_in_german(german: QApplication) -> None:
+    """The core's English reasons reach the German window translated, also when they
+    are composed (a failure and its detail, a list of reasons)."""
+    from rtstation.gui.core_text import render
+
+    assert render("Listening as RTSTATION on port 104") == (
+        "Empfangsbereit als RTSTATION auf Port 104"
+    )
+    assert (
+        render("gave up after 3 attempts: connection refused (nothing listening on 10.0.0.5:104)")
+        == "nach 3 Versuchen aufgegeben: Verbindung abgelehnt (auf 10.0.0.5:104 lauscht niemand)"
+    )
+    assert render(
+        'Rule "ADP": not matched: source AE ECLIPSE is not FOLLOW; '
+        "label 'Pelvis_sched' does not contain 'ADP'"
+    ) == (
+        "Regel „ADP“: trifft nicht zu: Quell-AE ECLIPSE ist nicht FOLLOW; "
+        "Label 'Pelvis_sched' enthält 'ADP' nicht"
+    )
+    # one sentence with a semicolon stays one sentence
+    assert render(
+        "Permission denied to listen on port 104: ports below 1024 need administrator "
+        "rights; use a port such as 11112"
+    ).startswith("Keine Berechtigung, auf Port 104 zu lauschen")
+    # a sentence nobody knows is shown as it is, never lost
+    assert render("something new went wrong") == "something new went wrong"
+
+
+def test_every_count_is_a_plural_form() -> None:
+    """A "%n" text is looked up as a plural (numerus) message; lupdate records one only
+    for ``tr(text, "", n)``, not for ``QCoreApplication.translate(ctx, text, "", n)``, and
+    a text recorded without its plural forms is shown in English ("2 plan(s)")."""
+    singular = [
+        f"{context}: {source!r}"
+        for context, source, message in _messages(TS_FILE)
+        if "%n" in source and message.get("numerus") != "yes"
+    ]
+    assert not singular, "Counted texts without plural forms:\n" + "\n".join(singular)

@@ -285,11 +285,15 @@ def test_tree_filter_and_tick_counts(
     window.import_controller.summary.close()
     qtbot.waitUntil(lambda: window.tree_model.rowCount() == 2, timeout=TIMEOUT_MS)
     proxy = window.tree_panel.proxy
+    window.expand_all_plans()
+    assert sorted(window.tree_panel.expanded_patient_ids()) == ["RT010", "RT011"]
     window.tree_panel.filter_edit.setText("rt011")
     assert proxy.rowCount() == 1
     assert proxy.data(proxy.index(0, COL_NAME)).endswith("(RT011)")
     window.tree_panel.filter_edit.clear()
     assert proxy.rowCount() == 2
+    # clearing the filter does not collapse what was open before
+    assert sorted(window.tree_panel.expanded_patient_ids()) == ["RT010", "RT011"]
     patient = proxy.index(0, COL_NAME)
     proxy.setData(patient, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     assert len(window.tree_model.checked_plan_uids()) == 1
@@ -299,9 +303,10 @@ def test_tree_filter_and_tick_counts(
     assert isinstance(window.test_rules(window.station.rules), str)
     plan_uid = window.tree_model.checked_plan_uids()[0]
     window.select_plan(plan_uid)
-    decision = window.test_rules(window.station.rules)
-    assert decision.plan_uid == plan_uid
-    assert decision == window.station.evaluate_rules(plan_uid)
+    tested = window.test_rules(window.station.rules)
+    assert tested.plan_text.startswith(window.tree_model.plan_label(plan_uid) + " (")
+    assert tested.decision.plan_uid == plan_uid
+    assert tested.decision == window.station.evaluate_rules(plan_uid)
 
 
 def test_gui_subcommand_without_display_says_so_in_one_line(

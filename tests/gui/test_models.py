@@ -30,7 +30,7 @@ from rtstation.gui.controllers.tree_data import (
     fetch_patients,
 )
 from rtstation.gui.log_handler import QtLogHandler
-from rtstation.gui.models.job_table_model import JobRow, JobTableModel
+from rtstation.gui.models.job_table_model import JobTableModel
 from rtstation.gui.models.log_model import LogListModel
 from rtstation.gui.models.plan_tree_model import (
     COL_COMPLETE,
@@ -267,8 +267,8 @@ def test_fetch_patients_reads_the_catalog(tmp_path: Path) -> None:
 # -- JobTableModel ---------------------------------------------------------------------
 
 
-def _job(job_id: int, state: str = "queued", done: int = 0, total: int = 5) -> JobRow:
-    return JobRow(job_id, "TPS_A", "1.2.3", state, done, total)
+def _job(job_id: int, state: str = "queued", done: int = 0, total: int = 5) -> JobChanged:
+    return JobChanged(job_id, "TPS_A", "1.2.3", state, done, total)
 
 
 def test_job_table_model(qtmodeltester: Any) -> None:

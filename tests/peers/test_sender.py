@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pydicom
 import pytest
+from pydicom.data import get_testdata_file
 from pydicom.uid import (
+    JPEG2000,
     ExplicitVRBigEndian,
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
@@ -194,17 +196,18 @@ def test_uncompressed_only_peer_gets_implicit_by_conversion(
 def test_compressed_file_without_decoder_fails_with_reason(
     storescp: Callable[..., StoreSCP], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """JPEG 2000 needs a codec plugin that is not installed (RLE decodes with numpy)."""
     monkeypatch.setattr(
         peers, "_STORESCP_TRANSFER_SYNTAXES", ("LocalEndianExplicit", "LittleEndianImplicit")
     )
-    rle = send_item(pydicom_rt_files()["rtdose_rle.dcm"])
-    assert rle.transfer_syntax_uid == RLELossless
+    jpeg2000 = send_item(Path(get_testdata_file("JPEG2000.dcm", download=False)))
+    assert jpeg2000.transfer_syntax_uid == JPEG2000
     scp = storescp()
-    report = send_items(peer_for(scp), [rle])
+    report = send_items(peer_for(scp), [jpeg2000])
     (result,) = report.results
     assert result.classified.outcome is Outcome.FAIL
     assert result.classified.reason.startswith(
-        "the receiver does not accept RLE Lossless and the file cannot be converted"
+        "the receiver does not accept JPEG 2000 Image Compression and the file cannot be converted"
     )
     assert scp.received_order() == []
 

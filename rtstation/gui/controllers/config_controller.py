@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
+from rtstation.gui.dialogs.archive_actions import open_doctor  # issue 11
 from rtstation.gui.messages import show_error
 from rtstation.gui.workers import run_task
 
@@ -48,6 +49,9 @@ class ConfigController(QObject):
         from rtstation.gui.dialogs.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.station.settings, self.station.echo, self.window)
+        dialog.checkBothWaysRequested.connect(  # issue 11: the doctor checks for one node
+            lambda node: open_doctor(self.station, dialog, [node])
+        )
         dialog.exec()
         settings = dialog.result_settings()
         dialog.deleteLater()
@@ -56,12 +60,27 @@ class ConfigController(QObject):
 
     def apply_settings(self, settings: Any) -> None:
         station = self.station
+        before = station.settings
         run_task(
             lambda _control: station.apply_settings(settings),
             lambda _result: self.settingsApplied.emit(station.settings),
-            lambda exc: show_error(self.window, self.tr("The settings could not be applied."), exc),
+            lambda exc: self._on_apply_failed(before, exc),
             name="apply-settings",
         )
+
+    def _on_apply_failed(self, before: Any, exc: BaseException) -> None:
+        """``Station.apply_settings`` saves settings.ini first and restarts the receiver
+        after: when the restart fails (the new port is taken), the settings *are* saved
+        and in use, and only the receiver is down, which is what the message must say."""
+        if self.station.settings is not before:
+            self.settingsApplied.emit(self.station.settings)
+            show_error(
+                self.window,
+                self.tr("The settings were saved, but the DICOM receiver could not start."),
+                exc,
+            )
+            return
+        show_error(self.window, self.tr("The settings could not be saved."), exc)
 
     @Slot()
     def open_rules(self) -> None:

@@ -9,13 +9,14 @@ event). When a refresh replaces the selected patient's snapshot, the panel follo
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, Slot
 
+from rtstation.events import JobChanged
 from rtstation.gui.controllers.jobs_controller import JobsController, merge_history
 from rtstation.gui.controllers.tree_data import PlanSnapshot
-from rtstation.gui.models.job_table_model import JobRow
 from rtstation.gui.models.plan_tree_model import (
     KIND_ROLE,
     PATIENT_ID_ROLE,
@@ -44,7 +45,9 @@ class DetailsController(QObject):
         self.jobs = jobs
         self.plan_uid = ""
         self.patient_id = ""
-        self._history: list[JobRow] = []
+        self._history: list[JobChanged] = []
+        # each rule's verdict for a plan, in words (set by the window, which knows the rules)
+        self.rule_lines: Callable[[PlanSnapshot], list[str]] | None = None
 
     def current_plan(self) -> PlanSnapshot | None:
         return self.tree_model.plan_snapshot(self.plan_uid) if self.plan_uid else None
@@ -78,10 +81,15 @@ class DetailsController(QObject):
             probe = probe.parent()
         return "", patient_id
 
+    def refresh(self) -> None:
+        """Show the current selection again (the rules or the plan changed)."""
+        self._show()
+
     def _show(self) -> None:
         plan = self.current_plan()
         if plan is not None:
             self.panel.show_plan(plan)
+            self.panel.set_rule_lines(self.rule_lines(plan) if self.rule_lines else [])
             self.panel.set_history(plan.plan_uid, self._history)
             return
         patient = self.tree_model.patient_snapshot(self.patient_id) if self.patient_id else None
@@ -90,7 +98,7 @@ class DetailsController(QObject):
         else:
             self.panel.clear()
 
-    def _on_history(self, plan_uid: str, rows: list[JobRow]) -> None:
+    def _on_history(self, plan_uid: str, rows: list[JobChanged]) -> None:
         if plan_uid == self.plan_uid:
             self._history = rows
             self.panel.set_history(plan_uid, rows)

@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
+from rtstation.events import JobChanged
 from rtstation.gui.messages import show_error
 from rtstation.gui.models.job_table_model import (
-    JobRow,
     JobTableModel,
-    job_row_from_event,
     job_row_from_job,
 )
 from rtstation.gui.models.plan_tree_model import PlanTreeModel
@@ -34,8 +33,8 @@ LOGGER = logging.getLogger(__name__)
 class JobsController(QObject):
     """Keeps :class:`JobTableModel` and the tree's marks current; retry/cancel/history."""
 
-    jobFailed = Signal(object)  # JobRow, for the tray notification
-    jobFinished = Signal(object)  # JobRow that reached done
+    jobFailed = Signal(object)  # JobChanged, for the tray notification
+    jobFinished = Signal(object)  # JobChanged that reached done
     countsChanged = Signal(dict)  # state -> number of jobs in the table
 
     def __init__(
@@ -56,21 +55,22 @@ class JobsController(QObject):
         """Jobs already in the queue when the window opens."""
         jobs = self.station.jobs
         run_task(
-            lambda _control: [job_row_from_job(job) for job in jobs(limit=self.job_model.max_rows)],
+            lambda _control: jobs(limit=self.job_model.max_rows),
             self._on_loaded,
             lambda exc: LOGGER.warning("Could not read the send queue: %s", exc),
             name="jobs-load",
         )
 
-    def _on_loaded(self, rows: list[JobRow]) -> None:
-        self.job_model.set_jobs(rows)
+    def _on_loaded(self, jobs: list[Any]) -> None:
+        rows = [job_row_from_job(job) for job in jobs]
+        self.job_model.set_jobs(rows, {job.id: job.plan_label for job in jobs if job.plan_label})
         for row in sorted(rows, key=lambda r: r.job_id):
             self.tree_model.apply_job_state(row.plan_uid, row.node, row.state)
         self.countsChanged.emit(self.job_model.counts())
 
     @Slot(object)
     def _on_job_changed(self, event: Any) -> None:
-        row = job_row_from_event(event)
+        row = event  # a JobChanged: the table's rows are these events
         self.job_model.apply(row)
         self.tree_model.apply_job_state(row.plan_uid, row.node, row.state)
         self.countsChanged.emit(self.job_model.counts())
@@ -98,7 +98,9 @@ class JobsController(QObject):
             name=method,
         )
 
-    def fetch_history(self, plan_uid: str, deliver: Callable[[str, list[JobRow]], None]) -> None:
+    def fetch_history(
+        self, plan_uid: str, deliver: Callable[[str, list[JobChanged]], None]
+    ) -> None:
         """Every job of a plan (all nodes), from the queue; the table's rows if that fails."""
         jobs = self.station.jobs
         known = self.job_model.jobs_for_plan(plan_uid)
@@ -110,7 +112,7 @@ class JobsController(QObject):
         )
 
 
-def merge_history(fetched: list[JobRow], known: list[JobRow]) -> list[JobRow]:
+def merge_history(fetched: list[JobChanged], known: list[JobChanged]) -> list[JobChanged]:
     """The table's rows are newer (events) than a fetch that started before them."""
     by_id = {row.job_id: row for row in fetched}
     by_id.update({row.job_id: row for row in known})

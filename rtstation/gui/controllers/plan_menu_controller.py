@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from rtstation.gui.controllers.pause_controller import PauseController
 from rtstation.gui.controllers.send_controller import SendController
+from rtstation.gui.core_text import render
 from rtstation.gui.messages import show_error
 from rtstation.gui.workers import run_task
 
@@ -156,8 +157,8 @@ class PlanMenuController(QObject):
             )
         else:
             headline = self.tr("No rule sends %1 anywhere.").replace("%1", label)
-        lines = list(decision.explanation())
-        waiting = list(decision.waiting_for)
+        lines = [render(line) for line in decision.explanation()]
+        waiting = [render(what) for what in decision.waiting_for]
         if waiting:
             lines.append(self.tr("Still waiting for: %1").replace("%1", ", ".join(waiting)))
         if self.rules_box is not None:  # one answer at a time; the newest is the one asked

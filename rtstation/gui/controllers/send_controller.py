@@ -57,6 +57,8 @@ class SendController(QObject):
             return False
         force = False
         if self.confirm:
+            if not self._confirm_unapproved(uids):
+                return False
             if not self._confirm_incomplete(uids):
                 return False
             answer = self._confirm_resend(uids, nodes)
@@ -74,6 +76,30 @@ class SendController(QObject):
             name="send-plans",
         )
         return True
+
+    def _confirm_unapproved(self, uids: list[str]) -> bool:
+        """A plan that is not APPROVED (UNAPPROVED, REJECTED, a draft) is usually not
+        meant for a treatment system; the rules' "approved only" guards automatic sends,
+        this question guards the manual one."""
+        unapproved = []
+        for uid in uids:
+            snapshot = self.tree_model.plan_snapshot(uid)
+            if snapshot is not None and snapshot.approval.upper() != "APPROVED":
+                status = snapshot.approval or self.tr("no approval status")
+                unapproved.append(f"{snapshot.label}: {status}")
+        if not unapproved:
+            return True
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("Send a plan that is not approved?"),
+            self.tr("%n of the plans to send is not APPROVED. Send anyway?", "", len(unapproved)),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self.window,
+        )
+        box.setObjectName("unapprovedQuestion")
+        box.setInformativeText("\n".join(unapproved))
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     def _confirm_incomplete(self, uids: list[str]) -> bool:
         incomplete = []

@@ -18,6 +18,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Slot
 
+from rtstation.config import IMPORT_FOLDER_AE
+from rtstation.gui.core_text import render
 from rtstation.gui.widgets.status_bar import StationStatusBar
 
 LOGGER = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ class StatusController(QObject):
     def _on_instance_stored(self, event: Any) -> None:
         modality = event.modality or "?"
         source = event.source_ae or "?"
-        if event.outcome in COUNTED_OUTCOMES:
+        if event.outcome in COUNTED_OUTCOMES and event.source_ae != IMPORT_FOLDER_AE:
             self.status.count_received()
         if event.outcome == "replaced":
             text = self.tr("Replaced %1 from %2")
@@ -73,7 +75,7 @@ class StatusController(QObject):
     def _on_instance_rejected(self, event: Any) -> None:
         self.status.count_rejected()
         self.status.set_last_event(
-            fill(self.tr("Refused an instance from %1: %2"), event.source, event.reason),
+            fill(self.tr("Refused an instance from %1: %2"), event.source, render(event.reason)),
             problem=True,
             at=event.at,
         )
@@ -81,7 +83,10 @@ class StatusController(QObject):
     @Slot(object)
     def _on_association_ended(self, event: Any) -> None:
         self.status.set_last_event(
-            fill(self.tr("%1 instance(s) received from %2"), event.instances, event.calling_ae),
+            fill(
+                self.tr("%n instance(s) received from %1", "", int(event.instances)),
+                event.calling_ae,
+            ),
             at=event.at,
         )
 
@@ -105,7 +110,7 @@ class StatusController(QObject):
 
     @Slot(object)
     def _on_problem_reported(self, event: Any) -> None:
-        self.status.set_last_event(event.message, problem=True, at=event.at)
+        self.status.set_last_event(render(event.message), problem=True, at=event.at)
 
     def job_text(self, event: Any) -> tuple[str, bool]:
         """(words, is a problem) for a JobChanged event; the worker's message is the reason."""
@@ -120,7 +125,7 @@ class StatusController(QObject):
                 if reason.startswith(prefix):
                     reason = reason[len(prefix) :]
                     break
-            return fill(self.tr("Job %1 to %2 failed: %3"), job, node, reason), True
+            return fill(self.tr("Job %1 to %2 failed: %3"), job, node, render(reason)), True
         if state == "cancelled":
             return fill(self.tr("Job %1 to %2 cancelled"), job, node), False
         if state in ("sending", "in_flight"):
@@ -129,4 +134,4 @@ class StatusController(QObject):
         if state in ("queued", "pending") and (not message or message.startswith("queued")):
             return fill(self.tr("Job %1 to %2 queued"), job, node), False
         # waiting to retry, paused, resumed: the worker's message says why
-        return fill(self.tr("Job %1 to %2: %3"), job, node, message or state), False
+        return fill(self.tr("Job %1 to %2: %3"), job, node, render(message) or state), False

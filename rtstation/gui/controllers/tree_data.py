@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QCoreApplication, QObject
+
 from rtstation.dicom import sop
 from rtstation.dicom.headers import InstanceHeader
 from rtstation.dicom.rt_tree import PlanBundle, build_tree
@@ -77,10 +79,6 @@ class PlanSnapshot:
     bundle: PlanBundle
     decision: str = ""  # the rules' verdict: "pending", "forwarded", "not-forwarded" or ""
 
-    @property
-    def file_count(self) -> int:
-        return sum(len(g.files) for g in self.groups)
-
     def files(self) -> tuple[FileRow, ...]:
         return tuple(f for g in self.groups for f in g.files)
 
@@ -91,10 +89,6 @@ class UnconnectedSnapshot:
 
     patient_id: str
     groups: tuple[GroupSnapshot, ...]
-
-    @property
-    def file_count(self) -> int:
-        return sum(len(g.files) for g in self.groups)
 
 
 @dataclass(frozen=True)
@@ -172,13 +166,25 @@ def group_files(rows: Iterable[FileRow]) -> tuple[GroupSnapshot, ...]:
     )
 
 
+class _MissingWords(QObject):
+    """Plural forms for what a plan misses. A QObject only for ``tr(text, "", n)``: that
+    is the one call pyside6-lupdate extracts as a plural (numerus) message, and the
+    snapshot is built on a worker, where there is no widget to ask."""
+
+    def slices(self, count: int, modality: str) -> str:
+        return self.tr("%n %1 slice(s)", "", count).replace("%1", modality)
+
+
+_WORDS = _MissingWords()
+
+
 def _missing_text(bundle: PlanBundle) -> str:
     completeness = bundle.completeness
     parts = []
     if completeness.missing_images:
-        parts.append(f"{completeness.missing_images} {completeness.image_modality} slice(s)")
+        parts.append(_WORDS.slices(completeness.missing_images, completeness.image_modality))
     if completeness.structure_set == "missing":
-        parts.append("the structure set")
+        parts.append(QCoreApplication.translate("PlanTreeModel", "the structure set"))
     return ", ".join(parts)
 
 

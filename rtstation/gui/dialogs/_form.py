@@ -9,34 +9,48 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPalette
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
-ERROR_COLOR = "#b3261e"
-WARNING_COLOR = "#8a5a00"
+from rtstation.gui.theme import status_color
 
 
 class FieldMessage(QLabel):
-    """Text under a field: an error (red), a warning (amber) or nothing (hidden).
+    """Text under a field: an error (red), a warning (amber) or nothing.
 
-    Hidden when empty so a valid form does not carry blank lines between its rows.
+    Hidden when empty so a valid form does not carry blank lines between its rows; with
+    ``reserve`` it keeps one line's height instead, for small forms where a message that
+    appears while typing would otherwise make every field below it jump.
     """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, reserve: bool = False) -> None:
         super().__init__(parent)
+        self.reserve = reserve
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hide()
+        if reserve:
+            self.setMinimumHeight(self.fontMetrics().lineSpacing())
+        else:
+            self.hide()
 
     def show_error(self, text: str) -> None:
-        self._show(text, ERROR_COLOR)
+        self._show(text, status_color("error"))
 
     def show_warning(self, text: str) -> None:
-        self._show(text, WARNING_COLOR)
+        self._show(text, status_color("warning"))
 
     def clear_message(self) -> None:
         self.setText("")
-        self.hide()
+        if not self.reserve:
+            self.hide()
 
     def _show(self, text: str, color: str) -> None:
         if not text:
@@ -69,10 +83,11 @@ class FieldRow(QWidget):
         parent: QWidget | None = None,
         *,
         compact: bool = False,
+        reserve_message: bool = False,
     ) -> None:
         super().__init__(parent)
         self.field = field
-        self.message = FieldMessage(self)
+        self.message = FieldMessage(self, reserve=reserve_message)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(2)
@@ -120,3 +135,25 @@ def grow_to_fit(widget: QWidget) -> None:
     needed = layout.totalHeightForWidth(widget.width())
     if needed > widget.height():
         widget.resize(widget.width(), needed)
+
+
+class DialogFooter(QWidget):
+    """The bottom of an editing dialog: the first problem in words above OK and Cancel.
+
+    The Settings and Rules dialogs end the same way, OK disabled while ``problem`` says
+    why; this is that footer, once. OK and Cancel call the dialog's accept and reject.
+    """
+
+    def __init__(self, dialog: QDialog) -> None:
+        super().__init__(dialog)
+        self.problem = FieldMessage(self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(dialog.accept)
+        self.buttons.rejected.connect(dialog.reject)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)

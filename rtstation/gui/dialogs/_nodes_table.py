@@ -10,21 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from rtstation.config.model import Node
+from rtstation.gui.core_text import render
 from rtstation.gui.dialogs._echo import EchoResultLike
-from rtstation.gui.dialogs._form import ERROR_COLOR
+from rtstation.gui.models.rows_model import ItemsTableModel
+from rtstation.gui.theme import status_color
 
 _NO_PARENT = QModelIndex()
-OK_COLOR = "#1b7f3b"
 
 
 def format_echo_result(result: EchoResultLike) -> str:
@@ -36,11 +35,12 @@ def format_echo_result(result: EchoResultLike) -> str:
         shown = "<1" if ms < 1 else f"{ms:.0f}"
         return QCoreApplication.translate("SettingsDialog", "OK, {ms} ms").format(ms=shown)
     return QCoreApplication.translate("SettingsDialog", "Failed: {reason}").format(
-        reason=result.reason or QCoreApplication.translate("SettingsDialog", "no reason given")
+        reason=render(result.reason)
+        or QCoreApplication.translate("SettingsDialog", "no reason given")
     )
 
 
-class NodesTableModel(QAbstractTableModel):
+class NodesTableModel(ItemsTableModel):
     """The dialog's working list of nodes, plus the last Test result of each.
 
     The list of Node values is the data; the view only shows it (STYLE.md §9: the widget
@@ -50,11 +50,15 @@ class NodesTableModel(QAbstractTableModel):
     COLUMNS = ("name", "ae_title", "host", "port", "calling_ae", "enabled", "test")
 
     def __init__(self, nodes: list[Node], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.nodes = nodes
+        super().__init__(parent=parent)
+        self._rows = nodes
         self.test_results: dict[str, tuple[bool | None, str]] = {}
 
-    def _headers(self) -> tuple[str, ...]:
+    @property
+    def nodes(self) -> list[Node]:
+        return self._rows
+
+    def headers(self) -> tuple[str, ...]:
         return (
             self.tr("Name"),
             self.tr("AE title"),
@@ -65,32 +69,14 @@ class NodesTableModel(QAbstractTableModel):
             self.tr("Test"),
         )
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _NO_PARENT) -> int:
-        return 0 if parent.isValid() else len(self.nodes)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _NO_PARENT) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers()[section]
-        return None
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid():
-            return None
-        node = self.nodes[index.row()]
-        column = self.COLUMNS[index.column()]
+    def cell(self, node: Any, column_number: int, role: int) -> Any:
+        column = self.COLUMNS[column_number]
         if column == "test":
             ok, text = self.test_results.get(node.name.casefold(), (None, ""))
             if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
                 return text
             if role == Qt.ItemDataRole.ForegroundRole and ok is not None:
-                return QColor(OK_COLOR) if ok else QColor(ERROR_COLOR)
+                return QColor(status_color("ok")) if ok else QColor(status_color("error"))
             return None
         if column == "enabled":
             if role == Qt.ItemDataRole.DisplayRole:
@@ -106,7 +92,7 @@ class NodesTableModel(QAbstractTableModel):
 
     def replace_nodes(self, nodes: list[Node]) -> None:
         self.beginResetModel()
-        self.nodes = nodes
+        self._rows = nodes
         self.endResetModel()
 
     def set_test_result(self, name: str, ok: bool | None, text: str) -> None:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QWidget
 
 from rtstation.config.model import Rule
 from rtstation.gui.dialogs._checks import format_rule_field, parse_rule_field
-from rtstation.gui.dialogs._form import ERROR_COLOR
+from rtstation.gui.theme import status_color
 
 _NO_PARENT = QModelIndex()
 
@@ -139,7 +139,7 @@ class RulesListModel(QAbstractListModel):
             return Qt.CheckState.Checked if draft.enabled else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.ForegroundRole:
             if draft.errors:
-                return QColor(ERROR_COLOR)
+                return QColor(status_color("error"))
             return None if draft.enabled else QColor("gray")
         if role == Qt.ItemDataRole.ToolTipRole and draft.errors:
             return "\n".join(draft.errors.values())

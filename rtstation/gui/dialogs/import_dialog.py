@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from PySide6.QtCore import QStringListModel, Slot
 from PySide6.QtWidgets import (
@@ -46,24 +45,6 @@ class ImportRequest:
     paths: list[str] = field(default_factory=list)
     recursive: bool = True
     clear: bool = False
-
-    def paths_for_import(self) -> list[str]:
-        """``paths`` as ``Station.import_paths`` wants them.
-
-        The station always descends into folders, so a non-recursive request lists only
-        the files directly inside each folder.
-        """
-        if self.recursive:
-            return list(self.paths)
-        result: list[str] = []
-        for path in self.paths:
-            if os.path.isdir(path):
-                result.extend(
-                    str(child) for child in sorted(Path(path).iterdir()) if child.is_file()
-                )
-            else:
-                result.append(path)
-        return result
 
 
 class ImportDialog(QDialog):

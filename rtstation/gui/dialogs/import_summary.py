@@ -13,7 +13,7 @@ import logging
 import os
 from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -25,6 +25,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from rtstation.gui.core_text import render
+from rtstation.gui.models.rows_model import ItemsTableModel
 
 LOGGER = logging.getLogger(__name__)
 
@@ -38,36 +41,22 @@ class ImportReportLike(Protocol):
     rejected: list[tuple[str, str]]
 
 
-class RejectedFilesModel(QAbstractTableModel):
+class RejectedFilesModel(ItemsTableModel):
     """Rejected files of a report: file name, reason; the full path as tooltip."""
 
     def __init__(self, rejected: list[tuple[str, str]], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent=parent)
         self._rows = [(str(path), str(reason)) for path, reason in rejected]
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _NO_PARENT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+    def headers(self) -> tuple[str, ...]:
+        return (self.tr("File"), self.tr("Reason"))
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _NO_PARENT) -> int:
-        return 0 if parent.isValid() else 2
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return (self.tr("File"), self.tr("Reason"))[section]
-        return None
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid():
-            return None
-        path, reason = self._rows[index.row()]
+    def cell(self, row: Any, column: int, role: int) -> Any:
+        path, reason = row
         if role == Qt.ItemDataRole.DisplayRole:
-            return os.path.basename(path) or path if index.column() == 0 else reason
+            return os.path.basename(path) or path if column == 0 else render(reason)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return path if index.column() == 0 else reason
+            return path if column == 0 else render(reason)
         return None
 
 
@@ -133,10 +122,3 @@ class ImportSummaryDialog(QDialog):
         layout.addWidget(buttons)
         buttons.button(QDialogButtonBox.StandardButton.Close).setFocus()
         self.resize(680, 460 if rejected else 220)
-
-
-def show_import_summary(report: ImportReportLike, parent: QWidget | None = None) -> None:
-    """Show the summary of ``report`` modally and return when the user closes it."""
-    dialog = ImportSummaryDialog(report, parent)
-    dialog.exec()
-    dialog.deleteLater()

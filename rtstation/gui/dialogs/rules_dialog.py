@@ -18,8 +18,6 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import (
-    QItemSelectionModel,
-    QModelIndex,
     Qt,
     Signal,
     Slot,
@@ -28,7 +26,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -58,8 +55,10 @@ from rtstation.config import (
 from rtstation.errors import RuleError
 from rtstation.gui.dialogs._checklist import CheckList
 from rtstation.gui.dialogs._checks import format_rule_field, parse_rule_field, translate_reason
-from rtstation.gui.dialogs._form import FieldMessage, FieldRow, hint_label
+from rtstation.gui.dialogs._form import DialogFooter, FieldMessage, FieldRow, hint_label
 from rtstation.gui.dialogs._rule_drafts import TEXT_FIELDS, RuleDraft, RulesListModel
+from rtstation.gui.dialogs._rule_test import describe_outcome
+from rtstation.gui.dialogs._rules_list import RuleListMixin
 
 LOGGER = logging.getLogger(__name__)
 MODALITIES: tuple[str, ...] = ("RTSTRUCT", "RTDOSE", "CT", "MR", "PT", "RTIMAGE", "RTRECORD")
@@ -68,7 +67,7 @@ MODALITIES: tuple[str, ...] = ("RTSTRUCT", "RTDOSE", "CT", "MR", "PT", "RTIMAGE"
 TestCallable = Callable[[RulesConfig], object]
 
 
-class RulesDialog(QDialog):
+class RulesDialog(RuleListMixin, QDialog):
     """List of rules on the left, the selected rule's fields on the right, a test below."""
 
     rulesTested = Signal(object)  # what the test callable returned (Decision or message)
@@ -163,20 +162,16 @@ class RulesDialog(QDialog):
         test_layout.addLayout(test_line)
         test_layout.addWidget(self.test_output)
 
-        self.problem_label = FieldMessage()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.footer = DialogFooter(self)
+        self.problem_label = self.footer.problem
+        self.buttons = self.footer.buttons
+        self.ok_button = self.footer.ok_button
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.rules_enabled_check)
         layout.addWidget(splitter, 1)
         layout.addWidget(test_box)
-        layout.addWidget(self.problem_label)
-        layout.addWidget(self.buttons)
+        layout.addWidget(self.footer)
         self.resize(1000, 820)
 
         if self.model.drafts:
@@ -287,8 +282,12 @@ class RulesDialog(QDialog):
             self.tr("Machine mapping:"),
             self._text_row(
                 "machine_mapping",
-                self.tr("e.g. TB1=TrueBeam1, TB2=TrueBeam2"),
-                self.tr("Renames the treatment machine before the plan is sent."),
+                self.tr("name in the plan=name at the destination, e.g. TB1=TrueBeam1"),
+                self.tr(
+                    "Left of '=' the machine name as the plan has it (old), right of it the "
+                    "name the destination expects (new). Not applied when sending yet: the "
+                    "mapping is kept in rules.ini for a later version."
+                ),
             ),
         )
         self.anonymize_check = QCheckBox(self.tr("Anonymize (not supported yet; kept as written)"))
@@ -342,89 +341,6 @@ class RulesDialog(QDialog):
         draft.target_nodes = self.targets.values()
         self._revalidate()
 
-    # -- list -------------------------------------------------------------------------
-
-    def select_rule(self, row: int) -> None:
-        index = self.model.index(row)
-        self.rule_list.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-        )
-
-    @Slot(QModelIndex, QModelIndex)
-    def _on_current_rule_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._show_draft(current.row() if current.isValid() else -1)
-
-    @Slot(int, bool)
-    def _on_rule_enabled_toggled(self, _row: int, _enabled: bool) -> None:
-        self._revalidate()
-
-    @Slot(bool)
-    def _on_rules_enabled_toggled(self, _checked: bool) -> None:
-        self._revalidate()
-
-    def _unique_name(self, wanted: str) -> str:
-        taken = {draft.name.strip().casefold() for draft in self.model.drafts}
-        if wanted.casefold() not in taken:
-            return wanted
-        number = 2
-        while f"{wanted} {number}".casefold() in taken:
-            number += 1
-        return f"{wanted} {number}"
-
-    def _insert(self, draft: RuleDraft, row: int) -> None:
-        drafts = list(self.model.drafts)
-        drafts.insert(row, draft)
-        self.model.reset(drafts)
-        self.select_rule(row)
-        self._revalidate()
-
-    @Slot()
-    def _on_add_clicked(self) -> None:
-        rule = Rule(name=self._unique_name(self.tr("New rule")))
-        self._insert(RuleDraft.from_rule(rule), len(self.model.drafts))
-        self.name_edit.setFocus()
-        self.name_edit.selectAll()
-
-    @Slot()
-    def _on_duplicate_clicked(self) -> None:
-        if self._current < 0:
-            return
-        draft = self.model.drafts[self._current]
-        name = self._unique_name(self.tr("{name} (copy)").format(name=draft.name.strip()))
-        copy = draft.copy(name=name, base=dataclasses.replace(draft.base, section=""))
-        self._insert(copy, self._current + 1)
-
-    @Slot()
-    def _on_remove_clicked(self) -> None:
-        row = self._current
-        if row < 0:
-            return
-        drafts = list(self.model.drafts)
-        drafts.pop(row)
-        self.model.reset(drafts)
-        if drafts:
-            self.select_rule(min(row, len(drafts) - 1))
-        else:
-            self._show_draft(-1)
-        self._revalidate()
-
-    def _move_current(self, step: int) -> None:
-        row = self._current
-        target = row + step
-        if row < 0 or not 0 <= target < len(self.model.drafts):
-            return
-        drafts = list(self.model.drafts)
-        drafts[row], drafts[target] = drafts[target], drafts[row]
-        self.model.reset(drafts)
-        self.select_rule(target)
-
-    def _update_buttons(self) -> None:
-        row = self._current
-        for button in (self.duplicate_button, self.remove_button):
-            button.setEnabled(row >= 0)
-        self.up_button.setEnabled(row > 0)
-        self.down_button.setEnabled(0 <= row < len(self.model.drafts) - 1)
-
     # -- validation -------------------------------------------------------------------
 
     def _check_draft(self, draft: RuleDraft, names: dict[str, int]) -> None:
@@ -474,15 +390,28 @@ class RulesDialog(QDialog):
         self.ok_button.setEnabled(not bad)
         if bad:
             first = bad[0]
-            text = self.tr("Rule '{name}': {reason}").format(
+            attr, reason = next(iter(first.errors.items()))
+            text = self.tr("Rule '{name}', {field}: {reason}").format(
                 name=first.name.strip() or self.tr("(unnamed rule)"),
-                reason=next(iter(first.errors.values())),
+                field=self._field_label(attr),
+                reason=reason,
             )
             if len(bad) > 1:
                 text += " " + self.tr("({count} rules need attention.)").format(count=len(bad))
             self.problem_label.show_error(text)
         else:
             self.problem_label.clear_message()
+
+    def _field_label(self, attr: str) -> str:
+        """The form's label of a rule field ("Plan label regex"), for messages that name it."""
+        if attr == "target_nodes":
+            return self.tr("Send to")
+        row = self.rows.get(attr)
+        for form in self.findChildren(QFormLayout):
+            label = form.labelForField(row) if row is not None else None
+            if isinstance(label, QLabel) and label.text():
+                return label.text().replace("&", "").rstrip(": ")
+        return attr
 
     def _show_draft_messages(self) -> None:
         draft = self.model.drafts[self._current] if self._current >= 0 else None
@@ -549,26 +478,8 @@ class RulesDialog(QDialog):
             self._show_test_lines([self.tr("The test failed: {error}").format(error=exc)])
             self.rulesTested.emit(exc)
             return
-        self._show_test_lines(self._describe(outcome))
+        self._show_test_lines(describe_outcome(outcome))
         self.rulesTested.emit(outcome)
-
-    def _describe(self, outcome: object) -> list[str]:
-        if isinstance(outcome, str):
-            return [outcome]
-        explanation = getattr(outcome, "explanation", None)
-        if not callable(explanation):
-            return [str(outcome)]
-        lines: list[str] = []
-        nodes = getattr(outcome, "nodes", None)
-        if nodes is not None:
-            if nodes:
-                lines.append(self.tr("Would be sent to: {nodes}").format(nodes=", ".join(nodes)))
-            else:
-                lines.append(self.tr("Would not be sent anywhere."))
-        waiting = getattr(outcome, "waiting_for", ())
-        if waiting:
-            lines.append(self.tr("Waiting for: {what}").format(what="; ".join(waiting)))
-        return [*lines, *(str(line) for line in explanation())]
 
     def _show_test_lines(self, lines: list[str]) -> None:
         self.test_output.setPlainText("\n".join(lines))

@@ -19,10 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QModelIndex,
     QStringListModel,
     Qt,
-    QThreadPool,
     Signal,
     Slot,
 )
@@ -32,45 +30,37 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListView,
     QPushButton,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from rtstation.config import (
-    LOG_LEVELS,
-    AllowedCaller,
-    Settings,
-    check_settings,
-    validate_ini_text,
-)
+from rtstation.config import LOG_LEVELS, Settings, check_settings, validate_ini_text
 from rtstation.errors import ConfigError
 from rtstation.gui.dialogs._checks import (
     format_setting,
     parse_setting,
     translate_reason,
 )
-from rtstation.gui.dialogs._echo import EchoCallable, EchoResultLike, EchoTask
+from rtstation.gui.dialogs._echo import EchoCallable, EchoTask
 from rtstation.gui.dialogs._form import (
-    ERROR_COLOR,
+    DialogFooter,
     EntryLineEdit,
     FieldMessage,
     FieldRow,
     hint_label,
 )
-from rtstation.gui.dialogs._nodes_table import NodesTableModel, format_echo_result
-from rtstation.gui.dialogs.node_editor import NodeEditorDialog
+from rtstation.gui.dialogs._settings_allow_list import AllowListMixin
+from rtstation.gui.dialogs._settings_nodes import NodesTabMixin
+from rtstation.gui.theme import status_color
 
 LOGGER = logging.getLogger(__name__)
 LANGUAGES: tuple[tuple[str, str], ...] = (("English", "en"), ("Deutsch", "de"))
@@ -99,10 +89,12 @@ class _Problem:
     reason: str
 
 
-class SettingsDialog(QDialog):
+class SettingsDialog(AllowListMixin, NodesTabMixin, QDialog):
     """General folders, receiver, nodes, sending and logging; see the module docstring."""
 
     echoFinished = Signal(str, object)  # node name, EchoResultLike (after the table shows it)
+    # issue 11: "Check both ways" for the selected node as edited (the window runs the checks)
+    checkBothWaysRequested = Signal(object)  # Node
     validityChanged = Signal(bool)
 
     def __init__(
@@ -132,18 +124,14 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._build_logging_tab(settings), self.tr("Logging"))
         self._tab_titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
 
-        self.problem_label = FieldMessage()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.footer = DialogFooter(self)
+        self.problem_label = self.footer.problem
+        self.buttons = self.footer.buttons
+        self.ok_button = self.footer.ok_button
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
-        layout.addWidget(self.problem_label)
-        layout.addWidget(self.buttons)
+        layout.addWidget(self.footer)
         self.resize(760, 520)
         self._revalidate()
 
@@ -280,66 +268,6 @@ class SettingsDialog(QDialog):
         layout.addStretch(1)
         return page
 
-    def _build_nodes_tab(self, settings: Settings) -> QWidget:
-        page = QWidget()
-        self.nodes_model = NodesTableModel(list(settings.nodes), self)
-        self.nodes_view = QTableView()
-        self.nodes_view.setModel(self.nodes_model)
-        self.nodes_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.nodes_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.nodes_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.nodes_view.verticalHeader().hide()
-        self.nodes_view.verticalHeader().setDefaultSectionSize(
-            self.nodes_view.fontMetrics().height() + 8
-        )
-        header = self.nodes_view.horizontalHeader()
-        for column in range(len(NodesTableModel.COLUMNS) - 1):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        self.nodes_view.doubleClicked.connect(self._on_node_double_clicked)
-        self.nodes_view.selectionModel().selectionChanged.connect(self._on_node_selection_changed)
-
-        self.add_node_button = QPushButton(self.tr("Add…"))
-        self.edit_node_button = QPushButton(self.tr("Edit…"))
-        self.remove_node_button = QPushButton(self.tr("Remove"))
-        self.test_node_button = QPushButton(self.tr("Test"))
-        self.test_node_button.setToolTip(self.tr("Send a C-ECHO to the selected node"))
-        self.add_node_button.clicked.connect(self._on_add_node_clicked)
-        self.edit_node_button.clicked.connect(self._on_edit_node_clicked)
-        self.remove_node_button.clicked.connect(self._on_remove_node_clicked)
-        self.test_node_button.clicked.connect(self._on_test_node_clicked)
-        buttons = QVBoxLayout()
-        for button in (
-            self.add_node_button,
-            self.edit_node_button,
-            self.remove_node_button,
-            self.test_node_button,
-        ):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-
-        self.test_status_label = QLabel()
-        self.test_status_label.setWordWrap(True)
-        self.test_status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.nodes_message = FieldMessage()
-        table_line = QHBoxLayout()
-        table_line.addWidget(self.nodes_view, 1)
-        table_line.addLayout(buttons)
-        layout = QVBoxLayout(page)
-        layout.addLayout(table_line, 1)
-        layout.addWidget(self.test_status_label)
-        layout.addWidget(self.nodes_message)
-        layout.addWidget(
-            hint_label(
-                self.tr(
-                    "Rules name their target nodes: after renaming or removing a node, "
-                    "check the rules."
-                )
-            )
-        )
-        self._on_node_selection_changed()
-        return page
-
     def _build_sending_tab(self, settings: Settings) -> QWidget:
         page = QWidget()
         retry = QGroupBox(self.tr("Retries"))
@@ -380,8 +308,14 @@ class SettingsDialog(QDialog):
         page = QWidget()
         box = QGroupBox(self.tr("Logging"))
         self.log_level_combo = QComboBox()
+        names = {
+            "DEBUG": self.tr("Debug"),
+            "INFO": self.tr("Info"),
+            "WARNING": self.tr("Warning"),
+            "ERROR": self.tr("Error"),
+        }
         for level in LOG_LEVELS:
-            self.log_level_combo.addItem(level, level)
+            self.log_level_combo.addItem(names.get(level, level), level)
         index = self.log_level_combo.findData(settings.log_level)
         self.log_level_combo.setCurrentIndex(max(index, 0))
         self.log_level_combo.currentIndexChanged.connect(self._on_field_changed)
@@ -533,7 +467,7 @@ class SettingsDialog(QDialog):
         for index, title in enumerate(self._tab_titles):
             if index in bad_tabs:
                 self.tabs.setTabText(index, f"{title} ⚠")
-                bar.setTabTextColor(index, QColor(ERROR_COLOR))
+                bar.setTabTextColor(index, QColor(status_color("error")))
             else:
                 self.tabs.setTabText(index, title)
                 bar.setTabTextColor(index, QColor())
@@ -557,165 +491,3 @@ class SettingsDialog(QDialog):
         folder = QFileDialog.getExistingDirectory(self, title, edit.text())
         if folder:
             edit.setText(os.path.normpath(folder))
-
-    # -- allow list -------------------------------------------------------------------
-
-    def _allowed_callers(self) -> tuple[AllowedCaller, ...]:
-        callers: list[AllowedCaller] = []
-        for entry in self.allow_model.stringList():
-            value, _reason = parse_setting("allowed_calling_aes", entry)
-            callers.extend(value or ())
-        return tuple(callers)
-
-    def _check_allow_entry(self) -> tuple[tuple[AllowedCaller, ...], str]:
-        text = self.allow_entry.text().strip()
-        if not text:
-            return (), ""
-        value, reason = parse_setting("allowed_calling_aes", text)
-        if reason:
-            return (), translate_reason(reason)
-        existing = {str(caller) for caller in self._allowed_callers()}
-        fresh = tuple(caller for caller in value if str(caller) not in existing)
-        if not fresh:
-            return (), self.tr("'{entry}' is already in the list").format(entry=text)
-        return fresh, ""
-
-    @Slot(str)
-    def _on_allow_entry_changed(self, _text: str) -> None:
-        _callers, reason = self._check_allow_entry()
-        self.allow_entry_row.message.show_error(reason)
-
-    @Slot()
-    def _on_allow_add_clicked(self) -> None:
-        callers, reason = self._check_allow_entry()
-        if reason or not callers:
-            self.allow_entry_row.message.show_error(reason)
-            return
-        entries = self.allow_model.stringList() + [str(caller) for caller in callers]
-        self.allow_model.setStringList(entries)
-        self.allow_entry.clear()
-        self._revalidate()
-
-    @Slot()
-    def _on_allow_remove_clicked(self) -> None:
-        rows = sorted(
-            (index.row() for index in self.allow_view.selectionModel().selectedIndexes()),
-            reverse=True,
-        )
-        for row in rows:
-            self.allow_model.removeRows(row, 1)
-        self._revalidate()
-
-    # -- nodes ------------------------------------------------------------------------
-
-    def _selected_node_row(self) -> int:
-        rows = self.nodes_view.selectionModel().selectedRows()
-        return rows[0].row() if rows else -1
-
-    @Slot()
-    def _on_node_selection_changed(self, *_args: object) -> None:
-        row = self._selected_node_row()
-        for button in (self.edit_node_button, self.remove_node_button, self.test_node_button):
-            button.setEnabled(row >= 0)
-        if row >= 0:  # the status line follows the selection: its last test, if any
-            name = self.nodes_model.nodes[row].name
-            _ok, text = self.nodes_model.test_results.get(name.casefold(), (None, ""))
-            if text:
-                self.test_status_label.setText(
-                    self.tr("Test of '{name}': {result}").format(name=name, result=text)
-                )
-
-    def _open_node_editor(self, row: int) -> NodeEditorDialog:
-        """Open the editor window-modally (``open``, not ``exec``: no nested event loop)."""
-        nodes = self.nodes_model.nodes
-        node = nodes[row] if row >= 0 else None
-        taken = [n.name for i, n in enumerate(nodes) if i != row]
-        editor = NodeEditorDialog(node, taken, self.ae_title_edit.text().strip(), self)
-        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        editor.accepted.connect(lambda: self._on_node_editor_accepted(editor, row))
-        editor.open()
-        return editor
-
-    def _on_node_editor_accepted(self, editor: NodeEditorDialog, row: int) -> None:
-        node = editor.result_node()
-        if node is None:
-            return
-        nodes = list(self.nodes_model.nodes)
-        if row >= 0:
-            self.nodes_model.forget_test_result(nodes[row].name)
-            nodes[row] = node
-        else:
-            nodes.append(node)
-            row = len(nodes) - 1
-        self.nodes_model.forget_test_result(node.name)
-        self.nodes_model.replace_nodes(nodes)
-        self.nodes_view.selectRow(row)
-        self._revalidate()
-
-    @Slot()
-    def _on_add_node_clicked(self) -> None:
-        self._open_node_editor(-1)
-
-    @Slot()
-    def _on_edit_node_clicked(self) -> None:
-        row = self._selected_node_row()
-        if row >= 0:
-            self._open_node_editor(row)
-
-    @Slot(QModelIndex)
-    def _on_node_double_clicked(self, index: QModelIndex) -> None:
-        self._open_node_editor(index.row())
-
-    @Slot()
-    def _on_remove_node_clicked(self) -> None:
-        row = self._selected_node_row()
-        if row < 0:
-            return
-        nodes = list(self.nodes_model.nodes)
-        removed = nodes.pop(row)
-        self.nodes_model.forget_test_result(removed.name)
-        self.nodes_model.replace_nodes(nodes)
-        if nodes:
-            self.nodes_view.selectRow(min(row, len(nodes) - 1))
-        self._on_node_selection_changed()
-        self._revalidate()
-
-    @Slot()
-    def _on_test_node_clicked(self) -> None:
-        row = self._selected_node_row()
-        if row >= 0:
-            self.test_node(row)
-
-    def test_node(self, row: int) -> None:
-        """C-ECHO the node in ``row`` as currently edited, on a pool thread."""
-        node = self.nodes_model.nodes[row]
-        if not node.calling_ae:
-            ae_title, _reason = parse_setting("ae_title", self.ae_title_edit.text())
-            if ae_title:
-                node = dataclasses.replace(node, calling_ae=ae_title)
-        self._next_test_id += 1
-        test_id = self._next_test_id
-        self._tests_running[test_id] = node.name
-        self.nodes_model.set_test_result(node.name, None, self.tr("Testing…"))
-        self.test_status_label.setText(
-            self.tr("Testing '{name}' ({ae} at {host}:{port})…").format(
-                name=node.name, ae=node.ae_title, host=node.host, port=node.port
-            )
-        )
-        task = EchoTask(test_id, node, self._echo)
-        task.signals.finished.connect(self._on_echo_finished, Qt.ConnectionType.QueuedConnection)
-        self._echo_tasks[test_id] = task  # keeps the signals object alive until it answers
-        QThreadPool.globalInstance().start(task)
-
-    @Slot(int, object)
-    def _on_echo_finished(self, test_id: int, result: EchoResultLike) -> None:
-        self._echo_tasks.pop(test_id, None)
-        name = self._tests_running.pop(test_id, None)
-        if name is None:
-            return
-        text = format_echo_result(result)
-        self.nodes_model.set_test_result(name, bool(result.ok), text)
-        self.test_status_label.setText(
-            self.tr("Test of '{name}': {result}").format(name=name, result=text)
-        )
-        self.echoFinished.emit(name, result)

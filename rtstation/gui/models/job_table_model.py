@@ -14,19 +14,20 @@ its jobs), so the model is told which nodes are paused and shows those waiting j
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor
 
+from rtstation.events import JobChanged
+from rtstation.gui.core_text import render
+from rtstation.gui.models.rows_model import ItemsTableModel
+from rtstation.gui.theme import status_brush
 from rtstation.routing.send_queue import Job
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -41,40 +42,11 @@ NODE_ROLE = Qt.ItemDataRole.UserRole + 3
 FINISHED_STATES = frozenset({"done", "failed", "cancelled"})
 WAITING_STATES = frozenset({"queued", "pending", "retrying"})
 """States in which a job waits for its node's worker: "paused" while the node is."""
-_FAILED_BRUSH = QBrush(QColor(190, 30, 30))
-_DONE_BRUSH = QBrush(QColor(30, 120, 40))
 
 
-@dataclass(frozen=True)
-class JobRow:
-    """What one row shows; built from a JobChanged event or from a ``Station.jobs()`` job."""
-
-    job_id: int
-    node: str
-    plan_uid: str
-    state: str
-    done: int
-    total: int
-    message: str = ""
-    next_attempt_at: datetime | None = None
-    plan_label: str = ""  # what the queue recorded, for plans no longer in the tree
-
-
-def job_row_from_event(event: Any) -> JobRow:
-    return JobRow(
-        job_id=int(event.job_id),
-        node=str(event.node),
-        plan_uid=str(event.plan_uid),
-        state=str(event.state),
-        done=int(event.done),
-        total=int(event.total),
-        message=str(event.message or ""),
-        next_attempt_at=event.next_attempt_at,
-    )
-
-
-def job_row_from_job(job: Job) -> JobRow:
-    """A row for a :class:`~rtstation.routing.send_queue.Job` read from the queue."""
+def job_row_from_job(job: Job) -> JobChanged:
+    """A :class:`~rtstation.routing.send_queue.Job` read from the queue, as the event the
+    table gets for it while it runs: rows are ``JobChanged`` events, one shape for both."""
     next_at = (
         datetime.fromtimestamp(job.next_attempt_at, tz=timezone.utc)
         if job.state == "retrying" and job.next_attempt_at > 0
@@ -87,7 +59,7 @@ def job_row_from_job(job: Job) -> JobRow:
             .replace("%1", str(job.done))
             .replace("%2", str(job.total))
         )
-    return JobRow(
+    return JobChanged(
         job_id=job.id,
         node=job.node,
         plan_uid=job.plan_uid,
@@ -96,11 +68,11 @@ def job_row_from_job(job: Job) -> JobRow:
         total=job.total,
         message=message,
         next_attempt_at=next_at,
-        plan_label=job.plan_label,
     )
 
 
-def _state_text(state: str) -> str:
+def state_text(state: str) -> str:
+    """A job state in the user's language."""
     texts = {
         "queued": QCoreApplication.translate("JobTableModel", "queued"),
         "pending": QCoreApplication.translate("JobTableModel", "queued"),
@@ -115,7 +87,7 @@ def _state_text(state: str) -> str:
     return texts.get(state, state)
 
 
-class JobTableModel(QAbstractTableModel):
+class JobTableModel(ItemsTableModel):
     """Send jobs, newest first; see the module docstring."""
 
     def __init__(
@@ -124,9 +96,10 @@ class JobTableModel(QAbstractTableModel):
         max_rows: int = 1000,
         parent: Any = None,
     ) -> None:
-        super().__init__(parent)
-        self._rows: list[JobRow] = []
+        super().__init__(parent=parent)
+        self._rows: list[JobChanged] = []
         self._row_of: dict[int, int] = {}
+        self._queue_labels: dict[int, str] = {}  # job id -> the label the queue recorded
         self._plan_label = plan_label or (lambda uid: "")
         self._paused: frozenset[str] = frozenset()
         self.max_rows = max_rows
@@ -139,41 +112,20 @@ class JobTableModel(QAbstractTableModel):
             QCoreApplication.translate("JobTableModel", "Reason"),
         )
 
-    def rowCount(self, parent: AnyIndex = _INVALID) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = _INVALID) -> int:
-        return 0 if parent.isValid() else COLUMN_COUNT
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < COLUMN_COUNT
-        ):
-            return self._headers[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
+    def cell(self, row: Any, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == COL_REASON and row.message:
-                return row.message
+                return render(row.message)
             if column == COL_PLAN:
                 return row.plan_uid
             return None
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATE:
             if row.state == "failed":
-                return _FAILED_BRUSH
+                return status_brush("error")
             if row.state == "done":
-                return _DONE_BRUSH
+                return status_brush("ok")
             return None
         if role == JOB_ID_ROLE:
             return row.job_id
@@ -183,15 +135,19 @@ class JobTableModel(QAbstractTableModel):
             return row.node
         return None
 
-    def _display(self, row: JobRow, column: int) -> str:
+    def _display(self, row: JobChanged, column: int) -> str:
         if column == COL_NODE:
             return row.node
         if column == COL_PLAN:
-            return self._plan_label(row.plan_uid) or row.plan_label or row.plan_uid
+            return (
+                self._plan_label(row.plan_uid)
+                or self._queue_labels.get(row.job_id, "")
+                or row.plan_uid
+            )
         if column == COL_STATE:
             if row.node in self._paused and row.state in WAITING_STATES:
-                return _state_text("paused")
-            return _state_text(row.state)
+                return state_text("paused")
+            return state_text(row.state)
         if column == COL_PROGRESS:
             return f"{row.done}/{row.total}" if row.total else ""
         if column == COL_NEXT:
@@ -202,26 +158,27 @@ class JobTableModel(QAbstractTableModel):
                 moment = moment.astimezone()
             return moment.strftime("%H:%M:%S")
         if column == COL_REASON:
-            return row.message.splitlines()[0] if row.message else ""
+            return render(row.message.splitlines()[0]) if row.message else ""
         return ""
 
     # -- updates ------------------------------------------------------------------------
 
-    def set_jobs(self, rows: Iterable[JobRow]) -> None:
-        """Initial load (newest first); a reset, once."""
+    def set_jobs(
+        self, rows: Iterable[JobChanged], queue_labels: dict[int, str] | None = None
+    ) -> None:
+        """Initial load (newest first); a reset, once. ``queue_labels`` (job id -> plan
+        label the queue recorded) name plans that are no longer in the tree."""
+        self._queue_labels.update(queue_labels or {})
         ordered = sorted(rows, key=lambda r: r.job_id, reverse=True)[: self.max_rows]
         self.beginResetModel()
         self._rows = ordered
         self._reindex()
         self.endResetModel()
 
-    def apply(self, row: JobRow) -> None:
+    def apply(self, row: JobChanged) -> None:
         """A job changed: update its row, or insert it at the top."""
         position = self._row_of.get(row.job_id)
         if position is not None:
-            old = self._rows[position]
-            if not row.plan_label and old.plan_label:
-                row = replace(row, plan_label=old.plan_label)
             self._rows[position] = row
             self.dataChanged.emit(self.index(position, 0), self.index(position, COLUMN_COUNT - 1))
             return
@@ -272,15 +229,21 @@ class JobTableModel(QAbstractTableModel):
 
     # -- lookups ------------------------------------------------------------------------
 
-    def job(self, row: int) -> JobRow | None:
+    def job(self, row: int) -> JobChanged | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
-    def job_by_id(self, job_id: int) -> JobRow | None:
-        position = self._row_of.get(job_id)
-        return self._rows[position] if position is not None else None
-
-    def jobs_for_plan(self, plan_uid: str) -> list[JobRow]:
+    def jobs_for_plan(self, plan_uid: str) -> list[JobChanged]:
         return [row for row in self._rows if row.plan_uid == plan_uid]
+
+    def unfinished_count(self) -> int:
+        """Jobs that will still send something: not finished, and not waiting on a
+        paused node (those wait for the user, not for the queue)."""
+        return sum(
+            1
+            for row in self._rows
+            if row.state not in FINISHED_STATES
+            and not (row.node in self._paused and row.state in WAITING_STATES)
+        )
 
     def counts(self) -> dict[str, int]:
         """How many jobs are in each state (for the status bar)."""

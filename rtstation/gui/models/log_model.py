@@ -20,19 +20,15 @@ from PySide6.QtCore import (
     QTimer,
     Slot,
 )
-from PySide6.QtGui import QBrush, QColor
 
 from rtstation.gui.log_handler import LogEntry
+from rtstation.gui.theme import status_brush
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _INVALID = QModelIndex()  # default argument for the Qt overrides (never mutated)
 
 LEVEL_ROLE = Qt.ItemDataRole.UserRole + 1
 _FLUSH_MS = 100
-
-_ERROR_BRUSH = QBrush(QColor(190, 30, 30))
-_WARNING_BRUSH = QBrush(QColor(160, 100, 0))
-_DEBUG_BRUSH = QBrush(QColor(110, 110, 110))
 
 
 class LogListModel(QAbstractListModel):
@@ -67,11 +63,11 @@ class LogListModel(QAbstractListModel):
             return f"{entry.logger}\n{entry.message}"
         if role == Qt.ItemDataRole.ForegroundRole:
             if entry.level >= logging.ERROR:
-                return _ERROR_BRUSH
+                return status_brush("error")
             if entry.level >= logging.WARNING:
-                return _WARNING_BRUSH
+                return status_brush("warning")
             if entry.level < logging.INFO:
-                return _DEBUG_BRUSH
+                return status_brush("muted")
             return None
         if role == LEVEL_ROLE:
             return entry.level

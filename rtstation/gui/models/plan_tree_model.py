@@ -10,9 +10,8 @@ expanded rows and the user's ticks, and repaints everything. So a refreshed pati
 whose snapshot changed get ``dataChanged``; nothing else is touched. A full reset happens
 only for the initial load and an explicit reload.
 
-Every node keeps its row number, so ``parent()`` and ``index()`` are O(1) (the view calls
-them thousands of times while scrolling); row numbers are renumbered only when the
-children of that one parent change.
+Rows are :class:`~rtstation.gui.models.plan_tree_nodes.TreeNode` objects (O(1) parent and
+index); what their cells say is in ``plan_tree_cells``.
 
 Ticks are kept by plan UID in the model, not in the nodes, so they survive refreshes.
 """
@@ -31,110 +30,48 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from rtstation.gui.controllers.tree_data import (
-    FileRow,
-    GroupSnapshot,
     PatientSnapshot,
     PlanSnapshot,
-    UnconnectedSnapshot,
+)
+from rtstation.gui.models.plan_tree_cells import (
+    display_text,
+    foreground_brush,
+    sort_value,
+    tooltip_text,
+)
+from rtstation.gui.models.plan_tree_nodes import (  # noqa: F401  (re-exported for the views)
+    COL_APPROVAL,
+    COL_COMPLETE,
+    COL_FORWARDED,
+    COL_NAME,
+    COL_PLAN_NAME,
+    COL_RECEIVED,
+    COL_SOURCE,
+    COLUMN_COUNT,
+    FILE,
+    GROUP,
+    KIND_ROLE,
+    PATIENT,
+    PATIENT_ID_ROLE,
+    PLAN,
+    PLAN_UID_ROLE,
+    SNAPSHOT_ROLE,
+    SORT_ROLE,
+    UNCONNECTED,
+    TreeNode,
+    build_node,
+    child_items,
+    dismantle,
+    state_mark,
 )
 
 LOGGER = logging.getLogger(__name__)
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _INVALID = QModelIndex()  # default argument for the Qt overrides (never mutated)
-
-PATIENT, PLAN, UNCONNECTED, GROUP, FILE = "patient", "plan", "unconnected", "group", "file"
-
-COL_NAME, COL_PLAN_NAME, COL_APPROVAL, COL_SOURCE, COL_RECEIVED, COL_COMPLETE, COL_FORWARDED = (
-    range(7)
-)
-COLUMN_COUNT = 7
-
-KIND_ROLE = Qt.ItemDataRole.UserRole + 1
-PLAN_UID_ROLE = Qt.ItemDataRole.UserRole + 2
-PATIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 3
-SORT_ROLE = Qt.ItemDataRole.UserRole + 4
-SNAPSHOT_ROLE = Qt.ItemDataRole.UserRole + 5
-
-# Job states as the send queue names them, and the mark the tree shows for each.
-_STATE_MARKS = {
-    "done": "✓",
-    "queued": "…",
-    "pending": "…",
-    "sending": "⇢",
-    "in_flight": "⇢",
-    "retrying": "↻",
-    "paused": "‖",
-    "failed": "✗",
-    "cancelled": "–",
-}
-
-_INCOMPLETE_BRUSH = QBrush(QColor(183, 90, 0))
-_FAILED_BRUSH = QBrush(QColor(190, 30, 30))
-
-
-def state_mark(state: str) -> str:
-    return _STATE_MARKS.get(state, "?")
-
-
-class _Node:
-    """One row. ``key`` identifies it among its siblings across refreshes."""
-
-    __slots__ = ("built", "children", "key", "kind", "parent", "payload", "row")
-
-    def __init__(self, kind: str, key: tuple[str, ...], payload: Any, parent: _Node | None):
-        self.kind = kind
-        self.key = key
-        self.payload = payload
-        self.parent = parent
-        self.children: list[_Node] = []
-        self.row = 0
-        # A modality group's file rows are made when the view first asks for them: a
-        # thousand patients would otherwise mean a hundred thousand nodes nobody expands.
-        self.built = kind != GROUP
-
-    def kids(self) -> list[_Node]:
-        """The children, made now if this is a group nobody has opened yet."""
-        if not self.built:
-            self.built = True
-            for row, (kind, key, payload) in enumerate(_child_items(self.kind, self.payload)):
-                child = _Node(kind, key, payload, self)
-                child.row = row
-                self.children.append(child)
-        return self.children
-
-    def child_count(self) -> int:
-        return len(self.children) if self.built else len(self.payload.files)
-
-
-def _child_items(kind: str, payload: Any) -> list[tuple[str, tuple[str, ...], Any]]:
-    """(kind, key, payload) of the children a node of ``kind`` has for ``payload``."""
-    if kind == PATIENT:
-        items: list[tuple[str, tuple[str, ...], Any]] = [
-            (PLAN, (PLAN, plan.plan_uid), plan) for plan in payload.plans
-        ]
-        if payload.unconnected is not None:
-            items.append((UNCONNECTED, (UNCONNECTED,), payload.unconnected))
-        return items
-    if kind in (PLAN, UNCONNECTED):
-        return [(GROUP, (GROUP, group.modality), group) for group in payload.groups]
-    if kind == GROUP:
-        return [(FILE, (FILE, row.sop_instance_uid), row) for row in payload.files]
-    return []
-
-
-def _build(kind: str, key: tuple[str, ...], payload: Any, parent: _Node) -> _Node:
-    node = _Node(kind, key, payload, parent)
-    if not node.built:
-        return node
-    for row, (child_kind, child_key, child_payload) in enumerate(_child_items(kind, payload)):
-        child = _build(child_kind, child_key, child_payload, node)
-        child.row = row
-        node.children.append(child)
-    return node
 
 
 class PlanTreeModel(QAbstractItemModel):
@@ -145,9 +82,9 @@ class PlanTreeModel(QAbstractItemModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._root = _Node("root", (), None, None)
-        self._patients: dict[str, _Node] = {}
-        self._plans: dict[str, _Node] = {}
+        self._root = TreeNode("root", (), None, None)
+        self._patients: dict[str, TreeNode] = {}
+        self._plans: dict[str, TreeNode] = {}
         self._checked: set[str] = set()
         self._job_marks: dict[str, dict[str, str]] = {}
         self._headers = (
@@ -162,11 +99,11 @@ class PlanTreeModel(QAbstractItemModel):
 
     # -- Qt model interface -------------------------------------------------------------
 
-    def _node(self, index: AnyIndex) -> _Node:
+    def _node(self, index: AnyIndex) -> TreeNode:
         if not index.isValid():
             return self._root
         node = index.internalPointer()
-        return node if isinstance(node, _Node) else self._root
+        return node if isinstance(node, TreeNode) else self._root
 
     def index(self, row: int, column: int, parent: AnyIndex = _INVALID) -> QModelIndex:
         if column < 0 or column >= COLUMN_COUNT or row < 0:
@@ -258,68 +195,19 @@ class PlanTreeModel(QAbstractItemModel):
 
     # -- cell contents ------------------------------------------------------------------
 
-    def _display(self, node: _Node, column: int) -> Any:
-        payload = node.payload
-        kind = node.kind
-        if kind == PLAN:
-            plan: PlanSnapshot = payload
-            return (
-                plan.label or QCoreApplication.translate("PlanTreeModel", "(no label)"),
-                plan.name,
-                plan.approval,
-                plan.source_ae,
-                plan.received,
-                plan.completeness,
-                self._forwarded_text(plan),
-            )[column]
-        if kind == PATIENT:
-            patient: PatientSnapshot = payload
-            if column == COL_NAME:
-                name = patient.patient_name.replace("^", " ").strip()
-                return f"{name} ({patient.patient_id})" if name else patient.patient_id
-            if column == COL_SOURCE:
-                return ", ".join(patient.source_aes)
-            if column == COL_RECEIVED:
-                return patient.received
-            if column == COL_COMPLETE:
-                return QCoreApplication.translate(
-                    "PlanTreeModel", "%n plan(s)", None, len(patient.plans)
-                )
-            return ""
-        if kind == UNCONNECTED:
-            unconnected: UnconnectedSnapshot = payload
-            if column == COL_NAME:
-                return QCoreApplication.translate("PlanTreeModel", "Unconnected")
-            if column == COL_COMPLETE:
-                return ", ".join(f"{g.modality} {len(g.files)}" for g in unconnected.groups)
-            return ""
-        if kind == GROUP:
-            group: GroupSnapshot = payload
-            if column == COL_NAME:
-                return f"{group.modality} ({len(group.files)})"
-            if column == COL_PLAN_NAME:
-                descriptions = {f.series_description for f in group.files} - {""}
-                return ", ".join(sorted(descriptions))
-            return ""
-        if kind == FILE:
-            row: FileRow = payload
-            if column == COL_NAME:
-                number = f" #{row.instance_number}" if row.instance_number is not None else ""
-                return f"{row.modality}{number}"
-            if column == COL_PLAN_NAME:
-                return row.sop_class_name
-            if column == COL_SOURCE:
-                return row.source_ae
-            if column == COL_RECEIVED:
-                return row.received
-            return ""
-        return None
+    def _display(self, node: TreeNode, column: int) -> Any:
+        if node.kind == PATIENT and column == COL_COMPLETE:
+            # self.tr, not QCoreApplication.translate: only tr(text, "", n) is a plural
+            # form for pyside6-lupdate
+            return self.tr("%n plan(s)", "", len(node.payload.plans))
+        forwarded = self._forwarded_text(node.payload) if node.kind == PLAN else ""
+        return display_text(node, column, forwarded)
 
     def _forwarded_text(self, plan: PlanSnapshot) -> str:
         states = self.forwarded_states(plan.plan_uid)
         return "  ".join(f"{node} {state_mark(state)}" for node, state in states.items())
 
-    def _check_state(self, node: _Node) -> Qt.CheckState | None:
+    def _check_state(self, node: TreeNode) -> Qt.CheckState | None:
         if node.kind == PLAN:
             return (
                 Qt.CheckState.Checked
@@ -334,56 +222,19 @@ class PlanTreeModel(QAbstractItemModel):
             return Qt.CheckState.Checked if ticked == len(uids) else Qt.CheckState.PartiallyChecked
         return None
 
-    def _sort_value(self, node: _Node, column: int) -> Any:
-        payload = node.payload
-        if column == COL_RECEIVED and node.kind in (PATIENT, PLAN):
-            return payload.received_iso
-        if column == COL_RECEIVED and node.kind == FILE:
-            return payload.received_iso
-        if node.kind == FILE and column == COL_NAME:
-            return (payload.instance_number or 0, payload.sop_instance_uid)
-        if node.kind == UNCONNECTED:
-            return "\uffff"  # after the plans in ascending order
-        if node.kind == PATIENT and column == COL_NAME:
-            return payload.patient_id.casefold()
-        value = self._display(node, column)
-        return value.casefold() if isinstance(value, str) else value
+    def _sort_value(self, node: TreeNode, column: int) -> Any:
+        return sort_value(node, column, self._display(node, column))
 
-    def _tooltip(self, node: _Node, column: int) -> str | None:
-        if node.kind == PLAN:
-            plan: PlanSnapshot = node.payload
-            if column == COL_COMPLETE:
-                if plan.missing:
-                    return QCoreApplication.translate(
-                        "PlanTreeModel", "Incomplete: missing %1"
-                    ).replace("%1", plan.missing)
-                return QCoreApplication.translate(
-                    "PlanTreeModel", "Everything the plan references is here"
-                )
-            if column == COL_FORWARDED:
-                states = self.forwarded_states(plan.plan_uid)
-                if not states:
-                    return QCoreApplication.translate("PlanTreeModel", "Not sent anywhere yet")
-                return "\n".join(f"{name}: {state}" for name, state in states.items())
-            if column == COL_NAME:
-                return plan.plan_uid
-        if node.kind == FILE and column == COL_NAME:
-            return node.payload.sop_instance_uid
-        return None
+    def _tooltip(self, node: TreeNode, column: int) -> str | None:
+        states = self.forwarded_states(node.payload.plan_uid) if node.kind == PLAN else {}
+        return tooltip_text(node, column, states)
 
-    def _foreground(self, node: _Node, column: int) -> QBrush | None:
-        if node.kind == PLAN:
-            if column == COL_COMPLETE and not node.payload.complete:
-                return _INCOMPLETE_BRUSH
-            if (
-                column == COL_FORWARDED
-                and "failed" in self.forwarded_states(node.payload.plan_uid).values()
-            ):
-                return _FAILED_BRUSH
-        return None
+    def _foreground(self, node: TreeNode, column: int) -> QBrush | None:
+        states = self.forwarded_states(node.payload.plan_uid) if node.kind == PLAN else {}
+        return foreground_brush(node, column, states)
 
     @staticmethod
-    def _patient_of(node: _Node) -> str | None:
+    def _patient_of(node: TreeNode) -> str | None:
         while node.parent is not None and node.kind != PATIENT:
             node = node.parent
         return node.payload.patient_id if node.kind == PATIENT else None
@@ -395,13 +246,13 @@ class PlanTreeModel(QAbstractItemModel):
         self.beginResetModel()
         old, self._root.children = self._root.children, []
         for node in old:
-            _dismantle(node)
+            dismantle(node)
         self._patients.clear()
         self._plans.clear()
         for snapshot in sorted(snapshots, key=lambda s: s.patient_id):
             if snapshot.empty:
                 continue
-            node = _build(PATIENT, (PATIENT, snapshot.patient_id), snapshot, self._root)
+            node = build_node(PATIENT, (PATIENT, snapshot.patient_id), snapshot, self._root)
             node.row = len(self._root.children)
             self._root.children.append(node)
             self._register(node)
@@ -425,7 +276,7 @@ class PlanTreeModel(QAbstractItemModel):
         ):
             self.update_patients(ordered)
             return
-        nodes = [_build(PATIENT, (PATIENT, s.patient_id), s, self._root) for s in ordered]
+        nodes = [build_node(PATIENT, (PATIENT, s.patient_id), s, self._root) for s in ordered]
         self._insert_nodes(self._root, QModelIndex(), len(self._root.children), nodes)
         self.patientsChanged.emit([s.patient_id for s in ordered])
 
@@ -446,12 +297,12 @@ class PlanTreeModel(QAbstractItemModel):
         if existing is None:
             ids = [child.key[1] for child in self._root.children]
             row = _insert_position(ids, snapshot.patient_id)
-            node = _build(PATIENT, (PATIENT, snapshot.patient_id), snapshot, self._root)
+            node = build_node(PATIENT, (PATIENT, snapshot.patient_id), snapshot, self._root)
             self._insert_nodes(self._root, QModelIndex(), row, [node])
             return
         self._sync(existing, snapshot)
 
-    def _sync(self, node: _Node, payload: Any) -> None:
+    def _sync(self, node: TreeNode, payload: Any) -> None:
         """Make ``node`` show ``payload``: recurse where it changed, stop where it did not."""
         if node.payload == payload:
             return
@@ -461,7 +312,7 @@ class PlanTreeModel(QAbstractItemModel):
             self._plans[payload.plan_uid] = node
         index = self.createIndex(node.row, 0, node)
         self.dataChanged.emit(index, index.siblingAtColumn(COLUMN_COUNT - 1))
-        items = _child_items(node.kind, payload)
+        items = child_items(node.kind, payload)
         new_keys = [key for _, key, _ in items]
         wanted = set(new_keys)
         # 1. rows that are gone, bottom up, in runs of consecutive rows
@@ -482,7 +333,7 @@ class PlanTreeModel(QAbstractItemModel):
             self._remove_rows(node, index, 0, len(node.children) - 1)
         # 3. walk the wanted list: sync survivors, insert runs of new rows
         position = 0
-        pending: list[_Node] = []
+        pending: list[TreeNode] = []
         pending_at = 0
         for kind, key, child_payload in items:
             if position < len(node.children) and node.children[position].key == key:
@@ -495,12 +346,12 @@ class PlanTreeModel(QAbstractItemModel):
             else:
                 if not pending:
                     pending_at = position
-                pending.append(_build(kind, key, child_payload, node))
+                pending.append(build_node(kind, key, child_payload, node))
         if pending:
             self._insert_nodes(node, index, pending_at, pending)
 
     def _insert_nodes(
-        self, parent: _Node, parent_index: QModelIndex, row: int, nodes: list[_Node]
+        self, parent: TreeNode, parent_index: QModelIndex, row: int, nodes: list[TreeNode]
     ) -> None:
         self.beginInsertRows(parent_index, row, row + len(nodes) - 1)
         parent.children[row:row] = nodes
@@ -510,7 +361,9 @@ class PlanTreeModel(QAbstractItemModel):
             self._register(node)
         self.endInsertRows()
 
-    def _remove_rows(self, parent: _Node, parent_index: QModelIndex, first: int, last: int) -> None:
+    def _remove_rows(
+        self, parent: TreeNode, parent_index: QModelIndex, first: int, last: int
+    ) -> None:
         self.beginRemoveRows(parent_index, first, last)
         removed = parent.children[first : last + 1]
         del parent.children[first : last + 1]
@@ -520,9 +373,9 @@ class PlanTreeModel(QAbstractItemModel):
             self._unregister(node)
         self.endRemoveRows()
         for node in removed:
-            _dismantle(node)
+            dismantle(node)
 
-    def _register(self, node: _Node) -> None:
+    def _register(self, node: TreeNode) -> None:
         if node.kind == PATIENT:
             self._patients[node.payload.patient_id] = node
         elif node.kind == PLAN:
@@ -530,7 +383,7 @@ class PlanTreeModel(QAbstractItemModel):
         for child in node.children:
             self._register(child)
 
-    def _unregister(self, node: _Node) -> None:
+    def _unregister(self, node: TreeNode) -> None:
         if node.kind == PATIENT and self._patients.get(node.payload.patient_id) is node:
             del self._patients[node.payload.patient_id]
         elif node.kind == PLAN and self._plans.get(node.payload.plan_uid) is node:
@@ -632,18 +485,6 @@ class PlanTreeModel(QAbstractItemModel):
     @property
     def plan_count(self) -> int:
         return len(self._plans)
-
-
-def _dismantle(node: _Node) -> None:
-    """Break the parent/child cycles of rows that left the model, so reference counting
-    frees them at once instead of a cyclic garbage collection (a pause of the GUI thread
-    that grows with everything else in memory)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        stack.extend(current.children)
-        current.children = []
-        current.parent = None
 
 
 def _is_checked(value: Any) -> bool:

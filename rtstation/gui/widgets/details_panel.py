@@ -25,7 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from rtstation.gui.controllers.tree_data import FileRow, PatientSnapshot, PlanSnapshot
+from rtstation.gui.core_text import render, render_waiting
+from rtstation.gui.models.job_table_model import state_text
 from rtstation.gui.models.rows_model import RowsTableModel
+from rtstation.gui.theme import status_color
 
 
 def format_size(size: int) -> str:
@@ -55,7 +58,7 @@ def format_dicom_date(value: str) -> str:
     return value
 
 
-_OPTIONAL_FIELDS = ("intent", "waiting")
+_OPTIONAL_FIELDS = ("intent", "waiting", "verdicts")
 
 
 class _Table(QTableView):
@@ -114,6 +117,7 @@ class DetailsPanel(QTabWidget):
             ("source", self.tr("Source AE")),
             ("received", self.tr("Received")),
             ("waiting", self.tr("Rules")),
+            ("verdicts", self.tr("Rule by rule")),
         ):
             value = QLabel(self)
             value.setObjectName(f"detail:{key}")
@@ -226,12 +230,15 @@ class DetailsPanel(QTabWidget):
             "source": plan.source_ae,
             "received": plan.received,
             "waiting": self._rules_text(plan),
+            "verdicts": self._fields["verdicts"].text() if same else "",
         }
         for key, value in values.items():
             self._fields[key].setText(value)
         for key in _OPTIONAL_FIELDS:  # no empty "Rules:" line when nothing waits
             self._form.setRowVisible(self._fields[key], bool(values[key]))
-        self._fields["completeness"].setStyleSheet("" if plan.complete else "color: #b75a00;")
+        self._fields["completeness"].setStyleSheet(
+            "" if plan.complete else f"color: {status_color('warning')};"
+        )
         beams = []
         for beam in header.beams:
             beams.append(
@@ -260,9 +267,15 @@ class DetailsPanel(QTabWidget):
             return self.tr("no rule forwards this plan")
         if plan.decision == "pending" or plan.waiting:
             if plan.waiting:
-                return self.tr("waiting: %1").replace("%1", plan.waiting)
+                return self.tr("waiting: %1").replace("%1", render_waiting(plan.waiting))
             return self.tr("waiting for the plan to be complete")
         return ""
+
+    def set_rule_lines(self, lines: Sequence[str]) -> None:
+        """Each rule's verdict for the shown plan (matched or not, and why)."""
+        text = "\n".join(lines)
+        self._fields["verdicts"].setText(text)
+        self._form.setRowVisible(self._fields["verdicts"], bool(text))
 
     def _show_files(self, rows: Sequence[FileRow]) -> None:
         _fill(
@@ -281,7 +294,7 @@ class DetailsPanel(QTabWidget):
         )
 
     def set_history(self, plan_uid: str, rows: Sequence[Any]) -> None:
-        """Job rows (``JobRow``) for ``plan_uid``, grouped by node, newest first."""
+        """Job rows (``JobChanged``) for ``plan_uid``, grouped by node, newest first."""
         if plan_uid != self._plan_uid:
             return
         ordered = sorted(rows, key=lambda r: (r.node.casefold(), -r.job_id))
@@ -291,9 +304,9 @@ class DetailsPanel(QTabWidget):
                 (
                     row.node,
                     str(row.job_id),
-                    row.state,
+                    state_text(row.state),
                     f"{row.done}/{row.total}" if row.total else "",
-                    row.message.splitlines()[0] if row.message else "",
+                    render(row.message.splitlines()[0]) if row.message else "",
                 )
                 for row in ordered
             ],

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from rtstation.gui.models.job_table_model import (
+    COL_PLAN,
     COL_REASON,
     FINISHED_STATES,
     JOB_ID_ROLE,
@@ -29,6 +30,7 @@ from rtstation.gui.models.job_table_model import (
     STATE_ROLE,
     JobTableModel,
 )
+from rtstation.gui.widgets.column_fit import ColumnFitter
 
 
 class JobsPanel(QWidget):
@@ -56,9 +58,7 @@ class JobsPanel(QWidget):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((110, 160, 110, 80, 125)):
-            if column < COL_REASON:
-                self.view.setColumnWidth(column, width)
+        self.column_fitter = ColumnFitter(self.view, range(COL_REASON), {COL_PLAN: 260}, self)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_context_menu_requested)
         self.retry_action = QAction(self.tr("Retry"), self)

@@ -135,9 +135,9 @@ class NodesPanel(QGroupBox):
             hint = self.tr("Tick at least one node.")
         else:
             hint = (
-                self.tr("%1 plan(s) to %2 node(s)")
-                .replace("%1", str(plans))
-                .replace("%2", str(nodes))
+                self.tr("%1 to %2")
+                .replace("%1", self.tr("%n plan(s)", "", plans))
+                .replace("%2", self.tr("%n node(s)", "", nodes))
             )
         self.hint_label.setText(hint)
 

@@ -27,7 +27,10 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from rtstation.gui.models.plan_tree_model import (
+    COL_COMPLETE,
+    COL_FORWARDED,
     COL_NAME,
+    COL_PLAN_NAME,
     COL_RECEIVED,
     KIND_ROLE,
     PATIENT,
@@ -37,6 +40,7 @@ from rtstation.gui.models.plan_tree_model import (
     SORT_ROLE,
     PlanTreeModel,
 )
+from rtstation.gui.widgets.column_fit import ColumnFitter
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -65,6 +69,10 @@ class PlanFilterProxyModel(QSortFilterProxyModel):
         else:  # Qt < 6.9, where this is not deprecated
             self._needle = needle
             self.invalidateRowsFilter()
+
+    @property
+    def filtering(self) -> bool:
+        return bool(self._needle)
 
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
         if not self._needle or source_parent.isValid():
@@ -109,18 +117,16 @@ class PlanTreePanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setAllColumnsShowFocus(True)
         self.view.header().setStretchLastSection(True)
-        for column, width in enumerate((185, 95, 95, 75, 115, 130)):
-            self.view.setColumnWidth(column, width)
+        self.column_fitter = ColumnFitter(
+            self.view,
+            range(COL_FORWARDED),  # the last column stretches
+            {COL_NAME: 380, COL_PLAN_NAME: 220, COL_COMPLETE: 260},
+            self,
+        )
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_context_menu_requested)
-        self.empty_label = QLabel(
-            self.tr(
-                "Nothing received yet. Start the receiver, or drop DICOM folders, files or "
-                "ZIP archives here to import them."
-            ),
-            self,
-        )
+        self.empty_label = QLabel(self)
         self.empty_label.setObjectName("treeEmptyHint")
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -134,13 +140,23 @@ class PlanTreePanel(QWidget):
         model.rowsRemoved.connect(self._update_empty_hint)
         model.modelReset.connect(self._update_empty_hint)
         self._update_empty_hint()
+        self.set_receiver_listening(False)
+        self._expanded_before_filter: list[str] | None = None
 
-    def fit_name_column(self, maximum: int = 320) -> None:
-        """Widen the patient/plan column to its contents once the list is in (only when
-        the user has not sized the columns already: their widths are restored)."""
-        self.view.resizeColumnToContents(COL_NAME)
-        if self.view.columnWidth(COL_NAME) > maximum:
-            self.view.setColumnWidth(COL_NAME, maximum)
+    def set_receiver_listening(self, listening: bool) -> None:
+        """The empty-state hint tells what to do next, which depends on the receiver."""
+        if listening:
+            text = self.tr(
+                "Nothing received yet. The receiver is listening: send plans to it from the "
+                "planning system, or drop DICOM folders, files or ZIP archives here to "
+                "import them."
+            )
+        else:
+            text = self.tr(
+                "Nothing received yet. Start the receiver, or drop DICOM folders, files or "
+                "ZIP archives here to import them."
+            )
+        self.empty_label.setText(text)
 
     @Slot(bool)
     def _on_loading_changed(self, loading: bool) -> None:
@@ -148,6 +164,9 @@ class PlanTreePanel(QWidget):
         a repaint per chunk costs more than the chunk itself when receives compete for
         the interpreter."""
         self.view.setUpdatesEnabled(not loading)
+        self.column_fitter.enabled = not loading
+        if not loading:
+            self.column_fitter.schedule()
         self.filter_edit.setPlaceholderText(
             self.tr("Loading the received plans...")
             if loading
@@ -160,7 +179,26 @@ class PlanTreePanel(QWidget):
 
     @Slot(str)
     def _on_filter_changed(self, text: str) -> None:
+        """Filtering drops rows from the proxy, and with them the view's expanded state;
+        the patients open before the filter was typed are opened again when it is
+        cleared, so clearing does not collapse the tree the user had laid out."""
+        starting = not self.proxy.filtering and bool(text.strip())
+        if starting:
+            self._expanded_before_filter = self.expanded_patient_ids()
         self.proxy.set_text(text)
+        if not text.strip() and self._expanded_before_filter is not None:
+            for patient_id in self._expanded_before_filter:
+                self.expand_source_index(self.model.index_for_patient(patient_id))
+            self._expanded_before_filter = None
+
+    def expanded_patient_ids(self) -> list[str]:
+        """Patients whose rows are open in the view."""
+        expanded = []
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            if self.view.isExpanded(index):
+                expanded.append(str(index.data(PATIENT_ID_ROLE)))
+        return expanded
 
     @Slot(QItemSelection, QItemSelection)
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:

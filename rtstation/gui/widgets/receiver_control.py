@@ -7,10 +7,12 @@ a ``ReceiverStateChanged`` event, so the text shown is always what the station r
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from rtstation.gui.icons import icon
+from rtstation.gui.theme import status_color
+from rtstation.gui.widgets.elided_label import ElidedLabel
 
 
 class ReceiverControl(QWidget):
@@ -25,10 +27,12 @@ class ReceiverControl(QWidget):
         self.button = QPushButton(self)
         self.button.setObjectName("receiverButton")
         self.button.clicked.connect(self._on_button_clicked)
-        self.state_label = QLabel(self)
+        # a long state ("Port 104 is already in use by another program: ...") must not
+        # widen the toolbar and push its actions into the overflow menu: it is cut with
+        # "..." and whole in the tooltip
+        self.state_label = ElidedLabel(self)
         self.state_label.setObjectName("receiverState")
-        self.state_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.state_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.state_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("M" * 18))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(self.button)
@@ -52,7 +56,8 @@ class ReceiverControl(QWidget):
             else self.tr("Start the DICOM storage receiver")
         )
         self.state_label.setText(message)
-        color = {"listening": "#1e7828", "error": "#be1e1e"}.get(state, "")
+        self.state_label.setToolTip(message)
+        color = {"listening": status_color("ok"), "error": status_color("error")}.get(state, "")
         self.state_label.setStyleSheet(f"color: {color};" if color else "")
 
     def set_busy(self, text: str) -> None:

@@ -14,31 +14,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from rtstation.gui.theme import status_color
+from rtstation.gui.widgets.elided_label import ElidedLabel
 
 _PAINT_MS = 250
-_PROBLEM_COLOR = "#be1e1e"
-
-
-class ElidedLabel(QLabel):
-    """One line that ends in "..." when it does not fit, instead of widening the window
-    (a peer's rejection reason can be a paragraph). The full text is the tooltip."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(0)
-
-    def paintEvent(self, _event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        painter.drawText(
-            rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text
-        )
 
 
 class StationStatusBar(QStatusBar):
@@ -73,7 +55,7 @@ class StationStatusBar(QStatusBar):
 
     def set_receiver(self, state: str, message: str) -> None:
         self.receiver_label.setText(message)
-        color = {"listening": "#1e7828", "error": _PROBLEM_COLOR}.get(state, "")
+        color = {"listening": status_color("ok"), "error": status_color("error")}.get(state, "")
         self.receiver_label.setStyleSheet(f"color: {color};" if color else "")
 
     def count_received(self, count: int = 1) -> None:
@@ -96,11 +78,6 @@ class StationStatusBar(QStatusBar):
         self._last_event_problem = problem
         self._last_event_at = at
         self._dirty = True
-
-    @property
-    def last_event(self) -> str:
-        """The newest text, painted or not yet (the label lags by up to a paint tick)."""
-        return self._last_event
 
     def set_queue_counts(self, counts: dict[str, int]) -> None:
         active = sum(counts.get(s, 0) for s in ("queued", "pending", "sending", "in_flight"))
@@ -135,7 +112,7 @@ class StationStatusBar(QStatusBar):
     def _paint_last_event(self) -> None:
         label = self.last_event_label
         label.setText(self._last_event)
-        label.setStyleSheet(f"color: {_PROBLEM_COLOR};" if self._last_event_problem else "")
+        label.setStyleSheet(f"color: {status_color('error')};" if self._last_event_problem else "")
         if self._last_event and self._last_event_at is not None:
             moment = self._last_event_at.astimezone().strftime("%H:%M:%S")
             label.setToolTip(f"{moment}  {self._last_event}")

@@ -1,0 +1,87 @@
+"""ColumnFitter: a view's columns sized to their content until the user sizes one.
+
+Fixed pixel widths cut "Müller Jürgen" to "Müller Jür…" and "ADP_Pelvis" to "ADP_…" at
+the default window size. So columns follow what they show: after the list loads, when
+rows arrive, when a patient is expanded. Each column is capped, so one very long label
+cannot push the others out of sight (its tooltip still has it whole). Once the user drags
+a column border, or a saved header state is restored, the widths are theirs and are left
+alone (the window saves the header state in its QSettings).
+
+Refits are coalesced into one per event-loop turn: a receive of 600 instances changes the
+model hundreds of times, and measuring the visible rows once is enough.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from PySide6.QtCore import QByteArray, QObject, QTimer, Slot
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTreeView
+
+
+class ColumnFitter(QObject):
+    """Fits ``columns`` of ``view`` to their content, each at most ``maxima[column]``."""
+
+    def __init__(
+        self,
+        view: QTreeView | QTableView,
+        columns: Sequence[int],
+        maxima: Mapping[int, int],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.view = view
+        self.columns = tuple(columns)
+        self.maxima = dict(maxima)
+        self.user_sized = False
+        self.enabled = True
+        self._fitting = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.fit)
+        model = view.model()
+        for signal in (model.rowsInserted, model.modelReset, model.layoutChanged):
+            signal.connect(self.schedule)
+        model.dataChanged.connect(self.schedule)
+        if isinstance(view, QTreeView):
+            view.expanded.connect(self.schedule)
+        self.header.sectionResized.connect(self._on_section_resized)
+
+    @property
+    def header(self) -> QHeaderView:
+        view: QAbstractItemView = self.view
+        return view.header() if isinstance(view, QTreeView) else view.horizontalHeader()
+
+    @Slot()
+    def schedule(self, *_args: object) -> None:
+        if self.enabled and not self.user_sized and not self._timer.isActive():
+            self._timer.start()
+
+    @Slot()
+    def fit(self) -> None:
+        """Size the columns now (no-op once the user sized them)."""
+        if self.user_sized:
+            return
+        self._fitting = True
+        try:
+            for column in self.columns:
+                wanted = max(
+                    self.view.sizeHintForColumn(column), self.header.sectionSizeHint(column)
+                )
+                limit = self.maxima.get(column)
+                self.view.setColumnWidth(column, min(wanted, limit) if limit else wanted)
+        finally:
+            self._fitting = False
+
+    def restore(self, state: QByteArray) -> bool:
+        """The user's saved widths, if there are any: then nothing is fitted any more."""
+        if state.isEmpty() or not self.header.restoreState(state):
+            return False
+        self.user_sized = True
+        return True
+
+    @Slot(int, int, int)
+    def _on_section_resized(self, _column: int, _old: int, _new: int) -> None:
+        if not self._fitting and self.view.isVisible() and self.header.underMouse():
+            self.user_sized = True

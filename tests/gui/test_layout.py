@@ -1,0 +1,83 @@
+"""Columns show who and what at the default window size, and the layout is remembered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QStyle
+
+from rtstation.gui.models.job_table_model import COL_PLAN
+from rtstation.gui.models.plan_tree_model import COL_NAME, COL_PLAN_NAME
+from tests.data.generator import PlanSpec, StudySpec, write_study
+
+TIMEOUT_MS = 30_000
+PATIENT = "Müller-Lüdenscheidt Jürgen (RT4711)"
+LABEL = "ADP_Pelvis_Boost"
+
+
+def _import_patient(qtbot: Any, window: Any, tmp_path: Path) -> str:
+    study = write_study(
+        tmp_path / "export",
+        StudySpec(
+            patient_id="RT4711",
+            patient_name="Müller-Lüdenscheidt^Jürgen",
+            charset="ISO_IR 100",
+            slices=2,
+            plans=(PlanSpec(label=LABEL, name="ADP_Pelvis_Boost_adaptive_fraction"),),
+        ),
+    )
+    window.station.import_paths([tmp_path / "export"])
+    plan_uid = study.plan_uids[0]
+    qtbot.waitUntil(
+        lambda: window.tree_model.index_for_plan(plan_uid).isValid(), timeout=TIMEOUT_MS
+    )
+    return plan_uid
+
+
+def _needed(view: Any, text: str, depth: int) -> int:
+    """Pixels the text needs in the first column at ``depth`` (indentation, check box)."""
+    style = view.style()
+    indicator = style.pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth)
+    return view.fontMetrics().horizontalAdvance(text) + depth * view.indentation() + indicator
+
+
+def test_patient_and_plan_label_are_readable_at_the_default_size(
+    qtbot: Any, make_station: Any, make_window: Any, tmp_path: Path
+) -> None:
+    window = make_window(make_station())
+    assert (window.width(), window.height()) == (1280, 820)
+    plan_uid = _import_patient(qtbot, window, tmp_path)
+    window.expand_all_plans()
+    view = window.tree_panel.view
+    model = window.tree_model
+    plan = model.index_for_plan(plan_uid)
+    assert model.data(plan.parent()) == PATIENT
+    qtbot.waitUntil(lambda: view.columnWidth(COL_NAME) >= _needed(view, PATIENT, 1))
+    assert view.columnWidth(COL_NAME) >= _needed(view, LABEL, 2)
+    assert view.columnWidth(COL_PLAN_NAME) > view.fontMetrics().horizontalAdvance("ADP_Pelvis")
+
+    jobs = window.jobs_panel.view
+    assert jobs.columnWidth(COL_PLAN) >= jobs.horizontalHeader().sectionSizeHint(COL_PLAN)
+
+
+def test_column_widths_and_geometry_are_remembered(
+    qtbot: Any, make_station: Any, make_window: Any, tmp_path: Path
+) -> None:
+    station = make_station()
+    first = make_window(station, start=False)
+    _import_patient(qtbot, first, tmp_path)
+    first.expand_all_plans()
+    header = first.tree_panel.view.header()
+    header.resizeSection(COL_NAME, 150)  # as a drag of the border would
+    first.tree_panel.column_fitter.user_sized = True
+    first.jobs_panel.view.horizontalHeader().resizeSection(COL_PLAN, 333)
+    first.resize(760, 560)
+    first.close()
+
+    second = make_window(station, start=False)
+    second.expand_all_plans()
+    qtbot.wait(0)  # a scheduled refit would run now: it must not
+    assert second.tree_panel.view.columnWidth(COL_NAME) == 150
+    assert second.jobs_panel.view.columnWidth(COL_PLAN) == 333
+    assert second.size() == first.size()
