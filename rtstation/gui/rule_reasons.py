@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
+from rtstation.gui.dialogs._rule_test import verdict_lines
 from rtstation.routing.reasons import Reason
 from rtstation.routing.triggers import FOLLOW_UP, RULE, Trigger
 from rtstation.station.plan_report import PlanExplanation
@@ -168,6 +169,27 @@ def explanation_lines(explanation: PlanExplanation) -> list[str]:
             QCoreApplication.translate("RuleReason", "Waiting for: {what}").format(what=waits)
         )
     return lines
+
+
+def glance_text(explanation: PlanExplanation | None) -> str:
+    """The tree's Forwarded cell for a plan nothing was sent for: why (or "" if unknown)."""
+    return decision_at_a_glance(explanation)[0] if explanation is not None else ""
+
+
+def glance_tooltip(explanation: PlanExplanation | None) -> str:
+    """Every rule's verdict, for the Forwarded cell's tooltip ("" when none is stored)."""
+    if explanation is None or not explanation.verdicts:
+        return ""
+    return "\n".join(explanation_lines(explanation))
+
+
+def plan_rule_lines(rules: object, plan: object) -> list[str]:
+    """The details panel's "Rules": the verdicts stored when the rules decided (as codes,
+    shown in this language), else today's rules evaluated for the plan."""
+    explanation = getattr(plan, "rules", None)
+    if explanation is not None and explanation.verdicts:
+        return explanation_lines(explanation)
+    return verdict_lines(rules, plan)
 
 
 def decision_at_a_glance(explanation: PlanExplanation) -> tuple[str, str]:

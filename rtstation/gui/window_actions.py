@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QToolBar
 
 from rtstation.gui.dialogs.archive_actions import add_archive_actions
 from rtstation.gui.dialogs.metrics_window import MetricsLauncher
+from rtstation.gui.housekeeping_actions import add_housekeeping_actions
 from rtstation.gui.icons import icon
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ def build_menus_and_toolbar(window: MainWindow) -> None:
     view_menu.addAction(window.reload_action)
     view_menu.addAction(window.keep_running_action)
     window.metrics = MetricsLauncher(window.station, view_menu, window)
+    add_housekeeping_actions(window, file_menu, view_menu)  # delete, send history
     window.scheme_actions = window.theme.add_menu_actions(
         view_menu.addMenu(QCoreApplication.translate("MainWindow", "&Colour scheme"))
     )
