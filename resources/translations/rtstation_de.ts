@@ -3450,7 +3450,7 @@
         <translation>kein Grund angegeben</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+108"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+109"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
@@ -3466,18 +3466,18 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+322"/>
+        <location line="+323"/>
         <source>Nodes</source>
         <translation>Knoten</translation>
     </message>
     <message>
-        <location line="-321"/>
+        <location line="-322"/>
         <source>Sending</source>
         <translation>Senden</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+185"/>
+        <location line="+186"/>
         <source>Logging</source>
         <translation>Protokoll</translation>
     </message>
@@ -3503,13 +3503,101 @@
         <translation>Empfangene und importierte Pläne liegen hier, nach Patienten geordnet.</translation>
     </message>
     <message>
+        <location filename="../../rtstation/gui/dialogs/_settings_housekeeping.py" line="+34"/>
+        <source>Retention</source>
+        <extracomment>Number fields of the tab, with the label their problems are reported under.</extracomment>
+        <translation>Aufbewahrung</translation>
+    </message>
+    <message>
         <location line="+3"/>
+        <source>Remove plans older than:</source>
+        <translation>Pläne entfernen, älter als:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>days (0 = never)</source>
+        <translation>Tage (0 = nie)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Keep the storage below:</source>
+        <translation>Speicher unter dieser Größe halten:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>GB (0 = no limit)</source>
+        <translation>GB (0 = keine Grenze)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Only plans delivered to every node they were sent to (never pending work)</source>
+        <translation>Nur Pläne, die an jeden Knoten geliefert wurden, an den sie gesendet wurden (nie offene Aufträge)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Check every:</source>
+        <translation>Prüfen alle:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>minutes</source>
+        <translation>Minuten</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+3"/>
         <location line="+237"/>
         <source>Import folder</source>
         <translation>Import-Ordner</translation>
     </message>
     <message>
-        <location line="-234"/>
+        <location line="+3"/>
+        <source>Watch the import folder and import what appears there</source>
+        <translation>Import-Ordner überwachen und importieren, was dort erscheint</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Import once quiet for:</source>
+        <translation>Importieren nach Ruhe von:</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Only files matching:</source>
+        <translation>Nur Dateien passend zu:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Never files matching:</source>
+        <translation>Nie Dateien passend zu:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Log files</source>
+        <translation>Protokolldateien</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Start a new log file at:</source>
+        <translation>Neue Protokolldatei beginnen ab:</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Delete old log files after:</source>
+        <translation>Alte Protokolldateien löschen nach:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>days (0 = keep)</source>
+        <translation>Tagen (0 = behalten)</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="-268"/>
+        <source>Housekeeping</source>
+        <translation>Aufräumen</translation>
+    </message>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+34"/>
         <source>Clear the import folder after a successful import</source>
         <translation>Import-Ordner nach erfolgreichem Import leeren</translation>
     </message>
@@ -3574,14 +3662,15 @@
         <translation>Wartezeit:</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_housekeeping.py" line="-47"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+4"/>
         <location line="+60"/>
         <location line="+8"/>
         <source>seconds</source>
         <translation>Sekunden</translation>
     </message>
     <message>
-        <location line="-67"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="-67"/>
         <source>Rules run when nothing new arrived for a plan for this long.</source>
         <translation>Die Regeln laufen, wenn so lange nichts Neues zu einem Plan angekommen ist.</translation>
     </message>
@@ -3591,12 +3680,13 @@
         <translation>Mindestens freier Speicher:</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_housekeeping.py" line="+24"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+4"/>
         <source>MB</source>
         <translation>MB</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+1"/>
         <source>Below this, incoming instances are refused (0 = no limit).</source>
         <translation>Darunter werden eingehende Instanzen abgelehnt (0 = keine Grenze).</translation>
     </message>
@@ -3798,7 +3888,7 @@
         <translation>ein anderer Knoten heißt bereits &apos;{name}&apos;; Knotennamen müssen eindeutig sein</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+40"/>
         <source>Please correct {field} on the {tab} tab: {reason}</source>
         <translation>Bitte korrigieren Sie „{field}“ auf der Seite „{tab}“: {reason}</translation>
     </message>
