@@ -47,6 +47,8 @@ def _why(args: argparse.Namespace) -> int:
     station = open_station(args, console_logging=False)
     try:
         explanation = station.plan_explanation(args.plan)
+        if not explanation.decision and station.plan_bundle(args.plan) is None:
+            raise RtStationError(f"No plan with SOP Instance UID '{args.plan}' is stored")
     finally:
         station.stop()
     if args.json:
