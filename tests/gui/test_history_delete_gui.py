@@ -204,3 +204,25 @@ def test_delete_asks_what_goes_keeps_the_shared_ct_and_refuses_a_plan_being_sent
         box.close()
     assert keep_uid in {i.sop_instance_uid for i in station.catalog.instances()}
     QCoreApplication.processEvents()
+
+
+def test_gui_reason_templates_equal_the_core_and_german_keeps_every_value(
+    qapp: QApplication,
+) -> None:
+    import string
+
+    from rtstation.gui import rule_reasons
+    from rtstation.routing.reasons import ENGLISH, Reason
+
+    assert rule_reasons.TEMPLATES == ENGLISH
+    assert install_translator(qapp, "de") == "de"
+    try:
+        for code, template in ENGLISH.items():
+            german = QCoreApplication.translate("RuleReason", template)
+            fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+            assert {f for _, f, _, _ in string.Formatter().parse(german) if f} == fields, code
+        reason = Reason.of("modality_missing", noun="a dose", modality="RTDOSE")
+        assert rule_reasons.reason_text(reason) == "Dosis fehlt noch (die Regel verlangt RTDOSE)"
+    finally:
+        install_translator(qapp, "en")
+    assert rule_reasons.reason_text(reason) == "no dose yet (rule requires RTDOSE)"
