@@ -35,7 +35,7 @@ class Housekeeping:
         self,
         settings: Callable[[], Settings],
         retention: Retention,
-        import_files: Callable[[list[Path], bool], ImportReport],
+        import_files: Callable[[list[Path], bool, Callable[[], bool]], ImportReport],
         is_primary: Callable[[], bool],
         bus: EventBus,
         *,
@@ -75,7 +75,7 @@ class Housekeeping:
                 minutes = self._settings().retention_interval_minutes
                 self._next_retention = time.monotonic() + minutes * 60
                 if self.retention.enabled:
-                    self._chore("Retention", self.retention.run)
+                    self._chore("Retention", lambda: self.retention.run(stop=self._stop.is_set))
 
     def _chore(self, what: str, work: Callable[[], object]) -> None:
         try:
@@ -101,7 +101,8 @@ class Housekeeping:
             self._watch_key = key
             self._watcher = ImportWatcher(
                 Path(settings.import_folder),
-                self._import_files,
+                # an import in progress stops at the next file when the station stops
+                lambda files, clear: self._import_files(files, clear, self._stop.is_set),
                 quiet_seconds=settings.import_quiet_seconds,
                 include=settings.import_include,
                 exclude=settings.import_exclude,

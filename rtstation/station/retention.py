@@ -142,10 +142,15 @@ class Retention:
             chosen[candidate.plan_uid] = _with_why(candidate, why)
             freed = self.deleting.select_plans(chosen).size
 
-    def run(self, now: datetime | None = None) -> RetentionReport:
-        """Remove what :meth:`plan` chooses, plan by plan, and audit each."""
+    def run(
+        self, now: datetime | None = None, *, stop: Callable[[], bool] | None = None
+    ) -> RetentionReport:
+        """Remove what :meth:`plan` chooses, plan by plan, and audit each; ``stop`` (the
+        station stopping) ends the run between two plans."""
         report = self.plan(now)
         for candidate in report.candidates:
+            if stop is not None and stop():
+                break
             try:
                 selection = self.deleting.select_plans([candidate.plan_uid])
                 self.deleting.run(selection, f"retention ({candidate.why})")

@@ -175,7 +175,7 @@ class Station:
         self.housekeeping = Housekeeping(
             lambda: self.settings,
             self.retention,
-            lambda files, clear: self.import_paths(files, clear=clear),
+            lambda files, clear, stop: self.import_paths(files, clear=clear, should_cancel=stop),
             lambda: self.is_primary,
             self.bus,
         )
