@@ -7,7 +7,7 @@ model's own. It is applied again whenever the model's rows or states change.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QModelIndex, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QTableView, QWidget
 
 from rtstation.gui.models.job_table_model import STATE_ROLE, JobTableModel
@@ -62,16 +62,24 @@ class JobFilterBar(QWidget):
         layout.addStretch(1)
         layout.addWidget(self.clear_button)
         model.rowsInserted.connect(self.apply)
+        model.rowsRemoved.connect(self.apply)
         model.modelReset.connect(self.apply)
-        model.dataChanged.connect(self.apply)
+        model.dataChanged.connect(self._on_data_changed)
 
     def set_filter(self, key: str) -> None:
         self.combo.setCurrentIndex(max(self.combo.findData(key), 0))
 
     @Slot()
     def apply(self, *_args: object) -> None:
+        self._apply_rows(range(self.model.rowCount()))
+
+    def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, *_: object):
+        """A job's progress changed: only its row (sending a series changes it per item)."""
+        self._apply_rows(range(top_left.row(), bottom_right.row() + 1))
+
+    def _apply_rows(self, rows: range) -> None:
         wanted = dict(FILTERS).get(self.combo.currentData())
-        for row in range(self.model.rowCount()):
+        for row in rows:
             state = self.model.data(self.model.index(row, 0), STATE_ROLE)
             self.view.setRowHidden(row, wanted is not None and state not in wanted)
 
