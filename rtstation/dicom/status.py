@@ -4,7 +4,7 @@ Every attempt to deliver an instance ends in one of three outcomes (CTP's ``Stat
 the peer has it, trying again later may help, or trying again cannot help until a person
 changes something. The mapping from DICOM status codes and association failures to those
 outcomes lives here, in the lowest layer, as one pure function, so the network sender and
-the send queue agree on it without importing each other (STYLE.md §4).
+the send queue agree on it without importing each other (docs/conventions.md, "The send queue").
 
 The ``reason`` is written for a physicist reading the queue, not for a DICOM engineer: it
 says what the receiver did in words and keeps the code in brackets for the support call.

@@ -1,6 +1,6 @@
 """The desktop station: a PySide6 window over the Qt-free :class:`~rtstation.station.Station`.
 
-Layout of the package (STYLE.md §1, §3, §9):
+Layout of the package (docs/conventions.md, "Layers", "Threads", "GUI shape"):
 
 * ``app``: QApplication, translation, the event loop (``run_gui``), entered through
   ``rtstation gui``.

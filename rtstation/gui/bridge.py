@@ -1,11 +1,11 @@
 """StationBridge: the one place where station events become Qt signals.
 
 The station publishes plain frozen events on whatever thread did the work: pynetdicom's
-association threads, send workers, the import worker (STYLE.md §3.2). Widgets may only be
-touched from the GUI thread, so the bridge does nothing but re-emit each event as a
-signal. It is created on the GUI thread; a signal emitted on another thread to a receiver
-living on the GUI thread is queued by Qt, so the connected slots run on the GUI thread.
-Receivers connect with an explicit ``QueuedConnection`` so the code says what it does.
+association threads, send workers, the import worker (docs/conventions.md, "Threads"). Widgets
+may only be touched from the GUI thread, so the bridge does nothing but re-emit each event as a
+signal. It is created on the GUI thread; a signal emitted on another thread to a receiver living
+on the GUI thread is queued by Qt, so the connected slots run on the GUI thread. Receivers
+connect with an explicit ``QueuedConnection`` so the code says what it does.
 """
 
 from __future__ import annotations

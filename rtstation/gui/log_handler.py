@@ -3,7 +3,8 @@
 Log records are produced on every thread the station has (association threads, send
 workers, the import worker). The handler never touches a widget: it turns the record into
 a small immutable :class:`LogEntry` on the logging thread and emits it; Qt queues the
-signal to the log model on the GUI thread (STYLE.md §7, after Picard's ``TailLogger``).
+signal to the log model on the GUI thread (docs/conventions.md, "Errors and logging", after
+Picard's ``TailLogger``).
 """
 
 from __future__ import annotations

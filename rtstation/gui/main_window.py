@@ -1,4 +1,5 @@
-"""MainWindow: layout and wiring, nothing else (STYLE.md §9: no god main window).
+"""MainWindow: layout and wiring, nothing else (docs/conventions.md, "GUI shape": no god main
+window).
 
     +-------------------------------------------------------------------------------+
     | [Start receiver] Listening as RTSTATION on port 11112 | Import  Settings Rules |

@@ -2,9 +2,10 @@
 
 Everything that touches the network or the disk (tree fetches, sends, imports, echo,
 starting the receiver) runs here, because a blocked GUI thread is a frozen window and a
-physicist who thinks the station hung (STYLE.md §3.5, §9). The shape follows Picard's
-``run_task`` (picard/util/thread.py): a :class:`QRunnable` on a :class:`QThreadPool` runs
-the function and posts the result or the exception back through Qt signals.
+physicist who thinks the station hung (docs/conventions.md, "Threads", "GUI shape"). The shape
+follows Picard's ``run_task`` (picard/util/thread.py): a :class:`QRunnable` on a
+:class:`QThreadPool` runs the function and posts the result or the exception back through Qt
+signals.
 
 The signals belong to a :class:`TaskHandle`, a QObject created on the GUI thread. A signal
 emitted from a pool thread to an object living on the GUI thread is queued, so

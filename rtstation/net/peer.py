@@ -30,7 +30,7 @@ from rtstation.net.tcp import set_nodelay
 
 LOGGER = logging.getLogger(__name__)
 
-#: 128 KB: FACTS.md measured 2.6x faster transfers than pynetdicom's default 16 KB.
+#: 128 KB: docs/dicom-networking.md: measured 2.6x faster transfers than pynetdicom's default 16 KB.
 DEFAULT_MAX_PDU = 131072
 
 
@@ -249,7 +249,7 @@ def close_association(assoc: Association | None, *, abort: bool = False) -> None
     """Release (or abort) an association and never raise: used in ``finally`` blocks.
 
     An association left open would keep the peer waiting until its network timeout
-    (FACTS.md); aborting is the fallback when a release does not complete.
+    (docs/dicom-networking.md); aborting is the fallback when a release does not complete.
     """
     if assoc is None:
         return

@@ -125,11 +125,8 @@ def plan_store(
     result = scan([folder], pattern)
     done = read_status_file(status_file)
     plan = StorePlan(problems=list(result.problems))
-    headers = sorted(result.headers, key=aria_order_key)  # the one ARIA order (rt_tree)
-    items = [_item(h) for h in headers]
-    by_path = {h.path: h for h in headers}
-    for item in items:
-        header = by_path[item.path]
+    headers = sorted(result.headers, key=aria_order_key)
+    for header in headers:
         if _status_key(header.path) in done:
             plan.already_stored.append(header.path)
             continue
@@ -149,7 +146,6 @@ def _item(header: InstanceHeader, path: str | None = None) -> SendItem:
         transfer_syntax_uid=header.transfer_syntax_uid,
         path=target,
         size=os.path.getsize(target),
-        modality=header.modality,
     )
 
 

@@ -1,10 +1,10 @@
 """ConfigController: the Settings and Rules dialogs, and applying what they return.
 
-The dialogs only collect input and return a new frozen value (STYLE.md §5); saving the
-ini file and applying it (rebinding the receiver when AE title or port changed) is
-``Station.apply_settings``/``apply_rules``, run on a worker because both write files and
-the first may restart a network service. The dialogs are imported when first opened, so
-the main window does not pay for them at startup.
+The dialogs only collect input and return a new frozen value (docs/conventions.md,
+"Configuration is a value"); saving the ini file and applying it (rebinding the receiver when AE
+title or port changed) is ``Station.apply_settings``/``apply_rules``, run on a worker because
+both write files and the first may restart a network service. The dialogs are imported when
+first opened, so the main window does not pay for them at startup.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 A node is paused when its TPS is in maintenance or refuses everything: its jobs stay in
 the queue and go out once it is resumed, instead of burning their retries. Pausing writes
 the queue database and pokes the node's worker (``Station.pause_node``), and asking
-whether a node is paused reads that database, so all of it runs on a worker (STYLE.md
-§3.5); the GUI thread only ever sees the resulting set of paused nodes.
+whether a node is paused reads that database, so all of it runs on a worker
+(docs/conventions.md, "Threads"); the GUI thread only ever sees the resulting set of paused
+nodes.
 
 The set is read when the window opens and after settings change (nodes come and go), and
 re-read for the one node after every pause or resume, so what the window shows is what

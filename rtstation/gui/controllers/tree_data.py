@@ -1,10 +1,10 @@
 """Immutable snapshots of what the plan tree shows, built off the GUI thread.
 
 A worker reads the catalog and builds these plain frozen records; the GUI thread only
-swaps them into the model (STYLE.md §3.4: only immutable summaries cross threads). All
-the formatting that costs something (grouping 150 slices by modality, turning ISO
-timestamps into local time) happens here, in the worker, so applying a refreshed patient
-on the GUI thread is a few comparisons and a ``dataChanged``.
+swaps them into the model (docs/conventions.md, "Threads": only immutable summaries cross
+threads). All the formatting that costs something (grouping 150 slices by modality, turning ISO
+timestamps into local time) happens here, in the worker, so applying a refreshed patient on the
+GUI thread is a few comparisons and a ``dataChanged``.
 
 Qt-free on purpose: unit tests build snapshots without a display, and the fetch can be
 timed on its own.

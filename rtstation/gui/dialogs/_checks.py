@@ -1,10 +1,11 @@
 """The configuration layer's own parsers, wrapped for fields that hold text.
 
 Why not re-implement the checks here: the Settings and Rules dialogs must say exactly what
-``rtstation config check`` and the loaders say about the same value (STYLE.md §5), with the
-same ranges. So each field is parsed by the very ``FieldSpec`` the ini loader uses for it
-(which calls the shared validators in :mod:`rtstation.config.values`), and this module only
-turns the ``Invalid`` exception into the ``(value, reason)`` pair a form needs.
+``rtstation config check`` and the loaders say about the same value (docs/conventions.md,
+"Configuration is a value"), with the same ranges. So each field is parsed by the very
+``FieldSpec`` the ini loader uses for it (which calls the shared validators in
+:mod:`rtstation.config.values`), and this module only turns the ``Invalid`` exception into the
+``(value, reason)`` pair a form needs.
 
 The reasons are English sentence tails ("must not exceed 16 characters"). They pass through
 :func:`translate_reason`, which returns the German text when the translation has one (the

@@ -2,9 +2,9 @@
 
 Why not call ``echo`` from the Test button's slot: an echo to a host that does not answer
 waits for the connect timeout (10 s), and a frozen Settings dialog is exactly what makes a
-physicist kill the application (STYLE.md §3.5, §9). The runnable only calls the callable
-it was given and emits one signal; Qt queues that signal to the GUI thread because the
-receiver lives there (the connection says so explicitly).
+physicist kill the application (docs/conventions.md, "Threads", "GUI shape"). The runnable only
+calls the callable it was given and emits one signal; Qt queues that signal to the GUI thread
+because the receiver lives there (the connection says so explicitly).
 
 The GUI's general-purpose worker lives in ``rtstation/gui/workers.py``; this one is kept
 local so the dialogs do not depend on the main window's modules.

@@ -2,7 +2,8 @@
 
 Why a message label per field instead of one message box on OK: a physicist fixing a
 settings file wants to see *which* field is wrong while typing, with the reason the config
-layer would give, and OK stays disabled until nothing is wrong (STYLE.md §5).
+layer would give, and OK stays disabled until nothing is wrong (docs/conventions.md,
+"Configuration is a value").
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The Nodes tab's table: the dialog's working list of nodes and their last Test result.
 
 Kept apart from the dialog so the dialog module stays about layout and validation; the
-table is an item model over a plain list of :class:`Node` values (STYLE.md §9: the view
-is not the data store).
+table is an item model over a plain list of :class:`Node` values (docs/conventions.md, "GUI
+shape": the view is not the data store).
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def format_echo_result(result: EchoResultLike) -> str:
 class NodesTableModel(ItemsTableModel):
     """The dialog's working list of nodes, plus the last Test result of each.
 
-    The list of Node values is the data; the view only shows it (STYLE.md §9: the widget
-    is not the data store).
+    The list of Node values is the data; the view only shows it (docs/conventions.md, "GUI
+    shape": the widget is not the data store).
     """
 
     COLUMNS = ("name", "ae_title", "host", "port", "calling_ae", "enabled", "test")

@@ -1,7 +1,8 @@
 """Choose what to import: the import folder (or another one), or single files and ZIPs.
 
 The dialog returns an :class:`ImportRequest` and nothing happens until the main window
-runs it through ``Station.import_paths`` on a worker with a progress bar (STYLE.md §9).
+runs it through ``Station.import_paths`` on a worker with a progress bar (docs/conventions.md,
+"GUI shape").
 
 "Clear after import" is offered for folders only: the station then deletes each source
 file once it is safely stored, which is what the import folder is for, but a physicist

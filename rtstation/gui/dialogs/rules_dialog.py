@@ -1,10 +1,11 @@
 """The Rules dialog: edit the forwarding rules of rules.ini and preview them on a plan.
 
 Like the Settings dialog it edits a copy and returns a new :class:`RulesConfig`; saving
-and applying is ``Station.apply_rules``'s job (STYLE.md §5, §9). Matching is not
-re-implemented here: "Test against selected plan" hands the rules *as currently edited*
-to the caller's ``test`` callable, which evaluates them with ``rtstation.routing.rules``
-and returns a ``Decision`` whose explanation the dialog shows line by line.
+and applying is ``Station.apply_rules``'s job (docs/conventions.md, "Configuration is a value",
+"GUI shape"). Matching is not re-implemented here: "Test against selected plan" hands the rules
+*as currently edited* to the caller's ``test`` callable, which evaluates them with
+``rtstation.routing.rules`` and returns a ``Decision`` whose explanation the dialog shows line
+by line.
 
 Each rule is edited as a :class:`RuleDraft` holding the text the user typed, so a rule can
 be half-typed and invalid while the user looks at another one; the drafts become ``Rule``

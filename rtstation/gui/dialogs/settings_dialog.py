@@ -1,10 +1,10 @@
 """The Settings dialog: edits a copy of :class:`Settings` and returns a new one.
 
 What it deliberately does not do: save settings.ini, restart the receiver or rebind its
-port. Applying is ``Station.apply_settings``'s job (STYLE.md §5, §9); the dialog only
-collects values and checks them with the config layer's own parsers, so a value the
-dialog accepts is a value settings.ini can hold, and a value it refuses carries the same
-reason ``rtstation config check`` would print.
+port. Applying is ``Station.apply_settings``'s job (docs/conventions.md, "Configuration is a
+value", "GUI shape"); the dialog only collects values and checks them with the config layer's
+own parsers, so a value the dialog accepts is a value settings.ini can hold, and a value it
+refuses carries the same reason ``rtstation config check`` would print.
 
 The one network action here, "Test" (C-ECHO), goes through the ``echo`` callable the
 caller passes in and runs on a pool thread; the dialog never blocks on the network.

@@ -1,7 +1,8 @@
 """PlanTreeModel: patients -> plans -> files grouped by modality, with a checkbox per plan.
 
 The data lives in immutable snapshots built by a worker (``controllers/tree_data.py``);
-this model only adapts them for a view (STYLE.md §9: no QTreeWidget as the data store).
+this model only adapts them for a view (docs/conventions.md, "GUI shape": no QTreeWidget as the
+data store).
 
 Why incremental: a station that has been running for months holds a thousand patients,
 and a view that is reset on every received plan loses its scroll position, selection,
