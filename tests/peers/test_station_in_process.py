@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from rtstation.database import Database
 from rtstation.events import AssociationEnded, JobChanged, StationProblem
 from rtstation.station import Station
 from rtstation.station.station import PlanStatus, lease_owner
@@ -76,8 +77,9 @@ def test_plan_refused_for_a_locked_database_is_forwarded_after_the_senders_retry
     assert failures == [study.plan_uids[0]]
     assert answers[plan_name] == "Refused: OutOfResources", answers  # 0xA700: try again
     assert all(o == "Success" for n, o in answers.items() if n != plan_name), answers
-    refusals = station.catalog.audit_rows(event="refused")
-    assert refusals and "database is locked" in refusals[0].detail
+    with Database(station.catalog.db_path) as db:
+        refusals = db.query("SELECT detail FROM audit WHERE event = 'refused'")
+    assert refusals and "database is locked" in refusals[0]["detail"]
 
     retry = storescu(study.plan_paths, port, calling_ae="FOLLOW", called_ae="RTSTATION")
     assert [o for _, o in storescu_responses(retry)] == ["Success"]  # a duplicate now
