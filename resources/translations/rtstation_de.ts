@@ -899,7 +899,7 @@
 <context>
     <name>DetailsPanel</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/details_panel.py" line="+107"/>
+        <location filename="../../rtstation/gui/widgets/details_panel.py" line="+109"/>
         <source>Patient</source>
         <translation>Patient</translation>
     </message>
@@ -1037,6 +1037,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Trigger</source>
+        <translation>Auslöser</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>State</source>
         <translation>Status</translation>
     </message>
@@ -1044,6 +1049,16 @@
         <location line="+1"/>
         <source>Progress</source>
         <translation>Fortschritt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Queued</source>
+        <translation>Eingereiht</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Finished</source>
+        <translation>Beendet</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1081,7 +1096,12 @@
         <translation>Summe</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+11"/>
+        <source>forwarded by rule %1</source>
+        <translation>weitergeleitet durch Regel %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>forwarded by a rule</source>
         <translation>von einer Regel weitergeleitet</translation>
     </message>
@@ -1375,7 +1395,7 @@
 <context>
     <name>ImportDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/import_dialog.py" line="+58"/>
+        <location filename="../../rtstation/gui/dialogs/import_dialog.py" line="+59"/>
         <source>Import DICOM files</source>
         <translation>DICOM-Dateien importieren</translation>
     </message>
@@ -1741,7 +1761,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../rtstation/gui/main_window.py" line="+190"/>
+        <location filename="../../rtstation/gui/main_window.py" line="+191"/>
         <source>Send queue</source>
         <translation>Sendewarteschlange</translation>
     </message>
@@ -2373,7 +2393,7 @@
 <context>
     <name>PauseController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/pause_controller.py" line="+70"/>
+        <location filename="../../rtstation/gui/controllers/pause_controller.py" line="+71"/>
         <source>Node %1 could not be paused.</source>
         <translation>Knoten %1 konnte nicht pausiert werden.</translation>
     </message>
@@ -2459,7 +2479,7 @@
 <context>
     <name>PlanTreeModel</name>
     <message>
-        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+91"/>
+        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+92"/>
         <source>Patient / plan</source>
         <translation>Patient / Plan</translation>
     </message>
@@ -3095,7 +3115,7 @@
 <context>
     <name>RulesDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+84"/>
+        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+85"/>
         <source>Forwarding rules</source>
         <translation>Weiterleitungsregeln</translation>
     </message>

@@ -77,6 +77,11 @@ def test_rule_reasons_show_in_details_and_tree_in_english_and_german(
         timeout=TIMEOUT_MS,
     )
     window.select_plan(plan_uid)
+    assert window.details.field_text("waiting") == "forwarded by rule Imports"
+    history = window.details.history_table.model()
+    qtbot.waitUntil(lambda: history.rowCount() == 1, timeout=TIMEOUT_MS)
+    assert history.index(0, 2).data() == "rule Imports"  # trigger
+    assert history.index(0, 5).data() and history.index(0, 6).data()  # queued, finished
     verdicts = window.details.field_text("verdicts")
     assert 'Rule "Imports": matched -> TPS' in verdicts
     assert 'Rule "FollowOnly": not matched: source AE IMPORT_FOLDER is not FOLLOW' in verdicts
