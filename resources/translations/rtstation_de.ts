@@ -816,7 +816,7 @@
 <context>
     <name>DeleteController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/delete_controller.py" line="+60"/>
+        <location filename="../../rtstation/gui/controllers/delete_controller.py" line="+62"/>
         <source>Nothing was deleted.</source>
         <translation>Es wurde nichts gelöscht.</translation>
     </message>
@@ -882,18 +882,39 @@
         <location line="+6"/>
         <location line="+6"/>
         <location line="+7"/>
+        <location line="+29"/>
         <source>Delete</source>
         <translation>Löschen</translation>
     </message>
     <message>
-        <location line="-13"/>
+        <location line="-42"/>
         <source>Nothing is stored: nothing to delete.</source>
         <translation>Es ist nichts gespeichert: nichts zu löschen.</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+29"/>
         <source>The delete was refused.</source>
         <translation>Das Löschen wurde abgelehnt.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Job %1 to %2 is %3 for %4.</source>
+        <translation>Auftrag %1 an %2 ist %3 für %4.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>its files</source>
+        <translation>seine Dateien</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Cancel the job or wait until it has finished, then delete again.</source>
+        <translation>Brechen Sie den Auftrag ab oder warten Sie, bis er beendet ist, und löschen Sie dann erneut.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The delete was refused; nothing was deleted.</source>
+        <translation>Das Löschen wurde abgelehnt; es wurde nichts gelöscht.</translation>
     </message>
 </context>
 <context>

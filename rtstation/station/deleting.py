@@ -26,7 +26,7 @@ from rtstation.errors import RtStationError
 from rtstation.events import EventBus, PlanChanged
 from rtstation.routing.history import active_jobs_in
 from rtstation.storage.catalog import Catalog, CatalogInstance
-from rtstation.storage.deletion import DeleteOutcome, Deleter
+from rtstation.storage.deletion import DeleteOutcome, Deleter, DeleteRefused
 
 LOGGER = logging.getLogger(__name__)
 
@@ -158,9 +158,10 @@ class Deleting:
                 for job_id, node, state, label in busy[:5]
             )
             more = f" (and {len(busy) - 5} more)" if len(busy) > 5 else ""
-            return (
+            raise DeleteRefused(
                 f"Cannot delete {selection.summary()}: {shown}{more}; cancel the job or wait "
-                "until it has finished, then delete again"
+                "until it has finished, then delete again",
+                tuple(busy),
             )
 
         outcome = self.deleter.delete(

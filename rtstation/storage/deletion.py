@@ -52,7 +52,13 @@ class DeleteOutcome:
 
 
 class DeleteRefused(RtStationError):
-    """The guard refused the delete; nothing was changed."""
+    """The guard refused the delete; nothing was changed. ``jobs`` are the (job id, node,
+    state, plan label) that still have to send part of it, for a user interface to say
+    in its own language."""
+
+    def __init__(self, message: str, jobs: tuple[tuple[int, str, str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.jobs = jobs
 
 
 class Deleter:

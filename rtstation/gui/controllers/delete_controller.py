@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from rtstation.gui.messages import show_error
+from rtstation.gui.messages import error_box, show_error
+from rtstation.gui.models.job_table_model import state_text
 from rtstation.gui.workers import run_task
 from rtstation.station.deleting import DeleteSelection
 
@@ -38,6 +39,7 @@ class DeleteController(QObject):
         super().__init__(parent)
         self.station = station
         self.window = window
+        self.refused_box: QMessageBox | None = None  # the last refusal shown
 
     def delete_plans(self, plan_uids: Sequence[str]) -> None:
         self._select(plans=tuple(plan_uids))
@@ -120,6 +122,29 @@ class DeleteController(QObject):
         run_task(
             lambda _control: station.delete(selection),
             lambda _outcome: self.deleted.emit(selection),
-            lambda exc: show_error(self.window, self.tr("The delete was refused."), exc),
+            self._refused,
             name="delete-run",
         )
+
+    def _refused(self, exc: BaseException) -> None:
+        """The station's refusal in the user's language: which job holds which plan."""
+        jobs = getattr(exc, "jobs", ())
+        if not jobs:
+            show_error(self.window, self.tr("The delete was refused."), exc)
+            return
+        lines = [
+            self.tr("Job %1 to %2 is %3 for %4.")
+            .replace("%1", str(job_id))
+            .replace("%2", node)
+            .replace("%3", state_text(state))
+            .replace("%4", label or self.tr("its files"))
+            for job_id, node, state, label in jobs
+        ]
+        lines.append(self.tr("Cancel the job or wait until it has finished, then delete again."))
+        box = error_box(
+            self.window,
+            self.tr("Delete"),
+            self.tr("The delete was refused; nothing was deleted.") + "\n\n" + "\n".join(lines),
+            str(exc),
+        )
+        self.refused_box = box
