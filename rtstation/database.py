@@ -223,12 +223,21 @@ def _version_1(conn: sqlite3.Connection) -> None:
 
 
 def _version_2(conn: sqlite3.Connection) -> None:
-    """When a job first went out and whether the queue view cleared it (history keeps it);
-    the rules' verdicts as reason codes (rendered in the user's language); the journal of
-    deletions in progress (rows marked, then files removed, then rows dropped)."""
+    """``jobs.follow_up``: a job that carries only instances which came after its plan.
+
+    Such a job may only go where the plan's own job was delivered (issue: a cancelled plan
+    went out whole as a "late arrival"), so the queue must know which jobs are follow-ups.
+    Jobs queued before this version were follow-ups when a rule queued them as late
+    arrivals, the one source that made them.
+    """
+    conn.execute("ALTER TABLE jobs ADD COLUMN follow_up INTEGER NOT NULL DEFAULT 0")
+    conn.execute("UPDATE jobs SET follow_up = 1 WHERE source = 'rule: late arrival'")
+
+
+def _version_3(conn: sqlite3.Connection) -> None:
+    """Job start and clear times, rule verdicts as reason codes, the journal of deletes."""
     conn.execute("ALTER TABLE jobs ADD COLUMN started_at REAL")
     conn.execute("ALTER TABLE jobs ADD COLUMN cleared_at REAL")
-    conn.execute("CREATE INDEX jobs_by_created ON jobs (created_at)")
     conn.execute("ALTER TABLE plan_decisions ADD COLUMN verdicts TEXT NOT NULL DEFAULT ''")
     conn.execute(
         "CREATE TABLE pending_deletes (sop_instance_uid TEXT PRIMARY KEY, path TEXT NOT NULL, "
@@ -243,9 +252,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         "instances, pending writes, plans, audit, plan decisions and the send queue",
         _version_1,
     ),
-    Migration(2, "job start and clear times, structured rule verdicts, delete journal", _version_2),
+    Migration(2, "follow-up jobs marked as such", _version_2),
+    Migration(3, "job start and clear times, structured rule verdicts, delete journal", _version_3),
 )
-
 #: The schema version this rtstation writes and understands.
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

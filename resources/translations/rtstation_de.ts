@@ -203,6 +203,11 @@
         <source>must not be empty for an enabled node</source>
         <translation>darf bei einem aktiven Knoten nicht leer sein</translation>
     </message>
+    <message>
+        <location line="+1"/>
+        <source>must be an IP address of this computer, such as 0.0.0.0 (every network interface) or 127.0.0.1 (this computer only)</source>
+        <translation>muss eine IP-Adresse dieses Computers sein, etwa 0.0.0.0 (alle Netzwerkschnittstellen) oder 127.0.0.1 (nur dieser Computer)</translation>
+    </message>
 </context>
 <context>
     <name>CoreText</name>
@@ -1381,7 +1386,7 @@
 <context>
     <name>ImportController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/import_controller.py" line="+79"/>
+        <location filename="../../rtstation/gui/controllers/import_controller.py" line="+86"/>
         <source>Looking at the files...</source>
         <translation>Dateien werden gesichtet ...</translation>
     </message>
@@ -1396,7 +1401,7 @@
         <translation>Import läuft</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+40"/>
         <source>Cancelling after the current file...</source>
         <translation>Abbruch nach der aktuellen Datei ...</translation>
     </message>
@@ -1416,7 +1421,7 @@
 <context>
     <name>ImportDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/import_dialog.py" line="+59"/>
+        <location filename="../../rtstation/gui/dialogs/import_dialog.py" line="+72"/>
         <source>Import DICOM files</source>
         <translation>DICOM-Dateien importieren</translation>
     </message>
@@ -1456,12 +1461,27 @@
         <translation>Quelldateien nach dem Speichern löschen (Ordner leeren)</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+5"/>
+        <source>Import an anonymized copy (the source files stay as they are)</source>
+        <translation>Eine anonymisierte Kopie importieren (die Quelldateien bleiben, wie sie sind)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>new patient ID (empty = derived: ANON and 10 hex digits)</source>
+        <translation>neue Patienten-ID (leer = abgeleitet: ANON und 10 Hexziffern)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>new patient name (empty = the new patient ID)</source>
+        <translation>neuer Patientenname (leer = die neue Patienten-ID)</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>Import</source>
         <translation>Importieren</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+102"/>
         <source>Choose a folder to import.</source>
         <translation>Wählen Sie einen Ordner für den Import.</translation>
     </message>
@@ -1895,7 +1915,7 @@
         </translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+64"/>
         <source>rtstation - %1 - %2, %3</source>
         <translation>rtstation - %1 - %2, %3</translation>
     </message>
@@ -1916,12 +1936,12 @@
         </translation>
     </message>
     <message>
-        <location line="-51"/>
+        <location line="-54"/>
         <source>Forwarding rules saved.</source>
         <translation>Weiterleitungsregeln gespeichert.</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+38"/>
         <source>About rtstation</source>
         <translation>Über rtstation</translation>
     </message>
@@ -3136,7 +3156,7 @@
 <context>
     <name>RulesDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+85"/>
+        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+86"/>
         <source>Forwarding rules</source>
         <translation>Weiterleitungsregeln</translation>
     </message>
@@ -3298,12 +3318,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+144"/>
+        <location line="+130"/>
         <source>Send to</source>
         <translation>Senden an</translation>
     </message>
     <message>
-        <location line="-138"/>
+        <location line="-124"/>
         <source>{name} (not in settings)</source>
         <translation>{name} (nicht in den Einstellungen)</translation>
     </message>
@@ -3313,7 +3333,7 @@
         <translation>Keine Knoten eingerichtet: Legen Sie sie zuerst in den Einstellungen an.</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location filename="../../rtstation/gui/dialogs/_rule_actions.py" line="+26"/>
         <source>While sending</source>
         <translation>Beim Senden</translation>
     </message>
@@ -3328,27 +3348,52 @@
         <translation>Name im Plan=Name beim Ziel, z. B. TB1=TrueBeam1</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Left of &apos;=&apos; the machine name as the plan has it (old), right of it the name the destination expects (new). Not applied when sending yet: the mapping is kept in rules.ini for a later version.</source>
-        <translation>Links vom &apos;=&apos; der Gerätename, wie er im Plan steht (alt), rechts der Name, den das Ziel erwartet (neu). Wird beim Senden noch nicht angewendet: die Zuordnung bleibt für eine spätere Version in rules.ini.</translation>
+        <location line="+3"/>
+        <source>Left of &apos;=&apos; the machine name as the plan has it (old), right of it the name the destination expects (new). The node gets a renamed copy; the stored plan is not changed.</source>
+        <translation>Links vom &apos;=&apos; der Gerätename, wie er im Plan steht (alt), rechts der Name, den das Ziel erwartet (neu). Der Knoten erhält eine umbenannte Kopie; der gespeicherte Plan bleibt unverändert.</translation>
     </message>
     <message>
-        <location line="+107"/>
+        <location line="+8"/>
+        <source>Anonymize</source>
+        <translation>Anonymisieren</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The nodes get an anonymized copy of the plan, its structure set, images and doses, references intact (profile and options: settings.ini [Anonymization]); the stored files stay as they are.</source>
+        <translation>Die Knoten erhalten eine anonymisierte Kopie des Plans, seines Structure Sets, der Bilder und Dosen, mit intakten Verweisen (Profil und Optionen: settings.ini [Anonymization]); die gespeicherten Dateien bleiben, wie sie sind.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>New patient ID:</source>
+        <translation>Neue Patienten-ID:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>empty = derived (ANON and 10 hex digits, the same every time)</source>
+        <translation>leer = abgeleitet (ANON und 10 Hexziffern, jedes Mal dieselbe)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>New patient name:</source>
+        <translation>Neuer Patientenname:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>empty = the new patient ID</source>
+        <translation>leer = die neue Patienten-ID</translation>
+    </message>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+109"/>
         <source>Rule &apos;{name}&apos;, {field}: {reason}</source>
         <translation>Regel &apos;{name}&apos;, {field}: {reason}</translation>
     </message>
     <message>
-        <location line="-101"/>
-        <source>Anonymize (not supported yet; kept as written)</source>
-        <translation>Anonymisieren (noch nicht unterstützt; bleibt wie eingetragen)</translation>
-    </message>
-    <message>
-        <location line="+15"/>
+        <location line="-89"/>
         <source>{name} (disabled)</source>
         <translation>{name} (inaktiv)</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+50"/>
         <source>another rule is already called &apos;{name}&apos;; rule names must be unique</source>
         <translation>eine andere Regel heißt bereits &apos;{name}&apos;; Regelnamen müssen eindeutig sein</translation>
     </message>
@@ -3407,7 +3452,7 @@
 <context>
     <name>RulesListModel</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/_rule_drafts.py" line="+136"/>
+        <location filename="../../rtstation/gui/dialogs/_rule_drafts.py" line="+138"/>
         <source>(unnamed rule)</source>
         <translation>(Regel ohne Namen)</translation>
     </message>
@@ -3507,23 +3552,23 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+323"/>
+        <location line="+343"/>
         <source>Nodes</source>
         <translation>Knoten</translation>
     </message>
     <message>
-        <location line="-322"/>
+        <location line="-342"/>
         <source>Sending</source>
         <translation>Senden</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+186"/>
+        <location line="+198"/>
         <source>Logging</source>
         <translation>Protokoll</translation>
     </message>
     <message>
-        <location line="-167"/>
+        <location line="-179"/>
         <source>Browse…</source>
         <translation>Durchsuchen …</translation>
     </message>
@@ -3534,12 +3579,12 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+240"/>
+        <location line="+252"/>
         <source>Storage folder</source>
         <translation>Speicherordner</translation>
     </message>
     <message>
-        <location line="-239"/>
+        <location line="-251"/>
         <source>Received and imported plans are kept here, by patient.</source>
         <translation>Empfangene und importierte Pläne liegen hier, nach Patienten geordnet.</translation>
     </message>
@@ -3587,7 +3632,7 @@
     <message>
         <location line="+3"/>
         <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+3"/>
-        <location line="+237"/>
+        <location line="+249"/>
         <source>Import folder</source>
         <translation>Import-Ordner</translation>
     </message>
@@ -3633,7 +3678,7 @@
     </message>
     <message>
         <location line="+15"/>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="-268"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="-280"/>
         <source>Housekeeping</source>
         <translation>Aufräumen</translation>
     </message>
@@ -3678,7 +3723,12 @@
         <translation>Sender müssen diesen AE-Titel rufen.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+8"/>
+        <source>The network address the receiver listens on: 0.0.0.0 = every network interface, 127.0.0.1 = this computer only.</source>
+        <translation>Die Netzwerkadresse, auf der der Empfänger Verbindungen annimmt: 0.0.0.0 = alle Netzwerkschnittstellen, 127.0.0.1 = nur dieser Computer.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Start the receiver when rtstation starts</source>
         <translation>Empfänger beim Start von rtstation starten</translation>
     </message>
@@ -3696,6 +3746,11 @@
         <location line="+1"/>
         <source>Port:</source>
         <translation>Port:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Listen on address:</source>
+        <translation>Empfangsadresse:</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -3884,7 +3939,12 @@
         <translation>AE-Titel</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
+        <source>Listen on address</source>
+        <translation>Empfangsadresse</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Port</source>
         <translation>Port</translation>
     </message>
@@ -4052,7 +4112,7 @@
 <context>
     <name>StoreDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/store_dialog.py" line="+49"/>
+        <location filename="../../rtstation/gui/dialogs/store_dialog.py" line="+57"/>
         <source>Store a folder to a node</source>
         <translation>Ordner an einen Knoten senden</translation>
     </message>
@@ -4078,6 +4138,21 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>Send an anonymized copy (settings.ini [Anonymization]; no resume)</source>
+        <translation>Eine anonymisierte Kopie senden (settings.ini [Anonymization]; ohne Fortsetzen)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>new patient ID (empty = derived: ANON and 10 hex digits)</source>
+        <translation>neue Patienten-ID (leer = abgeleitet: ANON und 10 Hexziffern)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>new patient name (empty = the new patient ID)</source>
+        <translation>neuer Patientenname (leer = die neue Patienten-ID)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Folder</source>
         <translation>Ordner</translation>
     </message>
@@ -4087,7 +4162,17 @@
         <translation>Zielknoten</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+4"/>
+        <source>New patient ID</source>
+        <translation>Neue Patienten-ID</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New patient name</source>
+        <translation>Neuer Patientenname</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Machine in the plans</source>
         <translation>Gerät in den Plänen</translation>
     </message>
@@ -4127,7 +4212,7 @@
         <translation>Schließen</translation>
     </message>
     <message>
-        <location line="+68"/>
+        <location line="+105"/>
         <source>Folder to store</source>
         <translation>Zu sendender Ordner</translation>
     </message>
@@ -4157,7 +4242,7 @@
         <translation>Wird gesendet …</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+38"/>
         <source>%1 stored, %2 refused, %3 not sent.</source>
         <translation>%1 gesendet, %2 abgelehnt, %3 nicht gesendet.</translation>
     </message>

@@ -13,15 +13,9 @@ import os
 import sys
 
 from rtstation.cli.common import Progress, add_option, print_json, write_lines
-from rtstation.config.anonymization_io import load_anonymization_settings
-from rtstation.config.paths import default_paths
-from rtstation.dicom.anonymize import (
-    PROFILE_NAMES,
-    REPORT_NAME,
-    AnonymizeOptions,
-    anonymize_paths,
-    build_profile,
-)
+from rtstation.config import default_paths, load_settings
+from rtstation.dicom.anonymize import PROFILE_NAMES, REPORT_NAME, AnonymizeOptions, anonymize_paths
+from rtstation.station.anonymized import anonymize_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -100,19 +94,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def options_from(args: argparse.Namespace) -> AnonymizeOptions:
-    """settings.ini [Anonymization], overridden by what the command line says."""
-    settings = load_anonymization_settings(default_paths(args.config).settings_file)
-    profile = args.profile or settings.profile
-    options = tuple(args.options) if args.options else settings.options
-    source = "--option" if args.options else settings.source
-    build_profile(profile, options, source=source)  # a bad option name fails before any file
-    return AnonymizeOptions(
-        profile=profile,
-        options=options,
+    """settings.ini [Anonymization], overridden by what the command line says.
+
+    A bad option name (in settings.ini or on the command line) fails before any file.
+    """
+    paths = default_paths(args.config)
+    settings = load_settings(paths.settings_file, data_dir=paths.data_dir)
+    return anonymize_options(
+        settings,
         patient_id=args.new_patient_id,
         patient_name=args.new_patient_name,
-        uid_map_file=args.uid_map or settings.uid_map_file or None,
-        burned_in=args.burned_in or settings.burned_in,
+        profile=args.profile,
+        options=tuple(args.options) if args.options else None,
+        uid_map_file=args.uid_map,
+        burned_in=args.burned_in,
     )
 
 

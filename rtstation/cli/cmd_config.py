@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rtstation.cli.context import load_config
+from rtstation.station.anonymized import anonymize_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -13,6 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     paths, settings, rules = load_config(args)  # raises ConfigError with the exact problem
+    anonymize_options(settings)  # option names are known to the anonymizer only
     print(f"settings.ini:   {paths.settings_file}")
     print(f"rules.ini:      {paths.rules_file}")
     print(f"storage folder: {settings.storage_folder}")
@@ -24,6 +26,12 @@ def run(args: argparse.Namespace) -> int:
         f"{settings.bind_address}"
         + (", allow-list on" if settings.allow_list_enabled else "")
         + (", called AE title required" if settings.require_called_ae_title else "")
+    )
+    options = settings.anonymization_options
+    print(
+        f"anonymization:  profile {settings.anonymization_profile}, options "
+        + ("of the profile" if options is None else (", ".join(options) or "none"))
+        + f", burned-in annotation: {settings.anonymization_burned_in}"
     )
     print(f"nodes ({len(settings.nodes)}):")
     for node in settings.nodes:

@@ -7,6 +7,10 @@ them by C-GET with ``--get``) into a temporary folder, and copies what is wanted
 ``--onlyApprovedPlans``. When a station (GUI or ``serve``) runs on the same configuration
 its receiver takes the moved instances for us; otherwise this command listens on the
 configured receiver port for as long as it runs.
+
+``--anonymize --newPatientId X --newPatientName Y`` replaces ``OUT/<PatientID>/`` by
+``OUT/X/`` holding the anonymized bundles (settings.ini [Anonymization], references
+intact), with ``OUT/X-anonymization-report.json`` beside it.
 """
 
 from __future__ import annotations
@@ -20,22 +24,19 @@ from rtstation.cli.cmd_show import tree_lines
 from rtstation.cli.common import Progress, add_option, print_json, write_lines
 from rtstation.cli.context import load_config, log_level
 from rtstation.cli.peer_options import add_peer_options, peer_from_args
+from rtstation.config import Settings, values
 from rtstation.dicom.rt_tree import build_tree
 from rtstation.dicom.scan import scan
 from rtstation.errors import ConfigError
 from rtstation.logsetup import setup_logging
+from rtstation.station.anonymized import NewPatient, anonymize_folder
 from rtstation.station.retrieval import (
+    PatientReport,
     PatientRetriever,
     RetrieveOptions,
     RetrieveProgress,
     split_patient_ids,
 )
-
-#: The switch for anonymization: a function ``(patient folder, new patient ID, new
-#: patient name) -> the folder now holding the anonymized files``. While it is None,
-#: ``--anonymize`` is refused; once set, retrieve applies it to the folder it wrote.
-Anonymize = Callable[[Path, str, str], Path]
-ANONYMIZE: Anonymize | None = None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,7 +70,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--anonymize",
         dest="anonymize",
         action="store_true",
-        help="anonymize the saved data (needs --newPatientId and --newPatientName)",
+        help="anonymize the saved data into <path>/<newPatientId>/ (settings.ini "
+        "[Anonymization]; needs --newPatientId and --newPatientName)",
     )
     add_option(
         parser,
@@ -127,8 +129,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check_anonymize(args: argparse.Namespace, patient_ids: list[str]) -> None:
-    """DicomTools' rules (all three together, one patient), then refuse until
-    anonymization exists."""
+    """DicomTools' rules: all three together, one patient, and values a Patient ID and
+    Patient's Name can hold."""
     given = [args.anonymize, bool(args.new_patient_id), bool(args.new_patient_name)]
     if not any(given):
         return
@@ -139,10 +141,27 @@ def check_anonymize(args: argparse.Namespace, patient_ids: list[str]) -> None:
             "--anonymize gives one new patient ID: retrieve one --patientId at a time, not "
             f"'{';'.join(patient_ids)}'"
         )
-    if ANONYMIZE is None:
-        raise ConfigError(
-            "Anonymization is not available in this version of rtstation: retrieve without "
-            "--anonymize, --newPatientId and --newPatientName"
+    for option, value in (
+        ("--newPatientId", args.new_patient_id),
+        ("--newPatientName", args.new_patient_name),
+    ):
+        try:
+            values.parse_patient_text(value)
+        except values.Invalid as exc:
+            raise ConfigError(f"{option} '{value}': {exc.reason}") from None
+
+
+def _anonymize(reports: list[PatientReport], args: argparse.Namespace, settings: Settings) -> None:
+    """Replace each retrieved patient folder by its anonymized copy; refusals are problems."""
+    patient = NewPatient(args.new_patient_id, args.new_patient_name)
+    for report in reports:
+        if report.folder is None or not report.folder.exists():
+            continue  # nothing saved; a folder saved by a partial retrieve is anonymized too
+        report.folder, anonymized = anonymize_folder(report.folder, patient, settings)
+        report.files = sorted(p for p in report.folder.rglob("*") if p.is_file())
+        report.problems.extend(
+            f"not anonymized, so not saved: {Path(p.source).name}: {p.reason}"
+            for p in anonymized.refused
         )
 
 
@@ -177,11 +196,8 @@ def run(args: argparse.Namespace) -> int:
         reports = retriever.retrieve(patient_ids)
     finally:
         bar.close()
-    if args.anonymize and ANONYMIZE is not None:
-        for report in reports:
-            if report.ok and report.folder is not None:
-                report.folder = ANONYMIZE(report.folder, args.new_patient_id, args.new_patient_name)
-                report.files = sorted(p for p in report.folder.rglob("*") if p.is_file())
+    if args.anonymize:
+        _anonymize(reports, args, settings)
     if args.json:
         print_json(
             [

@@ -95,6 +95,14 @@ class Settings:
     max_send_attempts: int = 8
     retry_base_seconds: float = 10.0
     retry_max_seconds: float = 600.0
+    anonymization_profile: str = "aria"
+    """[Anonymization] profile: aria (keeps what an ARIA import needs) or basic (PS3.15)."""
+    anonymization_options: tuple[str, ...] | None = None
+    """PS3.15 options by their DicomTools names; None: the profile's defaults."""
+    anonymization_uid_map_file: str = ""
+    """A UID map shared by ``rtstation anonymize`` runs (identifying); empty: none."""
+    anonymization_burned_in: str = "refuse"
+    """Files with Burned In Annotation YES: ``refuse`` or ``warn``."""
     # housekeeping: retention, watching the import folder, log rotation (README "Retention")
     retention_days: int = 0
     """Remove plans received more than this many days ago; 0 = no age limit."""
@@ -134,7 +142,9 @@ class Rule:
 
     Matching lives in ``rtstation.routing``; this is only the data. ``source_aes`` empty
     or containing ``"*"`` means any source; AE titles compare exactly after trimming.
-    ``machine_mapping`` and ``anonymize`` are kept for later rule actions.
+    ``machine_mapping`` and ``anonymize`` are actions: the nodes get a changed copy
+    (machines renamed; anonymized as ``anonymize_patient_id`` / ``anonymize_patient_name``,
+    empty = derived), the stored plan is never changed.
     """
 
     name: str
@@ -151,6 +161,8 @@ class Rule:
     required_modalities: tuple[str, ...] = ()
     machine_mapping: tuple[tuple[str, str], ...] = ()
     anonymize: bool = False
+    anonymize_patient_id: str = ""
+    anonymize_patient_name: str = ""
     section: str = ""
 
     @property

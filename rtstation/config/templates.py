@@ -176,6 +176,34 @@ max_file_mb = 10
 # Default: 30   Example: keep_days = 90
 keep_days = 30
 
+[Anonymization]
+# How "rtstation anonymize", "import --anonymize", "retrieve --anonymize" and rules with
+# anonymize = True make anonymized copies (DICOM PS3.15 Annex E; the stored files are
+# never changed). The command line's --profile and --option win over these.
+# Profile: aria = the Basic Profile keeping what an ARIA import needs (plan label, ROI
+# names, machine, ...); basic = the Basic Application Level Confidentiality Profile.
+# Default: aria   Example: profile = basic
+profile = aria
+
+# PS3.15 options, separated by commas: CleanDesc, CleanStructdCont, CleanGraph,
+# RetainDeviceIdent, RetainInstitutionIdent, RetainPatientChars,
+# RetainLongFullDatesAndTimes, RetainLongModifDatesAndTimes, RetainUIDs,
+# RetainSafePrivate. default = the profile's own (aria: CleanDesc, RetainDeviceIdent;
+# basic: none); empty = no option.
+# Default: default   Example: options = CleanDesc, RetainLongModifDatesAndTimes
+options = default
+
+# UID map file shared by "rtstation anonymize" runs, so a second export of a patient
+# gets the same UIDs and identity. It is IDENTIFYING (original UIDs and patient IDs):
+# keep it apart from the anonymized data. Empty = a new map per run. Rules and imports
+# use the station's own map in its data folder.
+# Default: (empty)   Example: uid_map_file = d:\private\uid-map.json
+uid_map_file =
+
+# Files whose Burned In Annotation is YES (text in the pixels): refuse or warn.
+# Default: refuse   Example: burned_in = warn
+burned_in = refuse
+
 # DICOM nodes (destinations): one section each, [Node1], [Node2], ... as many as you
 # need, used in number order. [DicomNode1] or [Node:NAME] sections work too.
 #   name              Name shown in the window and used in rules.ini target_nodes; unique,
@@ -248,8 +276,15 @@ rules_enabled = True
 #                        OLD=NEW pairs separated by spaces or commas (the stored
 #                        plan is not changed; the node gets a renamed copy).
 #                        Example: machine_mapping = TrueBeam1=TB1 Halcyon2=HAL2
-#   anonymize            Anonymize before sending (not applied yet: kept as written).
+#   anonymize            Send an anonymized copy of the plan, its structure set, images and
+#                        doses (settings.ini [Anonymization] chooses profile and options;
+#                        references stay intact; the stored files are not changed).
 #                        Default: False
+#   anonymize_patient_id    New Patient ID of the anonymized copies. Empty = derived:
+#                        ANON + 10 hex digits from the station's UID map and the original
+#                        ID (the same every time). Example: anonymize_patient_id = STUDY-007
+#   anonymize_patient_name  New Patient Name. Empty = the new Patient ID.
+#                        Example: anonymize_patient_name = Research^Seven
 #
 # Examples (remove the leading "# " to use them):
 # [Rule1]

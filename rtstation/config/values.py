@@ -445,6 +445,56 @@ def format_machine_mapping(values: Iterable[tuple[str, str]], hint: str | None =
     return ", ".join(pairs)
 
 
+# -- anonymization ----------------------------------------------------------------------
+
+ANONYMIZATION_PROFILES = ("aria", "basic")
+BURNED_IN_CHOICES = ("refuse", "warn")
+PROFILE_DEFAULT_OPTIONS = "default"
+"""``options = default``: the profile's own options (aria: CleanDesc, RetainDeviceIdent).
+An empty value means no option at all, so "the profile's" needs a word of its own."""
+_PATIENT_TEXT_MAX = 64  # LO (Patient ID) and one PN component group
+
+
+def parse_choice(text: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices``, ignoring case; empty = the first (the default)."""
+    value = parse_text(text).casefold()
+    if not value:
+        return choices[0]
+    if value not in choices:
+        raise Invalid("expected " + " or ".join(choices))
+    return value
+
+
+def parse_anonymization_options(text: str) -> tuple[str, ...] | None:
+    """Option names separated by commas or spaces; ``default`` (None) = the profile's.
+
+    The names themselves are checked by ``rtstation.dicom.anonymize.build_profile``,
+    which knows them (config may not import dicom); every caller builds the profile
+    before it anonymizes anything.
+    """
+    value = parse_text(text)
+    if value.casefold() == PROFILE_DEFAULT_OPTIONS:
+        return None
+    return parse_list(value.replace(" ", ","))
+
+
+def format_anonymization_options(value: tuple[str, ...] | None, hint: str | None = None) -> str:
+    return PROFILE_DEFAULT_OPTIONS if value is None else format_list(value, hint)
+
+
+def parse_patient_text(text: str) -> str:
+    """A new Patient ID or Name for anonymized copies: empty = derived, else at most 64
+    characters without a backslash (a DICOM value separator) or control characters."""
+    value = parse_text(text)
+    if len(value) > _PATIENT_TEXT_MAX:
+        raise Invalid(f"must not exceed {_PATIENT_TEXT_MAX} characters")
+    if "\\" in value:
+        raise Invalid("must not contain a backslash")
+    if _has_control(value):
+        raise Invalid("must not contain control characters")
+    return value
+
+
 # -- paths ------------------------------------------------------------------------------
 
 

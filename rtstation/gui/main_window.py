@@ -434,7 +434,10 @@ class MainWindow(QMainWindow):
         dialog.deleteLater()
         if request is not None:
             self.import_controller.import_paths(
-                [str(p) for p in request.paths], clear=request.clear, recursive=request.recursive
+                [str(p) for p in request.paths],
+                clear=request.clear,
+                recursive=request.recursive,
+                anonymize=request.new_patient(),
             )
 
     @Slot()

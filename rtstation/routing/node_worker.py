@@ -117,9 +117,15 @@ class NodeWorker(threading.Thread):
             self._wake.clear()
             self.lease_owner = f"{self.parent.owner}/{self.node}"
             try:
+                withdrawn: list[int] = []
                 job = queue.claim_next(
-                    self.node, self.lease_owner, lease_seconds=self.parent.lease_seconds
+                    self.node,
+                    self.lease_owner,
+                    lease_seconds=self.parent.lease_seconds,
+                    withdrawn=withdrawn,
                 )
+                for job_id in withdrawn:  # follow-ups of a plan the node never got
+                    self.parent.publish(job_id)
             except Exception:
                 LOGGER.exception("Send worker for %s could not read the queue", self.node)
                 job = None

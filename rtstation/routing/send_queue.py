@@ -21,6 +21,9 @@ Why SQLite and why this shape:
   images before the plan, and a peer that is down for one job is down for all of them.
 * **Deliveries remember** which instance (by content hash) reached which node, so a plan
   sent again by a rule does not resend its 300 CT slices unless the user forces it.
+* **A follow-up job only follows a delivered plan** (:mod:`rtstation.routing.follow_ups`):
+  a follow-up at the head of its node's queue whose plan's job there did not end ``done``
+  is withdrawn by :meth:`SendQueue.claim_next`, with the reason.
 
 Decision on jobs with nothing left to send: ``enqueue`` still records the job, with every
 item ``skipped`` and the job ``done``, and returns its id. The queue view then shows that
@@ -34,6 +37,7 @@ changes state takes an optional ``now`` so tests can drive the clock.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections import Counter
@@ -42,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rtstation.database import BUSY_TIMEOUT_SECONDS, Database
+from rtstation.routing.follow_ups import withdrawal_reason
 
 LOGGER = logging.getLogger(__name__)
 
@@ -115,6 +120,7 @@ class Job:
     lease_owner: str
     lease_until: float
     forced: bool
+    follow_up: bool = False
     total: int = 0
     sent: int = 0
     failed: int = 0
@@ -139,12 +145,17 @@ class Job:
 _JOB_COLUMNS = (
     "id, node, plan_uid, plan_label, patient_id, source, state, attempts, max_attempts, "
     "next_attempt_at, last_error, created_at, updated_at, finished_at, lease_owner, "
-    "lease_until, forced, started_at, cleared_at"
+    "lease_until, forced, follow_up, started_at, cleared_at"
 )
 _ITEM_COLUMNS = (
     "job_id, seq, sop_instance_uid, sop_class_uid, transfer_syntax_uid, path, size, "
     "content_hash, state, status, reason, sent_at"
 )
+
+
+def _like_escape(text: str) -> str:
+    """``text`` as a literal LIKE prefix (escape character ``!``)."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
 
 
 def _placeholders(values: Sequence[object]) -> str:
@@ -198,13 +209,14 @@ class SendQueue:
                 Job(
                     *row[:16],
                     forced=bool(row[16]),
+                    follow_up=bool(row[17]),
                     total=sum(c.values()),
                     sent=c.get("sent", 0),
                     failed=c.get("failed", 0),
                     skipped=c.get("skipped", 0),
                     pending=c.get("pending", 0),
-                    started_at=row[17],
-                    cleared_at=row[18],
+                    started_at=row[18],
+                    cleared_at=row[19],
                 )
             )
         return jobs
@@ -248,7 +260,9 @@ class SendQueue:
         hash are marked ``skipped`` unless ``force``; a job left with nothing to send is
         recorded as ``done`` (see the module docstring). Duplicate UIDs keep their first
         occurrence. ``follow_up`` (instances that arrived after the plan was queued) and
-        ``force`` always add a job; per-node ordering keeps it behind the first one.
+        ``force`` always add a job; per-node ordering keeps it behind the first one, and a
+        follow-up is withdrawn instead of sent unless the plan's job to the node ended
+        ``done`` (:meth:`claim_next`).
         """
         if not items:
             raise ValueError(f"A send job to '{node}' needs at least one instance: got none")
@@ -272,8 +286,8 @@ class SendQueue:
                     return int(row[0])
             cursor = conn.execute(
                 "INSERT INTO jobs (node, plan_uid, plan_label, patient_id, source, state, "
-                "max_attempts, next_attempt_at, created_at, updated_at, forced) "
-                "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+                "max_attempts, next_attempt_at, created_at, updated_at, forced, follow_up) "
+                "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
                 (
                     node,
                     plan_uid,
@@ -285,6 +299,7 @@ class SendQueue:
                     at,
                     at,
                     int(force),
+                    int(follow_up),
                 ),
             )
             job_id = int(cursor.lastrowid or 0)
@@ -352,46 +367,94 @@ class SendQueue:
         return job_id
 
     def claim_next(
-        self, node: str, owner: str, now: float | None = None, lease_seconds: float = 60.0
+        self,
+        node: str,
+        owner: str,
+        now: float | None = None,
+        lease_seconds: float = 60.0,
+        *,
+        withdrawn: list[int] | None = None,
     ) -> Job | None:
         """Take the node's oldest active job if it is due, marking it ``in_flight``.
 
         None when the node is paused, has nothing active, its oldest job waits for its
         retry time, or another owner holds a live lease on it. A job whose lease expired
-        (its worker died) is taken over.
+        (its worker died) is taken over. Follow-up jobs at the head whose plan was not
+        delivered to the node are withdrawn first (see :meth:`_withdraw_orphans`); their
+        ids are appended to ``withdrawn`` so the caller can announce them.
         """
         at = self._now(now)
-        with self._db.transaction() as conn:
-            paused = conn.execute(
-                "SELECT paused FROM node_state WHERE node = ?", (node,)
-            ).fetchone()
-            if paused is not None and paused[0]:
-                return None
+        ended: list[int] = []
+        try:
+            with self._db.transaction() as conn:
+                paused = conn.execute(
+                    "SELECT paused FROM node_state WHERE node = ?", (node,)
+                ).fetchone()
+                if paused is not None and paused[0]:
+                    return None
+                ended = self._withdraw_orphans(conn, node, at)
+                head = conn.execute(
+                    f"SELECT id, state, next_attempt_at, lease_owner, lease_until, attempts, "
+                    f"max_attempts FROM jobs WHERE node = ? AND state IN "
+                    f"({_placeholders(ACTIVE_STATES)}) ORDER BY id LIMIT 1",
+                    (node, *ACTIVE_STATES),
+                ).fetchone()
+                if head is None:
+                    return None
+                job_id, state, next_at, lease_owner, lease_until, attempts, max_attempts = head
+                if state == "in_flight":
+                    if lease_until > at:
+                        return None
+                    message = (
+                        f"taken over from {lease_owner or 'a stopped worker'}: its lease expired"
+                    )
+                    LOGGER.warning("Job %s for %s %s", job_id, node, message)
+                elif next_at > at:
+                    return None
+                else:
+                    message = f"sending (attempt {attempts + 1} of {max_attempts})"
+                conn.execute(
+                    "UPDATE jobs SET state = 'in_flight', lease_owner = ?, lease_until = ?, "
+                    "updated_at = ?, started_at = COALESCE(started_at, ?) WHERE id = ?",
+                    (owner, at + lease_seconds, at, at, job_id),
+                )
+                self._event(conn, job_id, at, "in_flight", message)
+        finally:
+            for ended_id in ended:
+                LOGGER.info(
+                    "Job %s for %s withdrawn: its plan was not delivered there", ended_id, node
+                )
+            if withdrawn is not None:
+                withdrawn.extend(ended)
+        return self.job(job_id)
+
+    def _withdraw_orphans(self, conn: sqlite3.Connection, node: str, at: float) -> list[int]:
+        """Cancel the follow-up jobs at the head of ``node``'s queue whose plan never got there.
+
+        A follow-up is at the head only when every earlier job of the node has ended. If
+        none of its plan's jobs to the node ended ``done`` (cancelled, failed, never
+        queued), it is ended ``cancelled`` with the reason, so nothing of a plan a person
+        cancelled, or one the node refused, is sent by itself. Returns the withdrawn ids.
+        """
+        withdrawn: list[int] = []
+        while True:
             head = conn.execute(
-                f"SELECT id, state, next_attempt_at, lease_owner, lease_until, attempts, "
-                f"max_attempts FROM jobs WHERE node = ? AND state IN "
+                f"SELECT id, state FROM jobs WHERE node = ? AND state IN "
                 f"({_placeholders(ACTIVE_STATES)}) ORDER BY id LIMIT 1",
                 (node, *ACTIVE_STATES),
             ).fetchone()
-            if head is None:
-                return None
-            job_id, state, next_at, lease_owner, lease_until, attempts, max_attempts = head
-            if state == "in_flight":
-                if lease_until > at:
-                    return None
-                message = f"taken over from {lease_owner or 'a stopped worker'}: its lease expired"
-                LOGGER.warning("Job %s for %s %s", job_id, node, message)
-            elif next_at > at:
-                return None
-            else:
-                message = f"sending (attempt {attempts + 1} of {max_attempts})"
+            if head is None or head[1] == "in_flight":
+                return withdrawn
+            reason = withdrawal_reason(conn, int(head[0]))
+            if reason is None:
+                return withdrawn
             conn.execute(
-                "UPDATE jobs SET state = 'in_flight', lease_owner = ?, lease_until = ?, "
-                "updated_at = ?, started_at = COALESCE(started_at, ?) WHERE id = ?",
-                (owner, at + lease_seconds, at, at, job_id),
+                "UPDATE jobs SET state = 'cancelled', last_error = ?, finished_at = ?, "
+                "updated_at = ?, lease_owner = '', lease_until = 0 WHERE id = ?",
+                (reason, at, at, head[0]),
             )
-            self._event(conn, job_id, at, "in_flight", message)
-        return self.job(job_id)
+            self._event(conn, int(head[0]), at, "cancelled", reason)
+            withdrawn.append(int(head[0]))
 
     def renew_lease(
         self, job_id: int, owner: str, lease_seconds: float, now: float | None = None
@@ -586,7 +649,10 @@ class SendQueue:
 
     def retry(self, job_id: int, now: float | None = None) -> bool:
         """Try again: a failed or cancelled job is queued afresh (attempts reset, failed
-        items pending again); a job waiting for its retry time is made due now."""
+        items pending again); a job waiting for its retry time is made due now.
+
+        A retried follow-up becomes an ordinary job: a person asked for it, so it goes
+        whether or not its plan's job was delivered."""
         at = self._now(now)
         with self._db.transaction() as conn:
             row = conn.execute("SELECT state FROM jobs WHERE id = ?", (job_id,)).fetchone()
@@ -609,7 +675,7 @@ class SendQueue:
             conn.execute(
                 "UPDATE jobs SET state = 'queued', attempts = 0, last_error = '', "
                 "next_attempt_at = ?, finished_at = NULL, updated_at = ?, lease_owner = '', "
-                "lease_until = 0 WHERE id = ?",
+                "lease_until = 0, follow_up = 0 WHERE id = ?",
                 (at, at, job_id),
             )
             self._event(conn, job_id, at, "queued", "retry requested")
@@ -741,6 +807,34 @@ class SendQueue:
             ).fetchall()
         return {(r[0], r[1]) for r in rows}
 
+    def needs_files_under(self, folder: str) -> bool:
+        """Whether a job that is not done has an item stored under ``folder``.
+
+        Failed and cancelled jobs count: a person may retry them, and they send the
+        files their items name.
+        """
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM job_items i JOIN jobs j ON j.id = i.job_id "
+                "WHERE j.state != 'done' AND i.path LIKE ? ESCAPE '!' LIMIT 1",
+                (_like_escape(os.path.join(folder, "")) + "%",),
+            ).fetchone()
+        return row is not None
+
+    def planned_for(self, node: str, plan_uid: str) -> set[tuple[str, str]]:
+        """(SOP Instance UID, content hash) of every item any job of the plan had for ``node``.
+
+        Whatever the job's end (sent, failed, cancelled, still waiting): these are not new
+        for that node, so a follow-up never carries them again.
+        """
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT i.sop_instance_uid, i.content_hash FROM job_items i "
+                "JOIN jobs j ON j.id = i.job_id WHERE j.node = ? AND j.plan_uid = ?",
+                (node, plan_uid),
+            ).fetchall()
+        return {(r[0], r[1]) for r in rows}
+
     def history(self, job_id: int) -> list[JobEvent]:
         """Everything that happened to the job, oldest first."""
         with self._db.reading() as conn:
@@ -757,6 +851,15 @@ class SendQueue:
                 "SELECT 1 FROM deliveries WHERE node = ? AND sop_instance_uid = ? "
                 "AND content_hash = ?",
                 (node, sop_instance_uid, content_hash),
+            ).fetchone()
+        return row is not None
+
+    def delivered_any(self, node: str, sop_instance_uid: str) -> bool:
+        """Whether this instance reached ``node`` in any version (whatever its bytes)."""
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM deliveries WHERE node = ? AND sop_instance_uid = ? LIMIT 1",
+                (node, sop_instance_uid),
             ).fetchone()
         return row is not None
 

@@ -1,4 +1,5 @@
-"""What follows a finished send job: the delivery audit and ``delete_after_send``.
+"""What follows a finished send job: the delivery audit, removing the anonymized copies
+it sent, and ``delete_after_send``.
 
 :class:`NodeWorkers` calls :meth:`AfterSend.job_finished` directly on the send worker's
 thread when a job ends done or failed, before the job's JobChanged event goes out, so a
@@ -18,6 +19,7 @@ from pathlib import Path
 from rtstation.config import Settings
 from rtstation.events import EventBus, PlanChanged
 from rtstation.routing.send_queue import Job, SendQueue
+from rtstation.station.anonymized import AnonymizedCopies
 from rtstation.station.problems import report_problem
 from rtstation.station.sending import bundle_instances
 from rtstation.storage.catalog import Catalog
@@ -33,12 +35,19 @@ class AfterSend:
     """Audits finished jobs and removes delivered plans' files when settings ask for it."""
 
     def __init__(
-        self, settings: Callable[[], Settings], catalog: Catalog, queue: SendQueue, bus: EventBus
+        self,
+        settings: Callable[[], Settings],
+        catalog: Catalog,
+        queue: SendQueue,
+        bus: EventBus,
+        *,
+        copies: AnonymizedCopies | None = None,
     ) -> None:
         self._settings = settings
         self.catalog = catalog
         self.queue = queue
         self.bus = bus
+        self.copies = copies
 
     def job_finished(self, job: Job, message: str) -> None:
         """A job ended ``done`` or ``failed`` (send worker thread); never raises."""
@@ -47,6 +56,7 @@ class AfterSend:
                 self.catalog.audit(
                     "delivered", plan_uid=job.plan_uid, node=job.node, detail=message
                 )
+                self._remove_sent_copies(job)
                 if self._settings().delete_after_send and job.plan_uid:
                     self._delete_if_delivered_everywhere(job.plan_uid)
             elif job.state == "failed":
@@ -61,6 +71,13 @@ class AfterSend:
                 f"{exc}; the delivery itself is kept in the send queue",
                 f"plan {job.plan_uid}" if job.plan_uid else "",
             )
+
+    def _remove_sent_copies(self, job: Job) -> None:
+        """Anonymized copies the job sent go once no unfinished job needs them."""
+        if self.copies is None:
+            return
+        folders = self.copies.folders_of(item.path for item in self.queue.items(job.id))
+        self.copies.remove_unneeded(folders, lambda f: self.queue.needs_files_under(str(f)))
 
     def _delete_if_delivered_everywhere(self, plan_uid: str) -> None:
         """delete_after_send: once every job of the plan is done, remove its files."""

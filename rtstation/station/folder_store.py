@@ -28,6 +28,7 @@ from rtstation.dicom.scan import ScanProblem, scan
 from rtstation.dicom.status import Outcome
 from rtstation.net.peer import Peer
 from rtstation.net.sender import ItemResult, SendItem, send_items
+from rtstation.station.anonymized import AnonymizedCopies, NewPatient
 
 LOGGER = logging.getLogger(__name__)
 
@@ -224,4 +225,45 @@ def store_folder(
     if sent.association_error is not None:
         report.association_error = sent.association_error.reason
     report.not_sent = len(sent.not_attempted)
+    return report
+
+
+def store_folder_anonymized(
+    peer: Peer,
+    plan: StorePlan,
+    copies: AnonymizedCopies,
+    patient: NewPatient,
+    *,
+    mapping: dict[str, str] | None = None,
+    defaults: dict[str, str] | None = None,
+    continue_on_error: bool = False,
+    on_item: Callable[[int, int, str, str], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> StoreReport:
+    """Store anonymized copies of the plan's files (the Store dialog's option).
+
+    The copies are made with settings.ini [Anonymization] and the station's UID map (so a
+    second store of the folder sends the same UIDs), staged in the data folder and removed
+    afterwards; the folder itself is not changed. The machine mapping applies to the
+    copies. Files that cannot be anonymized are reported as refused and never sent. No
+    status file: the copies are new files on every run.
+    """
+    staged = copies.anonymize_files(
+        [entry.header.path for entry in plan.entries], patient, should_cancel=should_cancel
+    )
+    try:
+        anonymized = plan_store(staged.folder)
+        report = store_folder(
+            peer,
+            anonymized,
+            mapping=mapping,
+            defaults=defaults,
+            continue_on_error=continue_on_error,
+            on_item=on_item,
+            should_cancel=should_cancel,
+        )
+    finally:
+        copies.remove(staged.folder)
+    report.refused[:0] = staged.refused
+    report.cancelled = report.cancelled or staged.cancelled
     return report

@@ -10,7 +10,8 @@ A rule that requires a modality still missing at that point does not match.
 Each plan is decided once; the decision, with the explanation of every rule, is kept in
 the catalog (and the audit table), so a restart neither forgets a waiting plan nor sends a
 decided one again. Instances that arrive for a plan already forwarded (a late dose) are
-forwarded on their own to the nodes that got the plan.
+forwarded on their own to the nodes that got the plan; a node whose plan job was cancelled
+or failed gets nothing more until a person sends the plan again.
 
 The forwarder is told what arrived (by :class:`rtstation.station.receiving.Receiving`) and
 hands the jobs it wants to a :class:`Dispatcher`; it knows nothing of the Station.
@@ -31,6 +32,7 @@ from rtstation.routing.reasons import Reason
 from rtstation.routing.rules import Decision, PlanFacts, evaluate, modality_noun
 from rtstation.routing.settle import SettleTracker, should_forward_now
 from rtstation.routing.triggers import follow_up_trigger, rule_trigger
+from rtstation.station.anonymized import NewPatient
 from rtstation.station.dispatch import Dispatcher
 from rtstation.storage.catalog import Catalog
 from rtstation.storage.decisions import FORWARDED, NOT_FORWARDED, PENDING, DecisionStore
@@ -156,9 +158,13 @@ class AutoForwarder:
         if forward:
             # Jobs first, decision after: a crash in between leaves the plan pending, and
             # deciding it again finds the jobs already there (nothing is sent twice).
-            for nodes, mapping in _nodes_by_mapping(decision):
+            for nodes, mapping, patient in _nodes_by_action(decision):
                 self.dispatcher.enqueue_bundle(
-                    bundle, nodes, rule_trigger(decision), machine_mapping=mapping
+                    bundle,
+                    nodes,
+                    rule_trigger(decision),
+                    machine_mapping=mapping,
+                    anonymize=patient,
                 )
             self._record(bundle, decision, FORWARDED, settled, plan_hash, facts)
         elif settled or complete_now:
@@ -214,35 +220,50 @@ class AutoForwarder:
     def _forward_late_arrivals(
         self, bundle: PlanBundle, nodes: tuple[str, ...], verdicts: str
     ) -> None:
-        """Send what the nodes that got the plan do not have yet (a dose that came later).
+        """Send what is new to the nodes that got the plan (a dose that came later).
 
         Only instances other than the plan itself: the plan went with the first job (as a
-        machine-mapped copy where a rule asked for one) and is never sent again unattended.
+        machine-mapped or anonymized copy where a rule asked for one) and is never sent
+        again unattended; a node that got it anonymized gets the follow-up anonymized.
+        Nothing goes to a node whose plan job was cancelled or failed, and nothing any
+        earlier job of the plan had for a node is sent again (the dispatcher's ``only_new``).
         """
         if nodes:
             trigger = follow_up_trigger(verdicts)
             self.dispatcher.enqueue_bundle(bundle, nodes, trigger, only_new=True)
 
 
-def _nodes_by_mapping(decision: Decision) -> list[tuple[tuple[str, ...], dict[str, str]]]:
-    """Group the decision's nodes by the machine mapping their matching rules ask for.
+def _nodes_by_action(
+    decision: Decision,
+) -> list[tuple[tuple[str, ...], dict[str, str], NewPatient | None]]:
+    """Group the decision's nodes by the actions their matching rules ask for: a machine
+    mapping, and anonymization as a new patient (None: not anonymized).
 
     A node named by two matching rules gets the union of their mappings (first rule wins
-    on a conflict), and still only one job.
+    on a conflict), and still only one job. It is anonymized when any of them says so,
+    as the first such rule's new patient: an anonymizing rule never sends originals.
     """
     mapping_of: dict[str, dict[str, str]] = {node: {} for node in decision.nodes}
+    patient_of: dict[str, NewPatient | None] = {node: None for node in decision.nodes}
     folded = {node.casefold(): node for node in decision.nodes}
     for verdict in decision.matched:
-        pairs = dict(verdict.rule.machine_mapping) if verdict.rule is not None else {}
+        rule = verdict.rule
+        pairs = dict(rule.machine_mapping) if rule is not None else {}
         for target in verdict.target_nodes:
             node = folded.get(target.strip().casefold())
-            if node is not None:
-                for old, new in pairs.items():
-                    mapping_of[node].setdefault(old, new)
-    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
+            if node is None:
+                continue
+            for old, new in pairs.items():
+                mapping_of[node].setdefault(old, new)
+            if rule is not None and rule.anonymize and patient_of[node] is None:
+                patient_of[node] = NewPatient(
+                    rule.anonymize_patient_id, rule.anonymize_patient_name
+                )
+    groups: dict[tuple[tuple[tuple[str, str], ...], NewPatient | None], list[str]] = {}
     for node in decision.nodes:
-        groups.setdefault(tuple(sorted(mapping_of[node].items())), []).append(node)
-    return [(tuple(nodes), dict(key)) for key, nodes in groups.items()]
+        key = (tuple(sorted(mapping_of[node].items())), patient_of[node])
+        groups.setdefault(key, []).append(node)
+    return [(tuple(nodes), dict(pairs), patient) for (pairs, patient), nodes in groups.items()]
 
 
 def waiting_reasons(decision: Decision, bundle: PlanBundle, facts: PlanFacts) -> list[Reason]:

@@ -21,13 +21,19 @@ import sqlite3
 import tempfile
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from rtstation.config import Settings
 from rtstation.errors import DicomReadError, NetworkError, StorageError
-from rtstation.events import AssociationEnded, EventBus, InstanceRejected, ReceiverStateChanged
+from rtstation.events import (
+    AssociationEnded,
+    EventBus,
+    InstanceRejected,
+    ReceiverStateChanged,
+    StationProblem,
+)
 from rtstation.net.receiver import (
     STATUS_CANNOT_UNDERSTAND,
     STATUS_OUT_OF_RESOURCES,
@@ -42,7 +48,12 @@ from rtstation.station.forwarding import AutoForwarder
 from rtstation.station.problems import report_problem
 from rtstation.storage.archive import DurableStore
 from rtstation.storage.catalog import Catalog
-from rtstation.storage.importer import ImportProgress, ImportReport, import_paths
+from rtstation.storage.importer import (
+    ImportProgress,
+    ImportReport,
+    ProtectedFolder,
+    import_paths,
+)
 from rtstation.storage.ingest import IMPORT_SOURCE, Ingestor, IngestResult
 
 LOGGER = logging.getLogger(__name__)
@@ -93,11 +104,13 @@ class Receiving:
         *,
         bind_address: str = "",
         divert: DivertCallback | None = None,
+        protected: Sequence[ProtectedFolder] = (),
     ) -> None:
         """``divert`` hands instances a CLI retrieve claimed to that retrieve (never to
         storage or the rules); see :mod:`rtstation.station.retrieve_sink`."""
         self._settings = settings
         self._divert = divert
+        self.protected = tuple(protected)
         self.store = store
         self.catalog = catalog
         self.ingestor = ingestor
@@ -274,8 +287,15 @@ class Receiving:
         decision cannot be recorded is reported; importing it again records it.
         """
         report = import_paths(
-            paths, self.ingestor, clear=clear, progress=progress, should_cancel=should_cancel
+            paths,
+            self.ingestor,
+            clear=clear,
+            progress=progress,
+            should_cancel=should_cancel,
+            protected=self.protected,
         )
+        for note in report.notes:  # the importer logged it; people see it too
+            self.bus.publish(StationProblem(note, ""))
         for result in report.results:
             if not result.header.is_plan:
                 continue

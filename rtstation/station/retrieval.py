@@ -317,7 +317,7 @@ class PatientRetriever:
         else:
             report.plans = list(tree.plans)
             members = list(headers)
-        folder = options.output / _safe_folder(patient_id)
+        folder = options.output / patient_folder_name(patient_id)
         self._report(patient_id, "copy", 0, len(members))
         report.files = _copy(members, folder)
         report.folder = folder
@@ -328,6 +328,7 @@ class PatientRetriever:
                 os.unlink(header.path)
 
 
-def _safe_folder(patient_id: str) -> str:
+def patient_folder_name(patient_id: str) -> str:
+    """``<path>/<this>/`` of a patient: the ID without characters no file system takes."""
     cleaned = "".join("_" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in patient_id)
     return cleaned.strip(" .") or "_"

@@ -112,16 +112,19 @@ class NetworkSender:
     ``current_hash`` gives the content hash the catalog holds now for a stored instance.
     A stored file can be replaced in place (the same instance received again with other
     bytes) while a job waits; such an item fails with that reason instead of going out
-    as bytes nobody queued. Machine-mapped copies are content-addressed and never change.
+    as bytes nobody queued. Machine-mapped and anonymized copies (``is_copy``) are the
+    job's own files and never change.
     """
 
     def __init__(
         self,
         settings: Callable[[], Settings],
         current_hash: Callable[[str], str | None] | None = None,
+        is_copy: Callable[[str], bool] = lambda path: False,
     ) -> None:
         self._settings = settings
         self._current_hash = current_hash
+        self._is_copy = is_copy
 
     def __call__(
         self,
@@ -173,5 +176,7 @@ class NetworkSender:
     def _changed_since_queued(self, item: JobItem) -> bool:
         if self._current_hash is None or not item.content_hash or DERIVED_DIR in item.path:
             return False
+        if self._is_copy(item.path):
+            return False  # an anonymized copy: its own bytes, whatever the catalog holds
         current = self._current_hash(item.sop_instance_uid)
         return current is not None and current != item.content_hash

@@ -31,7 +31,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from rtstation.config import (
@@ -50,28 +49,29 @@ from rtstation.dicom.rt_tree import PlanBundle, RtTree
 from rtstation.errors import RtStationError
 from rtstation.events import EventBus
 from rtstation.net.echo import EchoResult, echo
-from rtstation.routing.history import SendHistory
 from rtstation.routing.rules import Decision
 from rtstation.routing.rules_watch import RulesWatcher
 from rtstation.routing.send_queue import Job, SendQueue
 from rtstation.routing.workers import NodeWorkers
 from rtstation.station.after_send import AfterSend
-from rtstation.station.deleting import DeleteSelection, Deleting
+from rtstation.station.anonymized import AnonymizedCopies, NewPatient, anonymize_options
 from rtstation.station.dispatch import Dispatcher
 from rtstation.station.forwarding import AutoForwarder
-from rtstation.station.history_report import HistoryReport, build_report, utc_text
 from rtstation.station.housekeeping import Housekeeping
-from rtstation.station.plan_report import PlanExplanation, explanation_of
 from rtstation.station.problems import report_problem
 from rtstation.station.receiving import RECEIVER_SETTINGS, ReceiverState, Receiving
-from rtstation.station.retention import Retention, RetentionReport
+from rtstation.station.records import RecordsMixin, build_records
 from rtstation.station.retrieve_sink import RetrieveDiverter
 from rtstation.station.sending import NetworkSender, peer_for
 from rtstation.storage.archive import DurableStore
 from rtstation.storage.catalog import Catalog
 from rtstation.storage.decisions import DecisionStore
-from rtstation.storage.deletion import DeleteOutcome, Deleter
-from rtstation.storage.importer import ImportProgress, ImportReport, import_paths
+from rtstation.storage.importer import (
+    ImportProgress,
+    ImportReport,
+    ProtectedFolder,
+    import_paths,
+)
 from rtstation.storage.ingest import Ingestor
 from rtstation.storage.process_lock import PrimaryLock
 from rtstation.storage.reindex import ReindexReport, reindex
@@ -105,7 +105,7 @@ def lease_owner(primary: bool) -> str:
     return f"{socket.gethostname()}:{'primary' if primary else os.getpid()}"
 
 
-class Station:
+class Station(RecordsMixin):
     """Everything a station does, with no user interface attached."""
 
     def __init__(
@@ -118,6 +118,7 @@ class Station:
         bind_address: str = "",
         database_busy_timeout: float = BUSY_TIMEOUT_SECONDS,
     ) -> None:
+        anonymize_options(settings)  # a bad option name stops here, not at the first send
         self.paths = paths
         self.settings = settings
         self.rules = rules
@@ -131,20 +132,17 @@ class Station:
         self.catalog = Catalog(db_path, self.storage_root, busy_timeout=timeout)
         self.decisions = DecisionStore(db_path, busy_timeout=timeout)
         self.queue = SendQueue(db_path, busy_timeout=timeout)
-        self.history = SendHistory(db_path, busy_timeout=timeout)
-        self.deleting = Deleting(
-            self.catalog, Deleter(db_path, self.storage_root, busy_timeout=timeout), self.bus
-        )
-        self.retention = Retention(
-            lambda: self.settings, self.catalog, self.queue, self.history, self.deleting
-        )
+        self.history, self.deleting, self.retention = build_records(self, db_path, timeout)
         self.ingestor = Ingestor(
             self.store, self.catalog, self.bus, verbose=settings.verbose_info_logging
         )
-        self.after_send = AfterSend(lambda: self.settings, self.catalog, self.queue, self.bus)
+        self.copies = AnonymizedCopies(paths.data_dir, lambda: self.settings)
+        self.after_send = AfterSend(
+            lambda: self.settings, self.catalog, self.queue, self.bus, copies=self.copies
+        )
         self.workers = NodeWorkers(
             self.queue,
-            NetworkSender(lambda: self.settings, self._current_hash),
+            NetworkSender(lambda: self.settings, self._current_hash, self.copies.owns),
             self.bus,
             owner=lease_owner(primary=False),
             retry_base=settings.retry_base_seconds,
@@ -152,7 +150,13 @@ class Station:
             on_finished=self.after_send.job_finished,
         )
         self.dispatcher = Dispatcher(
-            lambda: self.settings, self.catalog, self.store, self.queue, self.workers, self.bus
+            lambda: self.settings,
+            self.catalog,
+            self.store,
+            self.queue,
+            self.workers,
+            self.bus,
+            self.copies,
         )
         self.forwarder = AutoForwarder(
             self.catalog,
@@ -171,6 +175,7 @@ class Station:
             self.bus,
             bind_address=bind_address,
             divert=RetrieveDiverter(Path(paths.data_dir)).divert,
+            protected=self._own_folders(),
         )
         self.housekeeping = Housekeeping(
             lambda: self.settings,
@@ -192,6 +197,14 @@ class Station:
                 "Another station process works on %s; crash recovery is left to it",
                 paths.data_dir,
             )
+
+    def _own_folders(self) -> list[ProtectedFolder]:
+        """What an import never clears, besides the storage (the importer adds that)."""
+        return [
+            ProtectedFolder("configuration folder", self.paths.config_dir),
+            ProtectedFolder("data folder (it holds the catalog)", self.paths.data_dir),
+            ProtectedFolder("log folder", self.paths.log_dir),
+        ]
 
     def _current_hash(self, sop_instance_uid: str) -> str | None:
         instance = self.catalog.get(sop_instance_uid)
@@ -232,11 +245,35 @@ class Station:
         clear: bool = False,
         progress: ImportProgress | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        anonymize: NewPatient | None = None,
     ) -> ImportReport:
-        """Import files, folders and ZIPs; their plans are decided at once (caller's thread)."""
-        return self.receiving.import_paths(
-            paths, clear=clear, progress=progress, should_cancel=should_cancel
+        """Import files, folders and ZIPs; their plans are decided at once (caller's thread).
+
+        ``anonymize``: what is imported is an anonymized copy as that new patient (empty
+        ID: derived), made with settings.ini [Anonymization] and the station's UID map;
+        the source files are never changed or cleared. Files that cannot be anonymized
+        are listed as rejected with the reason.
+        """
+        if anonymize is None:
+            return self.receiving.import_paths(
+                paths, clear=clear, progress=progress, should_cancel=should_cancel
+            )
+        if clear:
+            raise RtStationError(
+                "An anonymized import never clears its source: import without clearing"
+            )
+        staged = self.copies.anonymize_files(
+            paths, anonymize, progress=progress, should_cancel=should_cancel
         )
+        try:
+            report = self.receiving.import_paths(
+                [staged.folder], progress=progress, should_cancel=should_cancel
+            )
+        finally:
+            self.copies.remove(staged.folder)
+        report.rejected[:0] = staged.refused
+        report.cancelled = report.cancelled or staged.cancelled
+        return report
 
     def store_paths(
         self,
@@ -246,7 +283,14 @@ class Station:
         progress: ImportProgress | None = None,
     ) -> ImportReport:
         """Store files for a manual send: like an import, but no rule looks at them."""
-        return import_paths(paths, self.ingestor, source_ae=source, progress=progress)
+        return import_paths(
+            paths,
+            self.ingestor,
+            source_ae=source,
+            progress=progress,
+            protected=self._own_folders(),
+            read_storage=True,  # `send PATH` of stored files: they are found as duplicates
+        )
 
     def reindex(self, progress: Callable[[int, str], None] | None = None) -> ReindexReport:
         return reindex(self.store, self.catalog, progress=progress)
@@ -269,49 +313,6 @@ class Station:
             decision=row.state if row else "",
             forwarded=self.queue.plan_delivery_summary(plan_uid),
         )
-
-    def plan_explanation(self, plan_uid: str, *, live: bool = True) -> PlanExplanation:
-        """Every rule's verdict (as reason codes), the plan's sends and what it waits for;
-        today's rules for a plan with none stored unless ``live`` is False (tree snapshots)."""
-        row = self.decisions.get(plan_uid)
-        today = None
-        if live and (row is None or not row.verdicts):
-            bundle = self.plan_bundle(plan_uid)
-            today = self.forwarder.explain(bundle) if bundle is not None else None
-        return explanation_of(plan_uid, row, self.queue.jobs(plan_uid=plan_uid), today)
-
-    def history_report(
-        self, since: datetime | None = None, until: datetime | None = None
-    ) -> HistoryReport:
-        """The send history of jobs queued in [since, until) with per-rule counts."""
-        entries = self.history.entries(
-            since.timestamp() if since else None, until.timestamp() if until else None
-        )
-        decided = self.decisions.decided_between(utc_text(since, ""), utc_text(until, "9999"))
-        return build_report(since, until, entries, decided)
-
-    # -- deleting and retention ---------------------------------------------------------
-
-    def select_for_delete(
-        self, *, plans: Sequence[str] = (), patients: Sequence[str] = (), everything: bool = False
-    ) -> DeleteSelection:
-        """What a delete would remove (nothing happens yet). Blocking."""
-        if everything:
-            return self.deleting.select_all()
-        if patients:
-            return self.deleting.select_patients(patients)
-        return self.deleting.select_plans(plans)
-
-    def delete(
-        self, selection: DeleteSelection, reason: str = "deleted by a user"
-    ) -> DeleteOutcome:
-        """Delete files and rows together; refused (RtStationError) while a job still has
-        to send part of it. Blocking."""
-        return self.deleting.run(selection, reason)
-
-    def cleanup(self, *, dry_run: bool = False) -> RetentionReport:
-        """Retention now: what would go (``dry_run``) or remove it. Blocking."""
-        return self.retention.plan() if dry_run else self.retention.run()
 
     # -- sending ------------------------------------------------------------------------
 
@@ -346,10 +347,6 @@ class Station:
         """Jobs newest first; without the ones "Clear finished" took off unless asked."""
         cleared = include_cleared
         return self.queue.jobs(states, node, plan_uid, limit, include_cleared=cleared)
-
-    def clear_finished_jobs(self) -> int:
-        """Take finished jobs off the queue view (the history keeps them)."""
-        return self.history.clear_finished()
 
     def retry_job(self, job_id: int) -> bool:
         return self.workers.retry(job_id)
@@ -405,6 +402,7 @@ class Station:
                 "'rtstation reindex'"
             )
         check_folders(settings, self.paths)
+        anonymize_options(settings)
         saved = save_settings(settings, self.paths.settings_file, data_dir=self.paths.data_dir)
         old, self.settings = self.settings, saved
         self.workers.update_nodes(n.name for n in saved.enabled_nodes)
@@ -441,6 +439,7 @@ class Station:
             on_error=self._rules_broken,
         ).start(load_now=False)
         if self.is_primary:
+            self.copies.sweep(lambda folder: self.queue.needs_files_under(str(folder)))
             self.forwarder.resume()
         self._timer = threading.Thread(target=self._tick_loop, name="rtstation-settle", daemon=True)
         self._timer.start()

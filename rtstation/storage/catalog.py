@@ -180,6 +180,15 @@ class Catalog:
         with self._db.transaction() as conn:
             self._audit(conn, event, sop_instance_uid, plan_uid, node, source, detail)
 
+    def last_audit_detail(self, event: str, *, plan_uid: str, node: str) -> str | None:
+        """The detail of the newest ``event`` audited for a plan and node, or None."""
+        rows = self._query(
+            "SELECT detail FROM audit WHERE event = ? AND plan_uid = ? AND node = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (event, plan_uid, node),
+        )
+        return str(rows[0][0]) if rows else None
+
     @staticmethod
     def _audit(
         conn: sqlite3.Connection,

@@ -4,6 +4,30 @@ Every file goes through the same :class:`Ingestor` a network receive uses, with 
 ``IMPORT_FOLDER`` (what rules.ini uses to match imports). ``clear`` deletes a source file
 only after it is safely stored (or known to be a duplicate); files that were rejected stay
 where they are, so nothing a physicist dropped in is lost.
+
+What an import never does, whatever it is handed (a drag of the wrong folder, ``rtstation
+import --clear`` with a parent of the storage):
+
+* **Delete from the station's own folders.** The caller names them (``protected``: the
+  configuration, data and log folders; the storage folder is always protected). A path
+  given to import that is one of them or holds one, or lies anywhere in the storage, is
+  imported but never cleared, and the report says why in one sentence. A folder inside the
+  data folder (the default import folder is one) may be cleared: the catalog is not in it.
+  Settings validation refuses such an import folder already
+  (``rtstation.config.validation``); this is the last line of defence.
+* **Read the storage as new input.** The storage folder is left out of the walk: it holds
+  files being received (``.incoming``) and machine-mapped copies (``.derived``) that would
+  replace the originals. A path inside it imports nothing (``rtstation reindex`` indexes
+  files put there by hand). ``send PATH`` may name stored files (``read_storage``); the
+  two working folders stay out even then.
+* **Open what is not a regular file.** A named pipe blocks a reader for ever, a device
+  never ends; FIFOs, sockets and devices are skipped with the reason.
+* **Extract a ZIP bomb.** A ZIP's directory is checked before anything is extracted: a
+  member larger than :data:`ZIP_RATIO_FLOOR_BYTES` that expands more than
+  :data:`ZIP_MAX_RATIO` times, or members adding up to more than
+  :data:`ZIP_MAX_TOTAL_BYTES` or to more than the storage's free space above the floor,
+  reject the whole ZIP. The declared sizes bound what extraction writes: ``zipfile``
+  stops at a member's declared size and fails its CRC check if the data differ.
 """
 
 from __future__ import annotations
@@ -12,24 +36,66 @@ import contextlib
 import logging
 import os
 import shutil
+import stat
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rtstation.dicom.headers import iter_files
+from rtstation.config import folders_overlap
 from rtstation.errors import DicomReadError, StorageError
 from rtstation.storage.ingest import IMPORT_SOURCE, Ingestor, IngestResult
+from rtstation.storage.layout import DERIVED_DIR, INCOMING_DIR
 
 LOGGER = logging.getLogger(__name__)
 
 ImportProgress = Callable[[int, int, str], None]  # done, total, current name
 
+#: A ZIP member may expand at most this many times its compressed size (when it is larger
+#: than :data:`ZIP_RATIO_FLOOR_BYTES`). DICOM deflates 2-20 times (a dose grid that is
+#: mostly zero more); a single deflate bomb reaches about 1,000.
+ZIP_MAX_RATIO = 200
+#: Members smaller than this may compress as well as they like (a blank mask, a tiny text).
+ZIP_RATIO_FLOOR_BYTES = 16 * 1024 * 1024
+#: What one ZIP may expand to in all (far above any plan bundle, 2,000 CT slices are 1 GB).
+ZIP_MAX_TOTAL_BYTES = 64 * 1024**3
+
+_MIB = 1024 * 1024
+
+_NOT_REGULAR = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
+@dataclass(frozen=True)
+class ProtectedFolder:
+    """A folder of the station's own that an import never clears.
+
+    ``what`` names it in messages ("data folder"). The folder itself and every folder
+    holding it are never cleared; with ``inside_too`` (the storage) neither is anything
+    inside it. ``read`` False: the import does not even look into it (the storage's
+    files being received and its machine-mapped copies, and for an import the storage).
+    """
+
+    what: str
+    path: str
+    inside_too: bool = False
+    read: bool = True
+    #: Say so when the walk leaves it out (the storage's working folders go unmentioned).
+    announce: bool = True
+
 
 @dataclass
 class ImportReport:
-    """What an import did, for the summary a physicist reads."""
+    """What an import did, for the summary a physicist reads.
+
+    ``notes`` are sentences about the import as a whole (a clear that was refused, a
+    folder of the station's own that was left out); the station shows them as problems.
+    """
 
     stored: int = 0
     duplicates: int = 0
@@ -38,6 +104,7 @@ class ImportReport:
     cleared: int = 0
     cancelled: bool = False
     results: list[IngestResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def patient_ids(self) -> set[str]:
@@ -66,16 +133,105 @@ def _is_zip(path: Path) -> bool:
     return path.suffix.lower() == ".zip" and zipfile.is_zipfile(path)
 
 
-def count_files(paths: Iterable[str | os.PathLike[str]]) -> int:
+def _not_regular(path: Path) -> str:
+    """Why ``path`` is not read: not a regular file (after symlinks), or "" when it is."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return ""
+    kind = _NOT_REGULAR.get(stat.S_IFMT(mode), "not a regular file")
+    return f"is {kind}, not a regular file; only regular files are imported"
+
+
+def _kind(path: Path) -> str:
+    return "Folder" if path.is_dir() else "File"
+
+
+def _guarding(
+    path: Path, protected: Sequence[ProtectedFolder]
+) -> tuple[str, ProtectedFolder] | None:
+    """The first protected folder that ``path`` must not be cleared for, with how it
+    relates to it ("is the same folder as", "contains", "is inside"), or None."""
+    for folder in protected:
+        relation = folders_overlap(str(path), folder.path)
+        if relation in ("is the same folder as", "contains") or (
+            relation == "is inside" and folder.inside_too
+        ):
+            return relation, folder
+    return None
+
+
+def _walk(root: Path, protected: Sequence[ProtectedFolder], report: ImportReport) -> Iterator[Path]:
+    """The files to look at under ``root`` (a file or a folder), the station's own left out."""
+    unwalked = [f for f in protected if not f.read]
+    overlap = _guarding(root, unwalked)
+    if overlap is not None and overlap[0] in ("is the same folder as", "is inside"):
+        relation, folder = overlap
+        report.notes.append(
+            f"{_kind(root)} '{root}' {relation} the station's {folder.what} '{folder.path}': "
+            "nothing there was imported, since these are the station's own files (use "
+            "'rtstation reindex' for files put into the storage folder by hand)"
+        )
+        return
+    if not root.is_dir():
+        yield root
+        return
+    for dirpath, dirnames, filenames in os.walk(root):
+        kept = []
+        for name in sorted(dirnames):
+            path = Path(dirpath) / name
+            own = next(
+                (
+                    f
+                    for f in unwalked
+                    if folders_overlap(str(path), f.path) == "is the same folder as"
+                ),
+                None,
+            )
+            if own is None:
+                kept.append(name)
+            elif own.announce:
+                report.notes.append(
+                    f"Folder '{path}' is the station's {own.what}: it was left out of the "
+                    f"import of '{root}'"
+                )
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            yield Path(dirpath) / name
+
+
+def count_files(
+    paths: Iterable[str | os.PathLike[str]], protected: Sequence[ProtectedFolder] = ()
+) -> int:
     """How many files an import will look at (ZIP members counted), for a progress bar."""
     total = 0
-    for path in iter_files(paths):
-        if _is_zip(path):
-            with contextlib.suppress(zipfile.BadZipFile, OSError), zipfile.ZipFile(path) as zf:
-                total += sum(1 for info in zf.infolist() if not info.is_dir())
-        else:
-            total += 1
+    scratch = ImportReport()
+    for root in paths:
+        for path in _walk(Path(root), protected, scratch):
+            if not _not_regular(path) and _is_zip(path):
+                with contextlib.suppress(zipfile.BadZipFile, OSError), zipfile.ZipFile(path) as zf:
+                    total += sum(1 for info in zf.infolist() if not info.is_dir())
+            else:
+                total += 1
     return total
+
+
+def _clear_refusal(root: Path, protected: Sequence[ProtectedFolder]) -> str:
+    """The sentence saying why files under ``root`` are never deleted, or ""."""
+    overlap = _guarding(root, protected)
+    if overlap is None:
+        return ""
+    relation, folder = overlap
+    if not folder.read and relation != "contains":
+        return ""  # not read at all: _walk says so
+    return (
+        f"{_kind(root)} '{root}' {relation} the station's {folder.what} '{folder.path}': "
+        "it was imported but nothing in it was deleted, since clearing after an import "
+        "never deletes from a folder that holds the station's storage, configuration, "
+        "catalog or logs"
+    )
 
 
 def import_paths(
@@ -86,11 +242,20 @@ def import_paths(
     source_ae: str = IMPORT_SOURCE,
     progress: ImportProgress | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    protected: Sequence[ProtectedFolder] = (),
+    read_storage: bool = False,
 ) -> ImportReport:
-    """Import files, folders (recursively) and ZIPs; never stops on a bad file."""
-    paths = [Path(p) for p in paths]
+    """Import files, folders (recursively) and ZIPs; never stops on a bad file.
+
+    ``protected``: the station's own folders (see the module docstring); the storage
+    folder of ``ingestor`` is always among them. ``read_storage`` (``send PATH`` of stored
+    files) lets the walk read stored files, which are then duplicates; the storage's
+    files being received and its machine-mapped copies are never read.
+    """
+    roots = [Path(p) for p in paths]
+    protected = _with_storage(protected, ingestor, read_storage)
     report = ImportReport()
-    total = count_files(paths)
+    total = count_files(roots, protected)
     done = 0
 
     def tick(name: str) -> None:
@@ -99,22 +264,53 @@ def import_paths(
         if progress is not None:
             progress(done, total, name)
 
-    for path in iter_files(paths):
-        if should_cancel is not None and should_cancel():
-            report.cancelled = True
-            break
-        if _is_zip(path):
-            ok = _import_zip(path, ingestor, report, source_ae, tick, should_cancel)
-            if clear and ok and not report.cancelled:
+    for root in roots:
+        clear_here = clear
+        if clear and (refusal := _clear_refusal(root, protected)):
+            report.notes.append(refusal)
+            clear_here = False
+        for path in _walk(root, protected, report):
+            if should_cancel is not None and should_cancel():
+                report.cancelled = True
+                break
+            problem = _not_regular(path)
+            if problem:
+                report.rejected.append((path.name, problem))
+                tick(path.name)
+                continue
+            if _is_zip(path):
+                ok = _import_zip(path, ingestor, report, source_ae, tick, should_cancel)
+                if clear_here and ok and not report.cancelled:
+                    _remove(path, report)
+                continue
+            if _ingest_one(path, path.name, ingestor, report, source_ae) and clear_here:
                 _remove(path, report)
-            continue
-        if _ingest_one(path, path.name, ingestor, report, source_ae) and clear:
-            _remove(path, report)
-        tick(path.name)
-    if clear:
-        _remove_empty_dirs(p for p in paths if p.is_dir())
+            tick(path.name)
+        if clear_here and root.is_dir():
+            _remove_empty_dirs([root])
+        if report.cancelled:
+            break
+    for note in report.notes:
+        LOGGER.warning("%s", note)
     LOGGER.info("Import finished: %s", report.summary())
     return report
+
+
+def _with_storage(
+    protected: Sequence[ProtectedFolder], ingestor: Ingestor, read_storage: bool
+) -> list[ProtectedFolder]:
+    root = ingestor.store.root
+    return [
+        ProtectedFolder("storage folder", str(root), inside_too=True, read=read_storage),
+        *(
+            ProtectedFolder(what, str(root / name), inside_too=True, read=False, announce=False)
+            for what, name in (
+                ("storage's folder of files being received", INCOMING_DIR),
+                ("storage's folder of machine-mapped copies", DERIVED_DIR),
+            )
+        ),
+        *protected,
+    ]
 
 
 def _ingest_one(
@@ -148,6 +344,13 @@ def _import_zip(
     all_ok = True
     try:
         with zipfile.ZipFile(path) as zf:
+            refusal = _zip_refusal(zf, ingestor)
+            if refusal:
+                report.rejected.append((path.name, refusal))
+                for info in zf.infolist():
+                    if not info.is_dir():
+                        tick(f"{path.name}:{info.filename}")
+                return False
             for info in zf.infolist():
                 if info.is_dir():
                     continue
@@ -171,6 +374,39 @@ def _import_zip(
         report.rejected.append((path.name, f"damaged ZIP file ({exc})"))
         return False
     return all_ok
+
+
+def _zip_refusal(zf: zipfile.ZipFile, ingestor: Ingestor) -> str:
+    """Why nothing of this ZIP is extracted (a bomb, too large, no room), or "".
+
+    Read from the ZIP's directory only, before anything is written; the limits are in the
+    module docstring.
+    """
+    members = [info for info in zf.infolist() if not info.is_dir()]
+    for info in members:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > ZIP_RATIO_FLOOR_BYTES and ratio > ZIP_MAX_RATIO:
+            return (
+                f"member '{info.filename}' would expand {ratio:.0f} times, from "
+                f"{info.compress_size / _MIB:.1f} MB to {info.file_size / _MIB:.0f} MB; a ZIP "
+                f"member larger than {ZIP_RATIO_FLOOR_BYTES // _MIB} MB may expand at most "
+                f"{ZIP_MAX_RATIO} times (this looks like a ZIP bomb): nothing was extracted"
+            )
+    total = sum(info.file_size for info in members)
+    if total > ZIP_MAX_TOTAL_BYTES:
+        return (
+            f"its members add up to {total / _MIB:.0f} MB, more than the "
+            f"{ZIP_MAX_TOTAL_BYTES // _MIB} MB one ZIP may expand to: nothing was extracted"
+        )
+    store = ingestor.store
+    room = shutil.disk_usage(store.root).free - store.min_free_bytes
+    if total > room:
+        return (
+            f"its members add up to {total / _MIB:.0f} MB, more than the "
+            f"{max(room, 0) / _MIB:.0f} MB free above the floor in storage folder "
+            f"'{store.root}': nothing was extracted; free some space and import it again"
+        )
+    return ""
 
 
 def _remove(path: Path, report: ImportReport) -> None:

@@ -8,6 +8,7 @@ link to the archive).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -15,7 +16,7 @@ import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 
-from rtstation.config.anonymization_io import load_anonymization_settings
+from rtstation.config import load_settings, save_settings
 from rtstation.dicom.anonymize import (
     AnonymizationRefused,
     AnonymizeOptions,
@@ -185,6 +186,29 @@ def test_dataset_without_sop_instance_uid_is_refused() -> None:
         Anonymizer().anonymize_dataset(ds)
 
 
+def test_uid_map_keeps_its_file_record_and_merges_another_process_save(tmp_path) -> None:
+    """A saved map loaded again keeps which input became which output (it used to drop
+    it on load), and two processes sharing one map keep each other's entries."""
+    path = tmp_path / "map.json"
+    first = UidMap()
+    first.uid("1.2.3")
+    first.record_file("/in/a.dcm", "RP.x.dcm")
+    first.save(path)
+    loaded = UidMap.load(path)
+    assert loaded.to_json()["files"] == {"/in/a.dcm": "RP.x.dcm"}
+    other = UidMap.load(path)  # a second process
+    other.uid("4.5.6")
+    other.identity("P2", "NEW-2", "New^Two")
+    other.save(path)
+    loaded.uid("7.8.9")
+    loaded.merge(UidMap.load(path))
+    assert set(loaded.uids) == {"1.2.3", "4.5.6", "7.8.9"}
+    assert loaded.uids["4.5.6"] == other.uids["4.5.6"]
+    assert loaded.patients["P2"].patient_id == "NEW-2"
+    with pytest.raises(ValueError, match="different secrets"):
+        loaded.merge(UidMap())
+
+
 def test_uid_map_file_that_is_not_a_map_is_named(tmp_path) -> None:
     path = tmp_path / "map.json"
     path.write_text('{"format": "something else"}', encoding="utf-8")
@@ -194,19 +218,54 @@ def test_uid_map_file_that_is_not_a_map_is_named(tmp_path) -> None:
 
 def test_settings_anonymization_section(tmp_path) -> None:
     settings = tmp_path / "settings.ini"
-    assert load_anonymization_settings(settings).profile == "aria"
+    defaults = load_settings(settings, data_dir=str(tmp_path))
+    assert defaults.anonymization_profile == "aria" and defaults.anonymization_options is None
     settings.write_text(
         "[General]\nwatch_folder = data\n\n[Anonymization]\nprofile = basic\n"
         "options = RetainUIDs, CleanDesc\nuid_map_file = maps/uid.json\nburned_in = warn\n",
         encoding="utf-8",
     )
-    loaded = load_anonymization_settings(settings)
-    assert loaded.profile == "basic" and loaded.burned_in == "warn"
-    assert loaded.options == ("RetainUIDs", "CleanDesc")
-    assert loaded.uid_map_file == str(tmp_path / "maps" / "uid.json")
+    loaded = load_settings(settings, data_dir=str(tmp_path))
+    assert loaded.anonymization_profile == "basic" and loaded.anonymization_burned_in == "warn"
+    assert loaded.anonymization_options == ("RetainUIDs", "CleanDesc")
+    assert loaded.anonymization_uid_map_file == str(tmp_path / "maps" / "uid.json")
+    settings.write_text("[Anonymization]\noptions =\n", encoding="utf-8")
+    assert load_settings(settings, data_dir=str(tmp_path)).anonymization_options == ()
+    settings.write_text("[Anonymization]\noptions = default\n", encoding="utf-8")
+    assert load_settings(settings, data_dir=str(tmp_path)).anonymization_options is None
     settings.write_text("[Anonymization]\nprofile = dcie\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"settings.ini \[Anonymization\] profile 'dcie'"):
-        load_anonymization_settings(settings)
+        load_settings(settings, data_dir=str(tmp_path))
+    settings.write_text("[Anonymization]\nburned_in = maybe\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"burned_in 'maybe': expected refuse or warn"):
+        load_settings(settings, data_dir=str(tmp_path))
+
+
+def test_anonymization_settings_save_keeps_comments(tmp_path) -> None:
+    """The comment-keeping save writes [Anonymization] like every other section."""
+    settings = tmp_path / "settings.ini"
+    settings.write_text(
+        "[General]\nwatch_folder = data\n\n[Anonymization]\n# research exports\n"
+        "profile = aria   # for ARIA\n",
+        encoding="utf-8",
+    )
+    loaded = load_settings(settings, data_dir=str(tmp_path))
+    changed = dataclasses.replace(
+        loaded,
+        anonymization_profile="basic",
+        anonymization_options=("RetainLongModifDatesAndTimes",),
+        anonymization_burned_in="warn",
+    )
+    save_settings(changed, settings, data_dir=str(tmp_path))
+    text = settings.read_text(encoding="utf-8")
+    assert "# research exports" in text and "profile = basic  # for ARIA" in text
+    assert "options = RetainLongModifDatesAndTimes" in text and "burned_in = warn" in text
+    again = load_settings(settings, data_dir=str(tmp_path))
+    assert again == changed
+    back = dataclasses.replace(again, anonymization_options=None)
+    save_settings(back, settings, data_dir=str(tmp_path))
+    assert "options = default" in settings.read_text(encoding="utf-8")
+    assert load_settings(settings, data_dir=str(tmp_path)).anonymization_options is None
 
 
 def test_overlays_go_as_a_whole_group_unless_clean_graphics() -> None:

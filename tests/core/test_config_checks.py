@@ -425,3 +425,24 @@ def test_rtstation_config_shows_where_the_receiver_listens(tmp_path, capsys):
         "required\n"
     ) in out
     assert out.endswith("configuration is valid\n")
+
+
+def test_config_names_a_bad_anonymization_option(tmp_path: Path, capsys) -> None:
+    """Option names are the anonymizer's: ``rtstation config`` still reports them first."""
+    config = tmp_path / "c"
+    write(
+        config / "settings.ini",
+        "[General]\nwatch_folder = storage\nimport_folder = import\n\n"
+        "[Anonymization]\noptions = CleanDesc, RetainUID\n",
+    )
+    rc, out, err = run_config(config, capsys)
+    message = assert_one_sentence_refusal(rc, out, err)
+    assert "settings.ini [Anonymization] options 'RetainUID': not an anonymization option" in (
+        message
+    )
+    write(config / "settings.ini", "[General]\nwatch_folder = storage\nimport_folder = import\n")
+    rc, out, _ = run_config(config, capsys)
+    assert rc == 0
+    assert (
+        "anonymization:  profile aria, options of the profile, burned-in annotation: refuse" in out
+    )

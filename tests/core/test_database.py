@@ -555,3 +555,31 @@ def test_sqlite_result_codes_are_explained(message: str, code: int, expected: st
         assert mapped is not None
         assert str(mapped).startswith(f"Station database '/data/catalog.sqlite' {expected}")
         assert f"('{message}')" in str(mapped)
+
+
+def test_version_2_marks_the_late_arrival_jobs_of_a_version_1_database_as_follow_ups(
+    tmp_path: Path,
+):
+    path = tmp_path / "catalog.sqlite"
+    conn = sqlite3.connect(path)
+    database.MIGRATIONS[0].apply(conn)
+    conn.execute("PRAGMA user_version = 1")
+    for source in ("rule: Rule1", "rule: late arrival", "manual"):
+        conn.execute(
+            "INSERT INTO jobs (node, plan_uid, source, state, next_attempt_at, created_at, "
+            "updated_at) VALUES ('ARIA', 'P1', ?, 'queued', 1, 1, 1)",
+            (source,),
+        )
+    conn.commit()
+    conn.close()
+    queue = SendQueue(path)
+    try:
+        jobs = sorted(queue.jobs(), key=lambda job: job.id)
+    finally:
+        queue.close()
+    assert [(job.source, job.follow_up) for job in jobs] == [
+        ("rule: Rule1", False),
+        ("rule: late arrival", True),
+        ("manual", False),
+    ]
+    assert structure(path)["user_version"] == SCHEMA_VERSION == 3  # version 3 followed

@@ -128,7 +128,7 @@ def test_store_plan_lists_default_machine_changes(tmp_path: Path) -> None:
     assert plan.machines == ["(model RDS)"]
 
 
-def test_anonymize_needs_its_three_options_and_is_refused_for_now(
+def test_anonymize_needs_its_three_options_and_one_patient(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     base = [
@@ -148,8 +148,8 @@ def test_anonymize_needs_its_three_options_and_is_refused_for_now(
     ]
     assert main([*base, "--newPatientId", "A1"]) == 2
     assert "must be given together" in capsys.readouterr().err
-    assert main([*base, "--anonymize", "--newPatientId", "A1", "--newPatientName", "Anon"]) == 2
-    assert "Anonymization is not available" in capsys.readouterr().err
+    assert main([*base, "--anonymize", "--newPatientId", "A\\1", "--newPatientName", "Anon"]) == 2
+    assert "--newPatientId 'A\\1': must not contain a backslash" in capsys.readouterr().err
     several = [a if a != "P1" else "P1;P2" for a in base]
     assert main([*several, "--anonymize", "--newPatientId", "A1", "--newPatientName", "A"]) == 2
     assert "retrieve one --patientId at a time, not 'P1;P2'" in capsys.readouterr().err

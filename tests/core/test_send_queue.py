@@ -426,6 +426,67 @@ def test_cancel_and_retry_cancelled(queue: SendQueue) -> None:
     assert not queue.retry(job_id)  # queued: nothing to do
 
 
+def test_a_follow_up_waits_behind_its_plan_and_goes_once_the_plan_is_done(
+    queue: SendQueue,
+) -> None:
+    plan_job = queue.enqueue("TPS", make_items(2), plan_uid="P1", now=T0)
+    follow_up = queue.enqueue("TPS", make_items(1, "7.7"), plan_uid="P1", follow_up=True, now=T0)
+    follow = queue.job(follow_up)
+    assert follow is not None and follow.follow_up
+    first = queue.claim_next("TPS", "w", now=T0)
+    assert first is not None and first.id == plan_job and not first.follow_up
+    for uid in ("1.2.3.1", "1.2.3.2"):
+        queue.record_item(plan_job, uid, "sent", 0)
+    assert queue.complete(plan_job, "w") == "done"
+    withdrawn: list[int] = []
+    second = queue.claim_next("TPS", "w", now=T0 + 1, withdrawn=withdrawn)
+    assert second is not None and second.id == follow_up
+    assert withdrawn == []
+
+
+@pytest.mark.parametrize("plan_end", ["cancelled", "failed"])
+def test_a_follow_up_of_a_plan_that_was_not_delivered_is_withdrawn(
+    queue: SendQueue, plan_end: str
+) -> None:
+    """Cancelled stays cancelled, a refusal is not retried by itself: the late dose of
+    such a plan never goes out alone, and the reason says why."""
+    plan_job = queue.enqueue("TPS", make_items(2), plan_uid="P1", now=T0)
+    follow_up = queue.enqueue("TPS", make_items(1, "7.7"), plan_uid="P1", follow_up=True, now=T0)
+    other = queue.enqueue("TPS", make_items(1, "9.9"), plan_uid="P2", now=T0)
+    if plan_end == "cancelled":
+        assert queue.cancel(plan_job, now=T0)
+    else:
+        queue.claim_next("TPS", "w", now=T0)
+        assert queue.fail(plan_job, "w", "called AE title not recognised", now=T0)
+    withdrawn: list[int] = []
+    claimed = queue.claim_next("TPS", "w", now=T0 + 1, withdrawn=withdrawn)
+    assert claimed is not None and claimed.id == other, "the next plan's job goes on"
+    assert withdrawn == [follow_up]
+    job = queue.job(follow_up)
+    assert job is not None and job.state == "cancelled"
+    assert job.last_error == (
+        f"not sent: its plan's job {plan_job} to TPS ended '{plan_end}'; a follow-up only "
+        "goes where its plan was delivered (retry this job, or send the plan again, to send "
+        "it anyway)"
+    )
+    assert history(queue, follow_up)[-1] == ("cancelled", job.last_error)
+    # A person's retry is a person's decision: the job goes, as an ordinary job.
+    queue.record_item(other, "9.9.1", "sent", 0)
+    assert queue.complete(other, "w") == "done"
+    assert queue.retry(follow_up, now=T0 + 2)
+    retried = queue.claim_next("TPS", "w", now=T0 + 2)
+    assert retried is not None and retried.id == follow_up and not retried.follow_up
+
+
+def test_planned_for_names_every_item_any_job_of_the_plan_had(queue: SendQueue) -> None:
+    cancelled = queue.enqueue("TPS", make_items(2), plan_uid="P1", now=T0)
+    queue.cancel(cancelled, now=T0)
+    queue.enqueue("TPS", make_items(1, "7.7"), plan_uid="P1", force=True, now=T0)
+    queue.enqueue("TPS", make_items(1, "8.8"), plan_uid="P2", now=T0)
+    queue.enqueue("ARCHIVE", make_items(1, "9.9"), plan_uid="P1", now=T0)
+    assert queue.planned_for("TPS", "P1") == {("1.2.3.1", "h1"), ("1.2.3.2", "h2"), ("7.7.1", "h1")}
+
+
 def test_retry_of_a_waiting_job_makes_it_due_now(queue: SendQueue) -> None:
     job_id = queue.enqueue("TPS", make_items(1), now=T0)
     queue.claim_next("TPS", "w", now=T0)
@@ -593,6 +654,12 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
+def wait_for_final_event(events: list[JobChanged], job_id: int, state: str) -> None:
+    """Wait until the worker published the job's end (the database says so a moment before
+    the worker publishes, so waiting on the state alone races the event)."""
+    wait_for(lambda: any(e.job_id == job_id and e.state == state for e in list(events)))
+
+
 def job_state(queue: SendQueue, job_id: int) -> str:
     job = queue.job(job_id)
     return job.state if job else "missing"
@@ -625,10 +692,11 @@ def test_worker_retries_with_backoff_then_succeeds(
     send = FakeSend()
     send.script = [refused, refused]
     workers = make_workers(queue, send, bus)
+    # Queued (and announced) before the worker runs, so "queued" is surely the first event.
+    job_id = submit(workers, "TPS", make_items(3), plan_uid="P1")
     workers.start(["TPS"])
     try:
-        job_id = submit(workers, "TPS", make_items(3), plan_uid="P1")
-        wait_for(lambda: job_state(queue, job_id) == "done")
+        wait_for_final_event(events, job_id, "done")
     finally:
         assert workers.stop(5)
     assert len(send.calls) == 3
@@ -664,7 +732,7 @@ def test_worker_gives_up_after_max_attempts(
     workers.start(["TPS"])
     try:
         job_id = submit(workers, "TPS", make_items(2), max_attempts=3)
-        wait_for(lambda: job_state(queue, job_id) == "failed")
+        wait_for_final_event(events, job_id, "failed")
     finally:
         workers.stop(5)
     assert len(send.calls) == 3
@@ -683,7 +751,7 @@ def test_worker_fails_a_permanent_rejection_at_once(
     workers.start(["TPS"])
     try:
         job_id = submit(workers, "TPS", make_items(2))
-        wait_for(lambda: job_state(queue, job_id) == "failed")
+        wait_for_final_event(events, job_id, "failed")
     finally:
         workers.stop(5)
     job = queue.job(job_id)
@@ -703,7 +771,7 @@ def test_worker_item_failures_end_failed_and_retry_resends_only_those(
     items = [*make_items(13), *make_items(2, "7.7", RT_DOSE)]
     try:
         job_id = submit(workers, "TPS", items)
-        wait_for(lambda: job_state(queue, job_id) == "failed")
+        wait_for_final_event(events, job_id, "failed")
         job = queue.job(job_id)
         assert job is not None
         assert job.last_error == (

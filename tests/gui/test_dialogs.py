@@ -23,6 +23,7 @@ from rtstation.config import (
     RulesConfig,
     Settings,
     validate_ae_title,
+    validate_bind_address,
     validate_port,
 )
 from rtstation.config.model import IMPORT_FOLDER_AE
@@ -34,6 +35,7 @@ from rtstation.gui.dialogs.node_editor import NodeEditorDialog
 from rtstation.gui.dialogs.rules_dialog import RulesDialog
 from rtstation.gui.dialogs.settings_dialog import SettingsDialog
 from rtstation.routing.rules import Decision, PlanFacts, evaluate
+from rtstation.station.anonymized import NewPatient
 from rtstation.storage.importer import ImportReport
 from tests.peers.peers import StoreSCP, free_port
 
@@ -247,6 +249,28 @@ def test_invalid_port_and_node_fields_use_the_config_messages(qtbot: QtBot, tmp_
     assert _ok(editor).isEnabled()
 
 
+def test_bind_address_is_edited_and_checked_like_settings_ini(qtbot: QtBot, tmp_path: Path) -> None:
+    original = _settings(tmp_path)
+    dialog = SettingsDialog(original, _peer_echo)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.bind_address_edit.text() == original.bind_address == "0.0.0.0"
+
+    dialog.bind_address_edit.setText("dicom.example.org")
+    reason = validate_bind_address("dicom.example.org")[1]
+    assert reason.startswith("must be an IP address of this computer")
+    assert dialog.bind_address_row.message.text() == reason
+    assert not dialog.ok_button.isEnabled()
+    assert dialog.tabs.tabText(1).endswith("⚠")
+
+    dialog.bind_address_edit.setText("127.0.0.1")
+    assert dialog.ok_button.isEnabled()
+    _ok(dialog).click()
+    result = dialog.result_settings()
+    assert result is not None and result.bind_address == "127.0.0.1"
+    assert dataclasses.replace(result, bind_address="0.0.0.0") == original
+
+
 def test_retry_cap_below_base_is_refused(qtbot: QtBot, tmp_path: Path) -> None:
     dialog = SettingsDialog(_settings(tmp_path), _peer_echo)
     qtbot.addWidget(dialog)
@@ -445,6 +469,8 @@ def test_rules_round_trip_keeps_every_field(qtbot: QtBot, tmp_path: Path) -> Non
                 required_modalities=("RTDOSE", "RTSTRUCT"),
                 machine_mapping=(("TB1", "TrueBeam1"), ("Ethos 2", "ETHOS2")),
                 anonymize=True,
+                anonymize_patient_id="STUDY-7",
+                anonymize_patient_name="Research^Seven",
                 section="Rule7",
             ),
             Rule(name="Imports", source_aes=(IMPORT_FOLDER_AE,), target_nodes=("ARCHIVE",)),
@@ -523,6 +549,29 @@ def test_enabled_rule_with_an_unknown_node_gets_the_loader_error(
     assert dialog.current_rules().rules[0].target_nodes == ("ARCHIVE",)  # type: ignore[union-attr]
 
 
+def test_rules_dialog_anonymize_action(qtbot: QtBot, tmp_path: Path) -> None:
+    """The action is a working check box; its new identity is checked as rules.ini is."""
+    rules = RulesConfig(rules=(Rule(name="Research", target_nodes=("ORGANO",)),))
+    dialog = RulesDialog(rules, _two_nodes(tmp_path), None)
+    qtbot.addWidget(dialog)
+    dialog.select_rule(0)
+    patient_id = dialog.text_edits["anonymize_patient_id"]
+    assert dialog.anonymize_check.isEnabled() and not patient_id.isEnabled()
+    dialog.anonymize_check.setChecked(True)
+    assert patient_id.isEnabled()
+    qtbot.keyClicks(patient_id, "STUDY\\7")
+    message = dialog.rows["anonymize_patient_id"].message.text()
+    assert message.endswith("must not contain a backslash"), message
+    assert not dialog.ok_button.isEnabled()
+    patient_id.clear()
+    qtbot.keyClicks(patient_id, "STUDY-7")
+    qtbot.keyClicks(dialog.text_edits["anonymize_patient_name"], "Research^Seven")
+    assert dialog.ok_button.isEnabled()
+    (rule,) = dialog.current_rules().rules  # type: ignore[union-attr]
+    assert rule.anonymize and rule.anonymize_patient_id == "STUDY-7"
+    assert rule.anonymize_patient_name == "Research^Seven"
+
+
 def test_rules_dialog_list_operations(qtbot: QtBot, tmp_path: Path) -> None:
     rules = RulesConfig(
         rules=(
@@ -575,6 +624,30 @@ def test_import_dialog_files_and_missing_folder(qtbot: QtBot, tmp_path: Path) ->
     assert not dialog.clear_check.isEnabled()  # picked files are never deleted
     dialog.import_button.click()
     assert dialog.result_request() == ImportRequest(paths=[str(archive)], recursive=True)
+
+
+def test_import_dialog_anonymized_copy(qtbot: QtBot, tmp_path: Path) -> None:
+    """Anonymizing turns clearing off (the source stays) and checks the new identity."""
+    folder = tmp_path / "import"
+    folder.mkdir()
+    dialog = ImportDialog(str(folder), True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.patient_id_edit.isEnabled()
+    dialog.anonymize_check.setChecked(True)
+    assert not dialog.clear_check.isChecked() and not dialog.clear_check.isEnabled()
+    qtbot.keyClicks(dialog.patient_id_edit, "A\\B")
+    assert not dialog.import_button.isEnabled()
+    assert "must not contain a backslash" in dialog.patient_id_row.message.text()
+    dialog.patient_id_edit.setText("PHANTOM-3")
+    dialog.patient_name_edit.setText("Phantom^Drei")
+    assert dialog.import_button.isEnabled()
+    dialog.import_button.click()
+    request = dialog.result_request()
+    assert request is not None and not request.clear
+    assert request.new_patient() == NewPatient("PHANTOM-3", "Phantom^Drei")
+    plain = ImportRequest(paths=[str(folder)])
+    assert plain.new_patient() is None
 
 
 def test_import_summary_lists_rejected_files(qtbot: QtBot) -> None:

@@ -123,3 +123,53 @@ def test_cancel_in_the_store_dialog_sends_nothing(
     qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
     assert dialog.status_label.text() == "Cancelled."
     assert pacs.sop_instance_uids() == set()
+
+
+def test_store_dialog_sends_an_anonymized_copy(
+    qtbot: Any,
+    orthanc: Callable[..., Orthanc],  # noqa: F811
+    make_station: Callable[..., Station],
+    ui_settings: QSettings,
+    tmp_path: Path,
+) -> None:
+    """The node gets the folder anonymized (mapping applied), the folder stays as it was."""
+    spec = StudySpec(
+        patient_id="ECHT-77",
+        patient_name="Wahr^Walter",
+        slices=2,
+        rows=8,
+        columns=8,
+        plans=(PlanSpec(label="A", machine="TrueBeam1"),),
+    )
+    study = write_study(tmp_path / "P1", spec)
+    before = {p: p.read_bytes() for p in study.all_paths}
+    pacs = orthanc()
+    station = make_station(nodes=[{"name": "NEW", "ae_title": pacs.ae_title, "port": pacs.port}])
+    dialog = StoreDialog(station, ui_settings)
+    qtbot.addWidget(dialog)
+    _read(qtbot, dialog, study.root)
+    dialog.mapping_table.item(0, 1).setText("TB_NEW")
+    dialog.anonymize_check.setChecked(True)
+    assert not dialog.resume_check.isChecked() and not dialog.resume_check.isEnabled()
+    dialog.patient_id_edit.setText("VENDOR\\1")
+    assert not dialog.store_button.isEnabled()
+    assert "must not contain a backslash" in dialog.status_label.text()
+    dialog.patient_id_edit.setText("VENDOR-1")
+    dialog.patient_name_edit.setText("Vendor^Case")
+    _store(qtbot, dialog)
+    assert dialog.report is not None and dialog.report.ok, dialog.status_label.text()
+
+    received = pacs.sop_instance_uids()
+    assert len(received) == len(study.all_paths)
+    assert not received & {str(dcmread(p).SOPInstanceUID) for p in study.all_paths}
+    for uid in received:
+        data = pacs.instance_file(pacs.instance_id(uid))  # type: ignore[arg-type]
+        for value in (b"ECHT-77", b"Wahr", study.study_uid.encode()):
+            assert value not in data
+        ds = dcmread(BytesIO(data))
+        assert ds.PatientID == "VENDOR-1" and str(ds.PatientName) == "Vendor^Case"
+        if ds.Modality == "RTPLAN":
+            assert {str(b.TreatmentMachineName) for b in ds.BeamSequence} == {"TB_NEW"}
+    assert {p: p.read_bytes() for p in study.all_paths} == before
+    staged = Path(station.paths.data_dir) / "anonymized"
+    assert not [p for p in staged.iterdir() if p.is_dir()]

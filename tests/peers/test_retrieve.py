@@ -6,6 +6,7 @@ not) with a dose each. The station is the move destination Orthanc knows as RTST
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -16,6 +17,8 @@ import pytest
 from pydicom import dcmread
 
 from rtstation.cli.main import main
+from rtstation.dicom.rt_tree import build_tree
+from rtstation.dicom.scan import scan
 from tests.data.generator import GeneratedStudy, PlanSpec, StudySpec, write_study
 from tests.peers.peers import HOST, Orthanc, StoreSCP, free_port
 from tests.peers.station_proc import StationProcess, write_settings
@@ -498,24 +501,9 @@ def test_archive_that_does_not_answer_a_query_or_move_is_a_timeout_in_words(
     )
 
 
-def test_anonymize_switch_is_applied_to_the_folder_retrieve_wrote(
-    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The one place the anonymizer plugs in: set, retrieve hands it the patient folder."""
-    from rtstation.cli import cmd_retrieve
-
-    def rename_patient(folder: Path, new_id: str, new_name: str) -> Path:
-        target = folder.with_name(new_id)
-        target.mkdir()
-        for path in folder.iterdir():
-            ds = dcmread(path)
-            ds.PatientID, ds.PatientName = new_id, new_name
-            ds.save_as(target / path.name)
-            path.unlink()
-        folder.rmdir()
-        return target
-
-    monkeypatch.setattr(cmd_retrieve, "ANONYMIZE", rename_patient)
+def test_retrieve_anonymize_writes_anonymized_bundles(archive: Archive, tmp_path: Path) -> None:
+    """``--anonymize``: OUT holds the plan's bundle anonymized, references intact, and
+    nothing of the patient's identity (the archive's copy is of course unchanged)."""
     out = tmp_path / "OUT"
     args = archive.args(
         "--patientId",
@@ -529,9 +517,23 @@ def test_anonymize_switch_is_applied_to_the_folder_retrieve_wrote(
         "Anon^One",
         "--path",
         str(out),
+        "--json",
     )
     assert main(["retrieve", *args]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["ANON1"]
-    ids = {str(dcmread(p, stop_before_pixels=True).PatientID) for p in (out / "ANON1").iterdir()}
-    assert ids == {"ANON1"}
-    assert _uids(out / "ANON1") == _bundle(archive.studies["P1"], 0)
+    assert sorted(p.name for p in out.iterdir()) == ["ANON1", "ANON1-anonymization-report.json"]
+    study = archive.studies["P1"]
+    folder = out / "ANON1"
+    data = b"".join(p.read_bytes() for p in folder.iterdir())
+    # "P1" itself is too short to be told from other text; its name and UIDs are not
+    for value in (study.patient_name, study.study_uid, study.frame_of_reference_uid):
+        assert value.encode() not in data, value
+    for uid in _bundle(study, 0):
+        assert uid.encode() not in data, uid
+    result = scan([folder])
+    assert not result.problems
+    (plan,) = build_tree(result.headers).plans
+    assert plan.patient_id == "ANON1"
+    assert plan.completeness.summary() == "CT 4/4, RS, RD"
+    assert len(_uids(folder)) == len(_bundle(study, 0))
+    report = json.loads((out / "ANON1-anonymization-report.json").read_text(encoding="utf-8"))
+    assert len(report["files_written"]) == len(_bundle(study, 0)) and not report["refused"]

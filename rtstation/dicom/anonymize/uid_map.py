@@ -95,6 +95,12 @@ class UidMap:
             self._patients[original_id] = identity
             return identity
 
+    def derived_identity(self, original_id: str) -> NewIdentity:
+        """The identity :meth:`identity` derives for a patient given none: ``ANON`` + 10 hex
+        digits of SHA-256(salt, original ID), name = that ID. Not remembered."""
+        new_id = _derived_id(self.salt, original_id)
+        return NewIdentity(new_id, new_id)
+
     @property
     def patients(self) -> dict[str, NewIdentity]:
         with self._lock:
@@ -111,6 +117,21 @@ class UidMap:
     def record_file(self, source: str, target: str) -> None:
         with self._lock:
             self._files[source] = target
+
+    def merge(self, other: UidMap) -> None:
+        """Take in what ``other`` (the same map, saved by another process) knows and this
+        one does not; entries this map has win. Maps with other secrets never mix."""
+        if other.salt != self.salt:
+            raise ValueError("UID maps with different secrets cannot be merged")
+        with other._lock:
+            uids, patients, files = dict(other._uids), dict(other._patients), dict(other._files)
+        with self._lock:
+            for key, value in uids.items():
+                self._uids.setdefault(key, value)
+            for key, identity in patients.items():
+                self._patients.setdefault(key, identity)
+            for key, target in files.items():
+                self._files.setdefault(key, target)
 
     # -- persistence -----------------------------------------------------------------------
 
@@ -148,6 +169,10 @@ class UidMap:
             mapping._patients[str(original)] = NewIdentity(
                 str(entry["patient_id"]), str(entry.get("patient_name", entry["patient_id"]))
             )
+        files = data.get("files") or {}
+        if not isinstance(files, dict):
+            raise ConfigError(f"{source}: 'files' must be a JSON object")
+        mapping._files = {str(k): str(v) for k, v in files.items()}
         return mapping
 
     @classmethod

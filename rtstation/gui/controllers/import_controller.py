@@ -22,6 +22,7 @@ from rtstation.gui.controllers.tree_controller import TreeController
 from rtstation.gui.dialogs.import_summary import ImportSummaryDialog
 from rtstation.gui.messages import show_error
 from rtstation.gui.workers import TaskControl, TaskHandle, run_task
+from rtstation.station.anonymized import NewPatient
 from rtstation.storage.importer import ImportReport
 
 if TYPE_CHECKING:
@@ -68,9 +69,15 @@ class ImportController(QObject):
         return self._task is not None
 
     def import_paths(
-        self, paths: Sequence[str], *, clear: bool = False, recursive: bool = True
+        self,
+        paths: Sequence[str],
+        *,
+        clear: bool = False,
+        recursive: bool = True,
+        anonymize: NewPatient | None = None,
     ) -> bool:
-        """Start importing ``paths``; False if an import is already running."""
+        """Start importing ``paths`` (``anonymize``: an anonymized copy as that patient);
+        False if an import is already running."""
         if self._task is not None or not paths:
             return False
         items = [str(p) for p in paths]
@@ -95,6 +102,7 @@ class ImportController(QObject):
                 clear=clear,
                 progress=control.progress,
                 should_cancel=control.should_cancel,
+                anonymize=anonymize,
             )
 
         self._task = run_task(

@@ -39,4 +39,9 @@ REASONS: tuple[str, ...] = (
         "cannot be saved: '#' or ';' at the start or after a space starts a comment",
     ),
     QT_TRANSLATE_NOOP("ConfigReason", "must not be empty for an enabled node"),
+    QT_TRANSLATE_NOOP(
+        "ConfigReason",
+        "must be an IP address of this computer, such as 0.0.0.0 (every network "
+        "interface) or 127.0.0.1 (this computer only)",
+    ),
 )

@@ -29,6 +29,8 @@ TEXT_FIELDS = (
     "plan_name_regex",
     "treatment_machines",
     "machine_mapping",
+    "anonymize_patient_id",
+    "anonymize_patient_name",
 )
 """Rule fields typed as text, parsed by rules.ini's own spec of the same name."""
 

@@ -4,6 +4,9 @@ The dialog returns an :class:`ImportRequest` and nothing happens until the main 
 runs it through ``Station.import_paths`` on a worker with a progress bar (docs/conventions.md,
 "GUI shape").
 
+"Import an anonymized copy" imports what settings.ini [Anonymization] makes of the files, as
+the new patient typed here (empty: derived); the source files stay, so clearing is off.
+
 "Clear after import" is offered for folders only: the station then deletes each source
 file once it is safely stored, which is what the import folder is for, but a physicist
 who picks single files from an archive folder expects them to stay where they are.
@@ -14,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from PySide6.QtCore import QStringListModel, Slot
 from PySide6.QtWidgets import (
@@ -33,7 +37,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rtstation.gui.dialogs._checks import parse_rule_field, translate_reason
 from rtstation.gui.dialogs._form import FieldMessage, FieldRow
+from rtstation.station.anonymized import NewPatient
 
 LOGGER = logging.getLogger(__name__)
 
@@ -46,6 +52,13 @@ class ImportRequest:
     paths: list[str] = field(default_factory=list)
     recursive: bool = True
     clear: bool = False
+    anonymize: bool = False
+    new_patient_id: str = ""
+    new_patient_name: str = ""
+
+    def new_patient(self) -> NewPatient | None:
+        """The identity of the anonymized copy, or None for a plain import."""
+        return NewPatient(self.new_patient_id, self.new_patient_name) if self.anonymize else None
 
 
 class ImportDialog(QDialog):
@@ -98,6 +111,23 @@ class ImportDialog(QDialog):
         )
         self.clear_check.setChecked(clear_default)
 
+        self.anonymize_check = QCheckBox(
+            self.tr("Import an anonymized copy (the source files stay as they are)")
+        )
+        self.anonymize_check.setObjectName("anonymize")
+        self.patient_id_edit = QLineEdit()
+        self.patient_id_edit.setObjectName("new_patient_id")
+        self.patient_id_edit.setPlaceholderText(
+            self.tr("new patient ID (empty = derived: ANON and 10 hex digits)")
+        )
+        self.patient_id_row = FieldRow(self.patient_id_edit)
+        self.patient_name_edit = QLineEdit()
+        self.patient_name_edit.setObjectName("new_patient_name")
+        self.patient_name_edit.setPlaceholderText(
+            self.tr("new patient name (empty = the new patient ID)")
+        )
+        self.patient_name_row = FieldRow(self.patient_name_edit)
+
         grid = QGridLayout()
         grid.setColumnMinimumWidth(0, 20)
         grid.addWidget(self.folder_radio, 0, 0, 1, 2)
@@ -107,6 +137,9 @@ class ImportDialog(QDialog):
         grid.addWidget(self.files_radio, 4, 0, 1, 2)
         grid.addLayout(files_line, 5, 1)
         grid.addWidget(self.files_message, 6, 1)
+        grid.addWidget(self.anonymize_check, 7, 0, 1, 2)
+        grid.addWidget(self.patient_id_row, 8, 1)
+        grid.addWidget(self.patient_name_row, 9, 1)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.import_button = self.buttons.addButton(
@@ -122,8 +155,12 @@ class ImportDialog(QDialog):
         self.folder_radio.toggled.connect(self._on_mode_toggled)
         self.folder_edit.textChanged.connect(self._revalidate)
         self.recursive_check.toggled.connect(self._revalidate)
-        self.resize(620, 420)
+        self.anonymize_check.toggled.connect(self._on_anonymize_toggled)
+        self.patient_id_edit.textChanged.connect(self._revalidate)
+        self.patient_name_edit.textChanged.connect(self._revalidate)
+        self.resize(620, 480)
         self._on_mode_toggled(True)
+        self._on_anonymize_toggled(False)
 
     # -- result -----------------------------------------------------------------------
 
@@ -133,6 +170,9 @@ class ImportDialog(QDialog):
 
     def current_request(self) -> ImportRequest | None:
         """What "Import" would return now, or None while the choice is incomplete."""
+        anonymize = self._anonymization()
+        if anonymize is None:
+            return None
         if self.folder_radio.isChecked():
             folder = self.folder_edit.text().strip()
             if not folder or not os.path.isdir(folder):
@@ -140,12 +180,28 @@ class ImportDialog(QDialog):
             return ImportRequest(
                 paths=[folder],
                 recursive=self.recursive_check.isChecked(),
-                clear=self.clear_check.isChecked(),
+                clear=self.clear_check.isChecked() and not anonymize["anonymize"],
+                **anonymize,
             )
         files = self.files_model.stringList()
         if not files:
             return None
-        return ImportRequest(paths=list(files), recursive=True, clear=False)
+        return ImportRequest(paths=list(files), recursive=True, clear=False, **anonymize)
+
+    def _anonymization(self) -> dict[str, Any] | None:
+        """The anonymization fields of the request; None while the new identity is invalid."""
+        if not self.anonymize_check.isChecked():
+            return {"anonymize": False}
+        values: dict[str, Any] = {"anonymize": True}
+        for attr, edit in (
+            ("new_patient_id", self.patient_id_edit),
+            ("new_patient_name", self.patient_name_edit),
+        ):
+            value, reason = parse_rule_field("anonymize_patient_id", edit.text())
+            if reason:
+                return None
+            values[attr] = value
+        return values
 
     def accept(self) -> None:
         request = self.current_request()
@@ -159,14 +215,34 @@ class ImportDialog(QDialog):
     @Slot(bool)
     def _on_mode_toggled(self, _checked: bool) -> None:
         folder_mode = self.folder_radio.isChecked()
-        for widget in (self.folder_row, self.recursive_check, self.clear_check):
+        for widget in (self.folder_row, self.recursive_check):
             widget.setEnabled(folder_mode)
+        self.clear_check.setEnabled(folder_mode and not self.anonymize_check.isChecked())
         for widget in (self.files_view, self.choose_files_button, self.remove_files_button):
             widget.setEnabled(not folder_mode)
         self._revalidate()
 
+    @Slot(bool)
+    def _on_anonymize_toggled(self, checked: bool) -> None:
+        """An anonymized import never clears its source: the copy is what is imported."""
+        self.patient_id_row.setEnabled(checked)
+        self.patient_name_row.setEnabled(checked)
+        if checked:
+            self.clear_check.setChecked(False)
+        self.clear_check.setEnabled(self.folder_radio.isChecked() and not checked)
+        self._revalidate()
+
     @Slot()
     def _revalidate(self, *_args: object) -> None:
+        for row, edit in (
+            (self.patient_id_row, self.patient_id_edit),
+            (self.patient_name_row, self.patient_name_edit),
+        ):
+            _value, reason = parse_rule_field("anonymize_patient_id", edit.text())
+            if reason and self.anonymize_check.isChecked():
+                row.message.show_error(translate_reason(reason))
+            else:
+                row.message.clear_message()
         folder = self.folder_edit.text().strip()
         if self.folder_radio.isChecked() and not folder:
             self.folder_row.message.show_error(self.tr("Choose a folder to import."))

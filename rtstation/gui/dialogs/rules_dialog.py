@@ -57,6 +57,7 @@ from rtstation.errors import RuleError
 from rtstation.gui.dialogs._checklist import CheckList
 from rtstation.gui.dialogs._checks import format_rule_field, parse_rule_field, translate_reason
 from rtstation.gui.dialogs._form import DialogFooter, FieldMessage, FieldRow, hint_label
+from rtstation.gui.dialogs._rule_actions import RuleActionsMixin
 from rtstation.gui.dialogs._rule_drafts import TEXT_FIELDS, RuleDraft, RulesListModel
 from rtstation.gui.dialogs._rule_test import describe_outcome
 from rtstation.gui.dialogs._rules_list import RuleListMixin
@@ -68,7 +69,7 @@ MODALITIES: tuple[str, ...] = ("RTSTRUCT", "RTDOSE", "CT", "MR", "PT", "RTIMAGE"
 TestCallable = Callable[[RulesConfig], object]
 
 
-class RulesDialog(RuleListMixin, QDialog):
+class RulesDialog(RuleListMixin, RuleActionsMixin, QDialog):
     """List of rules on the left, the selected rule's fields on the right, a test below."""
 
     rulesTested = Signal(object)  # what the test callable returned (Decision or message)
@@ -276,24 +277,7 @@ class RulesDialog(RuleListMixin, QDialog):
         target_layout.addWidget(self.targets)
         target_layout.addWidget(self.targets_message)
 
-        actions = QGroupBox(self.tr("While sending"))
-        action_form = QFormLayout(actions)
-        action_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        action_form.addRow(
-            self.tr("Machine mapping:"),
-            self._text_row(
-                "machine_mapping",
-                self.tr("name in the plan=name at the destination, e.g. TB1=TrueBeam1"),
-                self.tr(
-                    "Left of '=' the machine name as the plan has it (old), right of it the "
-                    "name the destination expects (new). Not applied when sending yet: the "
-                    "mapping is kept in rules.ini for a later version."
-                ),
-            ),
-        )
-        self.anonymize_check = QCheckBox(self.tr("Anonymize (not supported yet; kept as written)"))
-        self.anonymize_check.setEnabled(False)
-        action_form.addRow("", self.anonymize_check)
+        actions = self._build_actions()
 
         layout = QVBoxLayout(page)
         layout.addLayout(name_form)
@@ -322,6 +306,7 @@ class RulesDialog(RuleListMixin, QDialog):
             self.modalities.set_values(draft.required_modalities)
             self.targets.set_values(draft.target_nodes)
             self.anonymize_check.setChecked(draft.anonymize)
+            self._enable_identity(draft.anonymize)
         finally:
             self._loading = False
         self.editor.setEnabled(row >= 0)
@@ -340,6 +325,8 @@ class RulesDialog(RuleListMixin, QDialog):
         draft.plan_intents = self.intents.values()
         draft.required_modalities = self.modalities.values()
         draft.target_nodes = self.targets.values()
+        draft.anonymize = self.anonymize_check.isChecked()
+        self._enable_identity(draft.anonymize)
         self._revalidate()
 
     # -- validation -------------------------------------------------------------------

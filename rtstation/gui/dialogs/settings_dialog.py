@@ -207,6 +207,17 @@ class SettingsDialog(AllowListMixin, NodesTabMixin, HousekeepingTabMixin, QDialo
             self.ae_title_edit, hint=self.tr("Senders must call this AE title."), compact=True
         )
         self.ae_title_edit.textChanged.connect(self._on_field_changed)
+        self.bind_address_edit = QLineEdit(settings.bind_address)
+        self.bind_address_edit.setMaximumWidth(220)
+        self.bind_address_row = FieldRow(
+            self.bind_address_edit,
+            hint=self.tr(
+                "The network address the receiver listens on: 0.0.0.0 = every network "
+                "interface, 127.0.0.1 = this computer only."
+            ),
+            compact=True,
+        )
+        self.bind_address_edit.textChanged.connect(self._on_field_changed)
         self.auto_start_check = QCheckBox(self.tr("Start the receiver when rtstation starts"))
         self.auto_start_check.setChecked(settings.auto_start_receiver)
         self.auto_start_check.toggled.connect(self._on_field_changed)
@@ -215,6 +226,7 @@ class SettingsDialog(AllowListMixin, NodesTabMixin, HousekeepingTabMixin, QDialo
         form = QFormLayout(receiver)
         form.addRow(self.tr("AE title:"), self.ae_title_row)
         form.addRow(self.tr("Port:"), self._number_field("port", settings.port))
+        form.addRow(self.tr("Listen on address:"), self.bind_address_row)
         form.addRow("", self.auto_start_check)
         form.addRow(
             self.tr("Settle time:"),
@@ -403,6 +415,14 @@ class SettingsDialog(AllowListMixin, NodesTabMixin, HousekeepingTabMixin, QDialo
         value, reason = parse_setting("ae_title", self.ae_title_edit.text())
         report(self.ae_title_row, _TAB_RECEIVER, self.tr("AE title"), translate_reason(reason))
         changes["ae_title"] = value
+        value, reason = parse_setting("bind_address", self.bind_address_edit.text())
+        report(
+            self.bind_address_row,
+            _TAB_RECEIVER,
+            self.tr("Listen on address"),
+            translate_reason(reason),
+        )
+        changes["bind_address"] = value
 
         labels = {
             "port": self.tr("Port"),

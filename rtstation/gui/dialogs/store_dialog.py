@@ -35,8 +35,16 @@ from PySide6.QtWidgets import (
 )
 
 from rtstation.gui import workers
+from rtstation.gui.dialogs._checks import parse_rule_field, translate_reason
 from rtstation.station import Station
-from rtstation.station.folder_store import StorePlan, StoreReport, plan_store, store_folder
+from rtstation.station.anonymized import NewPatient
+from rtstation.station.folder_store import (
+    StorePlan,
+    StoreReport,
+    plan_store,
+    store_folder,
+    store_folder_anonymized,
+)
 from rtstation.station.sending import peer_for
 
 
@@ -68,11 +76,28 @@ class StoreDialog(QDialog):
         self.resume_check = QCheckBox(self.tr("Resume: skip files stored before (status file)"))
         self.resume_check.setChecked(True)
         self.continue_check = QCheckBox(self.tr("Continue after a refused file"))
+        self.anonymize_check = QCheckBox(
+            self.tr("Send an anonymized copy (settings.ini [Anonymization]; no resume)")
+        )
+        self.anonymize_check.setObjectName("anonymize")
+        self.patient_id_edit = QLineEdit()
+        self.patient_id_edit.setObjectName("new_patient_id")
+        self.patient_id_edit.setPlaceholderText(
+            self.tr("new patient ID (empty = derived: ANON and 10 hex digits)")
+        )
+        self.patient_name_edit = QLineEdit()
+        self.patient_name_edit.setObjectName("new_patient_name")
+        self.patient_name_edit.setPlaceholderText(
+            self.tr("new patient name (empty = the new patient ID)")
+        )
         form = QFormLayout()
         form.addRow(self.tr("Folder"), folder_line)
         form.addRow(self.tr("Target node"), self.node_combo)
         form.addRow("", self.resume_check)
         form.addRow("", self.continue_check)
+        form.addRow("", self.anonymize_check)
+        form.addRow(self.tr("New patient ID"), self.patient_id_edit)
+        form.addRow(self.tr("New patient name"), self.patient_name_edit)
 
         self.plans_list = QListWidget()
         self.mapping_table = QTableWidget(0, 2)
@@ -122,6 +147,10 @@ class StoreDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         self.mapping_table.itemChanged.connect(self._on_mapping_changed)
         self.node_combo.currentIndexChanged.connect(self._on_node_changed)
+        self.anonymize_check.toggled.connect(self._on_anonymize_toggled)
+        self.patient_id_edit.textChanged.connect(self._update_buttons)
+        self.patient_name_edit.textChanged.connect(self._update_buttons)
+        self._on_anonymize_toggled(False)
         self.resize(900, 600)
         self._update_buttons()
 
@@ -157,8 +186,41 @@ class StoreDialog(QDialog):
         value = self.ui_settings.value(f"store/mapping/{self._node_name()}", {})
         return dict(value) if isinstance(value, dict) else {}
 
+    def new_patient(self) -> NewPatient | None:
+        """The anonymized copy's identity; None when not anonymizing (or it is invalid)."""
+        if not self.anonymize_check.isChecked():
+            return None
+        texts = (self.patient_id_edit.text(), self.patient_name_edit.text())
+        parsed = [parse_rule_field("anonymize_patient_id", text) for text in texts]
+        if any(reason for _value, reason in parsed):
+            return None
+        return NewPatient(parsed[0][0], parsed[1][0])
+
+    def _identity_problem(self) -> str:
+        if not self.anonymize_check.isChecked():
+            return ""
+        for text in (self.patient_id_edit.text(), self.patient_name_edit.text()):
+            _value, reason = parse_rule_field("anonymize_patient_id", text)
+            if reason:
+                return f"'{text.strip()}': {translate_reason(reason)}"
+        return ""
+
+    @Slot(bool)
+    def _on_anonymize_toggled(self, checked: bool) -> None:
+        """Anonymized copies are new files on every run: no status file, no resume."""
+        self.patient_id_edit.setEnabled(checked)
+        self.patient_name_edit.setEnabled(checked)
+        if checked:
+            self.resume_check.setChecked(False)
+        self.resume_check.setEnabled(not checked)
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         ready = self.plan is not None and bool(self.plan.entries) and self.node_combo.count() > 0
+        problem = self._identity_problem()
+        if problem:
+            self.status_label.setText(problem)
+        ready = ready and not problem
         self.store_button.setEnabled(ready and not self.busy)
         self.read_button.setEnabled(not self.busy)
         self.cancel_button.setEnabled(self.busy)
@@ -259,7 +321,23 @@ class StoreDialog(QDialog):
         continue_on_error = self.continue_check.isChecked()
         self.status_label.setText(self.tr("Storing…"))
 
+        patient = self.new_patient()
+        copies = self.station.copies
+
         def work(control: workers.TaskControl) -> StoreReport:
+            if patient is not None:
+                return store_folder_anonymized(
+                    peer,
+                    plan,
+                    copies,
+                    patient,
+                    mapping=mapping,
+                    continue_on_error=continue_on_error,
+                    on_item=lambda done, total, path, _outcome: control.progress(
+                        done, total, os.path.basename(path)
+                    ),
+                    should_cancel=control.should_cancel,
+                )
             if status_file is not None:
                 status_file.parent.mkdir(parents=True, exist_ok=True)
             return store_folder(
