@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.threads import threads_left
+
 # Before anything creates a QApplication (pytest-qt does it lazily, in the first qtbot).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-# Threads that the test tooling itself may start.
-_IGNORED_THREAD_PREFIXES = ("pytest_timeout", "Dummy-")
 
 
 @pytest.fixture
@@ -40,28 +38,17 @@ def _isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 @pytest.fixture(autouse=True)
 def _no_leaked_threads() -> Iterator[None]:
-    """Fail a test that leaves a new non-daemon thread running (waits up to 2 s for it)."""
+    """Fail a test that leaves a thread running that was not there before it, daemon or not
+    (see tests/threads.py: new threads get a short grace to end first)."""
     before = set(threading.enumerate())
     yield
-
-    def leaked() -> list[threading.Thread]:
-        return [
-            thread
-            for thread in threading.enumerate()
-            if thread not in before
-            and thread.is_alive()
-            and not thread.daemon
-            and not thread.name.startswith(_IGNORED_THREAD_PREFIXES)
-        ]
-
-    deadline = time.monotonic() + 2.0
-    while leaked() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    left = leaked()
+    left = threads_left(before)
     if left:
-        names = ", ".join(f"'{thread.name}'" for thread in left)
+        names = ", ".join(
+            f"'{thread.name}'{' (daemon)' if thread.daemon else ''}" for thread in left
+        )
         pytest.fail(
-            f"Test left {len(left)} non-daemon thread(s) running: {names}; stop or join them "
-            "in the test (or its fixtures) before it ends.",
+            f"Test left {len(left)} thread(s) running: {names}; stop or join them in the test "
+            "(or its fixtures) before it ends.",
             pytrace=False,
         )

@@ -33,6 +33,185 @@
     </message>
 </context>
 <context>
+    <name>BatchDialog</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/batch_dialog.py" line="+70"/>
+        <source>Batch extraction</source>
+        <translation>Stapelexport</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>extraction file (.yml, .yaml, .toml)</source>
+        <translation>Exportdatei (.yml, .yaml, .toml)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Load</source>
+        <translation>Laden</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>#</source>
+        <translation>Nr.</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Request</source>
+        <translation>Anfrage</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Start</source>
+        <translation>Starten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+45"/>
+        <source>Pause</source>
+        <translation>Anhalten</translation>
+    </message>
+    <message>
+        <location line="-44"/>
+        <source>Stop</source>
+        <translation>Beenden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>Resume</source>
+        <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Loading…</source>
+        <translation>Wird geladen…</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Open an extraction file</source>
+        <translation>Exportdatei öffnen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Extraction files (*.yml *.yaml *.toml);;All files (*)</source>
+        <translation>Exportdateien (*.yml *.yaml *.toml);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>%1 %2 requests to %3; output in %4</source>
+        <translation>%1-Anfragen (Ebene %2) an %3; Ausgabe in %4</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <location line="+95"/>
+        <source>done before</source>
+        <translation>schon erledigt</translation>
+    </message>
+    <message>
+        <location line="-95"/>
+        <source>to do</source>
+        <translation>offen</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+7"/>
+        <source>%n request(s), %1 done before</source>
+        <translation>
+            <numerusform>%n Anfrage, %1 schon erledigt</numerusform>
+            <numerusform>%n Anfragen, %1 schon erledigt</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+78"/>
+        <source>done: %n instance(s)</source>
+        <translation>
+            <numerusform>fertig: %n Instanz</numerusform>
+            <numerusform>fertig: %n Instanzen</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>done: %n match(es)</source>
+        <translation>
+            <numerusform>fertig: %n Treffer</numerusform>
+            <numerusform>fertig: %n Treffer</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+12"/>
+        <source>Outside the schedule window: waiting %n min</source>
+        <translation>
+            <numerusform>Außerhalb des Zeitfensters: wartet %n Minute</numerusform>
+            <numerusform>Außerhalb des Zeitfensters: wartet %n Minuten</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+7"/>
+        <source>Paused: %n request(s) finished in this run</source>
+        <translation>
+            <numerusform>Angehalten: %n Anfrage in diesem Lauf beendet</numerusform>
+            <numerusform>Angehalten: %n Anfragen in diesem Lauf beendet</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+12"/>
+        <source>%1 done, %2 failed, %3 done before, %4 not started; %n instance(s)</source>
+        <translation>
+            <numerusform>%1 fertig, %2 fehlgeschlagen, %3 schon erledigt, %4 nicht begonnen; %n Instanz</numerusform>
+            <numerusform>%1 fertig, %2 fehlgeschlagen, %3 schon erledigt, %4 nicht begonnen; %n Instanzen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="-72"/>
+        <location line="+9"/>
+        <source>Running…</source>
+        <translation>Läuft…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Pausing after the requests on the wire…</source>
+        <translation>Hält nach den laufenden Anfragen an…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Stopping after the requests on the wire…</source>
+        <translation>Endet nach den laufenden Anfragen…</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>running</source>
+        <translation>läuft</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>failed: %1</source>
+        <translation>fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>interrupted (sent again next time)</source>
+        <translation>unterbrochen (wird beim nächsten Lauf erneut gesendet)</translation>
+    </message>
+    <message>
+        <location line="+69"/>
+        <source>&amp;Batch extraction...</source>
+        <translation>&amp;Stapelexport...</translation>
+    </message>
+</context>
+<context>
     <name>CloseController</name>
     <message>
         <location filename="../../rtstation/gui/controllers/close_controller.py" line="+67"/>
@@ -1812,7 +1991,7 @@
         <translation>Protokoll</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/window_actions.py" line="+28"/>
+        <location filename="../../rtstation/gui/window_actions.py" line="+29"/>
         <source>&amp;Import files or folders...</source>
         <translation>Dateien oder Ordner &amp;importieren ...</translation>
     </message>
@@ -1862,7 +2041,7 @@
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>&amp;Station</source>
         <translation>&amp;Station</translation>
     </message>

@@ -42,6 +42,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("move", "tell an archive to C-MOVE series or instances by UID to an AE"),
     ("store", "send a folder in ARIA order, with machine mapping and resume (C-STORE)"),
     ("doctor", "check the connection to a node both ways and our receiver port"),
+    ("batch", "run a batch extraction file: C-FIND library or resumable C-MOVE/C-GET"),
 )
 
 

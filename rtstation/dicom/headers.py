@@ -156,15 +156,28 @@ def read_header(path: str | os.PathLike[str], *, verify: bool = True) -> Instanc
     if size == 0:
         raise DicomReadError(path_str, "empty file (0 bytes)")
     ds = _read_dataset(path_str)
-    header = header_from_dataset(ds, path_str, size=size)
     if verify:
-        # A raw dataset (no File Meta) names no transfer syntax: walk it as pydicom read it.
-        syntax = header.transfer_syntax_uid or _syntax_as_read(ds)
-        needs_pixels = header.is_image or header.modality == "RTIMAGE"
+        # Whole before its values are read: a cut file is refused for the cut (and at once,
+        # without building a record from what is left of it).
+        syntax, needs_pixels = _walk_terms(ds, path_str)
         reason = truncation_reason(path_str, syntax, require_pixel_data=needs_pixels)
         if reason is not None:
             raise DicomReadError(path_str, reason)
-    return header
+    return header_from_dataset(ds, path_str, size=size)
+
+
+def _walk_terms(ds: Dataset, path: str) -> tuple[str, bool]:
+    """The transfer syntax to walk the file in, and whether it must end in Pixel Data.
+
+    A raw dataset (no File Meta) names no transfer syntax: it is walked as pydicom read it.
+    """
+    try:
+        syntax = _meta(ds, "TransferSyntaxUID") or _syntax_as_read(ds)
+        sop_class_uid = _text(ds, "SOPClassUID") or _meta(ds, "MediaStorageSOPClassUID")
+        modality = _text(ds, "Modality").upper() or sop.modality_for(sop_class_uid)
+    except Exception as exc:
+        raise DicomReadError(path, f"damaged or truncated DICOM file ({_short(exc)})") from exc
+    return syntax, sop.is_volume_image(sop_class_uid, modality) or modality == "RTIMAGE"
 
 
 def _syntax_as_read(ds: Dataset) -> str:
@@ -371,7 +384,9 @@ def _text(ds: Dataset, keyword: str) -> str:
         return ""
     if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
         return "\\".join(str(v) for v in value).strip()
-    return str(value).strip().replace("\x00", "")
+    # Trailing NULs are padding (UIDs are padded with one); a NUL inside a value is part of
+    # it: 'AB\0CD' is not the patient 'ABCD'.
+    return str(value).strip(" \t\r\n\x00")
 
 
 def _meta(ds: Dataset, keyword: str) -> str:

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
 from rtstation.gui.dialogs.archive_actions import add_archive_actions
+from rtstation.gui.dialogs.batch_dialog import add_batch_action
 from rtstation.gui.dialogs.metrics_window import MetricsLauncher
 from rtstation.gui.housekeeping_actions import add_housekeeping_actions
 from rtstation.gui.icons import icon
@@ -72,6 +73,7 @@ def build_menus_and_toolbar(window: MainWindow) -> None:
     file_menu.addAction(window.import_action)
     file_menu.addAction(window.import_folder_action)
     add_archive_actions(window, file_menu, window.station)  # retrieve, store, check connections
+    add_batch_action(window, file_menu, window.station)
     file_menu.addSeparator()
     file_menu.addAction(window.settings_action)  # where the DICOM RT Station has it
     file_menu.addSeparator()

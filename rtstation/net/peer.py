@@ -23,6 +23,7 @@ from typing import Any
 
 from pynetdicom import AE, evt
 from pynetdicom.association import Association
+from pynetdicom.pdu_primitives import A_ASSOCIATE
 from pynetdicom.presentation import PresentationContext
 
 from rtstation.dicom.status import Classified, classify
@@ -169,13 +170,29 @@ def _probe(peer: Peer) -> tuple[str, str]:
     return "refused", ""
 
 
+def _unread_rejection(assoc: Association) -> A_ASSOCIATE | None:
+    """An A-ASSOCIATE-RJ pynetdicom received but its requesting thread never read.
+
+    A peer that rejects and closes at once (storescp --refuse) can beat pynetdicom's
+    requesting thread: the network thread queues the RJ and closes the socket, the
+    requesting thread then finds the socket closed and aborts. Without this look the
+    refusal, permanent or not, would be reported as an abort, which is retried.
+    """
+    waiting = getattr(getattr(assoc, "dul", None), "to_user_queue", None)
+    for primitive in list(getattr(waiting, "queue", ())):
+        if isinstance(primitive, A_ASSOCIATE) and getattr(primitive, "result", None) in (1, 2):
+            return primitive
+    return None
+
+
 def _diagnose(
     assoc: Association, peer: Peer, connected: bool, elapsed: float
 ) -> AssociationFailure:
     """Name the reason an association request did not end in an established association."""
     address = peer.address
-    if assoc.is_rejected:
-        rsp = assoc.acceptor.primitive
+    rejection = assoc.acceptor.primitive if assoc.is_rejected else _unread_rejection(assoc)
+    if rejection is not None:
+        rsp = rejection
         result = getattr(rsp, "result", 1)
         key = (getattr(rsp, "result_source", 0), getattr(rsp, "diagnostic", 0))
         words = _REJECT_WORDS.get(key, "no reason given")

@@ -12,8 +12,10 @@ callables, which keeps it testable and keeps the layers honest.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -24,10 +26,20 @@ from pydicom.uid import AllTransferSyntaxes, ExplicitVRLittleEndian, ImplicitVRL
 from pynetdicom import AE, _config, evt
 from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import Verification
+from pynetdicom.transport import ThreadedAssociationServer
 
 from rtstation.config import AllowedCaller
 from rtstation.dicom import sop
 from rtstation.errors import NetworkError
+from rtstation.net import spool
+from rtstation.net.allow_list import AllowList
+from rtstation.net.conformance import check_received
+from rtstation.net.gate import (
+    LISTEN_BACKLOG,
+    MAX_PENDING,
+    CheaplyCopiedContexts,
+    ConnectionGate,
+)
 from rtstation.net.tcp import NODELAY_HANDLER
 
 LOGGER = logging.getLogger(__name__)
@@ -38,6 +50,7 @@ _config.STORE_RECV_CHUNKED_DATASET = True
 
 STATUS_SUCCESS = 0x0000
 STATUS_OUT_OF_RESOURCES = 0xA700
+STATUS_DATASET_MISMATCH = 0xA900
 STATUS_CANNOT_UNDERSTAND = 0xC210
 STATUS_PROCESSING_FAILURE = 0xC211
 
@@ -59,7 +72,8 @@ class ReceiverConfig:
     allowed_callers: tuple[AllowedCaller, ...] = ()
     require_called_ae_title: bool = False  # refuse a called AE title other than ae_title
     max_pdu: int = 262_144
-    max_associations: int = 16
+    max_associations: int = 16  # admitted associations at once; more are refused (0x02)
+    association_request_timeout: float = 5.0  # to send a complete A-ASSOCIATE-RQ
     network_timeout: float = 60.0
 
 
@@ -87,17 +101,8 @@ StoreCallback = Callable[[Caller, Path, str], int]
 # Asked before StoreCallback: a status when it took the file over, None to store normally.
 DivertCallback = Callable[[Caller, Path, StoreOrigin], "int | None"]
 ClosedCallback = Callable[[Caller], None]
-
-
-def is_allowed(config: ReceiverConfig, ae_title: str, address: str) -> bool:
-    """Allow-list check: AE titles compare exactly after trimming; a host, if given, too."""
-    if not config.allow_list_enabled:
-        return True
-    title = ae_title.strip()
-    return any(
-        entry.ae_title.strip() == title and (not entry.host or entry.host == address)
-        for entry in config.allowed_callers
-    )
+# (who, the status answered, why) for a C-STORE the receiver refused itself
+RefusedCallback = Callable[[Caller, str, int, str], None]
 
 
 class StorageReceiver:
@@ -108,15 +113,27 @@ class StorageReceiver:
         config: ReceiverConfig,
         store: StoreCallback,
         on_closed: ClosedCallback | None = None,
-        on_rejected: Callable[[str, str], None] | None = None,
+        on_rejected: Callable[[str, str, str], None] | None = None,
         divert: DivertCallback | None = None,
+        *,
+        space_left: spool.SpaceLeft | None = None,
+        on_refused: RefusedCallback | None = None,
     ) -> None:
+        """``on_rejected(ae_title, address, reason)`` hears of associations the allow-list
+        refused. ``space_left(path)``: bytes the storage may still take above its free-space floor
+        (None: no floor); received datasets stop being written, and get 0xA700, beyond it.
+        ``on_refused`` hears of C-STOREs the receiver refuses itself (full disk, a dataset
+        that does not match its request) and logs them; without it the receiver logs."""
         self.config = config
         self._store = store
         self._divert = divert
         self._on_closed = on_closed
         self._on_rejected = on_rejected
+        self._on_refused = on_refused
+        self._space_left = space_left
         self._server = None
+        self._gate: ConnectionGate | None = None
+        self._allow_list = AllowList((), enabled=False)
         self._lock = threading.Lock()
 
     @property
@@ -128,10 +145,23 @@ class StorageReceiver:
         with self._lock:
             if self._server is not None:
                 return
+            self._allow_list = AllowList(
+                self.config.allowed_callers, enabled=self.config.allow_list_enabled
+            )
+            self._gate = ConnectionGate(
+                max_associations=self.config.max_associations,
+                request_timeout=self.config.association_request_timeout,
+                max_pdu=self.config.max_pdu,
+            )
+            spool.install(self._space_left)
             ae = AE(ae_title=self.config.ae_title)
             ae.maximum_pdu_size = self.config.max_pdu
-            ae.maximum_associations = self.config.max_associations
+            # The gate counts admitted associations against max_associations; pynetdicom's
+            # own count includes connections still waiting for their request, so it only
+            # backs the gate up (it would otherwise let silent connections take the slots).
+            ae.maximum_associations = self.config.max_associations + 4 * MAX_PENDING
             ae.network_timeout = self.config.network_timeout
+            ae.acse_timeout = self.config.association_request_timeout
             ae.require_called_aet = self.config.require_called_ae_title
             for context in AllStoragePresentationContexts:
                 ae.add_supported_context(context.abstract_syntax, TRANSFER_SYNTAXES)
@@ -139,6 +169,7 @@ class StorageReceiver:
                 ae.add_supported_context(uid, TRANSFER_SYNTAXES)
             ae.add_supported_context(Verification)
             handlers = [
+                (evt.EVT_CONN_OPEN, self._gate.on_open),
                 (evt.EVT_REQUESTED, self._on_requested),
                 (evt.EVT_C_STORE, self._on_store),
                 (evt.EVT_CONN_CLOSE, self._on_conn_close),
@@ -149,7 +180,18 @@ class StorageReceiver:
                 self._server = ae.start_server(address, block=False, evt_handlers=handlers)
             except OSError as exc:
                 raise NetworkError(self._bind_error(exc)) from exc
-            LOGGER.info("Listening as %s on port %d", self.config.ae_title, self.config.port)
+            # listen() again on the bound socket only raises its backlog (see gate.py)
+            with contextlib.suppress(OSError):
+                self._server.socket.listen(LISTEN_BACKLOG)
+            self._server.contexts = CheaplyCopiedContexts(self._server.contexts)
+            LOGGER.info(
+                "Listening as %s on port %d (%d associations at once; a connection has %g s "
+                "to send its association request)",
+                self.config.ae_title,
+                self.config.port,
+                self.config.max_associations,
+                self.config.association_request_timeout,
+            )
 
     def _bind_error(self, exc: OSError) -> str:
         port = self.config.port
@@ -178,10 +220,14 @@ class StorageReceiver:
         deadline = time.monotonic() + grace_seconds
         while server.active_associations and time.monotonic() < deadline:
             time.sleep(0.05)
+        if self._gate is not None:
+            self._gate.close_pending()  # no request yet: nothing to abort, just close
         for assoc in list(server.active_associations):
+            if not assoc.is_established:
+                continue
             LOGGER.warning("Aborting association from %s at shutdown", assoc.requestor.ae_title)
             assoc.abort()
-        server.shutdown()
+        _shutdown_now(server)
         LOGGER.info("Receiver stopped")
 
     # -- handlers (run on association threads) --------------------------------------------
@@ -197,20 +243,17 @@ class StorageReceiver:
         primitive = event.assoc.requestor.primitive
         calling = primitive.calling_ae_title.strip() if primitive is not None else ""
         address = event.assoc.requestor.address
-        if not is_allowed(self.config, calling, address):
+        verdict = self._allow_list.check(calling, address)
+        if not verdict.allowed:
             LOGGER.warning(
-                "Rejected association from %s at %s: calling AE title not on the allow-list",
-                calling,
-                address,
+                "Rejected association from %s at %s: %s", calling, address, verdict.reason
             )
             # rejected-permanent, service user, calling AE title not recognised
-            event.assoc.acse.send_reject(0x01, 0x01, 0x03)
-            # kill() waits for the DUL to send the A-ASSOCIATE-RJ before the socket closes,
-            # as pynetdicom's own rejection path does; without it the peer sees an abort.
-            event.assoc.kill()
+            self._reject(event, 0x01, 0x01, 0x03)
             if self._on_rejected is not None:
-                self._on_rejected(calling, address)
-        elif self.config.require_called_ae_title and primitive is not None:
+                self._on_rejected(calling, address, verdict.reason)
+            return
+        if self.config.require_called_ae_title and primitive is not None:
             called = primitive.called_ae_title.strip()
             if called != self.config.ae_title.strip():
                 # pynetdicom sends the A-ASSOCIATE-RJ (called AE title not recognised)
@@ -222,26 +265,98 @@ class StorageReceiver:
                     called,
                     self.config.ae_title,
                 )
+                return
+        if self._gate is not None and not self._gate.admit(event):
+            LOGGER.warning(
+                "Rejected association from %s at %s: %d associations are running, the most "
+                "max_associations allows",
+                calling,
+                address,
+                self.config.max_associations,
+            )
+            # rejected-transient, service provider (presentation), local limit exceeded
+            self._reject(event, 0x02, 0x03, 0x02)
+
+    @staticmethod
+    def _reject(event: evt.Event, result: int, source: int, reason: int) -> None:
+        event.assoc.acse.send_reject(result, source, reason)
+        # kill() waits for the DUL to send the A-ASSOCIATE-RJ before the socket closes,
+        # as pynetdicom's own rejection path does; without it the peer sees an abort.
+        event.assoc.kill()
 
     def _on_store(self, event: evt.Event) -> int:
         caller = self._caller(event)
+        uid = ""
         try:
             request = event.request
             uid = str(getattr(request, "AffectedSOPInstanceUID", "") or "")
+            path = Path(event.dataset_path)
+            spool_failure = spool.failure(path)
+            if spool_failure is not None:
+                return self._refuse(caller, uid, STATUS_OUT_OF_RESOURCES, spool_failure, path)
+            # before any diversion: what does not match its request is never acknowledged
+            refusal = check_received(
+                path,
+                affected_sop_class=str(getattr(request, "AffectedSOPClassUID", "") or ""),
+                affected_sop_instance=uid,
+                context_class=str(event.context.abstract_syntax or ""),
+            )
+            if refusal is not None:
+                return self._refuse(caller, uid, refusal.status, refusal.reason, path)
             if self._divert is not None:
                 origin = StoreOrigin(
                     uid,
                     str(getattr(request, "MoveOriginatorApplicationEntityTitle", "") or "").strip(),
                     getattr(request, "MoveOriginatorMessageID", None),
                 )
-                status = self._divert(caller, Path(event.dataset_path), origin)
+                status = self._divert(caller, path, origin)
                 if status is not None:
                     return status
-            return self._store(caller, Path(event.dataset_path), uid)
+            return self._store(caller, path, uid)
         except Exception:
             LOGGER.exception("Unexpected error storing an instance from %s", caller.ae_title)
             return STATUS_PROCESSING_FAILURE
 
+    def _refuse(self, caller: Caller, uid: str, status: int, reason: str, path: Path) -> int:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        if self._on_refused is not None:
+            # the station logs it (with the same words) and audits it
+            self._on_refused(caller, uid, status, reason)
+            return status
+        which = f"instance {uid}" if uid else "an instance"
+        LOGGER.error(
+            "Refused %s from %s (%s): %s (answered 0x%04X)",
+            which,
+            caller.ae_title,
+            caller.address,
+            reason,
+            status,
+        )
+        return status
+
     def _on_conn_close(self, event: evt.Event) -> None:
+        silent = self._gate.closed_silently(event) if self._gate is not None else None
+        if silent is not None:
+            LOGGER.info(
+                "Closed the connection from %s: it sent no association request within %g s "
+                "(association_request_timeout)",
+                silent.address,
+                self.config.association_request_timeout,
+            )
         if self._on_closed is not None and event.assoc.requestor.ae_title:
             self._on_closed(self._caller(event))
+
+
+def _shutdown_now(server: ThreadedAssociationServer) -> None:
+    """``server.shutdown()`` without the wait for socketserver's next poll.
+
+    socketserver looks for a stop request only between polls of the listening socket,
+    every half second; shutting that socket down wakes the poll, so stopping the receiver
+    (and the station) takes milliseconds instead of up to 0.5 s.
+    """
+    stopper = threading.Thread(target=server.shutdown, name="rtstation-receiver-stop")
+    stopper.start()
+    with contextlib.suppress(OSError):
+        server.socket.shutdown(socket.SHUT_RDWR)
+    stopper.join()

@@ -37,7 +37,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rtstation.events import EventBus, JobChanged
 from rtstation.routing.backoff import Jitter, UniformSource, next_delay
@@ -68,7 +68,7 @@ class _Throttle:
 
 
 def _as_datetime(seconds: float | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
 
 
 class NodeWorkers:

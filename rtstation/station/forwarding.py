@@ -123,6 +123,14 @@ class AutoForwarder:
                 self.settle.instance_arrived(patient_id)
                 continue
             self.settle.forget(patient_id)
+            # The one record that the settle-time decision was taken, also when it was
+            # "nothing to send" (no row changes then): the log reader, and the tests, can
+            # tell "decided not to send" from "not decided yet".
+            LOGGER.info(
+                "Patient %s settled (nothing new for %g s): its plans are decided",
+                patient_id,
+                self.settle.settle_seconds,
+            )
 
     # -- deciding ---------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from rtstation.routing.history import HistoryEntry
@@ -168,4 +168,4 @@ def utc_text(moment: datetime | None, default: str) -> str:
     """A moment as the ISO 8601 UTC text the decision store compares with."""
     if moment is None:
         return default
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")

@@ -87,6 +87,8 @@ def receiver_config(settings: Settings, bind_address: str = "") -> ReceiverConfi
         allow_list_enabled=settings.allow_list_enabled,
         allowed_callers=settings.allowed_calling_aes,
         require_called_ae_title=settings.require_called_ae_title,
+        max_associations=settings.receiver_max_associations,
+        association_request_timeout=settings.association_request_timeout,
     )
 
 
@@ -154,6 +156,8 @@ class Receiving:
                 on_closed=self._association_closed,
                 on_rejected=self._association_rejected,
                 divert=self._divert,
+                space_left=self.store.space_above_floor,
+                on_refused=self._reject_received,
             )
             try:
                 receiver.start()
@@ -234,8 +238,13 @@ class Receiving:
         self.bus.publish(InstanceRejected(caller.ae_title, reason, status))
         return status
 
-    def _association_rejected(self, ae_title: str, address: str) -> None:
-        reason = "calling AE title not on the allow-list"
+    def _reject_received(self, caller: Caller, uid: str, status: int, reason: str) -> None:
+        """The receiver refused a C-STORE itself (full disk, data not matching its request)."""
+        self._reject(caller, uid, reason, status)
+
+    def _association_rejected(
+        self, ae_title: str, address: str, reason: str = "calling AE title not on the allow-list"
+    ) -> None:
         try:
             self.catalog.audit(
                 "association-rejected", source=ae_title, detail=f"{address}: {reason}"

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from rtstation.config import Settings
 from rtstation.errors import RtStationError
@@ -93,7 +93,7 @@ class Retention:
         report = RetentionReport()
         if not self.enabled:
             return report
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         busy = self.history.plans_with_pending_work()
         eligible: list[tuple[str, Candidate]] = []
         for bundle in self.catalog.tree().plans:

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import shutil
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 from rtstation.config import Settings
@@ -118,6 +119,7 @@ class RetrieveSink:
         self.message_ids: set[int] = set()
         self.expected_uids: set[str] = set()
         self._receiver: StorageReceiver | None = None
+        self._lanes: dict[int, Path] = {}
         if mode == "listen":
             config = ReceiverConfig(
                 ae_title=self.receive_ae,
@@ -125,8 +127,10 @@ class RetrieveSink:
                 bind_address=bind_address or settings.bind_address,
                 allow_list_enabled=settings.allow_list_enabled,
                 allowed_callers=settings.allowed_calling_aes,
+                max_associations=settings.receiver_max_associations,
+                association_request_timeout=settings.association_request_timeout,
             )
-            self._receiver = StorageReceiver(config, store=self._store)
+            self._receiver = StorageReceiver(config, store=self._store, divert=self._to_lane)
             try:
                 self._receiver.start()
             except NetworkError:
@@ -197,6 +201,64 @@ class RetrieveSink:
         """C-GET handler body: the instance came back on our own association."""
         return self._store(Caller(0, "", ""), path, sop_instance_uid)
 
+    # -- lanes: one staging folder per concurrent move (a batch with several threads) ----
+
+    def open_lane(self, message_id: int) -> Path:
+        """A staging folder of its own for the move sent with ``message_id``.
+
+        The instances of that move are recognised by their Move Originator (our AE and the
+        message ID): our listener puts them there, a running station gets a claim of its
+        own for them. Instances without a Move Originator land in :attr:`staging_dir`.
+        """
+        lane = self.staging_dir / f"lane-{message_id}"
+        lane.mkdir(exist_ok=True)
+        self._lanes[message_id] = lane
+        if self.mode == "claim":
+            write_claim(
+                self.data_dir,
+                self._lane_claim(message_id),
+                lane,
+                originator_ae=self.originator_ae,
+                message_ids={message_id},
+            )
+        return lane
+
+    def close_lane(self, message_id: int) -> None:
+        """Withdraw a lane's claim and delete its folder (its files were taken away)."""
+        lane = self._lanes.pop(message_id, None)
+        if self.mode == "claim":
+            remove_claim(self.data_dir, self._lane_claim(message_id))
+        if lane is not None:
+            with contextlib.suppress(FileNotFoundError):
+                shutil.rmtree(lane)
+
+    def keep_in(self, lane: Path) -> Callable[[Path, str], int]:
+        """A C-GET handler body that keeps the instances in ``lane``."""
+
+        def keep(path: Path, sop_instance_uid: str) -> int:
+            try:
+                take_over(path, lane, sop_instance_uid)
+            except OSError as exc:
+                LOGGER.error("Could not keep retrieved instance %s: %s", sop_instance_uid, exc)
+                return STATUS_OUT_OF_RESOURCES
+            return STATUS_SUCCESS
+
+        return keep
+
+    def _lane_claim(self, message_id: int) -> str:
+        return f"{self.claim_id}-{message_id}"
+
+    def _to_lane(self, caller: Caller, path: Path, origin: StoreOrigin) -> int | None:
+        """Our own listener's divert hook: an instance of a lane's move goes to that lane."""
+        lane = None
+        if origin.move_originator_message_id is not None and (
+            not origin.move_originator_ae or origin.move_originator_ae == self.originator_ae
+        ):
+            lane = self._lanes.get(origin.move_originator_message_id)
+        if lane is None:
+            return None
+        return self.keep_in(lane)(path, origin.sop_instance_uid)
+
     def received(self) -> int:
         """Instances in the staging folder so far."""
         try:
@@ -209,6 +271,8 @@ class RetrieveSink:
         if self._receiver is not None:
             self._receiver.stop(grace_seconds=5.0)
             self._receiver = None
+        for message_id in list(self._lanes):
+            self.close_lane(message_id)
         remove_claim(self.data_dir, self.claim_id)
         with contextlib.suppress(FileNotFoundError):
             shutil.rmtree(self.staging_dir)

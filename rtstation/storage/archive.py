@@ -129,6 +129,20 @@ class DurableStore:
                     removed += 1
         return removed
 
+    def space_above_floor(self, _path: str = "") -> int | None:
+        """Bytes that may still be written before free space falls below the floor.
+
+        None without a floor (a full disk is then caught when a write fails). The receiver
+        asks before every fragment of a dataset it spools, so one large instance cannot
+        fill the disk past ``min_free_space_mb``.
+        """
+        if self.min_free_bytes <= 0:
+            return None
+        try:
+            return shutil.disk_usage(self.root).free - self.min_free_bytes
+        except OSError:
+            return None
+
     def check_free_space(self, needed: int) -> None:
         free = shutil.disk_usage(self.root).free
         if free - needed < self.min_free_bytes:
@@ -218,6 +232,28 @@ class DurableStore:
         digest = content_hash(temp)
         final = self.commit(Staged(temp, len(data), digest), f"{DERIVED_DIR}/{digest[:16]}/{name}")
         return final, digest
+
+    def remove_empty_folders(self, folder: Path) -> None:
+        """Remove ``folder`` and its parents while they are empty, up to the storage root.
+
+        A replacement under another patient ID or study moves an instance to another
+        folder; the series, study and patient folders it leaves must not stay as empty
+        husks that look like data. Never goes above or removes the storage folder itself.
+        """
+        root = self.root.resolve()
+        current = Path(folder)
+        while True:
+            try:
+                resolved = current.resolve()
+            except OSError:
+                return
+            if resolved == root or root not in resolved.parents:
+                return
+            try:
+                current.rmdir()  # only succeeds when empty
+            except OSError:
+                return
+            current = current.parent
 
     def discard(self, staged: Staged) -> None:
         self._discard(staged.path)

@@ -18,7 +18,7 @@ import logging
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rtstation.database import BUSY_TIMEOUT_SECONDS, Database
@@ -29,7 +29,7 @@ LOGGER = logging.getLogger(__name__)
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True)

@@ -148,8 +148,10 @@ class Ingestor:
                 audit_detail=detail,
             )
             if current is not None and current.relative_path != relative:
+                old_file = Path(current.header.path)
                 with contextlib.suppress(OSError):
-                    Path(current.header.path).unlink()
+                    old_file.unlink()
+                self.store.remove_empty_folders(old_file.parent)
         result = IngestResult(
             "stored" if current is None else "replaced",
             replace(header, path=str(final)),

@@ -11,6 +11,10 @@ two different IDs never share a folder. The same hash goes on a name with lower-
 that already ends like a hash suffix (so no ID can pose as another's cleaned name). The
 result can never leave the storage folder.
 A path depends only on the instance's own IDs, so a file is never moved once written.
+
+An instance without a patient ID (missing, empty, blank or only NULs: the header reader
+makes all of these empty) goes to ``NO_PATIENT_ID_<hash of its Study Instance UID>``, so
+unidentified studies from different sources never share a folder.
 """
 
 from __future__ import annotations
@@ -66,11 +70,18 @@ def safe_uid(uid: str, fallback: str) -> str:
     return safe_component(uid, fallback)
 
 
+def patient_folder(header: InstanceHeader) -> str:
+    """The patient's folder; without a patient ID, one per study (see the module text)."""
+    if header.patient_id:
+        return safe_component(header.patient_id, "NO_PATIENT_ID")
+    return f"NO_PATIENT_ID_{_digest('study:' + header.study_instance_uid)}"
+
+
 def instance_path(header: InstanceHeader) -> PurePosixPath:
     """The path of an instance relative to the storage folder."""
     modality = safe_component(header.modality or "OT", "OT")
     return PurePosixPath(
-        safe_component(header.patient_id, "NO_PATIENT_ID"),
+        patient_folder(header),
         safe_uid(header.study_instance_uid, "NO_STUDY_UID"),
         f"{modality}_{safe_uid(header.series_instance_uid, 'NO_SERIES_UID')}",
         f"{safe_uid(header.sop_instance_uid, 'NO_SOP_UID')}.dcm",

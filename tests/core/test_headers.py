@@ -320,7 +320,9 @@ def test_hostile_patient_ids_are_read_as_they_are(garbage: dict[str, Path]):
     assert read["hostile_drive"] == "C:\\x"
     assert read["hostile_con"] == "CON"
     assert read["hostile_long"] == "L" * 200
-    assert read["hostile_nul"] == "ab"  # NUL padding is dropped
+    # a NUL inside the value is part of it (issue 10: 'AB\0CD' is not patient 'ABCD');
+    # only trailing NULs are padding
+    assert read["hostile_nul"] == "a\x00b"
     assert read["hostile_nonascii"] == "Müller^Jörg"
 
 

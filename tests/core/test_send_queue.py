@@ -22,6 +22,7 @@ from rtstation.events import EventBus, JobChanged
 from rtstation.net.sender import ItemResult, SendReport
 from rtstation.routing.send_queue import Job, JobItem, QueueItem, SendQueue
 from rtstation.routing.workers import NodeWorkers
+from tests.queue_watch import ClaimWatch
 
 CT = "1.2.840.10008.5.1.4.1.1.2"
 RT_DOSE = "1.2.840.10008.5.1.4.1.1.481.2"
@@ -888,6 +889,7 @@ def test_cancel_stops_a_job_after_the_current_item(
 
     send = FakeSend()
     send.script = [slow]
+    claims = ClaimWatch(queue)
     workers = make_workers(queue, send, bus)
     workers.start(["TPS"])
     try:
@@ -896,12 +898,14 @@ def test_cancel_stops_a_job_after_the_current_item(
         assert workers.cancel(job_id)
         release.set()
         wait_for(lambda: any(e.state == "cancelled" for e in events))
-        time.sleep(0.1)
+        # The worker went back to the queue after the cancel and did not take the job again.
+        after_cancel = claims.mark()
+        wait_for(lambda: claims.declined_since(after_cancel, "TPS"))
     finally:
         workers.stop(5)
     job = queue.job(job_id)
     assert job is not None and job.state == "cancelled" and job.sent == 1
-    assert len(send.calls) == 1
+    assert len(send.calls) == 1 and claims.claimed(job_id) == 1
 
 
 def test_pause_holds_jobs_until_resume(
@@ -909,13 +913,17 @@ def test_pause_holds_jobs_until_resume(
 ) -> None:
     bus, events = bus_events
     send = FakeSend()
+    claims = ClaimWatch(queue)
     workers = make_workers(queue, send, bus)
     workers.start(["TPS"])
     try:
         workers.pause_node("TPS")
         job_id = submit(workers, "TPS", make_items(2))
-        time.sleep(0.2)
+        # The worker looked at the queue with the job in it and left it there.
+        after_submit = claims.mark()
+        wait_for(lambda: claims.declined_since(after_submit, "TPS"))
         assert job_state(queue, job_id) == "queued" and not send.calls
+        assert claims.claimed(job_id) == 0
         workers.resume_node("TPS")
         wait_for(lambda: job_state(queue, job_id) == "done")
     finally:

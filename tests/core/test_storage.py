@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import shutil
 import threading
 from collections import Counter
@@ -18,6 +19,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pydicom
+import pydicom.uid
 import pytest
 
 from rtstation.database import Database
@@ -525,3 +527,71 @@ def test_four_threads_ingesting_with_duplicates(tmp_path: Path, station: Station
     assert len(station.audit("duplicate")) == 50
     assert station.catalog.pending_writes() == [] and station.incoming() == []
     assert station.catalog.stats() == {"CT": 150}
+
+
+# --- issue 10, item 12: patient folders and empty folders --------------------------------
+
+
+def _with_patient(source: Path, target: Path, patient_id: str | None, study_uid: str) -> Path:
+    ds = pydicom.dcmread(source)
+    if patient_id is None:
+        del ds.PatientID
+    else:
+        ds.PatientID = patient_id
+    ds.StudyInstanceUID = study_uid
+    ds.SOPInstanceUID = pydicom.uid.generate_uid()
+    ds.save_as(target)
+    return target
+
+
+def test_a_nul_inside_a_patient_id_is_another_patient(
+    station: Station, study: GeneratedStudy, tmp_path: Path
+):
+    study_uid = "1.2.826.0.1.3680043.9.7777.10"
+    plain = station.ingestor.ingest(
+        _with_patient(study.image_paths[0], tmp_path / "a.dcm", "ABCD", study_uid), source_ae="A"
+    )
+    nul = station.ingestor.ingest(
+        _with_patient(study.image_paths[1], tmp_path / "b.dcm", "AB\x00CD", study_uid),
+        source_ae="A",
+    )
+    assert plain.relative_path.split("/")[0] == "ABCD"
+    folder = nul.relative_path.split("/")[0]
+    assert folder.startswith("AB_CD_") and len(folder) == len("AB_CD_") + 10
+    assert nul.header.patient_id == "AB\x00CD"
+
+
+def test_instances_without_a_patient_id_get_a_folder_per_study(
+    station: Station, study: GeneratedStudy, tmp_path: Path
+):
+    folders = []
+    for index, patient_id in enumerate(["", "   ", "\x00\x00", None]):
+        path = _with_patient(
+            study.image_paths[index],
+            tmp_path / f"{index}.dcm",
+            patient_id,
+            f"1.2.826.0.1.3680043.9.7777.2{index}",
+        )
+        folders.append(station.ingestor.ingest(path, source_ae="A").relative_path.split("/")[0])
+    assert len(set(folders)) == 4, folders
+    assert all(re.fullmatch(r"NO_PATIENT_ID_[0-9a-f]{10}", f) for f in folders), folders
+    again = _with_patient(
+        study.image_paths[0], tmp_path / "again.dcm", "", "1.2.826.0.1.3680043.9.7777.20"
+    )
+    assert station.ingestor.ingest(again, source_ae="A").relative_path.split("/")[0] == folders[0]
+
+
+def test_a_replacement_elsewhere_leaves_no_empty_folders(
+    station: Station, study: GeneratedStudy, tmp_path: Path
+):
+    first = station.ingestor.ingest(study.plan_paths[0], source_ae="A")
+    ds = pydicom.dcmread(study.plan_paths[0])
+    ds.PatientID = "CORRECTED"
+    edited = tmp_path / "edited.dcm"
+    ds.save_as(edited)
+    station.ingestor.ingest(edited, source_ae="A")
+    old_patient = station.root / first.relative_path.split("/")[0]
+    assert not old_patient.exists()
+    folders = [p for p in station.root.rglob("*") if p.is_dir() and INCOMING_DIR not in p.parts]
+    assert all(any(p.iterdir()) for p in folders), folders
+    assert station.root.is_dir()

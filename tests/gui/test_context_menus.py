@@ -18,10 +18,11 @@ from PySide6.QtGui import QAction, QContextMenuEvent
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu, QMessageBox, QWidget
 
 from rtstation.events import InstanceRejected, InstanceStored, JobChanged
-from rtstation.gui.models.job_table_model import COL_NODE, COL_STATE, STATE_ROLE
+from rtstation.gui.models.job_table_model import COL_NODE, COL_STATE, JOB_ID_ROLE, STATE_ROLE
 from rtstation.gui.models.plan_tree_model import COL_NAME
 from tests.data.generator import GeneratedStudy, PlanSpec, StudySpec, write_study
 from tests.peers.peers import start_storescu
+from tests.queue_watch import ClaimWatch
 
 TIMEOUT_MS = 30_000
 RULES = (
@@ -260,6 +261,7 @@ def test_pause_from_nodes_panel_and_resume_from_job_table(
 ) -> None:
     tps = storescp(tmp_path / "tps_in", ae_title="TPS_A")
     station = make_station(nodes=[{"name": "TPS_A", "ae_title": "TPS_A", "port": tps.port}])
+    claims = ClaimWatch(station.queue)
     window = make_window(station)
     (study,) = _import(
         qtbot,
@@ -295,7 +297,10 @@ def test_pause_from_nodes_panel_and_resume_from_job_table(
     _choose(qtbot, menu, "Send to", "TPS_A (paused)")
     jobs = window.job_model
     qtbot.waitUntil(lambda: jobs.rowCount() == 1, timeout=10_000)
-    qtbot.wait(1500)  # a worker that ignored the pause would have sent by now
+    # The node's worker looked at the queue with the job in it and left it there.
+    after_queued = claims.mark()
+    qtbot.waitUntil(lambda: claims.declined_since(after_queued, "TPS_A"), timeout=10_000)
+    assert claims.claimed(jobs.data(jobs.index(0, COL_STATE), JOB_ID_ROLE)) == 0
     assert jobs.data(jobs.index(0, COL_STATE), STATE_ROLE) == "queued"
     assert jobs.data(jobs.index(0, COL_STATE)) == "paused"
     assert tps.received_order() == []

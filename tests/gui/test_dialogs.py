@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QLabel
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox, QTextEdit
 from pytestqt.qtbot import QtBot
 
 from rtstation.config import (
@@ -683,6 +683,17 @@ def test_error_box_keeps_the_detail_one_click_away(qtbot: QtBot) -> None:
     qtbot.addWidget(box)
     assert box.text() == "ORGANO refused the plan: it does not accept RT Dose."
     assert box.detailedText() == "C-STORE status 0x0122 (SOP class not supported)"
+    box.show()
+    detail_view = box.findChild(QTextEdit)
+    assert detail_view is not None and not detail_view.isVisible(), "the detail starts hidden"
+    (show_details,) = [
+        button
+        for button in box.buttons()
+        if box.buttonRole(button) == QMessageBox.ButtonRole.ActionRole
+    ]
+    qtbot.mouseClick(show_details, Qt.MouseButton.LeftButton)
+    assert detail_view.isVisible()
+    assert detail_view.toPlainText() == "C-STORE status 0x0122 (SOP class not supported)"
 
 
 def test_node_editor_tls_fields_test_button_and_steady_layout(

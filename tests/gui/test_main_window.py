@@ -300,7 +300,9 @@ def test_tree_filter_and_tick_counts(
     assert window.nodes_panel.hint_label.text() == "Tick at least one node."
 
     # the Rules dialog's test runs against the selected plan, from the snapshot
-    assert isinstance(window.test_rules(window.station.rules), str)
+    assert window.test_rules(window.station.rules) == (
+        "Select a plan in the main window first: the rules are tested against it."
+    )
     plan_uid = window.tree_model.checked_plan_uids()[0]
     window.select_plan(plan_uid)
     tested = window.test_rules(window.station.rules)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -44,6 +45,36 @@ def test_wrong_called_ae_is_rejected_in_words(orthanc: Callable[..., Orthanc]) -
 
 
 def test_peer_refusing_every_association(storescp: Callable[..., StoreSCP]) -> None:
+    scp = storescp(extra_args=["--refuse"])
+    result = echo(Peer(scp.ae_title, HOST, scp.port))
+    assert not result.ok and not result.retryable
+    assert result.reason == "association rejected by the peer: no reason given"
+
+
+def test_a_rejection_the_requesting_thread_sees_late_is_still_a_rejection(
+    storescp: Callable[..., StoreSCP], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pynetdicom race (it failed test_peer_refusing_every_association about once in 15
+    here): storescp --refuse answers A-ASSOCIATE-RJ and closes at once; when pynetdicom's
+    network thread has queued the RJ and closed the socket before the requesting thread
+    looks, that thread sees a closed socket and aborts, leaving the RJ unread. A permanent
+    refusal then read as "aborted", which is retried. Forced here: the requesting thread
+    looks only after the RJ is queued and the socket closed."""
+    from pynetdicom.acse import ACSE
+
+    real_send_request = ACSE.send_request
+
+    def look_late(self: ACSE) -> None:
+        real_send_request(self)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            sock = self.socket
+            if not self.dul.to_user_queue.empty() and sock is not None and not sock._is_connected:
+                return
+            time.sleep(0.005)
+        raise AssertionError("the peer's answer did not arrive")
+
+    monkeypatch.setattr(ACSE, "send_request", look_late)
     scp = storescp(extra_args=["--refuse"])
     result = echo(Peer(scp.ae_title, HOST, scp.port))
     assert not result.ok and not result.retryable

@@ -123,7 +123,8 @@ def test_a_cancelled_plan_is_never_delivered_as_a_late_arrival(tmp_path: Path, s
         qa_jobs = _jobs(station, "QA")
     assert organo.received_order() == [], "the cancelled plan reached ORGANO"
     assert organo_jobs == [("rule: Rule1", "cancelled")]
-    assert qa_jobs == [("rule: Rule1", "done"), ("follow-up: Rule1", "done")  # the trigger names its rule]
+    # the follow-up's trigger names the rule that forwarded the plan (the send history)
+    assert qa_jobs == [("rule: Rule1", "done"), ("follow-up: Rule1", "done")]
     assert sorted(qa.received_order()) == sorted(read_sop_instance_uid(p) for p in study.all_paths)
     organo_lines = [
         line for line in _file_log(station).splitlines() if f"{NO_FOLLOW_UP} ORGANO:" in line

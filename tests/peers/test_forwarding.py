@@ -20,14 +20,15 @@ from tests.peers.peers import (
     dataset_bytes,
     free_port,
     read_sop_instance_uid,
-    storescu,
-    storescu_acknowledged,
 )
 from tests.peers.station_proc import (
     StationProcess,
+    file_log,
     node_section,
     query,
     rules_ini,
+    store_to,
+    wait_settled,
     wait_until,
     write_settings,
 )
@@ -50,9 +51,9 @@ def _collapse(sequence: list[str]) -> list[str]:
     return out
 
 
-def _send(station: StationProcess, study: GeneratedStudy, ae: str) -> None:
-    result = storescu(study.all_paths, station.port, calling_ae=ae, called_ae="RTSTATION")
-    assert len(storescu_acknowledged(result)) == len(study.all_paths), result.stderr
+def _send(station: StationProcess, study: GeneratedStudy, ae: str) -> int:
+    """The whole study in one association from ``ae``; returns its number (``store_to``)."""
+    return store_to(station, study.all_paths, ae)
 
 
 def test_seed_scenario_only_follow_adp_plans_reach_both_nodes(tmp_path: Path, storescp, orthanc):
@@ -88,7 +89,9 @@ def test_seed_scenario_only_follow_adp_plans_reach_both_nodes(tmp_path: Path, st
         expected = set(_uids(adp))
         wait_until(lambda: set(scp.received_order()) >= expected, 60, "storescp", station)
         wait_until(lambda: pacs.sop_instance_uids() >= expected, 60, "Orthanc", station)
-        time.sleep(3)  # settle time (2 s) passes: nothing else may follow
+        # Each patient's settle-time decision is taken and its jobs ended: nothing follows.
+        for association, patient_id in enumerate(("P1", "P2", "P3"), 1):
+            wait_settled(station, patient_id, association)
         rows = query(station, "SELECT plan_uid, detail FROM audit WHERE event = 'rule'")
     assert sorted(scp.received_order()) == sorted(expected), "exactly once, nothing else"
     assert pacs.sop_instance_uids() == expected
@@ -139,16 +142,21 @@ def test_import_folder_rule_forwards_every_imported_plan(tmp_path: Path, storesc
     assert len(scp.received_order()) == len(expected)
 
 
-@pytest.mark.slow
+#: Settle time of the late-dose test: long enough that a dose sent right after its plan's
+#: association is inside the window (one storescu of two files), short enough not to dominate.
+LATE_DOSE_SETTLE = 4
+
+
 def test_late_dose_is_awaited_and_missing_dose_forwards_at_settle(tmp_path: Path, storescp):
     scp = storescp(ae_title="ORGANO")
     config = tmp_path / "station"
     station = StationProcess(config)
-    write_settings(config, port=station.port, extra=node_section(1, "ORGANO", scp.port))
-    settings = (
-        (config / "settings.ini").read_text().replace("settle_seconds = 2", "settle_seconds = 25")
+    write_settings(
+        config,
+        port=station.port,
+        extra=node_section(1, "ORGANO", scp.port),
+        settle_seconds=LATE_DOSE_SETTLE,
     )
-    (config / "settings.ini").write_text(settings)
     (config / "rules.ini").write_text(
         rules_ini(
             "[Rule1]\nname = All FOLLOW\nenabled = True\nsource_ae = FOLLOW\n"
@@ -164,22 +172,27 @@ def test_late_dose_is_awaited_and_missing_dose_forwards_at_settle(tmp_path: Path
         StudySpec(patient_id="NODOSE", slices=6, plans=(PlanSpec(label="NoDose", doses=0),)),
     )
     dose = set(late.dose_paths)
+
+    def waiting(plan_uid: str) -> str:
+        rows = query(
+            station, "SELECT state, waiting FROM plan_decisions WHERE plan_uid = ?", (plan_uid,)
+        )
+        return rows[0]["waiting"] if rows and rows[0]["state"] == "pending" else ""
+
     with station:
-        storescu(
-            [p for p in late.all_paths if p not in dose],
-            station.port,
-            calling_ae="FOLLOW",
-            called_ae="RTSTATION",
-        )
-        storescu(never.all_paths, station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
-        started = time.monotonic()
-        time.sleep(20)
-        assert scp.received_order() == [], "a plan without its dose must wait"
-        waiting = query(
-            station, "SELECT waiting FROM plan_decisions WHERE plan_uid = ?", (late.plan_uids[0],)
-        )
-        assert "dose missing" in waiting[0]["waiting"]
-        storescu(sorted(dose), station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
+        never_sent_at = time.monotonic()
+        never_association = store_to(station, never.all_paths, "FOLLOW")
+        store_to(station, [p for p in late.all_paths if p not in dose], "FOLLOW")
+        # The decision to wait is recorded when the plan's association ends.
+        for plan_uid in (never.plan_uids[0], late.plan_uids[0]):
+            wait_until(
+                lambda uid=plan_uid: "dose missing" in waiting(uid),
+                30,
+                f"plan {plan_uid} to wait for its dose",
+                station,
+            )
+        assert query(station, "SELECT id FROM jobs") == [], "a plan without its dose must wait"
+        store_to(station, sorted(dose), "FOLLOW")
         expected_late = set(_uids(late))
         wait_until(
             lambda: set(scp.received_order()) >= expected_late, 60, "the late bundle", station
@@ -188,7 +201,16 @@ def test_late_dose_is_awaited_and_missing_dose_forwards_at_settle(tmp_path: Path
         wait_until(
             lambda: set(scp.received_order()) >= expected_never, 60, "the dose-less bundle", station
         )
-        assert time.monotonic() - started >= 25, "the dose-less plan goes only at settle time"
+        assert time.monotonic() - never_sent_at >= LATE_DOSE_SETTLE, (
+            "the dose-less plan goes only at settle time"
+        )
+        wait_settled(station, "NODOSE", never_association)
+    log = file_log(station)
+    assert "Plan WithDose (complete by its references) forwarded to ORGANO" in log, (
+        "the plan went with its dose as soon as the dose came (if it went 'after the patient "
+        f"settled', the dose association took longer than {LATE_DOSE_SETTLE} s)\n" + log[-3000:]
+    )
+    assert "Plan NoDose (after the patient settled) forwarded to ORGANO" in log, log[-3000:]
     order = scp.received_order()
     late_order = [
         name.split(".")[0] for name in scp.received_names() if any(u in name for u in expected_late)
@@ -278,7 +300,7 @@ def test_node_down_then_up_delivers_exactly_once_with_retries(tmp_path: Path, st
         config,
         port=station.port,
         extra=node_section(1, "LATE", port)
-        + "\n[Send]\nretry_base_seconds = 1\nretry_max_seconds = 2\n",
+        + "\n[Send]\nretry_base_seconds = 0.2\nretry_max_seconds = 0.5\nmax_attempts = 100\n",
     )
     study = write_study(tmp_path / "s", StudySpec(patient_id="DOWN", slices=4))
     cli = [sys.executable, "-m", "rtstation", "--config", str(config)]
@@ -303,7 +325,13 @@ def test_node_down_then_up_delivers_exactly_once_with_retries(tmp_path: Path, st
             "delivery after the node came up",
             station,
         )
-        time.sleep(1)
+        wait_until(
+            lambda: query(station, "SELECT state FROM jobs")[0]["state"] == "done",
+            30,
+            "the job to end",
+            station,
+        )
+    # The station has stopped: whatever it sent is in order.txt, nothing more can follow.
     assert len(scp.received_order()) == len(expected)
     history = [
         r["message"] for r in query(station, "SELECT message FROM job_events ORDER BY rowid")
@@ -354,7 +382,6 @@ def test_cli_send_beside_a_running_serve_delivers_once(tmp_path: Path, storescp)
     cli = [sys.executable, "-m", "rtstation", "--config", str(config)]
     with station:
         _send(station, study, "ECLIPSE")  # no rule: stored only
-        time.sleep(1)
         sent = subprocess.run(
             [*cli, "send", "--node", "ORGANO", "--plan", study.plan_uids[0]],
             capture_output=True,
@@ -363,8 +390,9 @@ def test_cli_send_beside_a_running_serve_delivers_once(tmp_path: Path, storescp)
         )
         assert sent.returncode == 0, sent.stdout + sent.stderr
         assert "done" in sent.stdout
-        time.sleep(2)  # both processes' workers had time to look at the queue
-        jobs = query(station, "SELECT id, state, lease_owner FROM jobs")
+    # Both processes have ended (the CLI send returned, serve was stopped): nothing more can
+    # be sent, so what storescp holds is the whole story.
+    jobs = query(station, "SELECT id, state, lease_owner FROM jobs")
     order = scp.received_order()
     assert sorted(order) == sorted(_uids(study)), "every instance exactly once"
     assert [j["state"] for j in jobs] == ["done"]

@@ -10,32 +10,29 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from pydicom import dcmread
 
-from rtstation.routing.send_queue import ACTIVE_STATES
 from tests.data.generator import PlanSpec, StudySpec, write_ct_series, write_study
 from tests.peers.peers import (
     StoreSCP,
     free_port,
     read_sop_instance_uid,
     start_storescu,
-    storescu,
-    storescu_acknowledged,
 )
 from tests.peers.station_proc import (
     StationProcess,
+    file_log,
     node_section,
     query,
     rules_ini,
+    settled_after,
+    store_to,
+    wait_settled,
     wait_until,
     write_settings,
 )
-
-SETTLE = 2  # seconds, as write_settings writes it
-
 
 # --- helpers ----------------------------------------------
 
@@ -47,25 +44,14 @@ def _rule(target_nodes: str, *, source_ae: str = "FOLLOW", extra: str = "") -> s
     )
 
 
-def _file_log(station: StationProcess) -> str:
-    """The station's own log file (serve and the CLI commands next to it write there)."""
-    path = station.config_dir / "logs" / "rtstation.log"
-    return path.read_text(errors="replace") if path.exists() else ""
-
-
-def _associations_ended(station: StationProcess) -> int:
-    return _file_log(station).count("instance(s) stored")
-
-
 def _uids(paths) -> set[str]:
     return {read_sop_instance_uid(p) for p in paths}
 
 
-def _send(station: StationProcess, paths, ae: str = "FOLLOW") -> None:
-    """One association from ``ae``; every file must be acknowledged."""
-    paths = list(paths)
-    result = storescu(paths, station.port, calling_ae=ae, called_ae="RTSTATION")
-    assert len(storescu_acknowledged(result)) == len(paths), result.stderr
+def _send(station: StationProcess, paths, ae: str = "FOLLOW") -> int:
+    """One association from ``ae``; every file acknowledged. Returns its number (see
+    ``store_to``)."""
+    return store_to(station, paths, ae)
 
 
 def _cli(station: StationProcess, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -91,18 +77,6 @@ def _stored_file(station: StationProcess, sop_instance_uid: str) -> Path:
     return station.storage / rows[0]["path"]
 
 
-def _active_jobs(station: StationProcess) -> int:
-    marks = ", ".join("?" * len(ACTIVE_STATES))
-    rows = query(station, f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({marks})", ACTIVE_STATES)
-    return rows[0]["n"]
-
-
-def _settled(station: StationProcess) -> None:
-    """Let the settle period pass and the queue drain: whatever would follow has followed."""
-    time.sleep(SETTLE + 2)
-    wait_until(lambda: _active_jobs(station) == 0, 30, "the queue to drain", station)
-
-
 # --- 1. machine mapping ---------------------------------------------------------------------
 
 
@@ -126,10 +100,9 @@ def test_late_arrival_after_a_mapped_plan_never_sends_the_unmapped_original(
     with station:
         _send(station, study.all_paths)
         wait_until(lambda: set(scp.received_order()) >= expected, 60, "the mapped bundle", station)
-        time.sleep(SETTLE + 2)
+        wait_settled(station, "MAPLATE", 1)  # the plan's quiet period is over
         _send(station, study.image_paths[:1])  # the sender repeats one slice
-        wait_until(lambda: _associations_ended(station) >= 2, 30, "the repeated slice", station)
-        _settled(station)
+        wait_settled(station, "MAPLATE", 2)
         original_hash = query(
             station,
             "SELECT content_hash FROM instances WHERE sop_instance_uid = ?",
@@ -174,8 +147,7 @@ def test_plan_received_again_with_other_content_is_reported_not_forwarded(tmp_pa
         _send(station, study.all_paths)
         wait_until(lambda: set(scp.received_order()) >= expected, 60, "the ADP bundle", station)
         _send(station, [changed_path])
-        wait_until(lambda: _associations_ended(station) >= 2, 30, "the changed plan", station)
-        _settled(station)
+        wait_settled(station, "CHANGED", 2)
         changed_rows = query(
             station,
             "SELECT detail FROM audit WHERE event = 'plan-changed' AND plan_uid = ?",
@@ -201,10 +173,6 @@ def test_plan_acknowledged_just_before_a_crash_is_forwarded_after_restart(tmp_pa
     config = tmp_path / "station"
     station = StationProcess(config)
     write_settings(config, port=station.port, extra=node_section(1, "ORGANO", scp.port))
-    settings = config / "settings.ini"
-    settings.write_text(
-        settings.read_text().replace("settle_seconds = 2", "settle_seconds = 20"), "utf-8"
-    )
     (config / "rules.ini").write_text(_rule("ORGANO", extra="plan_label_match =\n"))
     study = write_study(
         tmp_path / "s",
@@ -236,11 +204,12 @@ def test_plan_acknowledged_just_before_a_crash_is_forwarded_after_restart(tmp_pa
         expected = _uids(bundle)
         wait_until(
             lambda: set(scp.received_order()) >= expected,
-            20 + 30,
+            60,
             "the bundle after the restart",
             station,
         )
-        time.sleep(3)
+        # Decided after the restart's fresh settle period (no association since: 0).
+        wait_settled(station, "RESTART", 0)
         decision = query(
             station, "SELECT state FROM plan_decisions WHERE plan_uid = ?", (study.plan_uids[0],)
         )
@@ -268,15 +237,22 @@ def test_dose_arriving_while_the_first_job_waits_is_sent_too(tmp_path: Path, sto
         assert paused.returncode == 0, paused.stdout + paused.stderr
         _send(station, [p for p in study.all_paths if p not in dose])
         wait_until(
-            lambda: query(station, "SELECT state FROM plan_decisions WHERE state = 'forwarded'"),
-            SETTLE + 20,
-            "the dose-less plan to be forwarded at settle",
+            lambda: settled_after(station, "LATEDOSE", 1),
+            30,
+            "the dose-less plan's settle period to end",
             station,
         )
+        decided = query(station, "SELECT state FROM plan_decisions")
+        assert [row["state"] for row in decided] == ["forwarded"]
         assert [j["state"] for j in query(station, "SELECT state FROM jobs")] == ["queued"]
         _send(station, sorted(dose))
-        wait_until(lambda: _associations_ended(station) >= 2, 30, "the dose association", station)
-        time.sleep(SETTLE + 2)  # the dose's settle period ends while job 1 still waits
+        wait_until(  # the dose's settle period ends while job 1 still waits
+            lambda: settled_after(station, "LATEDOSE", 2),
+            30,
+            "the dose's settle period to end",
+            station,
+        )
+        assert "queued" in [j["state"] for j in query(station, "SELECT state FROM jobs")]
         resumed = _cli(station, "queue", "resume", "ORGANO")
         assert resumed.returncode == 0, resumed.stdout + resumed.stderr
         expected = _uids(study.all_paths)
@@ -286,7 +262,7 @@ def test_dose_arriving_while_the_first_job_waits_is_sent_too(tmp_path: Path, sto
             "every instance, the dose included",
             station,
         )
-        _settled(station)
+        wait_settled(station, "LATEDOSE", 2)
     names = scp.received_names()
     assert names[-1].startswith("RD."), "the dose goes after the plan"
     assert set(scp.received_order()) == expected and _exactly_once(scp)
@@ -335,7 +311,7 @@ def test_local_and_reindexed_plans_are_not_forwarded_when_the_patient_gets_a_new
         wait_until(
             lambda: set(rule_node.received_order()) >= new_uids, 60, "the new bundle", station
         )
-        _settled(station)
+        wait_settled(station, "SAMEPAT", 1)
         rule_jobs = query(station, "SELECT plan_uid FROM jobs WHERE node = 'ORGANO'")
         decided = query(station, "SELECT plan_uid FROM plan_decisions")
     assert set(rule_node.received_order()) == new_uids, "only the new plan's bundle goes"
@@ -382,13 +358,13 @@ def test_delete_after_send_keeps_the_ct_and_structure_set_another_plan_needs(
 
         sent = _cli(station, "send", "--node", "ORGANO", "--plan", phase1)
         assert sent.returncode == 0, sent.stdout + sent.stderr
-        wait_until(
-            lambda: not any(files[uid].exists() for uid in only1),
+        wait_until(  # the station logs this once it has decided what to remove and done so
+            lambda: f"of plan {phase1} after delivery" in file_log(station),
             30,
-            "PHASE1's plan and dose to be removed",
+            "the removal after PHASE1's delivery",
             station,
         )
-        time.sleep(1)
+        assert not any(files[uid].exists() for uid in only1), "PHASE1's plan and dose go"
         kept = [uid for uid in [*shared, *only2] if not files[uid].exists()]
         assert kept == [], "instances PHASE2 still needs were deleted"
 
@@ -427,9 +403,9 @@ def test_rule_naming_a_disabled_node_still_forwards_to_the_enabled_one(tmp_path:
     with station:
         _send(station, study.all_paths)
         wait_until(lambda: set(scp.received_order()) >= expected, 60, "the enabled node", station)
-        time.sleep(SETTLE + 2)
+        wait_settled(station, "DISABLED", 1)
         jobs = query(station, "SELECT node, state FROM jobs ORDER BY id")
     assert [(j["node"], j["state"]) for j in jobs] == [("ORGANO", "done")]
     assert set(scp.received_order()) == expected and _exactly_once(scp)
-    problem = [line for line in _file_log(station).splitlines() if "nothing was queued" in line]
-    assert problem and "Node 'OFFLINE' is disabled" in problem[0], _file_log(station)[-3000:]
+    problem = [line for line in file_log(station).splitlines() if "nothing was queued" in line]
+    assert problem and "Node 'OFFLINE' is disabled" in problem[0], file_log(station)[-3000:]

@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -107,7 +107,7 @@ def test_history_tells_rule_from_manual_with_patient_times_and_per_rule_counts(
     assert counts["manual"]["forwarded"] == 1
 
     # A range that ends before the jobs were queued has none of them.
-    past = station.history_report(until=datetime.now(timezone.utc) - timedelta(days=1))
+    past = station.history_report(until=datetime.now(UTC) - timedelta(days=1))
     assert past.entries == ()
 
     # "Clear finished" takes them off the queue view; the history keeps them.
@@ -145,7 +145,7 @@ def test_history_tells_rule_from_manual_with_patient_times_and_per_rule_counts(
 
 def age(station: Station, study: GeneratedStudy, days: int) -> None:
     """Make a study look received ``days`` ago (what the catalog would hold by then)."""
-    when = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="milliseconds")
+    when = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
     with sqlite3.connect(station.catalog.db_path) as conn:
         conn.executemany(
             "UPDATE instances SET received_at = ? WHERE sop_instance_uid = ?",

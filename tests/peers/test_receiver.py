@@ -7,6 +7,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,13 +21,16 @@ from tests.data.pydicom_files import copy_pydicom_rt_files
 from tests.peers.peers import (
     HOST,
     dataset_bytes,
+    free_port,
+    is_listening,
     read_sop_instance_uid,
     start_storescu,
     storescu,
     storescu_acknowledged,
     storescu_responses,
 )
-from tests.peers.station_proc import StationProcess, write_settings
+from tests.peers.station_proc import StationProcess, wait_until, write_settings
+from tests.threads import threads_left
 
 
 def _catalog_rows(station: StationProcess) -> dict[str, sqlite3.Row]:
@@ -115,16 +119,17 @@ def test_concurrent_senders_store_every_file_byte_equal(station: StationProcess,
 def test_sigkill_mid_receive_loses_no_acknowledged_instance(
     station: StationProcess, tmp_path: Path
 ):
-    files = write_ct_series(tmp_path / "ct", 500, rows=256, columns=256, patient_id="KILL")
+    # Every instance is fsynced before its answer: 300 leave the kill far inside the transfer.
+    files = write_ct_series(tmp_path / "ct", 300, rows=256, columns=256, patient_id="KILL")
     station.start()
     sender = start_storescu(sorted(files), station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
     deadline = time.monotonic() + 60
-    while len(sender.acknowledged()) < 150 and time.monotonic() < deadline:
+    while len(sender.acknowledged()) < 100 and time.monotonic() < deadline:
         time.sleep(0.02)
     station.kill()
     sender.wait(60)
     acknowledged = sender.acknowledged()
-    assert 150 <= len(acknowledged) < 500, "the kill should land in the middle of the transfer"
+    assert 100 <= len(acknowledged) < 300, "the kill should land in the middle of the transfer"
 
     station.start()  # restart: heals, cleans the incoming folder
     rows = _catalog_rows(station)
@@ -140,7 +145,7 @@ def test_sigkill_mid_receive_loses_no_acknowledged_instance(
 
     retry = storescu(sorted(files), station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
     assert all(outcome == "Success" for _f, outcome in storescu_responses(retry))
-    assert len(_catalog_rows(station)) == 500
+    assert len(_catalog_rows(station)) == 300
 
 
 def test_hostile_patient_ids_stay_inside_storage(station: StationProcess, tmp_path: Path):
@@ -183,8 +188,7 @@ def test_malformed_dataset_is_refused_with_c210(station: StationProcess, tmp_pat
     finally:
         _config.STORE_SEND_CHUNKED_DATASET = previous
     assert status.Status == 0xC210
-    time.sleep(0.3)
-    assert "truncated" in station.log()
+    wait_until(lambda: "truncated" in station.log(), 10, "the refusal in the log", station)
     assert _echo(station.port)
     ok = storescu([good], station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
     assert storescu_acknowledged(ok) == [str(good)]
@@ -208,8 +212,12 @@ def test_allow_list_rejects_unknown_calling_ae(tmp_path: Path):
         assert "calling ae title not recognized" in rejected.stderr.lower().replace(
             "recognised", "recognized"
         )
-        time.sleep(0.3)
-        assert "INTRUDER" in station.log() and "allow-list" in station.log()
+        wait_until(
+            lambda: "INTRUDER" in station.log() and "allow-list" in station.log(),
+            10,
+            "the rejection in the log",
+            station,
+        )
         accepted = storescu(files, station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
         assert len(storescu_acknowledged(accepted)) == len(files)
         accepted = storescu(files[:1], station.port, calling_ae="ECLIPSE", called_ae="RTSTATION")
@@ -231,8 +239,9 @@ def test_free_space_floor_refuses_with_a700_and_keeps_serving(tmp_path: Path):
         result = storescu(files, station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
         outcomes = {outcome for _f, outcome in storescu_responses(result)}
         assert outcomes and all("OutOfResources" in o for o in outcomes), result.stderr
-        time.sleep(0.3)
-        assert "below the configured floor" in station.log()
+        wait_until(
+            lambda: "below the configured floor" in station.log(), 10, "the refusal", station
+        )
         assert not [p for p in station.storage.rglob("*.dcm")]
         assert _echo(station.port)
 
@@ -262,3 +271,22 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path):
     assert result.returncode == 1
     assert f"Port {first.port} is already in use by another program" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_stopped_receiver_frees_its_port_and_listens_again(tmp_path: Path):
+    """Stopping wakes pynetdicom's server loop instead of waiting for its next poll; the
+    port must still be released, and a new start on it must answer."""
+    from rtstation.net.receiver import ReceiverConfig, StorageReceiver
+
+    port = free_port()
+    before = set(threading.enumerate())
+    receiver = StorageReceiver(
+        ReceiverConfig("RTSTATION", port, bind_address=HOST),
+        store=lambda _caller, _path, _uid: 0xC000,  # no C-STORE comes: only echoes
+    )
+    for _ in range(2):
+        receiver.start()
+        assert _echo(port)
+        receiver.stop()
+        assert not is_listening(port), "the port is still open after stop()"
+    assert threads_left(before) == []

@@ -21,11 +21,11 @@ def _openssl(*args: str, cwd: Path) -> None:
     subprocess.run([binary, *args], cwd=cwd, check=True, capture_output=True)
 
 
-@pytest.fixture
-def certificates(tmp_path: Path) -> dict[str, Path]:
-    """A CA, a server certificate for 127.0.0.1 signed by it, and an unrelated CA."""
-    d = tmp_path / "pki"
-    d.mkdir()
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A CA, a server certificate for 127.0.0.1 signed by it, and an unrelated CA (made
+    once for the module: three RSA keys cost a second, and no test changes them)."""
+    d = tmp_path_factory.mktemp("pki")
     for ca in ("ca", "other-ca"):
         _openssl(
             "req",

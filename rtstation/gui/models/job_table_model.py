@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -61,7 +61,7 @@ def job_row_from_job(job: Job) -> JobChanged:
     """A :class:`~rtstation.routing.send_queue.Job` read from the queue, as the event the
     table gets for it while it runs: rows are ``JobChanged`` events, one shape for both."""
     next_at = (
-        datetime.fromtimestamp(job.next_attempt_at, tz=timezone.utc)
+        datetime.fromtimestamp(job.next_attempt_at, tz=UTC)
         if job.state == "retrying" and job.next_attempt_at > 0
         else None
     )

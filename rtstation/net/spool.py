@@ -1,0 +1,113 @@
+"""The temporary files pynetdicom streams received datasets into, made safe for full disks.
+
+With ``STORE_RECV_CHUNKED_DATASET`` pynetdicom writes each C-STORE's dataset, fragment by
+fragment, into a ``NamedTemporaryFile`` on its DUL thread. When the disk fills, that write
+raises ``OSError: [Errno 28]``, the DUL thread dies, the peer sees an A-ABORT instead of
+0xA700, and the partial file stays in the incoming folder until a sweep.
+
+:func:`install` replaces the ``NamedTemporaryFile`` that ``pynetdicom.dimse_messages``
+calls (process-wide, like ``STORE_RECV_CHUNKED_DATASET`` itself) with :class:`SpoolFile`.
+A spool file checks before every fragment that the space left above the free-space floor
+can take it, and catches a full disk. Either way it deletes its partial file at once, stops
+writing, swallows the rest of the dataset (so the DIMSE message still completes) and
+records why; the C-STORE handler asks :func:`failure` and answers 0xA700. The next instance
+is written normally again as soon as there is space.
+
+``tests/core/test_pynetdicom_seams.py`` fails when pynetdicom stops calling it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pynetdicom import dimse_messages
+
+LOGGER = logging.getLogger(__name__)
+
+# bytes that may still be written above the free-space floor, or None for "no floor"
+SpaceLeft = Callable[[str], int | None]
+
+_lock = threading.Lock()
+_failures: dict[str, str] = {}
+_space_left: SpaceLeft | None = None
+_original = dimse_messages.NamedTemporaryFile
+
+
+class SpoolFile:
+    """What pynetdicom uses of a NamedTemporaryFile: ``name``, ``write``, ``file.flush``,
+    ``close``; unbuffered, so a refused write leaves nothing pending in a buffer."""
+
+    def __init__(self, *, suffix: str = ".dcm", **_ignored: Any) -> None:
+        fd, self.name = tempfile.mkstemp(suffix=suffix)
+        self._file = os.fdopen(fd, "wb", buffering=0)
+        self.file = self  # pynetdicom calls ``file.flush()``
+        self.failed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        size = len(data)
+        if self.failed:
+            return size
+        space = _space_left(self.name) if _space_left is not None else None
+        if space is not None and size > space:
+            self._fail(
+                "writing it would take the storage folder's free space below the configured "
+                f"floor (min_free_space_mb); {max(space, 0) // (1024 * 1024)} MB are left "
+                "above it"
+            )
+            return size
+        view = memoryview(data)
+        try:
+            while view:
+                written = self._file.write(view)
+                if not written:  # a regular file takes at least a byte or raises
+                    self._fail("the storage folder accepted no more bytes")
+                    return size
+                view = view[written:]
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            self._fail(f"the storage folder is full ({exc.strerror})")
+        return size
+
+    def flush(self) -> None:
+        """Unbuffered: nothing to flush."""
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
+
+    def _fail(self, reason: str) -> None:
+        self.failed = True
+        self.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.name)
+        with _lock:
+            _failures[self.name] = reason
+        LOGGER.warning(
+            "Stopped writing a received dataset (%s): its partial file is deleted", reason
+        )
+
+
+def install(space_left: SpaceLeft | None) -> None:
+    """Route pynetdicom's received datasets through :class:`SpoolFile` (idempotent)."""
+    global _space_left
+    _space_left = space_left
+    dimse_messages.NamedTemporaryFile = SpoolFile  # type: ignore[assignment]
+
+
+def failure(path: str | Path) -> str | None:
+    """Why the dataset spooled to ``path`` was not written, or None (clears the record)."""
+    with _lock:
+        return _failures.pop(str(path), None)
+
+
+def is_installed() -> bool:
+    return dimse_messages.NamedTemporaryFile is SpoolFile

@@ -1,0 +1,192 @@
+"""C-STOREs the receiver must refuse with the status PS3.4 names (issue 10, item 7).
+
+storescu checks its files before sending, so the hostile sender here is a pynetdicom SCU
+sending file bytes unchanged (``STORE_SEND_CHUNKED_DATASET``): the C-STORE request's
+Affected SOP Class/Instance UIDs come from the File Meta, the dataset is sent as written,
+which is how a dataset can disagree with its own request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_dataset, write_file_meta_info
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pynetdicom import AE, _config
+
+from tests.peers.peers import HOST
+from tests.peers.station_proc import StationProcess, query, write_settings
+
+CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2"
+RT_PLAN = "1.2.840.10008.5.1.4.1.1.481.5"
+
+
+def _dataset(sop_class: str, uid: str, **values: object) -> Dataset:
+    ds = Dataset()
+    ds.SOPClassUID = sop_class
+    ds.SOPInstanceUID = uid
+    ds.PatientID = "REFUSE1"
+    ds.PatientName = "Refuse^Test"
+    ds.StudyInstanceUID = "1.2.826.0.1.3680043.9.7777.1"
+    ds.SeriesInstanceUID = "1.2.826.0.1.3680043.9.7777.2"
+    ds.Modality = "CT" if sop_class == CT_IMAGE else "RTPLAN"
+    for keyword, value in values.items():
+        setattr(ds, keyword, value)
+    return ds
+
+
+def _part10(path: Path, ds: Dataset, *, meta_class: str, meta_uid: str) -> Path:
+    """File Meta saying ``meta_class``/``meta_uid`` in front of ``ds`` (explicit VR LE)."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = meta_class
+    meta.MediaStorageSOPInstanceUID = meta_uid
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta.ImplementationClassUID = "1.2.826.0.1.3680043.9.7777"
+    out = DicomBytesIO()
+    out.is_little_endian, out.is_implicit_VR = True, False
+    out.write(b"\x00" * 128 + b"DICM")
+    write_file_meta_info(out, meta, enforce_standard=True)
+    body = DicomBytesIO()
+    body.is_little_endian, body.is_implicit_VR = True, False
+    write_dataset(body, ds)
+    path.write_bytes(out.getvalue() + body.getvalue())
+    return path
+
+
+def _ct_pixels(uid: str, pixel_bytes: int) -> Dataset:
+    ds = _dataset(CT_IMAGE, uid)
+    ds.Rows, ds.Columns = 32, 32
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 16, 15
+    ds.SamplesPerPixel, ds.PixelRepresentation = 1, 0
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.PixelData = b"\x01\x00" * (pixel_bytes // 2)
+    ds["PixelData"].VR = "OW"
+    return ds
+
+
+def _invalid_vr_bytes(path: Path, uid: str) -> Path:
+    """A CT whose (0008,0060) element has the VR bytes 00 01: pydicom stops there."""
+    _part10(path, _ct_pixels(uid, 2048), meta_class=CT_IMAGE, meta_uid=uid)
+    data = path.read_bytes()
+    modality = b"\x08\x00\x60\x00CS\x02\x00CT"
+    assert modality in data
+    path.write_bytes(data.replace(modality, b"\x08\x00\x60\x00\x00\x01\x02\x00CT"))
+    return path
+
+
+@pytest.fixture
+def chunked_send() -> Iterator[None]:
+    before = _config.STORE_SEND_CHUNKED_DATASET
+    _config.STORE_SEND_CHUNKED_DATASET = True
+    yield
+    _config.STORE_SEND_CHUNKED_DATASET = before
+
+
+def _send(port: int, files: list[Path]) -> list[int]:
+    ae = AE(ae_title="HOSTILE")
+    for sop_class in (CT_IMAGE, RT_PLAN):
+        ae.add_requested_context(sop_class, ExplicitVRLittleEndian)
+    assoc = ae.associate(HOST, port, ae_title="RTSTATION")
+    assert assoc.is_established
+    try:
+        statuses = []
+        for path in files:
+            status = assoc.send_c_store(path)
+            statuses.append(int(status.Status) if "Status" in status else -1)
+        return statuses
+    finally:
+        assoc.release()
+
+
+def test_datasets_that_do_not_match_their_request_get_the_named_failure(
+    tmp_path: Path, chunked_send: None
+):
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port)
+    files = tmp_path / "files"
+    files.mkdir()
+    uid = {name: generate_uid() for name in ("mismatch", "plan", "short", "vr", "nouid", "ok")}
+    other = generate_uid()
+    cases = [
+        # dataset says another SOP Instance UID than the request
+        (
+            _part10(
+                files / "mismatch.dcm",
+                _ct_pixels(other, 2048),
+                meta_class=CT_IMAGE,
+                meta_uid=uid["mismatch"],
+            ),
+            0xA900,
+            "is not the request's Affected SOP Instance UID",
+        ),
+        # an RT Plan on the CT Image presentation context
+        (
+            _part10(
+                files / "plan.dcm",
+                _dataset(RT_PLAN, uid["plan"], RTPlanLabel="P1"),
+                meta_class=CT_IMAGE,
+                meta_uid=uid["plan"],
+            ),
+            0xA900,
+            "was sent on a presentation context for",
+        ),
+        # 100 of 2,048 pixel bytes
+        (
+            _part10(
+                files / "short.dcm",
+                _ct_pixels(uid["short"], 100),
+                meta_class=CT_IMAGE,
+                meta_uid=uid["short"],
+            ),
+            0xA900,
+            "its Pixel Data holds 100 bytes",
+        ),
+        (_invalid_vr_bytes(files / "vr.dcm", uid["vr"]), 0xC210, "has an invalid VR"),
+        (
+            _part10(
+                files / "nouid.dcm",
+                _without(_ct_pixels(uid["nouid"], 2048), "SOPInstanceUID"),
+                meta_class=CT_IMAGE,
+                meta_uid=uid["nouid"],
+            ),
+            0xC210,
+            "has no SOP Instance UID",
+        ),
+        (
+            _part10(
+                files / "ok.dcm",
+                _ct_pixels(uid["ok"], 2048),
+                meta_class=CT_IMAGE,
+                meta_uid=uid["ok"],
+            ),
+            0x0000,
+            "",
+        ),
+    ]
+    with station:
+        statuses = _send(station.port, [path for path, _, _ in cases])
+        assert statuses == [status for _, status, _ in cases]
+        deadline = time.monotonic() + 20
+        log = station.log()
+        while time.monotonic() < deadline and not all(w in log for _, _, w in cases):
+            time.sleep(0.1)
+            log = station.log()
+        for _, status, words in cases:
+            if words:
+                assert words in log and f"(answered 0x{status:04X})" in log, words
+        stored = {r["sop_instance_uid"] for r in query(station, "SELECT * FROM instances")}
+        assert stored == {uid["ok"]}
+        files_on_disk = [p for p in station.storage.rglob("*.dcm") if ".incoming" not in p.parts]
+        assert len(files_on_disk) == 1
+        assert not [p for p in station.storage.joinpath(".incoming").rglob("*") if p.is_file()]
+
+
+def _without(ds: Dataset, keyword: str) -> Dataset:
+    delattr(ds, keyword)
+    return ds
