@@ -234,6 +234,17 @@ def _version_2(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE jobs SET follow_up = 1 WHERE source = 'rule: late arrival'")
 
 
+def _version_3(conn: sqlite3.Connection) -> None:
+    """Job start and clear times, rule verdicts as reason codes, the journal of deletes."""
+    conn.execute("ALTER TABLE jobs ADD COLUMN started_at REAL")
+    conn.execute("ALTER TABLE jobs ADD COLUMN cleared_at REAL")
+    conn.execute("ALTER TABLE plan_decisions ADD COLUMN verdicts TEXT NOT NULL DEFAULT ''")
+    conn.execute(
+        "CREATE TABLE pending_deletes (sop_instance_uid TEXT PRIMARY KEY, path TEXT NOT NULL, "
+        "reason TEXT NOT NULL, requested_at TEXT NOT NULL)"
+    )
+
+
 #: The schema history, oldest first; ``user_version`` is the version of the last one applied.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -242,8 +253,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         _version_1,
     ),
     Migration(2, "follow-up jobs marked as such", _version_2),
+    Migration(3, "job start and clear times, structured rule verdicts, delete journal", _version_3),
 )
-
 #: The schema version this rtstation writes and understands.
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

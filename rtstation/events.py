@@ -90,6 +90,11 @@ class JobChanged:
     message: str = ""
     next_attempt_at: datetime | None = None
     at: datetime = field(default_factory=_now)
+    patient_id: str = ""
+    source: str = ""  # the trigger: "manual", "rule: A, B", "follow-up: A"
+    created_at: float | None = None  # queued, started, finished: seconds since the epoch
+    started_at: float | None = None
+    finished_at: float | None = None
 
 
 @dataclass(frozen=True)

@@ -998,9 +998,113 @@
     </message>
 </context>
 <context>
+    <name>DeleteController</name>
+    <message>
+        <location filename="../../rtstation/gui/controllers/delete_controller.py" line="+62"/>
+        <source>Nothing was deleted.</source>
+        <translation>Es wurde nichts gelöscht.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+9"/>
+        <source>Delete everything stored: %n patient(s)?</source>
+        <translation>
+            <numerusform>Alles Gespeicherte löschen: %n Patient?</numerusform>
+            <numerusform>Alles Gespeicherte löschen: %n Patienten?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>Delete %n patient(s) with all their files?</source>
+        <translation>
+            <numerusform>%n Patienten mit allen Dateien löschen?</numerusform>
+            <numerusform>%n Patienten mit allen Dateien löschen?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>Delete %n plan(s)?</source>
+        <translation>
+            <numerusform>%n Plan löschen?</numerusform>
+            <numerusform>%n Pläne löschen?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>%n file(s) are removed from the storage folder and the catalog</source>
+        <translation>
+            <numerusform>%n Datei wird aus dem Speicherordner und dem Katalog entfernt</numerusform>
+            <numerusform>%n Dateien werden aus dem Speicherordner und dem Katalog entfernt</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+9"/>
+        <source>%n shared file(s) stay because a plan that is kept uses them.</source>
+        <translation>
+            <numerusform>%n gemeinsam genutzte Datei bleibt, weil ein verbleibender Plan sie verwendet.</numerusform>
+            <numerusform>%n gemeinsam genutzte Dateien bleiben, weil ein verbleibender Plan sie verwendet.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Plans: %1</source>
+        <translation>Pläne: %1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>and %n more plan(s)</source>
+        <translation>
+            <numerusform>und %n weiterer Plan</numerusform>
+            <numerusform>und %n weitere Pläne</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>This cannot be undone.</source>
+        <translation>Das kann nicht rückgängig gemacht werden.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+6"/>
+        <location line="+7"/>
+        <location line="+29"/>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <location line="-42"/>
+        <source>Nothing is stored: nothing to delete.</source>
+        <translation>Es ist nichts gespeichert: nichts zu löschen.</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>The delete was refused.</source>
+        <translation>Das Löschen wurde abgelehnt.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Job %1 to %2 is %3 for %4.</source>
+        <translation>Auftrag %1 an %2 ist %3 für %4.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>its files</source>
+        <translation>seine Dateien</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Cancel the job or wait until it has finished, then delete again.</source>
+        <translation>Brechen Sie den Auftrag ab oder warten Sie, bis er beendet ist, und löschen Sie dann erneut.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The delete was refused; nothing was deleted.</source>
+        <translation>Das Löschen wurde abgelehnt; es wurde nichts gelöscht.</translation>
+    </message>
+</context>
+<context>
     <name>DetailsPanel</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/details_panel.py" line="+107"/>
+        <location filename="../../rtstation/gui/widgets/details_panel.py" line="+109"/>
         <source>Patient</source>
         <translation>Patient</translation>
     </message>
@@ -1138,6 +1242,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Trigger</source>
+        <translation>Auslöser</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>State</source>
         <translation>Status</translation>
     </message>
@@ -1145,6 +1254,16 @@
         <location line="+1"/>
         <source>Progress</source>
         <translation>Fortschritt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Queued</source>
+        <translation>Eingereiht</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Finished</source>
+        <translation>Beendet</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1182,7 +1301,12 @@
         <translation>Summe</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+11"/>
+        <source>forwarded by rule %1</source>
+        <translation>weitergeleitet durch Regel %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>forwarded by a rule</source>
         <translation>von einer Regel weitergeleitet</translation>
     </message>
@@ -1282,6 +1406,160 @@
         <location line="+4"/>
         <source>Volume (%)</source>
         <translation>Volumen (%)</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryDialog</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/history_dialog.py" line="+60"/>
+        <source>Send history</source>
+        <translation>Sendeverlauf</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Export...</source>
+        <translation>Exportieren...</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>From</source>
+        <translation>Von</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>to</source>
+        <translation>bis</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Queued</source>
+        <translation>Eingereiht</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Started</source>
+        <translation>Begonnen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Finished</source>
+        <translation>Beendet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Plan</source>
+        <translation>Plan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Node</source>
+        <translation>Knoten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Trigger</source>
+        <translation>Auslöser</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>State</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Rule</source>
+        <translation>Regel</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Forwarded</source>
+        <translation>Weitergeleitet</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Skipped</source>
+        <translation>Übersprungen</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Plans per rule</source>
+        <translation>Pläne je Regel</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Reading the send history...</source>
+        <translation>Sendeverlauf wird gelesen...</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The send history could not be read.</source>
+        <translation>Der Sendeverlauf konnte nicht gelesen werden.</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>manual</source>
+        <translation>manuell</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+8"/>
+        <source>%n send job(s) in this range</source>
+        <translation>
+            <numerusform>%n Sendeauftrag in diesem Zeitraum</numerusform>
+            <numerusform>%n Sendeaufträge in diesem Zeitraum</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Export the send history</source>
+        <translation>Sendeverlauf exportieren</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Saved %1</source>
+        <translation>Gespeichert: %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The send history could not be saved.</source>
+        <translation>Der Sendeverlauf konnte nicht gespeichert werden.</translation>
+    </message>
+</context>
+<context>
+    <name>HousekeepingActions</name>
+    <message>
+        <location filename="../../rtstation/gui/housekeeping_actions.py" line="+43"/>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Select the patients or plans to delete in the list first.</source>
+        <translation>Wählen Sie zuerst die zu löschenden Patienten oder Pläne in der Liste aus.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>&amp;Delete selected...</source>
+        <translation>Ausgewählte &amp;löschen...</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Delete &amp;all...</source>
+        <translation>&amp;Alles löschen...</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Send &amp;history...</source>
+        <translation>Sende&amp;verlauf...</translation>
     </message>
 </context>
 <context>
@@ -1471,14 +1749,63 @@
     </message>
 </context>
 <context>
+    <name>JobFilterBar</name>
+    <message>
+        <location filename="../../rtstation/gui/widgets/job_filter_bar.py" line="+28"/>
+        <source>All jobs</source>
+        <extracomment>(key, states shown); None shows every job.</extracomment>
+        <translation>Alle Aufträge</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open (queued, sending, retrying)</source>
+        <translation>Offen (wartend, sendend, Wiederholung)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Waiting to retry</source>
+        <translation>Wartet auf Wiederholung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Done</source>
+        <translation>Erledigt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cancelled</source>
+        <translation>Abgebrochen</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Clear finished</source>
+        <translation>Erledigte entfernen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Take done, failed and cancelled jobs off this list (the send history keeps them)</source>
+        <translation>Erledigte, fehlgeschlagene und abgebrochene Aufträge aus dieser Liste nehmen (der Sendeverlauf behält sie)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Show:</source>
+        <translation>Anzeigen:</translation>
+    </message>
+</context>
+<context>
     <name>JobTableModel</name>
     <message>
-        <location filename="../../rtstation/gui/models/job_table_model.py" line="+58"/>
+        <location filename="../../rtstation/gui/models/job_table_model.py" line="+71"/>
         <source>%1 of %2 delivered</source>
         <translation>%1 von %2 zugestellt</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+34"/>
         <location line="+1"/>
         <source>queued</source>
         <translation>eingereiht</translation>
@@ -1521,8 +1848,18 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Plan</source>
         <translation>Plan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Trigger</source>
+        <translation>Auslöser</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1536,6 +1873,12 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+178"/>
+        <source>Queued</source>
+        <translation>Eingereiht</translation>
+    </message>
+    <message>
+        <location line="-177"/>
         <source>Next retry</source>
         <translation>Nächster Versuch</translation>
     </message>
@@ -1543,6 +1886,16 @@
         <location line="+1"/>
         <source>Reason</source>
         <translation>Grund</translation>
+    </message>
+    <message>
+        <location line="+177"/>
+        <source>Started</source>
+        <translation>Begonnen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Finished</source>
+        <translation>Beendet</translation>
     </message>
 </context>
 <context>
@@ -1557,21 +1910,32 @@
         <source>The job could not be cancelled.</source>
         <translation>Der Auftrag konnte nicht abgebrochen werden.</translation>
     </message>
+    <message>
+        <location line="+10"/>
+        <source>Finished jobs could not be cleared.</source>
+        <translation>Erledigte Aufträge konnten nicht entfernt werden.</translation>
+    </message>
 </context>
 <context>
     <name>JobsPanel</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/jobs_panel.py" line="+64"/>
+        <location filename="../../rtstation/gui/widgets/jobs_panel.py" line="+66"/>
+        <location line="+43"/>
         <source>Retry</source>
         <translation>Wiederholen</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-41"/>
         <source>Cancel job</source>
         <translation>Auftrag abbrechen</translation>
     </message>
     <message>
         <location line="+41"/>
+        <source>Retry now</source>
+        <translation>Jetzt wiederholen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Resume node %1</source>
         <translation>Knoten %1 fortsetzen</translation>
     </message>
@@ -1617,7 +1981,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../rtstation/gui/main_window.py" line="+190"/>
+        <location filename="../../rtstation/gui/main_window.py" line="+191"/>
         <source>Send queue</source>
         <translation>Sendewarteschlange</translation>
     </message>
@@ -1627,7 +1991,7 @@
         <translation>Protokoll</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/window_actions.py" line="+28"/>
+        <location filename="../../rtstation/gui/window_actions.py" line="+29"/>
         <source>&amp;Import files or folders...</source>
         <translation>Dateien oder Ordner &amp;importieren ...</translation>
     </message>
@@ -1687,7 +2051,7 @@
         <translation>&amp;Ansicht</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>&amp;Colour scheme</source>
         <translation>&amp;Farbschema</translation>
     </message>
@@ -1702,7 +2066,7 @@
         <translation>Station</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/main_window.py" line="+86"/>
+        <location filename="../../rtstation/gui/main_window.py" line="+87"/>
         <source>The station could not start.</source>
         <translation>Die Station konnte nicht starten.</translation>
     </message>
@@ -2262,7 +2626,7 @@
 <context>
     <name>PlanMenuController</name>
     <message>
-        <location filename="../../rtstation/gui/controllers/plan_menu_controller.py" line="+86"/>
+        <location filename="../../rtstation/gui/controllers/plan_menu_controller.py" line="+87"/>
         <source>%1 selected plans</source>
         <translation>%1 ausgewählte Pläne</translation>
     </message>
@@ -2302,7 +2666,12 @@
         <translation>Was die Regeln für %1 entscheiden, ohne etwas zu senden</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+8"/>
+        <source>Delete...</source>
+        <translation>Löschen...</translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>The forwarding rules could not be tested.</source>
         <translation>Die Weiterleitungsregeln konnten nicht getestet werden.</translation>
     </message>
@@ -2365,7 +2734,7 @@
         <translation>Weitergeleitet</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/models/plan_tree_cells.py" line="+46"/>
+        <location filename="../../rtstation/gui/models/plan_tree_cells.py" line="+47"/>
         <source>(no label)</source>
         <translation>(ohne Label)</translation>
     </message>
@@ -2393,12 +2762,12 @@
         <translation>Alles, worauf der Plan verweist, ist da</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Not sent anywhere yet</source>
         <translation>Noch nirgendwohin gesendet</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/controllers/tree_data.py" line="+187"/>
+        <location filename="../../rtstation/gui/controllers/tree_data.py" line="+188"/>
         <source>the structure set</source>
         <translation>das Structure Set</translation>
     </message>
@@ -2693,6 +3062,274 @@
         <location line="+7"/>
         <source>Cancelling…</source>
         <translation>Wird abgebrochen …</translation>
+    </message>
+</context>
+<context>
+    <name>RuleReason</name>
+    <message>
+        <location filename="../../rtstation/gui/rule_reasons.py" line="+20"/>
+        <source>all rules are switched off in rules.ini [General] rules_enabled</source>
+        <translation>alle Regeln sind in rules.ini [General] rules_enabled ausgeschaltet</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>no forwarding rules are configured in rules.ini</source>
+        <translation>in rules.ini sind keine Weiterleitungsregeln eingerichtet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>rule is disabled</source>
+        <translation>Regel ist deaktiviert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>source AE {source} (any source accepted)</source>
+        <translation>Quell-AE {source} (jede Quelle erlaubt)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>source AE {source}</source>
+        <translation>Quell-AE {source}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>source AE {source} is not {allowed}</source>
+        <translation>Quell-AE {source} ist nicht {allowed}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>source AE {source} is not one of {allowed}</source>
+        <translation>Quell-AE {source} ist keiner von {allowed}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>label {label} contains {match}</source>
+        <translation>Label {label} enthält {match}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>label {label} does not contain {match}</source>
+        <translation>Label {label} enthält {match} nicht</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>label {label} contains the excluded {exclude}</source>
+        <translation>Label {label} enthält das ausgeschlossene {exclude}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>label {label} does not contain the excluded {exclude}</source>
+        <translation>Label {label} enthält das ausgeschlossene {exclude} nicht</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{key} {pattern} is not a valid regular expression ({error})</source>
+        <translation>{key} {pattern} ist kein gültiger regulärer Ausdruck ({error})</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{key} {pattern} could not be applied ({error})</source>
+        <translation>{key} {pattern} konnte nicht angewendet werden ({error})</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>label {text} matches plan_label_regex {pattern}</source>
+        <translation>Label {text} passt zu plan_label_regex {pattern}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>label {text} does not match plan_label_regex {pattern}</source>
+        <translation>Label {text} passt nicht zu plan_label_regex {pattern}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>name {text} matches plan_name_regex {pattern}</source>
+        <translation>Name {text} passt zu plan_name_regex {pattern}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>name {text} does not match plan_name_regex {pattern}</source>
+        <translation>Name {text} passt nicht zu plan_name_regex {pattern}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>plan is APPROVED</source>
+        <translation>Plan ist APPROVED (freigegeben)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>approval status is {status}, rule requires APPROVED</source>
+        <translation>Freigabestatus ist {status}, die Regel verlangt APPROVED</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>treatment machine {machine} is listed</source>
+        <translation>Bestrahlungsgerät {machine} ist aufgeführt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>plan names no treatment machine, rule requires one of {listed}</source>
+        <translation>der Plan nennt kein Bestrahlungsgerät, die Regel verlangt eines von {listed}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>treatment machine {machines} is not one of {listed}</source>
+        <translation>Bestrahlungsgerät {machines} ist keines von {listed}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>plan intent {intent} is listed</source>
+        <translation>Planintention {intent} ist aufgeführt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>plan intent {intent} is not one of {listed}</source>
+        <translation>Planintention {intent} ist keine von {listed}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{modality} present</source>
+        <translation>{modality} vorhanden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no {noun} yet (rule requires {modality})</source>
+        <translation>{noun} fehlt noch (die Regel verlangt {modality})</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{modality} {have}/{expected}</source>
+        <translation>{modality} {have}/{expected}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>structure set missing</source>
+        <translation>Strukturset fehlt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no structure set</source>
+        <translation>kein Strukturset</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>dose missing</source>
+        <translation>Dosis fehlt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>references missing</source>
+        <translation>Referenzen fehlen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{noun} missing</source>
+        <translation>{noun} fehlt</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>dose</source>
+        <translation>Dosis</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>structure set</source>
+        <translation>Strukturset</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>plan</source>
+        <translation>Plan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>RT image</source>
+        <translation>RT-Bild</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>treatment record</source>
+        <translation>Bestrahlungsprotokoll</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CT images</source>
+        <translation>CT-Bilder</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>MR images</source>
+        <translation>MR-Bilder</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PET images</source>
+        <translation>PET-Bilder</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>rule {names}</source>
+        <translation>Regel {names}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>rule</source>
+        <translation>Regel</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>follow-up of rule {names}</source>
+        <translation>Nachlieferung zu Regel {names}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>follow-up (late arrival)</source>
+        <translation>Nachlieferung (später eingetroffen)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>manual</source>
+        <translation>manuell</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Not decided by the rules when it arrived; today&apos;s rules say:</source>
+        <translation>Beim Eintreffen nicht von den Regeln entschieden; die heutigen Regeln sagen:</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>(no target nodes)</source>
+        <translation>(keine Zielknoten)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Rule &quot;{rule}&quot;: matched -&gt; {targets}</source>
+        <translation>Regel „{rule}“: trifft zu -&gt; {targets}</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Rule &quot;{rule}&quot;: not matched: {reasons}</source>
+        <translation>Regel „{rule}“: trifft nicht zu: {reasons}</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Waiting for: {what}</source>
+        <translation>Wartet auf: {what}</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>forwarded by {rules}</source>
+        <translation>weitergeleitet durch {rules}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>waiting</source>
+        <translation>wartet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no rule matched</source>
+        <translation>keine Regel trifft zu</translation>
     </message>
 </context>
 <context>
@@ -3078,7 +3715,7 @@
         <translation>kein Grund angegeben</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+108"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+109"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
@@ -3094,18 +3731,18 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+342"/>
+        <location line="+343"/>
         <source>Nodes</source>
         <translation>Knoten</translation>
     </message>
     <message>
-        <location line="-341"/>
+        <location line="-342"/>
         <source>Sending</source>
         <translation>Senden</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+197"/>
+        <location line="+198"/>
         <source>Logging</source>
         <translation>Protokoll</translation>
     </message>
@@ -3131,13 +3768,101 @@
         <translation>Empfangene und importierte Pläne liegen hier, nach Patienten geordnet.</translation>
     </message>
     <message>
+        <location filename="../../rtstation/gui/dialogs/_settings_housekeeping.py" line="+34"/>
+        <source>Retention</source>
+        <extracomment>Number fields of the tab, with the label their problems are reported under.</extracomment>
+        <translation>Aufbewahrung</translation>
+    </message>
+    <message>
         <location line="+3"/>
+        <source>Remove plans older than:</source>
+        <translation>Pläne entfernen, älter als:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>days (0 = never)</source>
+        <translation>Tage (0 = nie)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Keep the storage below:</source>
+        <translation>Speicher unter dieser Größe halten:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>GB (0 = no limit)</source>
+        <translation>GB (0 = keine Grenze)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Only plans delivered to every node they were sent to (never pending work)</source>
+        <translation>Nur Pläne, die an jeden Knoten geliefert wurden, an den sie gesendet wurden (nie offene Aufträge)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Check every:</source>
+        <translation>Prüfen alle:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>minutes</source>
+        <translation>Minuten</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+3"/>
         <location line="+249"/>
         <source>Import folder</source>
         <translation>Import-Ordner</translation>
     </message>
     <message>
-        <location line="-246"/>
+        <location line="+3"/>
+        <source>Watch the import folder and import what appears there</source>
+        <translation>Import-Ordner überwachen und importieren, was dort erscheint</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Import once quiet for:</source>
+        <translation>Importieren nach Ruhe von:</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Only files matching:</source>
+        <translation>Nur Dateien passend zu:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Never files matching:</source>
+        <translation>Nie Dateien passend zu:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Log files</source>
+        <translation>Protokolldateien</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Start a new log file at:</source>
+        <translation>Neue Protokolldatei beginnen ab:</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Delete old log files after:</source>
+        <translation>Alte Protokolldateien löschen nach:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>days (0 = keep)</source>
+        <translation>Tagen (0 = behalten)</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="-280"/>
+        <source>Housekeeping</source>
+        <translation>Aufräumen</translation>
+    </message>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+34"/>
         <source>Clear the import folder after a successful import</source>
         <translation>Import-Ordner nach erfolgreichem Import leeren</translation>
     </message>
@@ -3212,14 +3937,15 @@
         <translation>Wartezeit:</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_housekeeping.py" line="-47"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+4"/>
         <location line="+60"/>
         <location line="+8"/>
         <source>seconds</source>
         <translation>Sekunden</translation>
     </message>
     <message>
-        <location line="-67"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="-67"/>
         <source>Rules run when nothing new arrived for a plan for this long.</source>
         <translation>Die Regeln laufen, wenn so lange nichts Neues zu einem Plan angekommen ist.</translation>
     </message>
@@ -3229,12 +3955,13 @@
         <translation>Mindestens freier Speicher:</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_housekeeping.py" line="+24"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+4"/>
         <source>MB</source>
         <translation>MB</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+1"/>
         <source>Below this, incoming instances are refused (0 = no limit).</source>
         <translation>Darunter werden eingehende Instanzen abgelehnt (0 = keine Grenze).</translation>
     </message>
@@ -3441,7 +4168,7 @@
         <translation>ein anderer Knoten heißt bereits &apos;{name}&apos;; Knotennamen müssen eindeutig sein</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+40"/>
         <source>Please correct {field} on the {tab} tab: {reason}</source>
         <translation>Bitte korrigieren Sie „{field}“ auf der Seite „{tab}“: {reason}</translation>
     </message>

@@ -61,7 +61,13 @@ def station_opener(args: argparse.Namespace) -> Callable[[], Station]:
 
     def open_station() -> Station:
         paths, settings, rules = load_config(args)
-        setup_logging(Path(paths.log_dir), level=log_level(args, settings), console=True)
+        setup_logging(
+            Path(paths.log_dir),
+            level=log_level(args, settings),
+            console=True,
+            max_mb=settings.log_max_mb,
+            keep_days=settings.log_keep_days,
+        )
         return Station(paths, settings, rules, bind_address=getattr(args, "bind", "") or "")
 
     return open_station

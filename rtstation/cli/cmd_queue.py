@@ -5,6 +5,7 @@ rtstation queue show JOB         one job: its items and its history
 rtstation queue retry JOB        a failed or cancelled job goes again
 rtstation queue cancel JOB       stop a queued or retrying job
 rtstation queue pause NODE       hold every job of a node; resume NODE to go on
+rtstation queue clear            take finished jobs off the list (rtstation history keeps them)
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from datetime import datetime
 from rtstation.cli.common import print_json
 from rtstation.cli.context import open_station
 from rtstation.errors import RtStationError
+from rtstation.routing.triggers import parse_trigger
 
-ACTIONS = ("list", "show", "retry", "cancel", "pause", "resume")
+ACTIONS = ("list", "show", "retry", "cancel", "pause", "resume", "clear")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state", action="append", help="only jobs in this state (repeatable)")
     parser.add_argument("--node", help="only jobs for this node")
     parser.add_argument("--limit", type=int, default=50)
+    parser.add_argument("--all", action="store_true", help="also jobs cleared off the list")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -49,6 +52,9 @@ def _job_id(args: argparse.Namespace) -> int:
 
 
 def _run(station, args: argparse.Namespace) -> int:
+    if args.action == "clear":
+        print(f"Cleared {station.clear_finished_jobs()} finished job(s) off the list")
+        return 0
     if args.action in ("pause", "resume"):
         if not args.target or station.settings.node(args.target) is None:
             raise RtStationError(f"'queue {args.action}' needs a node name from settings.ini")
@@ -98,7 +104,9 @@ def _run(station, args: argparse.Namespace) -> int:
             state = f"{item.seq:>4} {item.state:<8} {status:<7}"
             print(f"    {state} {item.sop_instance_uid} {item.reason}")
         return 0
-    jobs = station.jobs(states=args.state, node=args.node, limit=args.limit)
+    jobs = station.jobs(
+        states=args.state, node=args.node, limit=args.limit, include_cleared=args.all
+    )
     if args.json:
         print_json([j.__dict__ for j in jobs])
         return 0
@@ -108,8 +116,9 @@ def _run(station, args: argparse.Namespace) -> int:
         next_try = f", next try {_time(job.next_attempt_at)}" if job.state == "retrying" else ""
         reason = f" - {job.last_error}" if job.last_error and job.state != "done" else ""
         print(
-            f"{job.id:>5} {job.node:<12} {job.state:<10} {job.done:>4}/{job.total:<4} "
-            f"{job.plan_label or '-':<16} {job.source}{next_try}{reason}"
+            f"{job.id:>5} {_time(job.created_at)} {job.node:<12} {job.state:<10} "
+            f"{job.done:>4}/{job.total:<4} {job.patient_id or '-':<12} "
+            f"{job.plan_label or '-':<16} {parse_trigger(job.source).text()}{next_try}{reason}"
         )
     paused = station.queue.paused_nodes()
     if paused:

@@ -2,11 +2,14 @@
 
 rtstation rules test --plan UID               a stored plan, with the AE that sent it
 rtstation rules test --path FILE_OR_DIR ...   plans in files, as if sent by --source-ae
+rtstation rules why --plan UID                what the rules decided when the plan came,
+                                              where it went and when, what it waits for
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 
 from rtstation.cli.common import add_option, print_json
 from rtstation.cli.context import load_config, open_station
@@ -18,7 +21,7 @@ from rtstation.station.forwarding import plan_facts
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("test",))
+    parser.add_argument("action", choices=("test", "why"))
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--plan", metavar="UID", help="a stored plan's SOP Instance UID")
     what.add_argument(
@@ -38,7 +41,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
+def _why(args: argparse.Namespace) -> int:
+    if not args.plan:
+        raise RtStationError("'rules why' needs --plan UID of a stored plan")
+    station = open_station(args, console_logging=False)
+    try:
+        explanation = station.plan_explanation(args.plan)
+        if not explanation.decision and station.plan_bundle(args.plan) is None:
+            raise RtStationError(f"No plan with SOP Instance UID '{args.plan}' is stored")
+    finally:
+        station.stop()
+    if args.json:
+        print_json(asdict(explanation))
+    else:
+        print(f"Plan {args.plan}")
+        for line in explanation.lines():
+            print(line)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.action == "why":
+        return _why(args)
     results = []
     if args.plan:
         station = open_station(args, console_logging=False)

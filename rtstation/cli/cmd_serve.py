@@ -67,6 +67,15 @@ def run(args: argparse.Namespace) -> int:
         "Ctrl-C to stop",
         flush=True,
     )
+    settings = station.settings
+    if settings.watch_import_folder:
+        print(f"rtstation: watching the import folder {settings.import_folder}", flush=True)
+    if station.retention.enabled:
+        print(
+            f"rtstation: retention every {settings.retention_interval_minutes} min "
+            "('rtstation cleanup --dry-run' lists what it removes)",
+            flush=True,
+        )
     while not stop.wait(0.5):
         pass
     print("rtstation: stopping", flush=True)

@@ -38,5 +38,11 @@ def open_station(
     paths, settings, rules = load_config(args)
     if overrides:
         settings = replace(settings, **overrides)
-    setup_logging(Path(paths.log_dir), level=log_level(args, settings), console=console_logging)
+    setup_logging(
+        Path(paths.log_dir),
+        level=log_level(args, settings),
+        console=console_logging,
+        max_mb=settings.log_max_mb,
+        keep_days=settings.log_keep_days,
+    )
     return Station(paths, settings, rules, bind_address=getattr(args, "bind", "") or "")

@@ -18,11 +18,37 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rtstation.config import values
+from rtstation.config.field_kinds import (
+    AE_LIST,
+    AE_TITLE,
+    ANONYMIZATION_OPTIONS,
+    BIND_ADDRESS,
+    BOOL,
+    BURNED_IN,
+    CALLERS,
+    CODE_LIST,
+    LANGUAGE,
+    LIST,
+    LOG_LEVEL,
+    MACHINE_MAPPING,
+    NODE_NAME,
+    OPTIONAL_AE_TITLE,
+    OPTIONAL_HOST,
+    OPTIONAL_PORT,
+    PATH,
+    PATIENT_TEXT,
+    PROFILE,
+    REGEX,
+    TEXT,
+    Kind,
+    decimal,
+    whole,
+)
 from rtstation.config.ini import IniSource
 from rtstation.config.model import (
     DEFAULT_AE_TITLE,
@@ -92,16 +118,6 @@ class Found:
 
 
 @dataclass(frozen=True)
-class Kind:
-    """How a value is read from its text and written back (see values.py)."""
-
-    read: Callable[[str], Any]
-    write: Callable[[Any, str | None], str] = values.format_text
-    path: bool = False
-    """A path: relative to the file's folder, empty = the field's default."""
-
-
-@dataclass(frozen=True)
 class FieldSpec:
     """One field of the model and the ini keys that may hold it."""
 
@@ -141,65 +157,6 @@ def spec(
     """The one way the tables below declare a field."""
     keys = (keys,) if isinstance(keys, Key) else tuple(keys)
     return FieldSpec(attr, keys, kind, default, core_in, data_folder)
-
-
-def whole(low: int, high: int) -> Kind:
-    return Kind(lambda raw: values.parse_int(raw, low, high), values.format_number)
-
-
-def decimal(low: float, high: float) -> Kind:
-    return Kind(lambda raw: values.parse_float(raw, low, high), values.format_number)
-
-
-def _optional(read: Callable[[str], Any], empty: Any) -> Callable[[str], Any]:
-    """A reader that lets a disabled placeholder node leave the value empty."""
-
-    def parse(raw: str) -> Any:
-        text = values.parse_text(raw)
-        return read(text) if text else empty
-
-    return parse
-
-
-def _node_name(raw: str) -> str:
-    """Empty: the loader falls back to the section's label or the AE title."""
-    text = values.parse_text(raw)
-    if text:
-        values.check(values.validate_node_name(text))
-    return text
-
-
-def _host(text: str) -> str:
-    values.check(values.validate_host(text))
-    return text
-
-
-BOOL = Kind(values.parse_bool, values.format_bool)
-TEXT = Kind(values.parse_text)
-PATH = Kind(values.parse_text, path=True)  # FieldSpec.parse resolves it against the file
-AE_TITLE = Kind(values.parse_ae_title)
-OPTIONAL_AE_TITLE = Kind(_optional(values.parse_ae_title, ""))
-OPTIONAL_HOST = Kind(_optional(_host, ""))
-OPTIONAL_PORT = Kind(
-    _optional(lambda text: values.parse_int(text, 1, 65535), DEFAULT_DICOM_PORT),
-    values.format_number,
-)
-NODE_NAME = Kind(_node_name)
-LANGUAGE = Kind(values.parse_language)
-LOG_LEVEL = Kind(values.parse_log_level, values.format_log_level)
-BIND_ADDRESS = Kind(values.parse_bind_address)
-CALLERS = Kind(values.parse_callers, values.format_callers)
-REGEX = Kind(values.parse_regex)
-LIST = Kind(values.parse_list, values.format_list)
-AE_LIST = Kind(values.parse_ae_list, values.format_list)
-CODE_LIST = Kind(values.parse_code_list, values.format_list)
-MACHINE_MAPPING = Kind(values.parse_machine_mapping, values.format_machine_mapping)
-PROFILE = Kind(lambda raw: values.parse_choice(raw, values.ANONYMIZATION_PROFILES))
-BURNED_IN = Kind(lambda raw: values.parse_choice(raw, values.BURNED_IN_CHOICES))
-ANONYMIZATION_OPTIONS = Kind(
-    values.parse_anonymization_options, values.format_anonymization_options
-)
-PATIENT_TEXT = Kind(values.parse_patient_text)
 
 
 def _general(name: str, dialect: str = CANONICAL) -> Key:
@@ -286,6 +243,24 @@ SETTINGS_FIELDS: tuple[FieldSpec, ...] = (
         False,
     ),
     spec("log_level", Key("log_level", OURS, "Logging"), LOG_LEVEL, "INFO"),
+    # housekeeping (model.py): one line each, [Retention], [General], [Logging]
+    spec("retention_days", Key("max_age_days", OURS, "Retention"), whole(0, 36_500), 0),
+    spec(
+        "retention_max_storage_gb", Key("max_storage_gb", OURS, "Retention"), decimal(0, 1e6), 0.0
+    ),
+    spec("retention_only_delivered", Key("only_delivered", OURS, "Retention"), BOOL, True),
+    spec(
+        "retention_interval_minutes",
+        Key("interval_minutes", OURS, "Retention"),
+        whole(1, 10_080),
+        60,
+    ),
+    spec("watch_import_folder", _general("watch_import_folder", OURS), BOOL, False),
+    spec("import_quiet_seconds", _general("import_quiet_seconds", OURS), decimal(0.5, 3600), 5.0),
+    spec("import_include", _general("import_include", OURS), LIST, ()),
+    spec("import_exclude", _general("import_exclude", OURS), LIST, ()),
+    spec("log_max_mb", Key("max_file_mb", OURS, "Logging"), whole(1, 10_000), 10),
+    spec("log_keep_days", Key("keep_days", OURS, "Logging"), whole(0, 36_500), 30),
     spec("verbose_info_logging", Key("verbose_info_logging", CANONICAL, "Logging"), BOOL, False),
     spec("anonymization_profile", _anonymization("profile"), PROFILE, "aria"),
     spec("anonymization_options", _anonymization("options"), ANONYMIZATION_OPTIONS, None),

@@ -103,6 +103,23 @@ class Settings:
     """A UID map shared by ``rtstation anonymize`` runs (identifying); empty: none."""
     anonymization_burned_in: str = "refuse"
     """Files with Burned In Annotation YES: ``refuse`` or ``warn``."""
+    # housekeeping: retention, watching the import folder, log rotation (README "Retention")
+    retention_days: int = 0
+    """Remove plans received more than this many days ago; 0 = no age limit."""
+    retention_max_storage_gb: float = 0.0
+    """Remove the oldest plans while the storage folder holds more; 0 = no size limit."""
+    retention_only_delivered: bool = True
+    """Only plans delivered to every node they were queued for (never pending work)."""
+    retention_interval_minutes: int = 60
+    watch_import_folder: bool = False
+    """Import files that appear in ``import_folder`` once they have been quiet a while."""
+    import_quiet_seconds: float = 5.0
+    import_include: tuple[str, ...] = ()
+    """Glob patterns (on the path inside the import folder) a file must match; empty = all."""
+    import_exclude: tuple[str, ...] = ()
+    log_max_mb: int = 10
+    log_keep_days: int = 30
+    """Rotated log files older than this are deleted; 0 = keep them (10 are kept anyway)."""
     nodes: tuple[Node, ...] = field(default=())
 
     def node(self, name: str) -> Node | None:

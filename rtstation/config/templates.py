@@ -50,6 +50,19 @@ import_folder = $import_folder
 # Default: False   Example: clear_import_folder_after_import = True
 clear_import_folder_after_import = False
 
+# Watch the import folder: files that appear there (in sub-folders too) are imported on
+# their own once nothing has changed for import_quiet_seconds, as "Import folder" would.
+# Default: False   Example: watch_import_folder = True
+watch_import_folder = False
+# Default: 5   Example: import_quiet_seconds = 10
+import_quiet_seconds = 5
+# Glob patterns on the path inside the import folder, comma-separated; a file must match
+# one of import_include (empty = every file) and none of import_exclude.
+# Default: (empty)   Example: import_include = *.dcm, *.zip
+import_include =
+# Default: (empty)   Example: import_exclude = *.tmp, scratch/*
+import_exclude =
+
 # Language of the window: empty = the system's language; en = English, de = German.
 # Default: (empty)   Example: language = de
 language =
@@ -130,6 +143,22 @@ retry_max_seconds = 600
 # Default: False   Example: delete_after_send = True
 delete_after_send = False
 
+[Retention]
+# Remove plans (their files and catalog rows) automatically, checked every
+# interval_minutes by a running station, audited; "rtstation cleanup --dry-run" lists
+# what would go. max_age_days: plans received longer ago than this; max_storage_gb: the
+# oldest plans while the storage folder holds more. 0 switches either off.
+# Default: 0   Example: max_age_days = 30
+max_age_days = 0
+# Default: 0   Example: max_storage_gb = 200
+max_storage_gb = 0
+# Only plans delivered to every node they were queued for; a plan with a job queued,
+# sending or waiting to retry is never removed. False: also plans never sent.
+# Default: True   Example: only_delivered = False
+only_delivered = True
+# Default: 60   Example: interval_minutes = 15
+interval_minutes = 60
+
 [Logging]
 # Least severe messages written to the log: DEBUG, INFO, WARNING, ERROR or CRITICAL
 # (the numbers 10, 20, 30, 40, 50 work too).
@@ -139,6 +168,13 @@ log_level = INFO
 # Log every step of receiving and forwarding at INFO level instead of DEBUG.
 # Default: False   Example: verbose_info_logging = True
 verbose_info_logging = False
+
+# The log file is rotated at max_file_mb (10 files are kept); rotated files older than
+# keep_days are deleted (0 = keep them).
+# Default: 10   Example: max_file_mb = 50
+max_file_mb = 10
+# Default: 30   Example: keep_days = 90
+keep_days = 30
 
 [Anonymization]
 # How "rtstation anonymize", "import --anonymize", "retrieve --anonymize" and rules with

@@ -55,7 +55,7 @@ from rtstation.gui.controllers.send_controller import SendController
 from rtstation.gui.controllers.status_controller import StatusController
 from rtstation.gui.controllers.tree_controller import TreeController
 from rtstation.gui.core_text import render
-from rtstation.gui.dialogs._rule_test import tested_plan, verdict_lines
+from rtstation.gui.dialogs._rule_test import tested_plan
 from rtstation.gui.dialogs.import_dialog import ImportDialog
 from rtstation.gui.icons import icon
 from rtstation.gui.log_handler import QtLogHandler
@@ -63,6 +63,7 @@ from rtstation.gui.messages import show_error
 from rtstation.gui.models.job_table_model import JobTableModel
 from rtstation.gui.models.log_model import LogListModel
 from rtstation.gui.models.plan_tree_model import PlanTreeModel
+from rtstation.gui.rule_reasons import plan_rule_lines
 from rtstation.gui.theme import ThemeController
 from rtstation.gui.tray import TrayController
 from rtstation.gui.widgets.details_panel import DetailsPanel
@@ -136,7 +137,7 @@ class MainWindow(QMainWindow):
         self.details_controller = DetailsController(
             self.tree_model, self.details, self.jobs_controller, self
         )
-        self.details_controller.rule_lines = lambda plan: verdict_lines(station.rules, plan)
+        self.details_controller.rule_lines = lambda plan: plan_rule_lines(station.rules, plan)
         self.send_controller = SendController(station, self.tree_model, self, self)
         self.pause_controller = PauseController(station, self, self)
         self.plan_menu_controller = PlanMenuController(
@@ -246,6 +247,7 @@ class MainWindow(QMainWindow):
 
         self.jobs_panel.retryRequested.connect(self.jobs_controller.retry)
         self.jobs_panel.cancelRequested.connect(self.jobs_controller.cancel)
+        self.jobs_panel.clearFinishedRequested.connect(self.jobs_controller.clear_finished)
         for panel in (self.jobs_panel, self.nodes_panel):
             panel.pauseRequested.connect(self.pause_controller.pause)
             panel.resumeRequested.connect(self.pause_controller.resume)

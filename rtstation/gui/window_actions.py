@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QToolBar
 from rtstation.gui.dialogs.archive_actions import add_archive_actions
 from rtstation.gui.dialogs.batch_dialog import add_batch_action
 from rtstation.gui.dialogs.metrics_window import MetricsLauncher
+from rtstation.gui.housekeeping_actions import add_housekeeping_actions
 from rtstation.gui.icons import icon
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ def build_menus_and_toolbar(window: MainWindow) -> None:
     view_menu.addAction(window.reload_action)
     view_menu.addAction(window.keep_running_action)
     window.metrics = MetricsLauncher(window.station, view_menu, window)
+    add_housekeeping_actions(window, file_menu, view_menu)  # delete, send history
     window.scheme_actions = window.theme.add_menu_actions(
         view_menu.addMenu(QCoreApplication.translate("MainWindow", "&Colour scheme"))
     )

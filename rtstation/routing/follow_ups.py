@@ -1,8 +1,9 @@
 """When a follow-up job may go: only where its plan was delivered, carrying only what is new.
 
-A follow-up ("rule: late arrival") carries instances that came after a forwarded plan was
-queued, a dose that was exported later. The rule, one place for the dispatcher that
-queues follow-ups and the queue that claims them:
+A follow-up (source "follow-up: <rules>"; "rule: late arrival" in older databases) carries
+instances that came after a forwarded plan was queued, a dose that was exported later.
+The rule, one place for the dispatcher that queues follow-ups and the queue that claims
+them:
 
 * A node gets a follow-up only if one of the plan's jobs to it ended ``done``, or the
   plan's own job is still on the way (the follow-up then waits behind it, strictly in

@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING
 
 from rtstation.config.model import ANY_SOURCE, Rule, RulesConfig
 from rtstation.events import RuleDecision
+from rtstation.routing.reasons import Reason, VerdictRecord
 
 if TYPE_CHECKING:
     from rtstation.dicom.rt_tree import PlanBundle
@@ -162,6 +163,12 @@ class RuleVerdict:
     waiting_for: tuple[str, ...] = ()
     missing_modalities: tuple[str, ...] = ()
     rule: Rule | None = None
+    codes: tuple[Reason, ...] = ()
+    """``reasons`` as reason codes with parameters, for rendering in the user's language."""
+
+    def record(self) -> VerdictRecord:
+        """What is stored with the decision."""
+        return VerdictRecord(self.rule_name, self.matched, self.target_nodes, self.codes)
 
     def summary(self) -> str:
         """``matched: source AE FOLLOW, label ...`` or ``not matched: reason; reason``."""
@@ -212,6 +219,14 @@ class Decision:
                 lines.append(f'Rule "{name}": not matched: ' + "; ".join(verdict.reasons))
         return lines
 
+    def records(self) -> tuple[VerdictRecord, ...]:
+        """Every verdict as stored with the decision; a global state is a verdict without a
+        rule name (rules switched off, or no rules)."""
+        records = [v.record() for v in self.verdicts]
+        if not self.verdicts:
+            records.insert(0, VerdictRecord("", False, (), (Reason.of("no_rules"),)))
+        return tuple(records)
+
     def to_event(self) -> RuleDecision:
         """The event the station publishes (and the audit records) for this decision."""
         return RuleDecision(
@@ -239,35 +254,41 @@ def evaluate(rules_config: RulesConfig, facts: PlanFacts) -> Decision:
 
 
 def _evaluate_rule(rule: Rule, facts: PlanFacts, rules_enabled: bool) -> RuleVerdict:
-    def verdict(matched: bool, reasons: list[str], **extra: tuple[str, ...]) -> RuleVerdict:
+    def verdict(matched: bool, reasons: list[Reason], **extra: tuple[str, ...]) -> RuleVerdict:
         return RuleVerdict(
             rule_name=rule.name,
             matched=matched,
-            reasons=tuple(reasons),
+            reasons=tuple(r.text() for r in reasons),
             target_nodes=tuple(rule.target_nodes),
             rule=rule,
+            codes=tuple(reasons),
             **extra,
         )
 
     if not rules_enabled:
-        return verdict(False, [RULES_SWITCHED_OFF])
+        return verdict(False, [Reason.of("rules_off")])
 
-    held: list[str] = []
-    failed: list[str] = []
+    held: list[Reason] = []
+    failed: list[Reason] = []
     for ok, reason in _conditions(rule, facts):
         (held if ok else failed).append(reason)
 
     present = {m.strip().upper() for m in facts.modalities}
     wanted = dict.fromkeys(m.strip().upper() for m in rule.required_modalities if m.strip())
     missing = tuple(m for m in wanted if m not in present)
-    held.extend(f"{_show(m, quote=False)} present" for m in wanted if m in present)
+    held.extend(
+        Reason.of("modality_present", modality=_show(m, quote=False))
+        for m in wanted
+        if m in present
+    )
 
     if not rule.enabled:
-        failed.insert(0, RULE_DISABLED)
+        failed.insert(0, Reason.of("rule_disabled"))
     if not failed and not missing:
         return verdict(True, held)
     failed.extend(
-        f"no {modality_noun(m)} yet (rule requires {_show(m, quote=False)})" for m in missing
+        Reason.of("modality_missing", noun=modality_noun(m), modality=_show(m, quote=False))
+        for m in missing
     )
     # Only what arrival can fix is worth waiting for.
     waiting = len(failed) == len(missing)
@@ -279,7 +300,7 @@ def _evaluate_rule(rule: Rule, facts: PlanFacts, rules_enabled: bool) -> RuleVer
     )
 
 
-def _conditions(rule: Rule, facts: PlanFacts) -> Iterable[tuple[bool, str]]:
+def _conditions(rule: Rule, facts: PlanFacts) -> Iterable[tuple[bool, Reason]]:
     """(held, reason) for every configured condition except required modalities."""
     yield _source_condition(rule, facts.source_ae)
 
@@ -287,17 +308,15 @@ def _conditions(rule: Rule, facts: PlanFacts) -> Iterable[tuple[bool, str]]:
     folded_label = label.casefold()
     match = rule.plan_label_match
     if match.strip():
-        if match.casefold() in folded_label:
-            yield True, f"label {_show(label)} contains {_show(match)}"
-        else:
-            yield False, f"label {_show(label)} does not contain {_show(match)}"
+        found = match.casefold() in folded_label
+        code = "label_contains" if found else "label_not_contains"
+        yield found, Reason.of(code, label=_show(label), match=_show(match))
 
     exclude = rule.plan_label_exclude
     if exclude.strip():
-        if exclude.casefold() in folded_label:
-            yield False, f"label {_show(label)} contains the excluded {_show(exclude)}"
-        else:
-            yield True, f"label {_show(label)} does not contain the excluded {_show(exclude)}"
+        vetoed = exclude.casefold() in folded_label
+        code = "label_excluded" if vetoed else "label_not_excluded"
+        yield not vetoed, Reason.of(code, label=_show(label), exclude=_show(exclude))
 
     if rule.plan_label_regex:
         yield _regex_condition("plan_label_regex", "label", rule.plan_label_regex, label)
@@ -307,9 +326,9 @@ def _conditions(rule: Rule, facts: PlanFacts) -> Iterable[tuple[bool, str]]:
     if rule.approved_only:
         status = facts.approval_status.strip()
         if status.upper() == APPROVED:
-            yield True, "plan is APPROVED"
+            yield True, Reason.of("approved")
         else:
-            yield False, f"approval status is {_show(status, quote=False)}, rule requires APPROVED"
+            yield False, Reason.of("not_approved", status=_show(status, quote=False))
 
     machines = _folded_set(rule.treatment_machines)
     if machines:
@@ -317,49 +336,48 @@ def _conditions(rule: Rule, facts: PlanFacts) -> Iterable[tuple[bool, str]]:
         hit = next((m for m in plan_machines if m.strip().casefold() in machines), None)
         listed = _show_list(rule.treatment_machines)
         if hit is not None:
-            yield True, f"treatment machine {_show(hit.strip(), quote=False)} is listed"
+            yield True, Reason.of("machine_listed", machine=_show(hit.strip(), quote=False))
         elif not plan_machines:
-            yield False, f"plan names no treatment machine, rule requires one of {listed}"
+            yield False, Reason.of("no_machine", listed=listed)
         else:
             shown = _show_list(plan_machines)
-            yield False, f"treatment machine {shown} is not one of {listed}"
+            yield False, Reason.of("machine_not_listed", machines=shown, listed=listed)
 
     intents = _folded_set(rule.plan_intents)
     if intents:
         intent = facts.plan_intent.strip()
+        shown_intent = _show(intent, quote=False)
         if intent.casefold() in intents:
-            yield True, f"plan intent {_show(intent, quote=False)} is listed"
+            yield True, Reason.of("intent_listed", intent=shown_intent)
         else:
-            yield (
-                False,
-                f"plan intent {_show(intent, quote=False)} is not one of "
-                f"{_show_list(rule.plan_intents)}",
-            )
+            listed = _show_list(rule.plan_intents)
+            yield False, Reason.of("intent_not_listed", intent=shown_intent, listed=listed)
 
 
-def _source_condition(rule: Rule, source_ae: str) -> tuple[bool, str]:
+def _source_condition(rule: Rule, source_ae: str) -> tuple[bool, Reason]:
     source = source_ae.strip()
     shown = _show(source, quote=False)
     allowed = [ae.strip() for ae in rule.source_aes if ae.strip()]
     if not allowed or ANY_SOURCE in allowed:
-        return True, f"source AE {shown} (any source accepted)"
+        return True, Reason.of("source_any", source=shown)
     if source in allowed:
-        return True, f"source AE {shown}"
+        return True, Reason.of("source_ok", source=shown)
     if len(allowed) == 1:
-        return False, f"source AE {shown} is not {_show(allowed[0], quote=False)}"
-    return False, f"source AE {shown} is not one of {_show_list(allowed)}"
+        return False, Reason.of("source_not", source=shown, allowed=_show(allowed[0], quote=False))
+    return False, Reason.of("source_not_one_of", source=shown, allowed=_show_list(allowed))
 
 
-def _regex_condition(key: str, what: str, pattern: str, text: str) -> tuple[bool, str]:
+def _regex_condition(key: str, what: str, pattern: str, text: str) -> tuple[bool, Reason]:
     compiled = _compile(pattern)
+    shown = _show(pattern)
     if isinstance(compiled, str):
-        return False, f"{key} {_show(pattern)} is not a valid regular expression ({compiled})"
+        return False, Reason.of("regex_invalid", key=key, pattern=shown, error=compiled)
     try:
         found = compiled.search(text) is not None
     except Exception as exc:  # never let a user pattern break the evaluation
-        return False, f"{key} {_show(pattern)} could not be applied ({exc})"
-    verb = "matches" if found else "does not match"
-    return found, f"{what} {_show(text)} {verb} {key} {_show(pattern)}"
+        return False, Reason.of("regex_failed", key=key, pattern=shown, error=exc)
+    code = f"{what}_regex_{'match' if found else 'no_match'}"
+    return found, Reason.of(code, text=_show(text), pattern=shown)
 
 
 @functools.lru_cache(maxsize=512)

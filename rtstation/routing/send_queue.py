@@ -126,6 +126,10 @@ class Job:
     failed: int = 0
     skipped: int = 0
     pending: int = 0
+    started_at: float | None = None
+    """When the job first went out (its first claim); None while it never did."""
+    cleared_at: float | None = None
+    """When "Clear finished" took it off the queue view; the send history still has it."""
 
     @property
     def done(self) -> int:
@@ -141,7 +145,7 @@ class Job:
 _JOB_COLUMNS = (
     "id, node, plan_uid, plan_label, patient_id, source, state, attempts, max_attempts, "
     "next_attempt_at, last_error, created_at, updated_at, finished_at, lease_owner, "
-    "lease_until, forced, follow_up"
+    "lease_until, forced, follow_up, started_at, cleared_at"
 )
 _ITEM_COLUMNS = (
     "job_id, seq, sop_instance_uid, sop_class_uid, transfer_syntax_uid, path, size, "
@@ -211,6 +215,8 @@ class SendQueue:
                     failed=c.get("failed", 0),
                     skipped=c.get("skipped", 0),
                     pending=c.get("pending", 0),
+                    started_at=row[18],
+                    cleared_at=row[19],
                 )
             )
         return jobs
@@ -409,8 +415,8 @@ class SendQueue:
                     message = f"sending (attempt {attempts + 1} of {max_attempts})"
                 conn.execute(
                     "UPDATE jobs SET state = 'in_flight', lease_owner = ?, lease_until = ?, "
-                    "updated_at = ? WHERE id = ?",
-                    (owner, at + lease_seconds, at, job_id),
+                    "updated_at = ?, started_at = COALESCE(started_at, ?) WHERE id = ?",
+                    (owner, at + lease_seconds, at, at, job_id),
                 )
                 self._event(conn, job_id, at, "in_flight", message)
         finally:
@@ -740,9 +746,12 @@ class SendQueue:
         node: str | None = None,
         plan_uid: str | None = None,
         limit: int = 500,
+        *,
+        include_cleared: bool = True,
     ) -> list[Job]:
-        """Jobs, newest first, filtered by state(s), node and plan."""
-        where: list[str] = []
+        """Jobs, newest first, filtered by state(s), node and plan (and without the ones
+        "Clear finished" took off the queue view unless ``include_cleared``)."""
+        where: list[str] = [] if include_cleared else ["cleared_at IS NULL"]
         params: list[object] = []
         if states is not None:
             wanted = list(states)

@@ -274,6 +274,11 @@ class NodeWorkers:
                 next_attempt_at=(
                     _as_datetime(job.next_attempt_at) if job.state == "retrying" else None
                 ),
+                patient_id=job.patient_id,
+                source=job.source,
+                created_at=job.created_at,
+                started_at=job.started_at,
+                finished_at=job.finished_at,
             )
         )
 

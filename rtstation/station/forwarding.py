@@ -19,6 +19,7 @@ hands the jobs it wants to a :class:`Dispatcher`; it knows nothing of the Statio
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Hashable, Iterable
@@ -27,8 +28,10 @@ from dataclasses import replace
 from rtstation.config import RulesConfig
 from rtstation.dicom.rt_tree import PlanBundle
 from rtstation.events import EventBus, PlanChanged, StationProblem
-from rtstation.routing.rules import Decision, PlanFacts, evaluate
+from rtstation.routing.reasons import Reason
+from rtstation.routing.rules import Decision, PlanFacts, evaluate, modality_noun
 from rtstation.routing.settle import SettleTracker, should_forward_now
+from rtstation.routing.triggers import follow_up_trigger, rule_trigger
 from rtstation.station.anonymized import NewPatient
 from rtstation.station.dispatch import Dispatcher
 from rtstation.storage.catalog import Catalog
@@ -151,7 +154,7 @@ class AutoForwarder:
             if decision_row.plan_hash and plan_hash != decision_row.plan_hash:
                 self._plan_changed_after_forward(bundle, plan_hash)
             else:
-                self._forward_late_arrivals(bundle, decision_row.nodes)
+                self._forward_late_arrivals(bundle, decision_row.nodes, decision_row.verdicts)
             return
         if decision_row.state != PENDING:
             return
@@ -167,15 +170,15 @@ class AutoForwarder:
                 self.dispatcher.enqueue_bundle(
                     bundle,
                     nodes,
-                    _rule_source(decision),
+                    rule_trigger(decision),
                     machine_mapping=mapping,
                     anonymize=patient,
                 )
-            self._record(bundle, decision, FORWARDED, settled, plan_hash)
+            self._record(bundle, decision, FORWARDED, settled, plan_hash, facts)
         elif settled or complete_now:
-            self._record(bundle, decision, NOT_FORWARDED, settled, plan_hash)
+            self._record(bundle, decision, NOT_FORWARDED, settled, plan_hash, facts)
         else:
-            self.decisions.set_waiting(bundle.uid, waiting)
+            self.decisions.set_waiting(bundle.uid, waiting, verdicts_json(decision, bundle, facts))
 
     def _plan_hash(self, bundle: PlanBundle) -> str:
         instance = self.catalog.get(bundle.uid)
@@ -198,12 +201,19 @@ class AutoForwarder:
         self.bus.publish(StationProblem(message, f"RTPLAN {bundle.uid}"))
 
     def _record(
-        self, bundle: PlanBundle, decision: Decision, state: str, settled: bool, plan_hash: str
+        self,
+        bundle: PlanBundle,
+        decision: Decision,
+        state: str,
+        settled: bool,
+        plan_hash: str,
+        facts: PlanFacts,
     ) -> None:
         explanation = decision.explanation()
         when = "after the patient settled" if settled else "complete by its references"
         label = bundle.plan.plan_label or bundle.uid
-        self.decisions.decide(bundle.uid, state, decision.nodes, explanation, plan_hash)
+        verdicts = verdicts_json(decision, bundle, facts, waiting=False)
+        self.decisions.decide(bundle.uid, state, decision.nodes, explanation, plan_hash, verdicts)
         LOGGER.info(
             "Plan %s (%s) %s: %s",
             label,
@@ -215,7 +225,9 @@ class AutoForwarder:
             self.catalog.audit("rule", plan_uid=bundle.uid, detail=line)
         self.bus.publish(decision.to_event())
 
-    def _forward_late_arrivals(self, bundle: PlanBundle, nodes: tuple[str, ...]) -> None:
+    def _forward_late_arrivals(
+        self, bundle: PlanBundle, nodes: tuple[str, ...], verdicts: str
+    ) -> None:
         """Send what is new to the nodes that got the plan (a dose that came later).
 
         Only instances other than the plan itself: the plan went with the first job (as a
@@ -225,7 +237,8 @@ class AutoForwarder:
         earlier job of the plan had for a node is sent again (the dispatcher's ``only_new``).
         """
         if nodes:
-            self.dispatcher.enqueue_bundle(bundle, nodes, "rule: late arrival", only_new=True)
+            trigger = follow_up_trigger(verdicts)
+            self.dispatcher.enqueue_bundle(bundle, nodes, trigger, only_new=True)
 
 
 def _nodes_by_action(
@@ -261,6 +274,41 @@ def _nodes_by_action(
     return [(tuple(nodes), dict(pairs), patient) for (pairs, patient), nodes in groups.items()]
 
 
-def _rule_source(decision: Decision) -> str:
-    names = [v.rule_name for v in decision.matched]
-    return "rule: " + ", ".join(names)
+def waiting_reasons(decision: Decision, bundle: PlanBundle, facts: PlanFacts) -> list[Reason]:
+    """What an undecided plan still waits for, as reason codes (see :func:`plan_facts`)."""
+    reasons: list[Reason] = []
+    if not facts.complete:
+        done = bundle.completeness
+        if done.missing_image_uids:
+            have = max(done.images_expected - done.missing_images, 0)
+            expected = done.images_expected
+            reasons.append(
+                Reason.of("wait_images", modality=done.image_modality, have=have, expected=expected)
+            )
+        if done.structure_set == "missing":
+            reasons.append(Reason.of("wait_structure_set"))
+        elif done.structure_set == "none":
+            reasons.append(Reason.of("wait_no_structure_set"))
+        if not bundle.doses:
+            reasons.append(Reason.of("wait_dose"))
+        if not reasons:
+            reasons.append(Reason.of("wait_references"))
+    reasons.extend(
+        Reason.of("wait_modality", noun=modality_noun(m), modality=m)
+        for m in decision.missing_modalities
+    )
+    return reasons
+
+
+def verdicts_json(
+    decision: Decision, bundle: PlanBundle, facts: PlanFacts, *, waiting: bool = True
+) -> str:
+    """The decision's verdicts (and, while undecided, what it waits for) as stored JSON."""
+    return json.dumps(
+        {
+            "verdicts": [r.to_json() for r in decision.records()],
+            "waiting": [r.to_json() for r in waiting_reasons(decision, bundle, facts)]
+            if waiting
+            else [],
+        }
+    )

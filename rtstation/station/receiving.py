@@ -58,6 +58,19 @@ from rtstation.storage.ingest import IMPORT_SOURCE, Ingestor, IngestResult
 LOGGER = logging.getLogger(__name__)
 
 
+#: The settings whose change restarts a running receiver (Station.apply_settings).
+RECEIVER_SETTINGS = (
+    "ae_title",
+    "port",
+    "bind_address",
+    "allow_list_enabled",
+    "allowed_calling_aes",
+    "require_called_ae_title",
+    "receiver_max_associations",
+    "association_request_timeout",
+)
+
+
 @dataclass(frozen=True)
 class ReceiverState:
     state: str  # "listening", "stopped", "error"

@@ -57,8 +57,10 @@ from rtstation.station.after_send import AfterSend
 from rtstation.station.anonymized import AnonymizedCopies, NewPatient, anonymize_options
 from rtstation.station.dispatch import Dispatcher
 from rtstation.station.forwarding import AutoForwarder
+from rtstation.station.housekeeping import Housekeeping
 from rtstation.station.problems import report_problem
-from rtstation.station.receiving import ReceiverState, Receiving
+from rtstation.station.receiving import RECEIVER_SETTINGS, ReceiverState, Receiving
+from rtstation.station.records import RecordsMixin, build_records
 from rtstation.station.retrieve_sink import RetrieveDiverter
 from rtstation.station.sending import NetworkSender, peer_for
 from rtstation.storage.archive import DurableStore
@@ -103,7 +105,7 @@ def lease_owner(primary: bool) -> str:
     return f"{socket.gethostname()}:{'primary' if primary else os.getpid()}"
 
 
-class Station:
+class Station(RecordsMixin):
     """Everything a station does, with no user interface attached."""
 
     def __init__(
@@ -130,6 +132,7 @@ class Station:
         self.catalog = Catalog(db_path, self.storage_root, busy_timeout=timeout)
         self.decisions = DecisionStore(db_path, busy_timeout=timeout)
         self.queue = SendQueue(db_path, busy_timeout=timeout)
+        self.history, self.deleting, self.retention = build_records(self, db_path, timeout)
         self.ingestor = Ingestor(
             self.store, self.catalog, self.bus, verbose=settings.verbose_info_logging
         )
@@ -174,12 +177,20 @@ class Station:
             divert=RetrieveDiverter(Path(paths.data_dir)).divert,
             protected=self._own_folders(),
         )
+        self.housekeeping = Housekeeping(
+            lambda: self.settings,
+            self.retention,
+            lambda files, clear, stop: self.import_paths(files, clear=clear, should_cancel=stop),
+            lambda: self.is_primary,
+            self.bus,
+        )
         self._rules_watcher: RulesWatcher | None = None
         self._stopping = threading.Event()
         self._timer: threading.Thread | None = None
         self._primary = PrimaryLock(Path(paths.data_dir))
         if self._primary.acquire():
             self.ingestor.recover()
+            self.deleting.recover()
             self.workers.owner = lease_owner(primary=True)
         else:
             LOGGER.info(
@@ -330,8 +341,12 @@ class Station:
         node: str | None = None,
         plan_uid: str | None = None,
         limit: int = 500,
+        *,
+        include_cleared: bool = False,
     ) -> list[Job]:
-        return self.queue.jobs(states=states, node=node, plan_uid=plan_uid, limit=limit)
+        """Jobs newest first; without the ones "Clear finished" took off unless asked."""
+        cleared = include_cleared
+        return self.queue.jobs(states, node, plan_uid, limit, include_cleared=cleared)
 
     def retry_job(self, job_id: int) -> bool:
         return self.workers.retry(job_id)
@@ -396,17 +411,7 @@ class Station:
         self.forwarder.settle.settle_seconds = saved.settle_seconds
         self.store.min_free_bytes = saved.min_free_space_mb * 1024 * 1024
         self.ingestor.verbose = saved.verbose_info_logging
-        receiver_keys = (
-            "ae_title",
-            "port",
-            "bind_address",
-            "allow_list_enabled",
-            "allowed_calling_aes",
-            "require_called_ae_title",
-            "receiver_max_associations",
-            "association_request_timeout",
-        )
-        receiver_changed = any(getattr(old, k) != getattr(saved, k) for k in receiver_keys)
+        receiver_changed = any(getattr(old, k) != getattr(saved, k) for k in RECEIVER_SETTINGS)
         if receiver_changed and self.receiving.running:
             self.receiving.stop()
             self.receiving.start()
@@ -438,6 +443,7 @@ class Station:
             self.forwarder.resume()
         self._timer = threading.Thread(target=self._tick_loop, name="rtstation-settle", daemon=True)
         self._timer.start()
+        self.housekeeping.start()
         if receiver if receiver is not None else self.settings.auto_start_receiver:
             self.receiving.start()
 
@@ -471,6 +477,7 @@ class Station:
         """Stop everything; running associations finish or are aborted, nothing half-written."""
         self.receiving.stop()
         self._stopping.set()
+        self.housekeeping.stop()
         if self._timer is not None:
             self._timer.join(5)
             self._timer = None
@@ -481,6 +488,8 @@ class Station:
         if self.is_primary:
             self.store.sweep_stale(0)  # the receiver is stopped: nothing here is in progress
         self.queue.close()
+        self.history.close()
+        self.deleting.deleter.close()
         self.decisions.close()
         self.catalog.close()
         self._primary.release()

@@ -35,6 +35,9 @@ class PlanDecision:
     created_at: str
     decided_at: str | None
     plan_hash: str = ""
+    verdicts: str = ""
+    """JSON: every rule's verdict as reason codes, and what the plan waits for (see
+    rtstation.routing.reasons); kept as text here, read by the station."""
 
 
 class DecisionStore:
@@ -59,6 +62,7 @@ class DecisionStore:
             created_at=row["created_at"],
             decided_at=row["decided_at"],
             plan_hash=row["plan_hash"],
+            verdicts=row["verdicts"],
         )
 
     def get(self, plan_uid: str) -> PlanDecision | None:
@@ -75,10 +79,11 @@ class DecisionStore:
             )
             return cursor.rowcount == 1
 
-    def set_waiting(self, plan_uid: str, waiting: str) -> None:
+    def set_waiting(self, plan_uid: str, waiting: str, verdicts: str = "") -> None:
         with self._db.transaction() as conn:
             conn.execute(
-                "UPDATE plan_decisions SET waiting = ? WHERE plan_uid = ?", (waiting, plan_uid)
+                "UPDATE plan_decisions SET waiting = ?, verdicts = ? WHERE plan_uid = ?",
+                (waiting, verdicts, plan_uid),
             )
 
     def decide(
@@ -88,17 +93,19 @@ class DecisionStore:
         nodes: tuple[str, ...],
         explanation: list[str],
         plan_hash: str,
+        verdicts: str = "",
     ) -> None:
         with self._db.transaction() as conn:
             conn.execute(
                 "UPDATE plan_decisions SET state = ?, nodes = ?, explanation = ?, waiting = '', "
-                "decided_at = ?, plan_hash = ? WHERE plan_uid = ?",
+                "decided_at = ?, plan_hash = ?, verdicts = ? WHERE plan_uid = ?",
                 (
                     state,
                     json.dumps(list(nodes)),
                     json.dumps(explanation),
                     utc_now(),
                     plan_hash,
+                    verdicts,
                     plan_uid,
                 ),
             )
@@ -108,6 +115,15 @@ class DecisionStore:
             conn.execute(
                 "UPDATE plan_decisions SET plan_hash = ? WHERE plan_uid = ?", (plan_hash, plan_uid)
             )
+
+    def decided_between(self, since: str, until: str) -> list[PlanDecision]:
+        """Decisions taken in [since, until) (ISO 8601 UTC texts), oldest first."""
+        rows = self._db.query(
+            "SELECT * FROM plan_decisions WHERE decided_at >= ? AND decided_at < ? "
+            "ORDER BY decided_at",
+            (since, until),
+        )
+        return [self._row(r) for r in rows]
 
     def pending_patients(self) -> list[str]:
         rows = self._db.query(

@@ -254,6 +254,7 @@ EVERY_TABLE = {
     "job_events",
     "deliveries",
     "node_state",
+    "pending_deletes",
 }
 
 
@@ -581,4 +582,4 @@ def test_version_2_marks_the_late_arrival_jobs_of_a_version_1_database_as_follow
         ("rule: late arrival", True),
         ("manual", False),
     ]
-    assert structure(path)["user_version"] == SCHEMA_VERSION == 2
+    assert structure(path)["user_version"] == SCHEMA_VERSION == 3  # version 3 followed

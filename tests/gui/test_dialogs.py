@@ -134,6 +134,40 @@ def test_settings_dialog_returns_an_edited_copy(qtbot: QtBot, tmp_path: Path) ->
     assert (original.ae_title, original.port, original.language) == ("RTSTATION", 11112, "")
 
 
+def test_settings_dialog_edits_retention_watching_and_log_rotation(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    original = _settings(tmp_path)
+    dialog = SettingsDialog(original, _peer_echo)
+    qtbot.addWidget(dialog)
+    assert dialog.current_settings() == original
+    dialog._number_edits["retention_days"].setText("thirty")
+    assert dialog.current_settings() is None and not _ok(dialog).isEnabled()
+    dialog._number_edits["retention_days"].setText("30")
+    dialog._number_edits["retention_max_storage_gb"].setText("250")
+    dialog.retention_delivered_check.setChecked(False)
+    dialog.watch_import_check.setChecked(True)
+    dialog._number_edits["import_quiet_seconds"].setText("10")
+    dialog.import_exclude_edit.setText("*.tmp, scratch/*")
+    dialog._number_edits["log_keep_days"].setText("90")
+    _ok(dialog).click()
+    result = dialog.result_settings()
+    assert result is not None
+    assert (
+        dataclasses.replace(
+            original,
+            retention_days=30,
+            retention_max_storage_gb=250.0,
+            retention_only_delivered=False,
+            watch_import_folder=True,
+            import_quiet_seconds=10.0,
+            import_exclude=("*.tmp", "scratch/*"),
+            log_keep_days=90,
+        )
+        == result
+    )
+
+
 def test_cancel_returns_none(qtbot: QtBot, tmp_path: Path) -> None:
     dialog = SettingsDialog(_settings(tmp_path), _peer_echo)
     qtbot.addWidget(dialog)

@@ -91,6 +91,7 @@ def test_german_dialogs(qtbot: QtBot, german: QApplication, tmp_path: Path) -> N
         "Knoten",
         "Senden",
         "Protokoll",
+        "Aufräumen",
     ]
     # the config layer's reason, in German
     dialog.ae_title_edit.setText("RADIOTHERAPY_PLANNING")

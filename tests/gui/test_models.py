@@ -33,7 +33,7 @@ from rtstation.gui.controllers.tree_data import (
     fetch_patients,
 )
 from rtstation.gui.log_handler import QtLogHandler
-from rtstation.gui.models.job_table_model import JobTableModel
+from rtstation.gui.models.job_table_model import COL_PLAN, COL_PROGRESS, JobTableModel
 from rtstation.gui.models.log_model import LogListModel
 from rtstation.gui.models.plan_tree_model import (
     COL_COMPLETE,
@@ -304,8 +304,8 @@ def test_job_table_model(qtmodeltester: Any) -> None:
     qtmodeltester.check(model, force_py=False)
     recorder = _Recorder(model)
     model.apply(_job(2, "sending", 3, 5))
-    assert model.data(model.index(0, 3)) == "3/5"
-    assert model.data(model.index(0, 1)) == "PLAN1"
+    assert model.data(model.index(0, COL_PROGRESS)) == "3/5"
+    assert model.data(model.index(0, COL_PLAN)) == "PLAN1"
     model.apply(_job(3))
     model.apply(_job(4, "failed", 1, 5))
     assert recorder.resets == 0

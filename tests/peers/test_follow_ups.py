@@ -1,4 +1,5 @@
-"""Follow-up jobs ("rule: late arrival") carry only what is new, and only where the plan went.
+"""Follow-up jobs ("follow-up: <rules>"; "rule: late arrival" in older databases) carry only
+what is new, and only where the plan went.
 
 storescu (FOLLOW) -> ``rtstation serve`` as a real subprocess -> rules and durable queue ->
 storescp nodes. Each test failed before the fix (issue 10, item 1): a cancelled plan was
@@ -122,7 +123,8 @@ def test_a_cancelled_plan_is_never_delivered_as_a_late_arrival(tmp_path: Path, s
         qa_jobs = _jobs(station, "QA")
     assert organo.received_order() == [], "the cancelled plan reached ORGANO"
     assert organo_jobs == [("rule: Rule1", "cancelled")]
-    assert qa_jobs == [("rule: Rule1", "done"), ("rule: late arrival", "done")]
+    # the follow-up's trigger names the rule that forwarded the plan (the send history)
+    assert qa_jobs == [("rule: Rule1", "done"), ("follow-up: Rule1", "done")]
     assert sorted(qa.received_order()) == sorted(read_sop_instance_uid(p) for p in study.all_paths)
     organo_lines = [
         line for line in _file_log(station).splitlines() if f"{NO_FOLLOW_UP} ORGANO:" in line

@@ -89,6 +89,23 @@ class JobsController(QObject):
     def cancel(self, job_id: int) -> None:
         self._call("cancel_job", job_id, self.tr("The job could not be cancelled."))
 
+    @Slot()
+    def clear_finished(self) -> None:
+        """Take finished jobs off the table; the queue keeps them for the history."""
+        station = self.station
+        run_task(
+            lambda _control: station.clear_finished_jobs(),
+            lambda _count: self._on_cleared(),
+            lambda exc: show_error(
+                self.window, self.tr("Finished jobs could not be cleared."), exc
+            ),
+            name="clear-finished",
+        )
+
+    def _on_cleared(self) -> None:
+        self.job_model.remove_finished()
+        self.countsChanged.emit(self.job_model.counts())
+
     def _call(self, method: str, job_id: int, failure: str) -> None:
         station = self.station
         run_task(
@@ -105,7 +122,9 @@ class JobsController(QObject):
         jobs = self.station.jobs
         known = self.job_model.jobs_for_plan(plan_uid)
         run_task(
-            lambda _control: [job_row_from_job(job) for job in jobs(plan_uid=plan_uid)],
+            lambda _control: [
+                job_row_from_job(job) for job in jobs(plan_uid=plan_uid, include_cleared=True)
+            ],
             lambda rows: deliver(plan_uid, merge_history(rows, known)),
             lambda exc: deliver(plan_uid, known),
             name="job-history",

@@ -61,6 +61,7 @@ class PlanMenuController(QObject):
         self.window = window
         self.menu: QMenu | None = None
         self.rules_box: QMessageBox | None = None
+        self.on_delete: Callable[[list[str]], None] | None = None  # the window's delete
 
     # -- the menu -----------------------------------------------------------------------
 
@@ -127,6 +128,13 @@ class PlanMenuController(QObject):
         )
         rules.triggered.connect(lambda _checked=False: self.test_rules(clicked_uid))
         menu.addAction(rules)
+        if self.on_delete is not None:
+            menu.addSeparator()
+            delete = QAction(self.tr("Delete..."), menu)
+            delete.setObjectName("deletePlans")
+            on_delete = self.on_delete
+            delete.triggered.connect(lambda _checked=False: on_delete(uids))
+            menu.addAction(delete)
         return menu
 
     # -- actions ------------------------------------------------------------------------

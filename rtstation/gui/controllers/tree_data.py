@@ -78,6 +78,7 @@ class PlanSnapshot:
     waiting: str
     bundle: PlanBundle
     decision: str = ""  # the rules' verdict: "pending", "forwarded", "not-forwarded" or ""
+    rules: Any = None  # PlanExplanation: the stored verdicts as reason codes, the sends
 
     def files(self) -> tuple[FileRow, ...]:
         return tuple(f for g in self.groups for f in g.files)
@@ -235,6 +236,7 @@ def build_patient(
                 waiting=waiting,
                 bundle=bundle,
                 decision=decision,
+                rules=station.plan_explanation(bundle.uid, live=False) if station else None,
             )
         )
     unconnected = None

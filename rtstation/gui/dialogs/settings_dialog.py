@@ -59,6 +59,7 @@ from rtstation.gui.dialogs._form import (
     hint_label,
 )
 from rtstation.gui.dialogs._settings_allow_list import AllowListMixin
+from rtstation.gui.dialogs._settings_housekeeping import HousekeepingTabMixin
 from rtstation.gui.dialogs._settings_nodes import NodesTabMixin
 from rtstation.gui.theme import status_color
 
@@ -67,7 +68,7 @@ LANGUAGES: tuple[tuple[str, str], ...] = (("English", "en"), ("Deutsch", "de"))
 """Language names are written in their own language, so nobody has to read a foreign word
 to find their own; hence they are not passed through tr()."""
 
-_TAB_GENERAL, _TAB_RECEIVER, _TAB_NODES, _TAB_SENDING, _TAB_LOGGING = range(5)
+_TAB_GENERAL, _TAB_RECEIVER, _TAB_NODES, _TAB_SENDING, _TAB_LOGGING, _TAB_HOUSEKEEPING = range(6)
 
 _NUMBER_FIELDS: dict[str, int] = {
     "port": _TAB_RECEIVER,
@@ -89,7 +90,7 @@ class _Problem:
     reason: str
 
 
-class SettingsDialog(AllowListMixin, NodesTabMixin, QDialog):
+class SettingsDialog(AllowListMixin, NodesTabMixin, HousekeepingTabMixin, QDialog):
     """General folders, receiver, nodes, sending and logging; see the module docstring."""
 
     echoFinished = Signal(str, object)  # node name, EchoResultLike (after the table shows it)
@@ -122,6 +123,7 @@ class SettingsDialog(AllowListMixin, NodesTabMixin, QDialog):
         self.tabs.addTab(self._build_nodes_tab(settings), self.tr("Nodes"))
         self.tabs.addTab(self._build_sending_tab(settings), self.tr("Sending"))
         self.tabs.addTab(self._build_logging_tab(settings), self.tr("Logging"))
+        self.tabs.addTab(self._build_housekeeping_tab(settings), self.tr("Housekeeping"))
         self._tab_titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
 
         self.footer = DialogFooter(self)
@@ -471,6 +473,7 @@ class SettingsDialog(AllowListMixin, NodesTabMixin, QDialog):
         changes["log_level"] = self.log_level_combo.currentData()
         changes["verbose_info_logging"] = self.verbose_check.isChecked()
         changes["language"] = self.language_combo.currentData()
+        changes.update(self._housekeeping_changes(report, _TAB_HOUSEKEEPING))
 
         if problems:
             return None, problems

@@ -14,6 +14,7 @@ its jobs), so the model is told which nodes are paused and shows those waiting j
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,14 +28,26 @@ from PySide6.QtCore import (
 from rtstation.events import JobChanged
 from rtstation.gui.core_text import render
 from rtstation.gui.models.rows_model import ItemsTableModel
+from rtstation.gui.rule_reasons import trigger_text
 from rtstation.gui.theme import status_brush
 from rtstation.routing.send_queue import Job
+from rtstation.routing.triggers import parse_trigger
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _INVALID = QModelIndex()  # default argument for the Qt overrides (never mutated)
 
-COL_NODE, COL_PLAN, COL_STATE, COL_PROGRESS, COL_NEXT, COL_REASON = range(6)
-COLUMN_COUNT = 6
+(
+    COL_NODE,
+    COL_PATIENT,
+    COL_PLAN,
+    COL_TRIGGER,
+    COL_STATE,
+    COL_PROGRESS,
+    COL_QUEUED,
+    COL_NEXT,
+    COL_REASON,
+) = range(9)
+COLUMN_COUNT = 9
 JOB_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2
 NODE_ROLE = Qt.ItemDataRole.UserRole + 3
@@ -68,7 +81,22 @@ def job_row_from_job(job: Job) -> JobChanged:
         total=job.total,
         message=message,
         next_attempt_at=next_at,
+        patient_id=job.patient_id,
+        source=job.source,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
     )
+
+
+def clock_text(seconds: float | None, *, full: bool = False) -> str:
+    """A job time in local time: ``14:03:12`` today, ``2026-11-30 14:03`` before."""
+    if seconds is None:
+        return ""
+    moment = datetime.fromtimestamp(seconds)
+    if not full and moment.date() == datetime.now().date():
+        return moment.strftime("%H:%M:%S")
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if full else "%Y-%m-%d %H:%M")
 
 
 def state_text(state: str) -> str:
@@ -105,9 +133,12 @@ class JobTableModel(ItemsTableModel):
         self.max_rows = max_rows
         self._headers = (
             QCoreApplication.translate("JobTableModel", "Node"),
+            QCoreApplication.translate("JobTableModel", "Patient"),
             QCoreApplication.translate("JobTableModel", "Plan"),
+            QCoreApplication.translate("JobTableModel", "Trigger"),
             QCoreApplication.translate("JobTableModel", "State"),
             QCoreApplication.translate("JobTableModel", "Progress"),
+            QCoreApplication.translate("JobTableModel", "Queued"),
             QCoreApplication.translate("JobTableModel", "Next retry"),
             QCoreApplication.translate("JobTableModel", "Reason"),
         )
@@ -120,6 +151,8 @@ class JobTableModel(ItemsTableModel):
                 return render(row.message)
             if column == COL_PLAN:
                 return row.plan_uid
+            if column == COL_QUEUED:
+                return times_tooltip(row)
             return None
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATE:
             if row.state == "failed":
@@ -150,6 +183,12 @@ class JobTableModel(ItemsTableModel):
             return state_text(row.state)
         if column == COL_PROGRESS:
             return f"{row.done}/{row.total}" if row.total else ""
+        if column == COL_PATIENT:
+            return row.patient_id
+        if column == COL_TRIGGER:
+            return trigger_text(parse_trigger(row.source)) if row.source else ""
+        if column == COL_QUEUED:
+            return clock_text(row.created_at)
         if column == COL_NEXT:
             if row.next_attempt_at is None or row.state in FINISHED_STATES:
                 return ""
@@ -179,6 +218,16 @@ class JobTableModel(ItemsTableModel):
         """A job changed: update its row, or insert it at the top."""
         position = self._row_of.get(row.job_id)
         if position is not None:
+            old = self._rows[position]
+            if row.created_at is None and old.created_at is not None:  # an older publisher
+                row = replace(
+                    row,
+                    patient_id=old.patient_id,
+                    source=old.source,
+                    created_at=old.created_at,
+                    started_at=old.started_at,
+                    finished_at=old.finished_at,
+                )
             self._rows[position] = row
             self.dataChanged.emit(self.index(position, 0), self.index(position, COLUMN_COUNT - 1))
             return
@@ -205,6 +254,17 @@ class JobTableModel(ItemsTableModel):
             del self._rows[victim]
             self._reindex()
             self.endRemoveRows()
+
+    def remove_finished(self) -> int:
+        """Drop done, failed and cancelled jobs ("Clear finished"); returns how many."""
+        kept = [row for row in self._rows if row.state not in FINISHED_STATES]
+        removed = len(self._rows) - len(kept)
+        if removed:
+            self.beginResetModel()
+            self._rows = kept
+            self._reindex()
+            self.endResetModel()
+        return removed
 
     def _reindex(self) -> None:
         self._row_of = {row.job_id: number for number, row in enumerate(self._rows)}
@@ -251,3 +311,13 @@ class JobTableModel(ItemsTableModel):
         for row in self._rows:
             result[row.state] = result.get(row.state, 0) + 1
         return result
+
+
+def times_tooltip(row: JobChanged) -> str:
+    """Queued, started and finished, each in full, for the Queued cell's tooltip."""
+    parts = [
+        (QCoreApplication.translate("JobTableModel", "Queued"), row.created_at),
+        (QCoreApplication.translate("JobTableModel", "Started"), row.started_at),
+        (QCoreApplication.translate("JobTableModel", "Finished"), row.finished_at),
+    ]
+    return "\n".join(f"{name}: {clock_text(at, full=True)}" for name, at in parts if at)

@@ -33,6 +33,7 @@ from rtstation.gui.models.plan_tree_nodes import (
     UNCONNECTED,
     TreeNode,
 )
+from rtstation.gui.rule_reasons import glance_text, glance_tooltip
 from rtstation.gui.theme import status_brush
 
 
@@ -49,7 +50,7 @@ def display_text(node: TreeNode, column: int, forwarded: str) -> Any:
             plan.source_ae,
             plan.received,
             plan.completeness,
-            forwarded,
+            forwarded or glance_text(plan.rules),
         )[column]
     if kind == PATIENT:
         patient: PatientSnapshot = payload
@@ -104,9 +105,12 @@ def tooltip_text(node: TreeNode, column: int, states: dict[str, str]) -> str | N
                 "PlanTreeModel", "Everything the plan references is here"
             )
         if column == COL_FORWARDED:
+            rules = glance_tooltip(plan.rules)
             if not states:
-                return QCoreApplication.translate("PlanTreeModel", "Not sent anywhere yet")
-            return "\n".join(f"{name}: {state_text(state)}" for name, state in states.items())
+                sent = QCoreApplication.translate("PlanTreeModel", "Not sent anywhere yet")
+            else:
+                sent = "\n".join(f"{name}: {state_text(state)}" for name, state in states.items())
+            return f"{sent}\n\n{rules}" if rules else sent
         if column == COL_NAME:
             return plan.plan_uid
     if node.kind == FILE and column == COL_NAME:

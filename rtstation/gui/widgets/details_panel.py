@@ -26,9 +26,11 @@ from PySide6.QtWidgets import (
 
 from rtstation.gui.controllers.tree_data import FileRow, PatientSnapshot, PlanSnapshot
 from rtstation.gui.core_text import render, render_waiting
-from rtstation.gui.models.job_table_model import state_text
+from rtstation.gui.models.job_table_model import clock_text, state_text
 from rtstation.gui.models.rows_model import RowsTableModel
+from rtstation.gui.rule_reasons import trigger_text
 from rtstation.gui.theme import status_color
+from rtstation.routing.triggers import parse_trigger
 
 
 def format_size(size: int) -> str:
@@ -161,8 +163,11 @@ class DetailsPanel(QTabWidget):
             (
                 self.tr("Node"),
                 self.tr("Job"),
+                self.tr("Trigger"),
                 self.tr("State"),
                 self.tr("Progress"),
+                self.tr("Queued"),
+                self.tr("Finished"),
                 self.tr("Reason"),
             ),
             self,
@@ -262,6 +267,9 @@ class DetailsPanel(QTabWidget):
     def _rules_text(self, plan: PlanSnapshot) -> str:
         """The automatic forwarding's verdict in words (empty when the rules never ran)."""
         if plan.decision == "forwarded":
+            rules = plan.rules.matched_rules if plan.rules is not None else ()
+            if rules:
+                return self.tr("forwarded by rule %1").replace("%1", ", ".join(rules))
             return self.tr("forwarded by a rule")
         if plan.decision == "not-forwarded":
             return self.tr("no rule forwards this plan")
@@ -304,8 +312,11 @@ class DetailsPanel(QTabWidget):
                 (
                     row.node,
                     str(row.job_id),
+                    trigger_text(parse_trigger(row.source)) if row.source else "",
                     state_text(row.state),
                     f"{row.done}/{row.total}" if row.total else "",
+                    clock_text(row.created_at, full=True),
+                    clock_text(row.finished_at, full=True),
                     render(row.message.splitlines()[0]) if row.message else "",
                 )
                 for row in ordered

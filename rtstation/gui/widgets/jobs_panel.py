@@ -31,6 +31,7 @@ from rtstation.gui.models.job_table_model import (
     JobTableModel,
 )
 from rtstation.gui.widgets.column_fit import ColumnFitter
+from rtstation.gui.widgets.job_filter_bar import JobFilterBar
 
 
 class JobsPanel(QWidget):
@@ -38,6 +39,7 @@ class JobsPanel(QWidget):
     Pause or Resume for the job's node."""
 
     retryRequested = Signal(int)
+    clearFinishedRequested = Signal()
     cancelRequested = Signal(int)
     pauseRequested = Signal(str)
     resumeRequested = Signal(str)
@@ -70,8 +72,11 @@ class JobsPanel(QWidget):
         self._paused: set[str] = set()
         self._menu_node = ""
         self.context_menu: QMenu | None = None
+        self.filter_bar = JobFilterBar(self.view, model, self)
+        self.filter_bar.clearFinishedRequested.connect(self.clearFinishedRequested)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.filter_bar)
         layout.addWidget(self.view)
 
     def set_paused_nodes(self, names: Iterable[str]) -> None:
@@ -100,7 +105,8 @@ class JobsPanel(QWidget):
         if selected is None:
             return
         _job_id, state, node = selected
-        self.retry_action.setEnabled(state in ("failed", "cancelled"))
+        self.retry_action.setEnabled(state in ("failed", "cancelled", "retrying"))
+        self.retry_action.setText(self.tr("Retry now") if state == "retrying" else self.tr("Retry"))
         self.cancel_action.setEnabled(state not in FINISHED_STATES)
         self._menu_node = node
         self.pause_action.setText(
