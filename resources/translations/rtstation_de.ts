@@ -3044,7 +3044,7 @@
         <translation>Wird abgerufen …</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+48"/>
         <source>%1: %2 file(s) retrieved.</source>
         <translation>%1: %2 Datei(en) abgerufen.</translation>
     </message>
