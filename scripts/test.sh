@@ -6,7 +6,7 @@
 # 1. scripts/install.sh --test   (apt packages if missing, .venv with rtstation[test])
 # 2. ruff check .
 # 3. lint-imports                (the layer contracts in pyproject.toml)
-# 4. pytest over tests/ (or over PYTEST-ARGS), Qt offscreen, in a private network namespace
+# 4. pytest over tests/ on every core (or over PYTEST-ARGS), Qt offscreen, in a private network namespace
 #    with only loopback (scripts/netns-run.sh).
 #
 # Every step runs even when an earlier check fails, so one run shows everything. The exit
@@ -40,7 +40,9 @@ pytest_log="$(mktemp "${TMPDIR:-/tmp}/rtstation-pytest.XXXXXX")"
 trap 'rm -f "$pytest_log"' EXIT
 
 if [[ $# -eq 0 ]]; then
-    set -- tests
+    # The whole suite runs on every core (pytest-xdist): each test starts its own peers on
+    # free loopback ports and works in its own temporary folders, so tests never share state.
+    set -- tests -n auto
 fi
 echo "test.sh: pytest $*"
 bash scripts/netns-run.sh "$venv_bin/python" -m pytest "$@" 2>&1 | tee "$pytest_log"
