@@ -222,6 +222,37 @@ def _version_1(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE IF EXISTS send_queue_schema")
 
 
+
+_VERSION_2_TABLES = (
+    # plan metrics and DVH, computed from the plan, structure set and dose named here
+    """CREATE TABLE IF NOT EXISTS plan_metrics (
+        plan_uid TEXT PRIMARY KEY,
+        patient_id TEXT NOT NULL,
+        plan_label TEXT NOT NULL,
+        plan_hash TEXT NOT NULL,
+        structure_set_uid TEXT NOT NULL DEFAULT '',
+        structure_set_hash TEXT NOT NULL DEFAULT '',
+        dose_uids TEXT NOT NULL DEFAULT '[]',
+        dose_hashes TEXT NOT NULL DEFAULT '[]',
+        source_key TEXT NOT NULL,
+        plans_updated_at TEXT NOT NULL DEFAULT '',
+        computed_at TEXT NOT NULL,
+        plan_json TEXT NOT NULL,
+        dose_json TEXT,
+        structures_json TEXT NOT NULL,
+        rois_json TEXT NOT NULL,
+        notes_json TEXT NOT NULL,
+        curves BLOB NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS plan_metrics_patient ON plan_metrics (patient_id)",
+)
+
+
+def _version_2(conn: sqlite3.Connection) -> None:
+    """The plan metrics table (issue 16): one row per plan, what it was computed from."""
+    for statement in _VERSION_2_TABLES:
+        conn.execute(statement)
+
 #: The schema history, oldest first; ``user_version`` is the version of the last one applied.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -229,6 +260,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "instances, pending writes, plans, audit, plan decisions and the send queue",
         _version_1,
     ),
+    Migration(2, "plan metrics and DVH curves", _version_2),
 )
 
 #: The schema version this rtstation writes and understands.

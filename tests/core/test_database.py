@@ -254,6 +254,7 @@ EVERY_TABLE = {
     "job_events",
     "deliveries",
     "node_state",
+    "plan_metrics",
 }
 
 

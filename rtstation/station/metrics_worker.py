@@ -1,0 +1,261 @@
+"""Plan metrics computed in the background and kept in the catalog, never on the receive path.
+
+One daemon thread at a lowered scheduling priority (``nice`` +10 on Linux, where a thread
+has its own) takes work from a queue: "look for plans whose metrics are out of date"
+(every ``poll_seconds``, and at once when :meth:`MetricsWorker.wake` is called) and
+"compute these plans". The receive path does not call in at all: the catalog rewrites a
+patient's ``plans`` rows whenever data for that patient arrives (association end, settle,
+import, reindex), and :meth:`MetricsStore.stale` finds those rows with one query, so an
+association thread never waits for a DVH and the receiver needs no hook.
+
+A plan is computed as soon as its plan is stored (its own figures are there at once; the
+dose and ROI figures are null with the reason until the dose and structure set come), and
+again whenever the UIDs or content hashes of its plan, structure set or doses change
+(:attr:`MetricsSource.key`). Image slices are not needed and not read.
+
+:meth:`MetricsWorker.reports` is the on-demand path (``rtstation metrics``, the Metrics
+view, the HTTP API): stored metrics where they are current, computed (and stored) on the
+caller's thread where they are missing or out of date. :meth:`MetricsWorker.current_row`
+gives the rules a plan's flat metrics row only when it describes the bundle as it is now.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from rtstation.dicom.dvh import DvhOptions
+from rtstation.dicom.metrics import PlanReport, plan_report, plan_row
+from rtstation.dicom.metrics_codec import with_vx
+from rtstation.dicom.rt_tree import PlanBundle, build_tree
+from rtstation.storage.catalog import Catalog
+from rtstation.storage.metrics_store import MetricsSource, MetricsStore
+
+LOGGER = logging.getLogger(__name__)
+
+POLL_SECONDS = 2.0
+NICE_INCREMENT = 10
+
+_SCAN = "scan"
+
+
+def metrics_source(bundle: PlanBundle, content_hash: Callable[[str], str]) -> MetricsSource:
+    """What ``bundle``'s metrics depend on: the plan, its structure set and its doses."""
+    doses = tuple(sorted(d.sop_instance_uid for d in bundle.doses))
+    rs = bundle.structure_set
+    return MetricsSource(
+        plan_uid=bundle.uid,
+        patient_id=bundle.patient_id,
+        plan_label=bundle.plan.plan_label,
+        plan_hash=content_hash(bundle.uid),
+        structure_set_uid=rs.sop_instance_uid if rs is not None else "",
+        structure_set_hash=content_hash(rs.sop_instance_uid) if rs is not None else "",
+        dose_uids=doses,
+        dose_hashes=tuple(content_hash(uid) for uid in doses),
+    )
+
+
+class MetricsWorker:
+    """The metrics thread and the on-demand reads; every method is safe from any thread."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: MetricsStore,
+        *,
+        on_computed: Callable[[str, str], None] | None = None,
+        poll_seconds: float = POLL_SECONDS,
+        options: DvhOptions | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.on_computed = on_computed
+        self.poll_seconds = poll_seconds
+        self.options = options or DvhOptions()
+        self._queue: queue.Queue[str | tuple[str, ...] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._idle = threading.Event()
+        self._computed = 0
+
+    # -- the thread -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="rtstation-metrics", daemon=True)
+        self._thread.start()
+        self.wake()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish the plan in progress, then end the thread."""
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._queue.put(None)
+        thread.join(timeout)
+        if thread.is_alive():
+            LOGGER.warning("The metrics thread did not end within %g s", timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def computed_count(self) -> int:
+        """Plans computed by the thread since it started (for the bench and the log)."""
+        return self._computed
+
+    def wake(self) -> None:
+        """Look for out-of-date plans now instead of at the next poll."""
+        self._idle.clear()
+        self._queue.put(_SCAN)
+
+    def request(self, plan_uids: Iterable[str]) -> None:
+        """Compute these plans in the background, even when their stored rows look current."""
+        self._idle.clear()
+        self._queue.put(tuple(plan_uids))
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once the thread has nothing left to do (tests and the bench wait on this)."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        _lower_priority()
+        while True:
+            try:
+                item = self._queue.get(timeout=self.poll_seconds)
+            except queue.Empty:
+                item = _SCAN
+            if item is None:
+                return
+            try:
+                if item == _SCAN:
+                    self._catch_up()
+                else:
+                    self._compute_uids(item, force=True)
+            except Exception:
+                LOGGER.exception("Computing plan metrics failed; trying again at the next poll")
+            if self._queue.empty():
+                self._idle.set()
+
+    def _catch_up(self) -> None:
+        """Bring every plan with a changed ``plans`` row up to date, oldest change first."""
+        while self._thread is not None:
+            stale = self.store.stale()
+            if not stale:
+                return
+            by_patient: dict[str, list[tuple[str, str]]] = {}
+            for plan in stale:
+                by_patient.setdefault(plan.patient_id, []).append(
+                    (plan.plan_uid, plan.plans_updated_at)
+                )
+            for patient_id, plans in by_patient.items():
+                self._update_patient(patient_id, dict(plans))
+                if not self._queue.empty():
+                    return  # a stop or an on-demand request goes first
+
+    def _update_patient(self, patient_id: str, seen_at: dict[str, str]) -> None:
+        instances = self.catalog.instances(patient_id)
+        hashes = {i.sop_instance_uid: i.content_hash for i in instances}
+        tree = build_tree(i.header for i in instances)
+        for plan_uid, updated_at in seen_at.items():
+            bundle = tree.plan(plan_uid)
+            if bundle is None:
+                # The plans row is older than the instances (a delete): nothing to compute.
+                self.store.mark_checked(plan_uid, updated_at)
+                continue
+            source = metrics_source(bundle, lambda uid: hashes.get(uid, ""))
+            if self.store.source_key(plan_uid) == source.key:
+                self.store.mark_checked(plan_uid, updated_at)
+                continue
+            self._compute(bundle, source, updated_at)
+
+    def _compute_uids(self, plan_uids: Sequence[str], *, force: bool) -> None:
+        for uid in plan_uids:
+            bundle = self.catalog.plan_bundle(uid)
+            if bundle is None:
+                continue
+            source = metrics_source(bundle, self._hash)
+            if force or self.store.source_key(uid) != source.key:
+                self._compute(bundle, source, self._plans_updated_at(uid))
+
+    def _compute(self, bundle: PlanBundle, source: MetricsSource, updated_at: str) -> PlanReport:
+        report = plan_report(bundle, self.options)
+        self.store.save(source, report, updated_at)
+        self._computed += 1
+        LOGGER.debug("Plan metrics of %s (%s) stored", bundle.uid, bundle.plan.plan_label)
+        if self.on_computed is not None:
+            try:
+                self.on_computed(bundle.uid, bundle.patient_id)
+            except Exception:
+                LOGGER.exception("Acting on the new metrics of plan %s failed", bundle.uid)
+        return report
+
+    def _hash(self, sop_instance_uid: str) -> str:
+        instance = self.catalog.get(sop_instance_uid)
+        return instance.content_hash if instance is not None else ""
+
+    def _plans_updated_at(self, plan_uid: str) -> str:
+        return self.store.plans_updated_at(plan_uid)
+
+    # -- reads (any thread) -----------------------------------------------------------------
+
+    def reports(
+        self,
+        bundles: Sequence[PlanBundle],
+        *,
+        recompute: bool = False,
+        vx_gy: tuple[float, ...] = (),
+        progress: Callable[[int, int, str], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> list[PlanReport]:
+        """The metrics of ``bundles``: stored where current, computed and stored otherwise.
+
+        Runs on the caller's thread (a CLI command, a GUI worker, an HTTP request);
+        ``recompute`` computes every one again. Vx values the stored rows lack are read
+        off their stored curves.
+        """
+        stored = {} if recompute else self.store.load(b.uid for b in bundles)
+        reports = []
+        for done, bundle in enumerate(bundles, start=1):
+            if should_cancel is not None and should_cancel():
+                break
+            source = metrics_source(bundle, self._hash)
+            found = stored.get(bundle.uid)
+            if found is not None and found.source_key == source.key:
+                report = found.report
+            else:
+                report = self._compute(bundle, source, self._plans_updated_at(bundle.uid))
+            reports.append(with_vx(report, vx_gy) if vx_gy else report)
+            if progress is not None:
+                progress(done, len(bundles), bundle.plan.plan_label)
+        return reports
+
+    def current_row(self, bundle: PlanBundle) -> dict[str, Any] | None:
+        """The plan's flat metrics row if its stored metrics describe ``bundle`` as it is now.
+
+        None while they are missing or computed from another dose or structure set (the
+        rules then wait, and the thread is asked to catch up).
+        """
+        found = self.store.load([bundle.uid]).get(bundle.uid)
+        if found is None or found.source_key != metrics_source(bundle, self._hash).key:
+            if self.running:
+                self.wake()
+            return None
+        return plan_row(found.report)
+
+
+def _lower_priority() -> None:
+    """Run this thread at a lower priority than the receiver's (Linux: per-thread nice)."""
+    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
+        return
+    try:
+        tid = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        os.setpriority(os.PRIO_PROCESS, tid, current + NICE_INCREMENT)
+    except OSError as exc:
+        LOGGER.debug("The metrics thread keeps its priority: %s", exc)
