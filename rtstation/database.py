@@ -222,7 +222,6 @@ def _version_1(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE IF EXISTS send_queue_schema")
 
 
-
 _VERSION_2_TABLES = (
     # plan metrics and DVH, computed from the plan, structure set and dose named here
     """CREATE TABLE IF NOT EXISTS plan_metrics (
@@ -252,6 +251,7 @@ def _version_2(conn: sqlite3.Connection) -> None:
     """The plan metrics table (issue 16): one row per plan, what it was computed from."""
     for statement in _VERSION_2_TABLES:
         conn.execute(statement)
+
 
 #: The schema history, oldest first; ``user_version`` is the version of the last one applied.
 MIGRATIONS: tuple[Migration, ...] = (

@@ -363,7 +363,9 @@ class _Parser:
             )
         if self.current.kind not in ("word", "string", "number", "arith"):
             what = f"'{self.current.text}'" if self.current.text else "the end"
-            raise self.error(f"expected a value after '{op_token.text}', found {what}", self.current)
+            raise self.error(
+                f"expected a value after '{op_token.text}', found {what}", self.current
+            )
         return _Compare(op, left, self.sum(left_side=False))
 
     def sum(self, *, left_side: bool) -> _Value:

@@ -176,12 +176,13 @@ class MetricsWorker:
 
     def _compute_uids(self, plan_uids: Sequence[str], *, force: bool) -> None:
         for uid in plan_uids:
+            updated_at = self.store.plans_updated_at(uid)  # before the bundle is read
             bundle = self.catalog.plan_bundle(uid)
             if bundle is None:
                 continue
             source = metrics_source(bundle, self._hash)
             if force or self.store.source_key(uid) != source.key:
-                self._compute(bundle, source, self._plans_updated_at(uid))
+                self._compute(bundle, source, updated_at)
 
     def _compute(self, bundle: PlanBundle, source: MetricsSource, updated_at: str) -> PlanReport:
         report = plan_report(bundle, self.options)
@@ -198,9 +199,6 @@ class MetricsWorker:
     def _hash(self, sop_instance_uid: str) -> str:
         instance = self.catalog.get(sop_instance_uid)
         return instance.content_hash if instance is not None else ""
-
-    def _plans_updated_at(self, plan_uid: str) -> str:
-        return self.store.plans_updated_at(plan_uid)
 
     # -- reads (any thread) -----------------------------------------------------------------
 
@@ -229,11 +227,65 @@ class MetricsWorker:
             if found is not None and found.source_key == source.key:
                 report = found.report
             else:
-                report = self._compute(bundle, source, self._plans_updated_at(bundle.uid))
+                # Checked against no plans row: the thread confirms it later (cheaply).
+                report = self._compute(bundle, source, "")
             reports.append(with_vx(report, vx_gy) if vx_gy else report)
             if progress is not None:
                 progress(done, len(bundles), bundle.plan.plan_label)
         return reports
+
+    def rebuild(self, progress: Callable[[int, int, str], None] | None = None) -> None:
+        """Forget every stored row and compute them all again (after ``reindex``).
+
+        With the thread running it does the work; otherwise it is done here.
+        """
+        self.store.clear()
+        if self.running:
+            self.wake()
+        else:
+            self.stored_reports(progress=progress)
+
+    def stored_reports(
+        self,
+        patient_id: str | None = None,
+        *,
+        recompute: bool = False,
+        vx_gy: tuple[float, ...] = (),
+        progress: Callable[[int, int, str], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> list[PlanReport]:
+        """Every stored plan's metrics (or a patient's), fast on a big station.
+
+        Plans whose metrics were checked against their current ``plans`` row come straight
+        from the table; only the others have their patient's tree built and are checked
+        (and computed where needed) by :meth:`reports`.
+        """
+        plans = self.store.stored_plans(patient_id)
+        fresh = {uid for uid, _patient, ok in plans if ok and not recompute}
+        stored = self.store.load(patient_id=patient_id) if fresh else {}
+        by_uid: dict[str, PlanReport] = {uid: stored[uid].report for uid in fresh if uid in stored}
+        rest: dict[str, list[str]] = {}
+        for uid, patient, _ok in plans:
+            if uid not in by_uid:
+                rest.setdefault(patient, []).append(uid)
+        total, done = len(plans), len(by_uid)
+        for patient, uids in rest.items():
+            tree = self.catalog.tree(patient)
+            bundles = [b for b in (tree.plan(uid) for uid in uids) if b is not None]
+
+            def step(_n: int, _total: int, label: str, base: int = done) -> None:
+                if progress is not None:
+                    progress(base + _n, total, label)
+
+            computed = self.reports(
+                bundles, recompute=recompute, progress=step, should_cancel=should_cancel
+            )
+            by_uid.update((r.plan.plan_uid, r) for r in computed)
+            done += len(bundles)
+            if should_cancel is not None and should_cancel():
+                break
+        reports = [by_uid[uid] for uid, _patient, _ok in plans if uid in by_uid]
+        return [with_vx(r, vx_gy) for r in reports] if vx_gy else reports
 
     def current_row(self, bundle: PlanBundle) -> dict[str, Any] | None:
         """The plan's flat metrics row if its stored metrics describe ``bundle`` as it is now.

@@ -45,6 +45,7 @@ from rtstation.config import (
     save_settings,
 )
 from rtstation.database import BUSY_TIMEOUT_SECONDS
+from rtstation.dicom.metrics import PlanReport
 from rtstation.dicom.rt_tree import PlanBundle, RtTree
 from rtstation.errors import RtStationError
 from rtstation.events import EventBus
@@ -56,6 +57,9 @@ from rtstation.routing.workers import NodeWorkers
 from rtstation.station.after_send import AfterSend
 from rtstation.station.dispatch import Dispatcher
 from rtstation.station.forwarding import AutoForwarder
+from rtstation.station.http_api import MetricsApi, start_metrics_api
+from rtstation.station.metrics_gate import MetricsGate
+from rtstation.station.metrics_worker import MetricsWorker
 from rtstation.station.problems import report_problem
 from rtstation.station.receiving import ReceiverState, Receiving
 from rtstation.station.sending import NetworkSender, peer_for
@@ -64,6 +68,7 @@ from rtstation.storage.catalog import Catalog
 from rtstation.storage.decisions import DecisionStore
 from rtstation.storage.importer import ImportProgress, ImportReport, import_paths
 from rtstation.storage.ingest import Ingestor
+from rtstation.storage.metrics_store import MetricsStore
 from rtstation.storage.process_lock import PrimaryLock
 from rtstation.storage.reindex import ReindexReport, reindex
 
@@ -155,6 +160,14 @@ class Station:
             self.bus,
             bind_address=bind_address,
         )
+        self.metrics_store = MetricsStore(db_path, busy_timeout=timeout)
+        self.metrics = MetricsWorker(
+            self.catalog, self.metrics_store, on_computed=self._metrics_computed
+        )
+        self.forwarder.metrics_gate = MetricsGate(
+            self.metrics.current_row, lambda: self.settings.metrics_wait_seconds
+        )
+        self.http_api: MetricsApi | None = None
         self._rules_watcher: RulesWatcher | None = None
         self._stopping = threading.Event()
         self._timer: threading.Thread | None = None
@@ -223,8 +236,19 @@ class Station:
         """Store files for a manual send: like an import, but no rule looks at them."""
         return import_paths(paths, self.ingestor, source_ae=source, progress=progress)
 
-    def reindex(self, progress: Callable[[int, str], None] | None = None) -> ReindexReport:
-        return reindex(self.store, self.catalog, progress=progress)
+    def reindex(
+        self,
+        progress: Callable[[int, str], None] | None = None,
+        metrics_progress: Callable[[int, int, str], None] | None = None,
+    ) -> ReindexReport:
+        """Rebuild the catalog from the storage folder, then every plan's metrics.
+
+        A running station leaves the metrics to its metrics thread; otherwise (``rtstation
+        reindex``) they are computed here, with ``metrics_progress(done, total, label)``.
+        """
+        report = reindex(self.store, self.catalog, progress=progress)
+        self.metrics.rebuild(progress=metrics_progress)
+        return report
 
     # -- reading ------------------------------------------------------------------------
 
@@ -236,6 +260,37 @@ class Station:
 
     def plan_source(self, plan_uid: str) -> str:
         return self.catalog.source_of(plan_uid)
+
+    def plan_metrics(
+        self,
+        *,
+        plan_uid: str | None = None,
+        patient_id: str | None = None,
+        recompute: bool = False,
+        vx_gy: tuple[float, ...] = (),
+        progress: Callable[[int, int, str], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> list[PlanReport]:
+        """Stored metrics of one plan, a patient's or all plans; missing ones computed. Blocking."""
+        if plan_uid is not None:
+            bundle = self.plan_bundle(plan_uid)
+            if bundle is None:
+                raise RtStationError(f"No plan '{plan_uid}' in the station: check the UID")
+            return self.metrics.reports(
+                [bundle], recompute=recompute, vx_gy=vx_gy, progress=progress
+            )
+        return self.metrics.stored_reports(
+            patient_id,
+            recompute=recompute,
+            vx_gy=vx_gy,
+            progress=progress,
+            should_cancel=should_cancel,
+        )
+
+    def _metrics_computed(self, plan_uid: str, patient_id: str) -> None:
+        """New metrics: a running station decides a plan that waited for them."""
+        if self._timer is not None:
+            self.forwarder.metrics_ready(plan_uid, patient_id)
 
     def plan_status(self, plan_uid: str) -> PlanStatus:
         row = self.decisions.get(plan_uid)
@@ -378,6 +433,16 @@ class Station:
             self.forwarder.resume()
         self._timer = threading.Thread(target=self._tick_loop, name="rtstation-settle", daemon=True)
         self._timer.start()
+        self.metrics.start()
+        if self.settings.http_api_enabled:
+            self.http_api = start_metrics_api(
+                lambda plan, patient, vx: self.plan_metrics(
+                    plan_uid=plan, patient_id=patient, vx_gy=vx
+                ),
+                self.settings.http_api_bind,
+                self.settings.http_api_port,
+                on_error=lambda message: report_problem(self.bus, message),
+            )
         if receiver if receiver is not None else self.settings.auto_start_receiver:
             self.receiving.start()
 
@@ -410,6 +475,9 @@ class Station:
     def stop(self) -> None:
         """Stop everything; running associations finish or are aborted, nothing half-written."""
         self.receiving.stop()
+        if self.http_api is not None:
+            self.http_api.stop()
+            self.http_api = None
         self._stopping.set()
         if self._timer is not None:
             self._timer.join(5)
@@ -418,9 +486,11 @@ class Station:
             self._rules_watcher.stop()
             self._rules_watcher = None
         self.workers.stop()
+        self.metrics.stop()
         if self.is_primary:
             self.store.sweep_stale(0)  # the receiver is stopped: nothing here is in progress
         self.queue.close()
+        self.metrics_store.close()
         self.decisions.close()
         self.catalog.close()
         self._primary.release()

@@ -48,7 +48,7 @@ class MetricsSource:
             self.plan_hash,
             self.structure_set_uid,
             self.structure_set_hash,
-            *sorted(zip(self.dose_uids, self.dose_hashes)),
+            *sorted(zip(self.dose_uids, self.dose_hashes, strict=True)),
         ]
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
@@ -144,6 +144,28 @@ class MetricsStore:
             sql += " WHERE patient_id = ?"
             params.append(patient_id)
         return {row["plan_uid"]: _stored(row) for row in self._db.query(sql, params)}
+
+    def stored_plans(self, patient_id: str | None = None) -> list[tuple[str, str, bool]]:
+        """``(plan_uid, patient_id, fresh)`` of every stored plan, by patient and label.
+
+        ``fresh``: the plan has metrics checked against its current ``plans`` row, so they
+        can be shown without reading any file.
+        """
+        sql = (
+            "SELECT i.sop_instance_uid, i.patient_id, "
+            "(m.plan_uid IS NOT NULL AND p.plan_uid IS NOT NULL "
+            " AND m.plans_updated_at = p.updated_at) "
+            "FROM instances i "
+            "LEFT JOIN plans p ON p.plan_uid = i.sop_instance_uid "
+            "LEFT JOIN plan_metrics m ON m.plan_uid = i.sop_instance_uid "
+            "WHERE i.modality = 'RTPLAN' AND i.removed_at IS NULL"
+        )
+        params: list[object] = []
+        if patient_id is not None:
+            sql += " AND i.patient_id = ?"
+            params.append(patient_id)
+        rows = self._db.query(sql + " ORDER BY i.patient_id, i.plan_label, i.rowid", params)
+        return [(r[0], r[1], bool(r[2])) for r in rows]
 
     def stale(self, limit: int = 200) -> list[StalePlan]:
         """Plans without metrics, or whose plans row changed since their metrics were checked."""
