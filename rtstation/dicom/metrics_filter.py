@@ -143,7 +143,7 @@ class _Field(_Value):
         label = _FIELD_NAMES.get(self.name, self.name)
         value = row.get(self.name)
         if value is None:
-            return f"{label} (not known)"
+            return label
         unit = next((u for suffix, u in _UNITS if self.name.endswith(suffix)), "")
         return f"{label} {_shown(value)}{f' {unit}' if unit else ''}"
 
@@ -186,7 +186,7 @@ class _Arithmetic(_Value):
             if self.op == "*" and isinstance(factor, _Constant) and factor.numeric:
                 return f"{_shown(100.0 * factor.constant)}% of {other.show(row)}"
         result = self.value(row)
-        total = f" = {_shown(result)}" if result is not None else ""
+        total = f" = {_shown(result)}" if result is not None else " (not known)"
         return f"({self.left.show(row)} {self.op} {self.right.show(row)}{total})"
 
 
@@ -232,17 +232,16 @@ class _Compare(Condition):
 
 @dataclass(frozen=True)
 class _IsNull(Condition):
-    field: _Field
+    operand: _Value
     negate: bool
 
     def __call__(self, row: Row) -> bool:
-        return (row.get(self.field.name) is None) != self.negate
+        return (self.operand.value(row) is None) != self.negate
 
     def explain(self, row: Row) -> str:
-        label = _FIELD_NAMES.get(self.field.name, self.field.name)
-        if row.get(self.field.name) is None:
-            return f"{label} is not known"
-        return f"{self.field.show(row)} is known"
+        if self.operand.value(row) is None:
+            return f"{self.operand.show(row)} is not known"
+        return f"{self.operand.show(row)} is known"
 
 
 @dataclass(frozen=True)
@@ -339,8 +338,6 @@ class _Parser:
         first = self.current
         left = self.sum(left_side=True)
         if self.is_keyword("is"):
-            if not isinstance(left, _Field):
-                raise self.error("'is null' needs a field on its left", first)
             self.take()
             negate = self.is_keyword("not")
             if negate:
