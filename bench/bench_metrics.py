@@ -14,6 +14,8 @@ What is compared, in one run, on one disk (everything lives in one temporary fol
 * then the same ``--instances`` CT slices (256x256, about 0.13 MB each, another patient)
   sent by ``storescu`` (``TCP_NODELAY=1``, one association), timed as the whole storescu
   run;
+* in both modes the station first handles the plans' arrival (their plans rows and the
+  rules' decisions: no rules, so "not forwarded"), waited for;
 * "with metrics": the CT slices are sent at once, while the station's metrics thread
   (one thread, nice +10) is computing the plans' metrics: DVHs from the doses and
   structure sets it has just stored. The number of plans with stored metrics is read
@@ -69,6 +71,24 @@ def _metrics_count(catalog: Path) -> int:
         con.close()
 
 
+def _decided(catalog: Path) -> int:
+    con = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True, timeout=30)
+    try:
+        sql = "SELECT COUNT(*) FROM plan_decisions WHERE state != 'pending'"
+        return int(con.execute(sql).fetchone()[0])
+    finally:
+        con.close()
+
+
+def _wait_for_decisions(catalog: Path, count: int, timeout: float = 600) -> None:
+    """The station has handled the plans' arrival (plans rows, rules): only metrics remain."""
+    start = time.perf_counter()
+    while _decided(catalog) < count:
+        if time.perf_counter() - start > timeout:
+            raise BenchError(f"only {_decided(catalog)} of {count} plans decided")
+        time.sleep(0.2)
+
+
 def _wait_for_metrics(catalog: Path, count: int, timeout: float) -> float:
     start = time.perf_counter()
     while _metrics_count(catalog) < count:
@@ -89,6 +109,7 @@ def run(
     try:
         plans_start = time.perf_counter()
         storescu_send(plan_files, station.port, STATION_AE)
+        _wait_for_decisions(station.catalog, n_plans)
         figures: dict[str, float] = {}
         if mode == WITHOUT:
             _wait_for_metrics(station.catalog, n_plans, timeout=3600)

@@ -384,11 +384,17 @@ def mapped_errors(path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) 
 # --- connections ------------------------------------------------------------------------
 
 
-def connect(path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
+def connect(
+    path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS, durable: bool = True
+) -> sqlite3.Connection:
     """A connection set up as described in the module docstring, schema not yet checked.
 
     Autocommit mode (``isolation_level=None``): nothing is ever left open by the sqlite3
-    module itself; writes go through :meth:`Database.transaction`.
+    module itself; writes go through :meth:`Database.transaction`. ``durable=False``
+    (``synchronous=NORMAL``) is for data that can be computed again (plan metrics): its
+    commits do not wait for the disk, so they hold the write lock for less time; a power
+    cut may lose the last of them, never another connection's (each FULL commit syncs the
+    shared WAL, earlier frames included).
     """
     path = Path(path)
     with mapped_errors(path, busy_timeout):
@@ -399,7 +405,7 @@ def connect(path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> 
         try:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
             conn.execute("PRAGMA foreign_keys = ON")
         except BaseException:
             conn.close()
@@ -449,11 +455,13 @@ class Database:
     connections and meet in SQLite's file locks, waited for up to ``busy_timeout`` seconds.
     """
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS, durable: bool = True
+    ) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._lock = threading.RLock()
-        self._conn = connect(self.path, busy_timeout=busy_timeout)
+        self._conn = connect(self.path, busy_timeout=busy_timeout, durable=durable)
         try:
             with mapped_errors(self.path, busy_timeout):
                 migrate(self._conn, self.path)

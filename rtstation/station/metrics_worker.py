@@ -30,6 +30,7 @@ import multiprocessing
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -37,7 +38,7 @@ from typing import Any
 
 from rtstation.dicom.dvh import DvhOptions
 from rtstation.dicom.metrics import PlanReport, plan_report, plan_row
-from rtstation.dicom.metrics_codec import with_vx
+from rtstation.dicom.metrics_codec import EncodedReport, encode_report, with_vx
 from rtstation.dicom.rt_tree import PlanBundle, build_tree
 from rtstation.storage.catalog import Catalog
 from rtstation.storage.metrics_store import MetricsSource, MetricsStore
@@ -46,6 +47,9 @@ LOGGER = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
 NICE_INCREMENT = 10
+#: Pause between two plans while the station is receiving: the metrics thread's own share
+#: (reading the result, writing the row) gives the receiver's threads the interpreter.
+BUSY_PAUSE_SECONDS = 0.1
 
 _SCAN = "scan"
 
@@ -78,7 +82,7 @@ class ChildComputer:
         self.options = options
         self._executor: ProcessPoolExecutor | None = None
 
-    def __call__(self, bundle: PlanBundle) -> PlanReport:
+    def __call__(self, bundle: PlanBundle) -> EncodedReport:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
                 max_workers=1,
@@ -86,7 +90,7 @@ class ChildComputer:
                 initializer=_lower_priority,
             )
         try:
-            return self._executor.submit(plan_report, bundle, self.options).result()
+            return self._executor.submit(_encoded_report, bundle, self.options).result()
         except BrokenProcessPool:
             self._executor = None
             raise
@@ -109,6 +113,7 @@ class MetricsWorker:
         poll_seconds: float = POLL_SECONDS,
         options: DvhOptions | None = None,
         in_child_process: bool = True,
+        busy: Callable[[], bool] = lambda: False,
     ) -> None:
         self.catalog = catalog
         self.store = store
@@ -116,13 +121,17 @@ class MetricsWorker:
         self.poll_seconds = poll_seconds
         self.options = options or DvhOptions()
         # The thread computes in a child process; on-demand reads on the caller's thread.
-        self._background: Callable[[PlanBundle], PlanReport] = (
+        self._background: Callable[[PlanBundle], PlanReport | EncodedReport] = (
             ChildComputer(self.options) if in_child_process else self._in_process
         )
+        self._busy = busy
         self._queue: queue.Queue[str | tuple[str, ...] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._idle = threading.Event()
         self._computed = 0
+        # plan -> the plans.updated_at it was passed over at (no bundle, or its computation
+        # failed): looked at again only when its plans row changes.
+        self._passed: dict[str, str] = {}
 
     # -- the thread -----------------------------------------------------------------------
 
@@ -190,7 +199,9 @@ class MetricsWorker:
     def _catch_up(self) -> None:
         """Bring every plan with a changed ``plans`` row up to date, oldest change first."""
         while self._thread is not None:
-            stale = self.store.stale()
+            stale = [
+                p for p in self.store.stale() if self._passed.get(p.plan_uid) != p.plans_updated_at
+            ]
             if not stale:
                 return
             by_patient: dict[str, list[tuple[str, str]]] = {}
@@ -210,14 +221,22 @@ class MetricsWorker:
         for plan_uid, updated_at in seen_at.items():
             bundle = tree.plan(plan_uid)
             if bundle is None:
-                # The plans row is older than the instances (a delete): nothing to compute.
-                self.store.mark_checked(plan_uid, updated_at)
+                # The plans row is older than the instances (a delete): nothing to compute
+                # until the row changes.
+                self._passed[plan_uid] = updated_at
                 continue
             source = metrics_source(bundle, lambda uid: hashes.get(uid, ""))
             if self.store.source_key(plan_uid) == source.key:
                 self.store.mark_checked(plan_uid, updated_at)
                 continue
-            self._compute(bundle, source, updated_at, self._background)
+            if self._busy():
+                time.sleep(BUSY_PAUSE_SECONDS)  # the receiver first
+            try:
+                self._compute(bundle, source, updated_at, self._background)
+            except Exception:
+                # Tried again when the plan's data changes (or on demand), not every poll.
+                LOGGER.exception("The metrics of plan %s cannot be computed", plan_uid)
+                self._passed[plan_uid] = updated_at
 
     def _compute_uids(self, plan_uids: Sequence[str], *, force: bool) -> None:
         for uid in plan_uids:
@@ -237,8 +256,8 @@ class MetricsWorker:
         bundle: PlanBundle,
         source: MetricsSource,
         updated_at: str,
-        compute: Callable[[PlanBundle], PlanReport] | None = None,
-    ) -> PlanReport:
+        compute: Callable[[PlanBundle], PlanReport | EncodedReport] | None = None,
+    ) -> PlanReport | EncodedReport:
         report = (compute or self._in_process)(bundle)
         self.store.save(source, report, updated_at)
         self._computed += 1
@@ -282,7 +301,9 @@ class MetricsWorker:
                 report = found.report
             else:
                 # Checked against no plans row: the thread confirms it later (cheaply).
-                report = self._compute(bundle, source, "")
+                computed = self._compute(bundle, source, "")
+                assert isinstance(computed, PlanReport)
+                report = computed
             reports.append(with_vx(report, vx_gy) if vx_gy else report)
             if progress is not None:
                 progress(done, len(bundles), bundle.plan.plan_label)
@@ -353,6 +374,11 @@ class MetricsWorker:
                 self.wake()
             return None
         return plan_row(found.report)
+
+
+def _encoded_report(bundle: PlanBundle, options: DvhOptions) -> EncodedReport:
+    """In the child process: the report, encoded there (small to send back, no numpy here)."""
+    return encode_report(plan_report(bundle, options))
 
 
 def _lower_priority() -> None:

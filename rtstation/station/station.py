@@ -162,7 +162,10 @@ class Station:
         )
         self.metrics_store = MetricsStore(db_path, busy_timeout=timeout)
         self.metrics = MetricsWorker(
-            self.catalog, self.metrics_store, on_computed=self._metrics_computed
+            self.catalog,
+            self.metrics_store,
+            on_computed=self._metrics_computed,
+            busy=lambda: self.receiving.storing,
         )
         self.forwarder.metrics_gate = MetricsGate(
             self.metrics.current_row, lambda: self.settings.metrics_wait_seconds

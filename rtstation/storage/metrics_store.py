@@ -74,13 +74,20 @@ class MetricsStore:
     """Reads and writes ``plan_metrics``; safe across threads and processes."""
 
     def __init__(self, db_path: Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
-        self._db = Database(db_path, busy_timeout=busy_timeout)
+        # Derived data, computed again when lost: its commits need not wait for the disk.
+        self._db = Database(db_path, busy_timeout=busy_timeout, durable=False)
 
     def close(self) -> None:
         self._db.close()
 
-    def save(self, source: MetricsSource, report: PlanReport, plans_updated_at: str = "") -> None:
-        encoded = encode_report(report)
+    def save(
+        self,
+        source: MetricsSource,
+        report: PlanReport | EncodedReport,
+        plans_updated_at: str = "",
+    ) -> None:
+        """Store a report (or one already encoded, as the metrics child process returns it)."""
+        encoded = report if isinstance(report, EncodedReport) else encode_report(report)
         with self._db.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO plan_metrics (plan_uid, patient_id, plan_label, "
@@ -167,14 +174,14 @@ class MetricsStore:
         rows = self._db.query(sql + " ORDER BY i.patient_id, i.plan_label, i.rowid", params)
         return [(r[0], r[1], bool(r[2])) for r in rows]
 
-    def stale(self, limit: int = 200) -> list[StalePlan]:
+    def stale(self, limit: int | None = None) -> list[StalePlan]:
         """Plans without metrics, or whose plans row changed since their metrics were checked."""
         rows = self._db.query(
             "SELECT p.plan_uid, p.patient_id, p.updated_at FROM plans p "
             "LEFT JOIN plan_metrics m ON m.plan_uid = p.plan_uid "
             "WHERE m.plan_uid IS NULL OR m.plans_updated_at != p.updated_at "
             "ORDER BY p.updated_at LIMIT ?",
-            (limit,),
+            (-1 if limit is None else limit,),
         )
         return [StalePlan(r[0], r[1], r[2]) for r in rows]
 
