@@ -49,7 +49,7 @@ POLL_SECONDS = 2.0
 NICE_INCREMENT = 10
 #: Pause between two plans while the station is receiving: the metrics thread's own share
 #: (reading the result, writing the row) gives the receiver's threads the interpreter.
-BUSY_PAUSE_SECONDS = 0.1
+BUSY_PAUSE_SECONDS = 0.25
 
 _SCAN = "scan"
 
@@ -82,13 +82,19 @@ class ChildComputer:
         self.options = options
         self._executor: ProcessPoolExecutor | None = None
 
-    def __call__(self, bundle: PlanBundle) -> EncodedReport:
+    def warm_up(self) -> None:
+        """Start the child now (it imports numpy and pydicom), not when the first plan comes."""
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_lower_priority,
             )
+            self._executor.submit(_lower_priority)
+
+    def __call__(self, bundle: PlanBundle) -> EncodedReport:
+        self.warm_up()
+        assert self._executor is not None
         try:
             return self._executor.submit(_encoded_report, bundle, self.options).result()
         except BrokenProcessPool:
@@ -179,6 +185,8 @@ class MetricsWorker:
 
     def _run(self) -> None:
         _lower_priority()
+        if isinstance(self._background, ChildComputer):
+            self._background.warm_up()
         while True:
             try:
                 item = self._queue.get(timeout=self.poll_seconds)
