@@ -187,3 +187,19 @@ def test_a_plan_whose_metrics_do_not_come_is_decided_after_the_wait_saying_so(
     assert "were not computed within 0.5 s" in "\n".join(seen[0].explanation)
     row = station.decisions.get(study.plan_uids[0])
     assert row is not None and row.state == NOT_FORWARDED
+
+
+def test_a_plans_row_without_its_plan_does_not_keep_the_thread_busy(
+    tmp_path: Path, make_station: Callable[..., Station]
+) -> None:
+    """Before the fix the thread marked such a row "checked" in a metrics row that does not
+    exist, found it stale again at once and never became idle."""
+    study = _study(tmp_path, label="ADP_1")
+    station = make_station()
+    station.import_paths([study.root])
+    station.catalog.delete_rows(study.plan_uids)  # the plans row stays, the plan is gone
+    station.start(receiver=False, workers=False)
+    assert station.metrics.wait_idle(TIMEOUT)
+    station.metrics.wake()
+    assert station.metrics.wait_idle(TIMEOUT)
+    assert station.metrics_store.load() == {}
