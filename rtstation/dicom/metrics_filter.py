@@ -57,9 +57,9 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
 }
 # How a comparison reads in a reason: (when it holds, when it does not).
 _VERBS = {
-    "<": ("is below", "is not below"),
+    "<": ("is below", "is at least"),
     "<=": ("is at most", "is above"),
-    ">": ("is above", "is not above"),
+    ">": ("is above", "is at most"),
     ">=": ("is at least", "is below"),
     "=": ("is", "is not"),
     "!=": ("is not", "is"),

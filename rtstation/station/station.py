@@ -244,11 +244,8 @@ class Station:
         progress: Callable[[int, str], None] | None = None,
         metrics_progress: Callable[[int, int, str], None] | None = None,
     ) -> ReindexReport:
-        """Rebuild the catalog from the storage folder, then every plan's metrics.
-
-        A running station leaves the metrics to its metrics thread; otherwise (``rtstation
-        reindex``) they are computed here, with ``metrics_progress(done, total, label)``.
-        """
+        """Rebuild the catalog from the storage folder, then every plan's metrics (computed
+        here, with ``metrics_progress(done, total, label)``, unless the metrics thread runs)."""
         report = reindex(self.store, self.catalog, progress=progress)
         self.metrics.rebuild(progress=metrics_progress)
         return report
@@ -359,6 +356,8 @@ class Station:
         bundle = self.plan_bundle(plan_uid)
         if bundle is None:
             raise RtStationError(f"No plan with SOP Instance UID '{plan_uid}' is stored")
+        if any(rule.metrics_condition.strip() for rule in (rules or self.rules).rules):
+            self.metrics.reports([bundle])  # a preview computes the metrics it needs
         return self.forwarder.explain(bundle, rules)
 
     def _rules_changed(self, rules: RulesConfig) -> None:

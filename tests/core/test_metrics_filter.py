@@ -140,7 +140,7 @@ def test_arithmetic_needs_numbers() -> None:
         (
             "dmax_gy - prescription_gy < 2",
             {"dmax_gy": 62.5, "prescription_gy": 60.0},
-            "(Dmax 62.5 Gy - the prescription 60 Gy = 2.5) is not below 2",
+            "(Dmax 62.5 Gy - the prescription 60 Gy = 2.5) is at least 2",
         ),
         ("dmax_gy is null", {"dmax_gy": 3.0}, "Dmax 3 Gy is known"),
     ],
