@@ -14,8 +14,9 @@ What is compared, in one run, on one disk (everything lives in one temporary fol
 * then the same ``--instances`` CT slices (256x256, about 0.13 MB each, another patient)
   sent by ``storescu`` (``TCP_NODELAY=1``, one association), timed as the whole storescu
   run;
-* in both modes the station first handles the plans' arrival (their plans rows and the
-  rules' decisions: no rules, so "not forwarded"), waited for;
+* in both modes the station first handles the plans' arrival (their plans rows, the
+  rules' decisions (no rules: "not forwarded") and the settle of every patient), waited
+  for until the plans rows have not changed for 4 s;
 * "with metrics": the CT slices are sent at once, while the station's metrics thread
   (one thread, nice +10) is computing the plans' metrics: DVHs from the doses and
   structure sets it has just stored. The number of plans with stored metrics is read
@@ -91,6 +92,32 @@ def _wait_for_decisions(catalog: Path, count: int, timeout: float = 600) -> None
         time.sleep(0.2)
 
 
+def _plans_state(catalog: Path) -> tuple[int, str]:
+    con = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True, timeout=30)
+    try:
+        count, newest = con.execute("SELECT COUNT(*), MAX(updated_at) FROM plans").fetchone()
+        return int(count), str(newest)
+    finally:
+        con.close()
+
+
+def _wait_for_settled(catalog: Path, quiet: float = 4.0, timeout: float = 600) -> None:
+    """The settle timers have run: nothing rewrites the plans rows for ``quiet`` seconds.
+
+    Each patient is decided again when it settles (its plans rows rewritten); that is the
+    arrival's work, not the metrics', so neither mode times it.
+    """
+    start = time.perf_counter()
+    last, since = _plans_state(catalog), time.perf_counter()
+    while time.perf_counter() - since < quiet:
+        if time.perf_counter() - start > timeout:
+            raise BenchError("the plans rows kept changing")
+        time.sleep(0.5)
+        state = _plans_state(catalog)
+        if state != last:
+            last, since = state, time.perf_counter()
+
+
 def _wait_for_metrics(catalog: Path, count: int, timeout: float) -> float:
     start = time.perf_counter()
     while _metrics_count(catalog) < count:
@@ -112,6 +139,7 @@ def run(
         plans_start = time.perf_counter()
         storescu_send(plan_files, station.port, STATION_AE)
         _wait_for_decisions(station.catalog, n_plans)
+        _wait_for_settled(station.catalog)
         figures: dict[str, float] = {}
         if mode == WITHOUT:
             _wait_for_metrics(station.catalog, n_plans, timeout=3600)
