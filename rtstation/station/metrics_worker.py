@@ -4,10 +4,10 @@ One daemon thread takes work from a queue: "look for plans whose metrics are out
 (every ``poll_seconds``, and at once when :meth:`MetricsWorker.wake` is called) and
 "compute these plans". The DVH itself is computed in one child process at ``nice`` +10
 (:class:`ChildComputer`): numpy's rasterisation holds Python's global interpreter lock
-for long stretches, and a thread of this process doing that would slow every C-STORE
-handler down with it (bench/bench_metrics.py measured a quarter less receive throughput);
-in a child process the receiver only meets it in the OS scheduler, which favours the
-receiver. The receive path does not call in at all: the catalog rewrites a patient's
+for long stretches, and a thread of this process doing that would take the interpreter
+away from the C-STORE handlers for as long; in a child process the receiver only meets it
+in the OS scheduler, which favours the receiver. While an association is storing, the
+thread also pauses between plans (``BUSY_PAUSE_SECONDS``). The receive path does not call in at all: the catalog rewrites a patient's
 ``plans`` rows whenever data for that patient arrives (association end, settle, import,
 reindex), and :meth:`MetricsStore.stale` finds those rows with one query, so an
 association thread never waits for a DVH and the receiver needs no hook.
