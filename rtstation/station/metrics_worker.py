@@ -7,9 +7,10 @@ One daemon thread takes work from a queue: "look for plans whose metrics are out
 for long stretches, and a thread of this process doing that would take the interpreter
 away from the C-STORE handlers for as long; in a child process the receiver only meets it
 in the OS scheduler, which favours the receiver. While an association is storing, the
-thread also pauses between plans (``BUSY_PAUSE_SECONDS``). The receive path does not call in at all: the catalog rewrites a patient's
-``plans`` rows whenever data for that patient arrives (association end, settle, import,
-reindex), and :meth:`MetricsStore.stale` finds those rows with one query, so an
+thread also pauses between plans (``BUSY_PAUSE_SECONDS``). The receive path does not
+call in at all: the catalog rewrites a patient's ``plans`` rows whenever data for that
+patient arrives (association end, settle, import, reindex), and
+:meth:`MetricsStore.stale` finds those rows with one query, so an
 association thread never waits for a DVH and the receiver needs no hook.
 
 A plan is computed as soon as its plan is stored (its own figures are there at once; the
