@@ -8,6 +8,7 @@ json``, read-only, on 127.0.0.1.
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -18,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from rtstation.events import StationProblem
+from rtstation.station import Station
 from tests.data.generator import PlanSpec, StudySpec, write_study
 from tests.peers.peers import free_port, storescu
 from tests.peers.station_proc import StationProcess, wait_until, write_settings
@@ -98,3 +101,27 @@ def test_serve_answers_plans_patients_and_filters_read_only(tmp_path: Path) -> N
         assert status == 405
         _get(f"{base}/plans/{adp_uid}", method="PUT")
         assert _get(f"{base}/plans/{adp_uid}")[0] == 200  # nothing was changed, still served
+
+
+def test_a_port_in_use_is_a_problem_in_words_and_the_station_runs_on(tmp_path: Path) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    config = tmp_path / "station"
+    write_settings(
+        config,
+        port=free_port(),
+        extra=f"\n[Metrics]\nhttp_api_enabled = True\nhttp_api_port = {port}\n",
+    )
+    station = Station.open(str(config))
+    problems: list[str] = []
+    station.subscribe(StationProblem, lambda event: problems.append(event.message))  # type: ignore[attr-defined]
+    try:
+        station.start(receiver=False, workers=False)
+        assert station.http_api is None
+        assert problems and f"cannot listen on '127.0.0.1:{port}'" in problems[0]
+        assert "http_api_port" in problems[0]
+    finally:
+        station.stop()
+        taken.close()
