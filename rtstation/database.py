@@ -245,6 +245,37 @@ def _version_3(conn: sqlite3.Connection) -> None:
     )
 
 
+_VERSION_4_TABLES = (
+    # plan metrics and DVH, computed from the plan, structure set and dose named here
+    """CREATE TABLE IF NOT EXISTS plan_metrics (
+        plan_uid TEXT PRIMARY KEY,
+        patient_id TEXT NOT NULL,
+        plan_label TEXT NOT NULL,
+        plan_hash TEXT NOT NULL,
+        structure_set_uid TEXT NOT NULL DEFAULT '',
+        structure_set_hash TEXT NOT NULL DEFAULT '',
+        dose_uids TEXT NOT NULL DEFAULT '[]',
+        dose_hashes TEXT NOT NULL DEFAULT '[]',
+        source_key TEXT NOT NULL,
+        plans_updated_at TEXT NOT NULL DEFAULT '',
+        computed_at TEXT NOT NULL,
+        plan_json TEXT NOT NULL,
+        dose_json TEXT,
+        structures_json TEXT NOT NULL,
+        rois_json TEXT NOT NULL,
+        notes_json TEXT NOT NULL,
+        curves BLOB NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS plan_metrics_patient ON plan_metrics (patient_id)",
+)
+
+
+def _version_4(conn: sqlite3.Connection) -> None:
+    """The plan metrics table (issue 16): one row per plan, what it was computed from."""
+    for statement in _VERSION_4_TABLES:
+        conn.execute(statement)
+
+
 #: The schema history, oldest first; ``user_version`` is the version of the last one applied.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -254,6 +285,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(2, "follow-up jobs marked as such", _version_2),
     Migration(3, "job start and clear times, structured rule verdicts, delete journal", _version_3),
+    Migration(4, "plan metrics and DVH curves", _version_4),
 )
 #: The schema version this rtstation writes and understands.
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -376,11 +408,17 @@ def mapped_errors(path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) 
 # --- connections ------------------------------------------------------------------------
 
 
-def connect(path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
+def connect(
+    path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS, durable: bool = True
+) -> sqlite3.Connection:
     """A connection set up as described in the module docstring, schema not yet checked.
 
     Autocommit mode (``isolation_level=None``): nothing is ever left open by the sqlite3
-    module itself; writes go through :meth:`Database.transaction`.
+    module itself; writes go through :meth:`Database.transaction`. ``durable=False``
+    (``synchronous=NORMAL``) is for data that can be computed again (plan metrics): its
+    commits do not wait for the disk, so they hold the write lock for less time; a power
+    cut may lose the last of them, never another connection's (each FULL commit syncs the
+    shared WAL, earlier frames included).
     """
     path = Path(path)
     with mapped_errors(path, busy_timeout):
@@ -391,7 +429,7 @@ def connect(path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> 
         try:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
             conn.execute("PRAGMA foreign_keys = ON")
         except BaseException:
             conn.close()
@@ -441,11 +479,13 @@ class Database:
     connections and meet in SQLite's file locks, waited for up to ``busy_timeout`` seconds.
     """
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS, durable: bool = True
+    ) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._lock = threading.RLock()
-        self._conn = connect(self.path, busy_timeout=busy_timeout)
+        self._conn = connect(self.path, busy_timeout=busy_timeout, durable=durable)
         try:
             with mapped_errors(self.path, busy_timeout):
                 migrate(self._conn, self.path)

@@ -2146,7 +2146,7 @@
 <context>
     <name>MetricsLauncher</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/metrics_window.py" line="+326"/>
+        <location filename="../../rtstation/gui/dialogs/metrics_window.py" line="+328"/>
         <source>Plan &amp;metrics and DVH...</source>
         <translation>Plan-&amp;Kennzahlen und DVH...</translation>
     </message>
@@ -3198,6 +3198,31 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>{explanation}</source>
+        <translation>{explanation}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the plan&apos;s metrics are not computed yet (rule has a metrics_condition)</source>
+        <translation>die Kennzahlen des Plans sind noch nicht berechnet (die Regel hat eine metrics_condition)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the plan&apos;s metrics cannot be computed: {note}</source>
+        <translation>die Kennzahlen des Plans können nicht berechnet werden: {note}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>metrics_condition {condition} cannot be used: {error}</source>
+        <translation>metrics_condition {condition} ist nicht verwendbar: {error}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>metrics_condition {condition} could not be applied ({error})</source>
+        <translation>metrics_condition {condition} konnte nicht angewendet werden ({error})</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>{modality} {have}/{expected}</source>
         <translation>{modality} {have}/{expected}</translation>
     </message>

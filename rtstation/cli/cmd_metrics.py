@@ -5,6 +5,9 @@ rtstation metrics --plan UID               a stored plan
 rtstation metrics --patient ID             every stored plan of a patient
 rtstation metrics --all                    every stored plan
 
+Stored plans come from the metrics the station keeps in its catalog (computed in the
+background as plans arrive); what is missing or out of date is computed here and stored.
+
 ``--filter 'label contains ADP and dmax_gy > 60'`` keeps the plans (with ``--rois``: the
 ROIs) whose row matches; ``--vx 20`` adds V20Gy in % of each ROI's volume.
 """
@@ -26,7 +29,7 @@ from rtstation.dicom.metrics import (
     PlanReport,
     plan_report,
     plan_row,
-    report_json,
+    plans_json,
     roi_columns,
     roi_rows,
 )
@@ -79,10 +82,12 @@ def run(args: argparse.Namespace) -> int:
     except FilterError as exc:
         print(f"rtstation metrics: {exc}", file=sys.stderr)
         return 2
-    bundles = _bundles(args)
-    reports = _reports(bundles, DvhOptions(vx_gy=vx))
+    if args.paths:
+        reports = _reports(_bundles_on_disk(args.paths), DvhOptions(vx_gy=vx))
+    else:
+        reports = _stored_reports(args, vx)
     if args.format == "json":
-        print_json({"plans": _json_plans(reports, keep, args.rois, vx)})
+        print_json(plans_json(reports, keep, by_roi=args.rois, vx_gy=vx))
     elif args.format == "csv":
         rows = _rows(reports, keep, args.rois, vx)
         _write_csv(rows, columns)
@@ -91,32 +96,37 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bundles(args: argparse.Namespace) -> list[PlanBundle]:
-    if args.paths:
-        missing = [p for p in args.paths if not os.path.exists(p)]
-        if missing:
-            raise RtStationError(f"Path '{missing[0]}' does not exist: check --path")
-        progress = Progress("Reading")
-        result = scan(args.paths, progress=lambda n, _p: progress.update(n))
-        progress.close()
-        plans = list(build_tree(result.headers).plans)
-        if not plans:
-            raise RtStationError(f"No RT plan found in {', '.join(args.paths)}")
-        return plans
-    station = open_station(args, console_logging=False)
-    try:
-        if args.plan:
-            bundle = station.plan_bundle(args.plan)
-            if bundle is None:
-                raise RtStationError(f"No plan '{args.plan}' in the station: check the UID")
-            return [bundle]
-        plans = list(station.tree(args.patient if args.patient else None).plans)
-    finally:
-        station.stop()
+def _bundles_on_disk(paths: list[str]) -> list[PlanBundle]:
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise RtStationError(f"Path '{missing[0]}' does not exist: check --path")
+    progress = Progress("Reading")
+    result = scan(paths, progress=lambda n, _p: progress.update(n))
+    progress.close()
+    plans = list(build_tree(result.headers).plans)
     if not plans:
+        raise RtStationError(f"No RT plan found in {', '.join(paths)}")
+    return plans
+
+
+def _stored_reports(args: argparse.Namespace, vx: tuple[float, ...]) -> list[PlanReport]:
+    """The station's stored metrics; missing or out-of-date ones computed and stored."""
+    station = open_station(args, console_logging=False)
+    progress = Progress("Computing")
+    try:
+        reports = station.plan_metrics(
+            plan_uid=args.plan,
+            patient_id=args.patient,
+            vx_gy=vx,
+            progress=lambda done, total, label: progress.update(done, total=total, detail=label),
+        )
+    finally:
+        progress.close()
+        station.stop()
+    if not reports:
         where = f"for patient '{args.patient}'" if args.patient else "in the station"
         raise RtStationError(f"No RT plan {where}")
-    return plans
+    return reports
 
 
 def _reports(bundles: list[PlanBundle], options: DvhOptions) -> list[PlanReport]:
@@ -131,23 +141,6 @@ def _reports(bundles: list[PlanBundle], options: DvhOptions) -> list[PlanReport]
 
 def _matching_rois(report: PlanReport, keep: Predicate | None, vx: tuple[float, ...]) -> list[int]:
     return [i for i, row in enumerate(roi_rows(report, vx)) if keep is None or keep(row)]
-
-
-def _json_plans(
-    reports: list[PlanReport], keep: Predicate | None, by_roi: bool, vx: tuple[float, ...]
-) -> list[dict[str, Any]]:
-    plans = []
-    for report in reports:
-        data = report_json(report, vx_gy=vx)
-        if by_roi:
-            chosen = _matching_rois(report, keep, vx)
-            if keep is not None and not chosen:
-                continue
-            data["rois"] = [data["rois"][i] for i in chosen]
-        elif keep is not None and not keep(plan_row(report)):
-            continue
-        plans.append(data)
-    return plans
 
 
 def _rows(

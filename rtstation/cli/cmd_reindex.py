@@ -1,4 +1,7 @@
-"""``rtstation reindex``: rebuild the catalog from the files in the storage folder."""
+"""``rtstation reindex``: rebuild the catalog from the files in the storage folder.
+
+The plans' metrics are rebuilt too (they are kept in the catalog), after the files.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +19,13 @@ def run(args: argparse.Namespace) -> int:
     station = open_station(args, console_logging=False)
     try:
         progress = Progress("Indexing")
-        report = station.reindex(progress=lambda n, name: progress.update(n, None, name))
+        metrics = Progress("Metrics")
+        report = station.reindex(
+            progress=lambda n, name: progress.update(n, None, name),
+            metrics_progress=lambda n, total, label: metrics.update(n, total, label),
+        )
         progress.close()
+        metrics.close()
     finally:
         station.stop()
     print(f"Reindex of {station.storage_root}: {report.summary()}")

@@ -4,15 +4,18 @@ rtstation rules test --plan UID               a stored plan, with the AE that se
 rtstation rules test --path FILE_OR_DIR ...   plans in files, as if sent by --source-ae
 rtstation rules why --plan UID                what the rules decided when the plan came,
                                               where it went and when, what it waits for
+
+A rule with a ``metrics_condition`` gets the plan's metrics (computed where needed).
 """
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from rtstation.cli.common import add_option, print_json
 from rtstation.cli.context import load_config, open_station
+from rtstation.dicom.metrics import plan_report, plan_row
 from rtstation.dicom.rt_tree import build_tree
 from rtstation.dicom.scan import scan
 from rtstation.errors import RtStationError
@@ -78,8 +81,12 @@ def run(args: argparse.Namespace) -> int:
         tree = build_tree(scan(args.paths).headers)
         if not tree.plans:
             raise RtStationError(f"No RT plan found in {', '.join(args.paths)}")
+        wants_metrics = any(rule.metrics_condition.strip() for rule in rules.rules)
         for bundle in tree.plans:
-            decision = evaluate(rules, plan_facts(bundle, args.source_ae))
+            facts = plan_facts(bundle, args.source_ae)
+            if wants_metrics:
+                facts = replace(facts, metrics=plan_row(plan_report(bundle)))
+            decision = evaluate(rules, facts)
             results.append((bundle.plan.plan_label, args.source_ae, decision))
     if args.json:
         print_json(

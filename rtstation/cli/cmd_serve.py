@@ -62,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
     except NetworkError:
         station.stop()
         return 1  # the station already logged the reason in words
+    api = f"; metrics API {station.http_api.url}" if station.http_api is not None else ""
     print(
-        f"rtstation: {station.receiver_state.message}; storage {station.storage_root}; "
+        f"rtstation: {station.receiver_state.message}; storage {station.storage_root}{api}; "
         "Ctrl-C to stop",
         flush=True,
     )

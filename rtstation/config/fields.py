@@ -55,7 +55,10 @@ from rtstation.config.model import (
     DEFAULT_ASSOCIATION_REQUEST_TIMEOUT,
     DEFAULT_BIND_ADDRESS,
     DEFAULT_DICOM_PORT,
+    DEFAULT_HTTP_API_BIND,
+    DEFAULT_HTTP_API_PORT,
     DEFAULT_MAX_ASSOCIATIONS,
+    DEFAULT_METRICS_WAIT_SECONDS,
     DEFAULT_PORT,
 )
 from rtstation.config.paths import IMPORT_FOLDER_NAME, STORAGE_FOLDER_NAME
@@ -266,6 +269,25 @@ SETTINGS_FIELDS: tuple[FieldSpec, ...] = (
     spec("anonymization_options", _anonymization("options"), ANONYMIZATION_OPTIONS, None),
     spec("anonymization_uid_map_file", _anonymization("uid_map_file"), PATH, ""),
     spec("anonymization_burned_in", _anonymization("burned_in"), BURNED_IN, "refuse"),
+    spec(
+        "metrics_wait_seconds",
+        Key("metrics_wait_seconds", OURS, "Metrics"),
+        decimal(0, 86_400),
+        DEFAULT_METRICS_WAIT_SECONDS,
+    ),
+    spec("http_api_enabled", Key("http_api_enabled", OURS, "Metrics"), BOOL, False),
+    spec(
+        "http_api_bind",
+        Key("http_api_bind", OURS, "Metrics"),
+        BIND_ADDRESS,
+        DEFAULT_HTTP_API_BIND,
+    ),
+    spec(
+        "http_api_port",
+        Key("http_api_port", OURS, "Metrics"),
+        whole(1, 65535),
+        DEFAULT_HTTP_API_PORT,
+    ),
 )
 
 FOLDER_FIELDS = ("storage_folder", "import_folder")
@@ -355,6 +377,7 @@ RULE_FIELDS: tuple[FieldSpec, ...] = (
     spec("treatment_machines", Key("treatment_machines"), LIST, ()),
     spec("plan_intents", Key("plan_intents"), CODE_LIST, ()),
     spec("required_modalities", Key("required_modalities"), CODE_LIST, ()),
+    spec("metrics_condition", Key("metrics_condition"), TEXT, ""),
     spec("machine_mapping", Key("machine_mapping"), MACHINE_MAPPING, ()),
     spec("anonymize", Key("anonymize"), BOOL, False),
     spec("anonymize_patient_id", Key("anonymize_patient_id"), PATIENT_TEXT, ""),

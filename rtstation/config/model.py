@@ -22,6 +22,9 @@ value out, so the exposure is visible where it is configured."""
 DEFAULT_MAX_ASSOCIATIONS = 16
 DEFAULT_ASSOCIATION_REQUEST_TIMEOUT = 5.0
 DEFAULT_DICOM_PORT = 104
+DEFAULT_HTTP_API_BIND = "127.0.0.1"
+DEFAULT_HTTP_API_PORT = 11180
+DEFAULT_METRICS_WAIT_SECONDS = 300.0
 """Port assumed for a disabled placeholder node that has none (the DICOM well-known port)."""
 
 IMPORT_FOLDER_AE = "IMPORT_FOLDER"
@@ -120,6 +123,12 @@ class Settings:
     log_max_mb: int = 10
     log_keep_days: int = 30
     """Rotated log files older than this are deleted; 0 = keep them (10 are kept anyway)."""
+    metrics_wait_seconds: float = DEFAULT_METRICS_WAIT_SECONDS
+    """How long a settled plan waits for its metrics when a rule has a metrics_condition."""
+    http_api_enabled: bool = False
+    """Serve the plan metrics read-only over HTTP (``serve`` and the GUI)."""
+    http_api_bind: str = DEFAULT_HTTP_API_BIND
+    http_api_port: int = DEFAULT_HTTP_API_PORT
     nodes: tuple[Node, ...] = field(default=())
 
     def node(self, name: str) -> Node | None:
@@ -159,6 +168,8 @@ class Rule:
     treatment_machines: tuple[str, ...] = ()
     plan_intents: tuple[str, ...] = ()
     required_modalities: tuple[str, ...] = ()
+    metrics_condition: str = ""
+    """A filter expression over the plan's metrics (``dmax_gy <= 1.1 * prescription_gy``)."""
     machine_mapping: tuple[tuple[str, str], ...] = ()
     anonymize: bool = False
     anonymize_patient_id: str = ""

@@ -204,6 +204,25 @@ uid_map_file =
 # Default: refuse   Example: burned_in = warn
 burned_in = refuse
 
+[Metrics]
+# When a rule has a metrics_condition (rules.ini), a plan whose patient has settled waits
+# at most this many seconds for its metrics to be computed; then the rule does not match.
+# Default: 300   Example: metrics_wait_seconds = 600
+metrics_wait_seconds = 300
+
+# Serve the plan metrics read-only over HTTP (GET /plans/<uid>, /patients/<id>,
+# /plans?filter=...), with the JSON of "rtstation metrics --format json".
+# Default: False   Example: http_api_enabled = True
+http_api_enabled = False
+
+# Address the HTTP API listens on; 127.0.0.1 = this computer only (there is no login).
+# Default: 127.0.0.1   Example: http_api_bind = 0.0.0.0
+http_api_bind = 127.0.0.1
+
+# Port of the HTTP API.
+# Default: 11180   Example: http_api_port = 8080
+http_api_port = 11180
+
 # DICOM nodes (destinations): one section each, [Node1], [Node2], ... as many as you
 # need, used in number order. [DicomNode1] or [Node:NAME] sections work too.
 #   name              Name shown in the window and used in rules.ini target_nodes; unique,
@@ -272,6 +291,10 @@ rules_enabled = True
 #                        Example: plan_intents = CURATIVE, PALLIATIVE
 #   required_modalities  Modalities that must have arrived before the plan is sent, e.g.
 #                        RTDOSE: the plan waits for its dose. Example: required_modalities = RTDOSE
+#   metrics_condition    A condition on the plan's metrics (the fields of "rtstation
+#                        metrics --format csv", arithmetic allowed); the plan waits for
+#                        its metrics (settings.ini [Metrics] metrics_wait_seconds).
+#                        Example: metrics_condition = dmax_gy <= 1.1 * prescription_gy
 #   machine_mapping      Rename treatment machines in the plan sent by this rule, as
 #                        OLD=NEW pairs separated by spaces or commas (the stored
 #                        plan is not changed; the node gets a renamed copy).
@@ -311,6 +334,7 @@ rules_enabled = True
 # approved_only = True
 # plan_intents = CURATIVE
 # required_modalities = RTDOSE
+# metrics_condition = dmax_gy <= 1.1 * prescription_gy
 """
 
 

@@ -11,6 +11,7 @@ does not stop the metrics of a whole patient list. :func:`report_json` is the JS
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,6 +194,33 @@ def report_json(report: PlanReport, *, vx_gy: tuple[float, ...] = ()) -> dict[st
         "rois": [_roi_json(r, vx_gy) for r in report.rois],
         "notes": list(report.notes),
     }
+
+
+def plans_json(
+    reports: list[PlanReport],
+    keep: Callable[[Mapping[str, Any]], bool] | None = None,
+    *,
+    by_roi: bool = False,
+    vx_gy: tuple[float, ...] = (),
+) -> dict[str, Any]:
+    """``{"plans": [...]}`` of ``rtstation metrics --format json`` (and the HTTP API).
+
+    ``keep`` filters the plans by their :func:`plan_row`, or with ``by_roi`` the ROIs by
+    their :func:`roi_rows` (a plan with no matching ROI is left out).
+    """
+    plans = []
+    for report in reports:
+        data = report_json(report, vx_gy=vx_gy)
+        if by_roi:
+            rows = roi_rows(report, vx_gy)
+            chosen = [i for i, row in enumerate(rows) if keep is None or keep(row)]
+            if keep is not None and not chosen:
+                continue
+            data["rois"] = [data["rois"][i] for i in chosen]
+        elif keep is not None and not keep(plan_row(report)):
+            continue
+        plans.append(data)
+    return {"plans": plans}
 
 
 def _roi_json(roi: RoiDvh, vx_gy: tuple[float, ...]) -> dict[str, Any]:

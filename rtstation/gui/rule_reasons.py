@@ -71,6 +71,19 @@ TEMPLATES: dict[str, str] = {
     ),
     "modality_present": QT_TRANSLATE_NOOP("RuleReason", "{modality} present"),
     "modality_missing": QT_TRANSLATE_NOOP("RuleReason", "no {noun} yet (rule requires {modality})"),
+    "metrics_result": QT_TRANSLATE_NOOP("RuleReason", "{explanation}"),
+    "metrics_pending": QT_TRANSLATE_NOOP(
+        "RuleReason", "the plan's metrics are not computed yet (rule has a metrics_condition)"
+    ),
+    "metrics_unavailable": QT_TRANSLATE_NOOP(
+        "RuleReason", "the plan's metrics cannot be computed: {note}"
+    ),
+    "metrics_unreadable": QT_TRANSLATE_NOOP(
+        "RuleReason", "metrics_condition {condition} cannot be used: {error}"
+    ),
+    "metrics_failed": QT_TRANSLATE_NOOP(
+        "RuleReason", "metrics_condition {condition} could not be applied ({error})"
+    ),
     "wait_images": QT_TRANSLATE_NOOP("RuleReason", "{modality} {have}/{expected}"),
     "wait_structure_set": QT_TRANSLATE_NOOP("RuleReason", "structure set missing"),
     "wait_no_structure_set": QT_TRANSLATE_NOOP("RuleReason", "no structure set"),

@@ -44,6 +44,12 @@ ENGLISH: dict[str, str] = {
     "intent_not_listed": "plan intent {intent} is not one of {listed}",
     "modality_present": "{modality} present",
     "modality_missing": "no {noun} yet (rule requires {modality})",
+    # metrics_condition (the explanation is the condition's own sentence, in English)
+    "metrics_result": "{explanation}",
+    "metrics_pending": "the plan's metrics are not computed yet (rule has a metrics_condition)",
+    "metrics_unavailable": "the plan's metrics cannot be computed: {note}",
+    "metrics_unreadable": "metrics_condition {condition} cannot be used: {error}",
+    "metrics_failed": "metrics_condition {condition} could not be applied ({error})",
     # what an undecided plan still waits for
     "wait_images": "{modality} {have}/{expected}",
     "wait_structure_set": "structure set missing",

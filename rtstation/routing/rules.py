@@ -33,6 +33,15 @@ Semantics, exactly:
   dose). A missing one makes the rule not match; when it is the *only* thing between the
   rule and a match, the verdict's ``waiting_for`` names it, because it may still arrive.
   A rule that fails for another reason waits for nothing: a dose cannot fix a wrong AE.
+* ``metrics_condition``: a filter expression (``rtstation.dicom.metrics_filter``) over the
+  plan's flat metrics row (the columns of ``rtstation metrics --format csv``), e.g.
+  ``dmax_gy <= 1.1 * prescription_gy``; the reason says it in words ("Dmax 64.2 Gy is
+  above 110% of the prescription 55 Gy"). The station hands the row in
+  (``PlanFacts.metrics``) once it describes the plan's current dose and structure set;
+  while it is missing the rule does not match and, when nothing else stands in the way,
+  waits for it (``RuleVerdict.waits_for_metrics``). ``PlanFacts.metrics_note`` says why
+  the metrics will not come (the station stopped waiting): then there is nothing to wait
+  for. A condition that cannot be read makes the rule not match, with the reason.
 * Every condition is evaluated and every failing reason is listed, not just the first.
 * Every matching rule contributes its target nodes. :attr:`Decision.nodes` names each node
   once (compared trimmed and case-insensitively, as ``Settings.node`` looks nodes up), in
@@ -50,11 +59,13 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rtstation.config.model import ANY_SOURCE, Rule, RulesConfig
+from rtstation.dicom.metrics import PLAN_COLUMNS
+from rtstation.dicom.metrics_filter import Condition, FilterError, compile_condition
 from rtstation.events import RuleDecision
 from rtstation.routing.reasons import Reason, VerdictRecord
 
@@ -65,6 +76,7 @@ LOGGER = logging.getLogger(__name__)
 
 RULES_SWITCHED_OFF = "all rules are switched off in rules.ini [General] rules_enabled"
 RULE_DISABLED = "rule is disabled"
+WAITING_FOR_METRICS = "the plan's metrics (rule has a metrics_condition)"
 APPROVED = "APPROVED"
 
 _MAX_SHOWN = 80
@@ -114,6 +126,8 @@ class PlanFacts:
     complete: bool = True
     completeness_summary: str = ""
     missing: tuple[str, ...] = ()
+    metrics: Mapping[str, Any] | None = None
+    metrics_note: str = ""
 
     @classmethod
     def from_bundle(cls, bundle: PlanBundle, source_ae: str) -> PlanFacts:
@@ -163,6 +177,7 @@ class RuleVerdict:
     waiting_for: tuple[str, ...] = ()
     missing_modalities: tuple[str, ...] = ()
     rule: Rule | None = None
+    waits_for_metrics: bool = False
     codes: tuple[Reason, ...] = ()
     """``reasons`` as reason codes with parameters, for rendering in the user's language."""
 
@@ -194,6 +209,11 @@ class Decision:
     def waiting_for(self) -> tuple[str, ...]:
         """What any rule still waits for, each once, in rule order."""
         return tuple(dict.fromkeys(w for v in self.verdicts for w in v.waiting_for))
+
+    @property
+    def waits_for_metrics(self) -> bool:
+        """Some rule would decide once the plan's metrics are there."""
+        return any(v.waits_for_metrics for v in self.verdicts)
 
     @property
     def missing_modalities(self) -> tuple[str, ...]:
@@ -254,7 +274,7 @@ def evaluate(rules_config: RulesConfig, facts: PlanFacts) -> Decision:
 
 
 def _evaluate_rule(rule: Rule, facts: PlanFacts, rules_enabled: bool) -> RuleVerdict:
-    def verdict(matched: bool, reasons: list[Reason], **extra: tuple[str, ...]) -> RuleVerdict:
+    def verdict(matched: bool, reasons: list[Reason], **extra: Any) -> RuleVerdict:
         return RuleVerdict(
             rule_name=rule.name,
             matched=matched,
@@ -271,6 +291,10 @@ def _evaluate_rule(rule: Rule, facts: PlanFacts, rules_enabled: bool) -> RuleVer
     held: list[Reason] = []
     failed: list[Reason] = []
     for ok, reason in _conditions(rule, facts):
+        (held if ok else failed).append(reason)
+    metrics_pending = False
+    if rule.metrics_condition.strip():
+        ok, reason, metrics_pending = _metrics_condition(rule.metrics_condition, facts)
         (held if ok else failed).append(reason)
 
     present = {m.strip().upper() for m in facts.modalities}
@@ -290,14 +314,46 @@ def _evaluate_rule(rule: Rule, facts: PlanFacts, rules_enabled: bool) -> RuleVer
         Reason.of("modality_missing", noun=modality_noun(m), modality=_show(m, quote=False))
         for m in missing
     )
-    # Only what arrival can fix is worth waiting for.
-    waiting = len(failed) == len(missing)
+    # Only what arrival (or the metrics thread) can fix is worth waiting for.
+    waiting = len(failed) == len(missing) + metrics_pending
+    waiting_for = tuple(_waiting_phrase(m) for m in missing)
+    if metrics_pending:
+        waiting_for += (WAITING_FOR_METRICS,)
     return verdict(
         False,
         failed,
-        waiting_for=tuple(_waiting_phrase(m) for m in missing) if waiting else (),
+        waiting_for=waiting_for if waiting else (),
         missing_modalities=missing if waiting else (),
+        waits_for_metrics=waiting and metrics_pending,
     )
+
+
+def _metrics_condition(text: str, facts: PlanFacts) -> tuple[bool, Reason, bool]:
+    """(held, reason, still waiting for the metrics) of a rule's metrics_condition."""
+    condition = _compile_condition(text)
+    if isinstance(condition, str):
+        return False, Reason.of("metrics_unreadable", condition=_show(text), error=condition), False
+    if facts.metrics is None:
+        if facts.metrics_note:
+            note = _one_line(facts.metrics_note)
+            return False, Reason.of("metrics_unavailable", note=note), False
+        return False, Reason.of("metrics_pending"), True
+    try:
+        held = condition(facts.metrics)
+        reason = condition.explain(facts.metrics)
+    except Exception as exc:  # never let odd metrics break the evaluation
+        return False, Reason.of("metrics_failed", condition=_show(text), error=str(exc)), False
+    return held, Reason.of("metrics_result", explanation=_one_line(reason)), False
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_condition(text: str) -> Condition | str:
+    """The compiled condition, or the reason it cannot be read (cached either way)."""
+    try:
+        return compile_condition(text, PLAN_COLUMNS)
+    except FilterError as exc:
+        LOGGER.warning("Rule metrics_condition %r cannot be read: %s", text, exc)
+        return str(exc)
 
 
 def _conditions(rule: Rule, facts: PlanFacts) -> Iterable[tuple[bool, Reason]]:
@@ -415,6 +471,12 @@ def _show(value: str, *, quote: bool = True) -> str:
     if len(value) > _MAX_SHOWN or len(text) > _MAX_SHOWN:
         text = text[:_MAX_SHOWN] + "…"
     return f"'{text}'" if quote else text
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """A composed reason kept on one line: control characters escaped, cut at ``limit``."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[: limit + 1])
+    return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
 def _show_list(values: Iterable[str]) -> str:

@@ -139,4 +139,6 @@ def waiting_text(decision: Decision, facts: PlanFacts) -> str:
     if not facts.complete:
         parts.extend(facts.missing or (facts.completeness_summary or "references missing",))
     parts.extend(f"{modality_noun(m)} missing" for m in decision.missing_modalities)
+    if decision.waits_for_metrics:
+        parts.append("metrics being computed")
     return "waiting: " + ", ".join(parts) if parts else ""

@@ -34,6 +34,7 @@ from rtstation.routing.settle import SettleTracker, should_forward_now
 from rtstation.routing.triggers import follow_up_trigger, rule_trigger
 from rtstation.station.anonymized import NewPatient
 from rtstation.station.dispatch import Dispatcher
+from rtstation.station.metrics_gate import MetricsGate
 from rtstation.storage.catalog import Catalog
 from rtstation.storage.decisions import FORWARDED, NOT_FORWARDED, PENDING, DecisionStore
 
@@ -77,6 +78,8 @@ class AutoForwarder:
         self.dispatcher = dispatcher
         self.bus = bus
         self.settle = SettleTracker(settle_seconds)
+        # Set by the station: the plans' metrics for rules with a metrics_condition.
+        self.metrics_gate: MetricsGate | None = None
         self._lock = threading.RLock()
 
     # -- inputs ---------------------------------------------------------------------------
@@ -131,13 +134,32 @@ class AutoForwarder:
                 patient_id,
                 self.settle.settle_seconds,
             )
+        for patient_id in self.metrics_gate.overdue() if self.metrics_gate else ():
+            try:
+                self._evaluate_patient(patient_id, settled=True)
+            except Exception:
+                LOGGER.exception(
+                    "Deciding patient %s without its plans' metrics failed", patient_id
+                )
+
+    def metrics_ready(self, plan_uid: str, patient_id: str) -> None:
+        """The metrics thread stored a plan's metrics: decide it if it waited for them."""
+        row = self.decisions.get(plan_uid)
+        if row is None or row.state != PENDING:
+            return
+        gate = self.metrics_gate
+        self._evaluate_patient(patient_id, settled=gate is not None and gate.awaiting(plan_uid))
 
     # -- deciding ---------------------------------------------------------------------------
 
     def explain(self, bundle: PlanBundle, rules: RulesConfig | None = None) -> Decision:
         """The rules' verdict on a plan as it is now, without sending anything."""
         source = self.catalog.source_of(bundle.uid)
-        return evaluate(rules or self._rules(), plan_facts(bundle, source))
+        return evaluate(rules or self._rules(), self._facts(bundle, source))
+
+    def _facts(self, bundle: PlanBundle, source: str) -> PlanFacts:
+        facts = plan_facts(bundle, source)
+        return self.metrics_gate.facts(facts, bundle) if self.metrics_gate else facts
 
     def _evaluate_patient(self, patient_id: str, *, settled: bool) -> None:
         with self._lock:
@@ -159,8 +181,12 @@ class AutoForwarder:
         if decision_row.state != PENDING:
             return
         source = decision_row.source_ae or self.catalog.source_of(bundle.uid)
-        facts = plan_facts(bundle, source)
+        facts = self._facts(bundle, source)
         decision = evaluate(self._rules(), facts)
+        held = self.metrics_gate.hold(bundle, decision, settled) if self.metrics_gate else ""
+        if held:
+            self.decisions.set_waiting(bundle.uid, held)
+            return
         forward, waiting = should_forward_now(decision, facts, settled)
         complete_now = facts.complete and not decision.waiting_for
         if forward:

@@ -135,6 +135,11 @@ class Receiving:
         """True while a receiver was started and not stopped (even if it failed since)."""
         return self._receiver is not None
 
+    @property
+    def storing(self) -> bool:
+        """True while an association that has stored instances is still open."""
+        return bool(self._association_counts)
+
     def _set_state(self, state: str, message: str) -> None:
         self._state = ReceiverState(state, message)
         self.bus.publish(ReceiverStateChanged(state, message))

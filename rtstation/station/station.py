@@ -45,6 +45,7 @@ from rtstation.config import (
     save_settings,
 )
 from rtstation.database import BUSY_TIMEOUT_SECONDS
+from rtstation.dicom.metrics import PlanReport
 from rtstation.dicom.rt_tree import PlanBundle, RtTree
 from rtstation.errors import RtStationError
 from rtstation.events import EventBus
@@ -58,6 +59,9 @@ from rtstation.station.anonymized import AnonymizedCopies, NewPatient, anonymize
 from rtstation.station.dispatch import Dispatcher
 from rtstation.station.forwarding import AutoForwarder
 from rtstation.station.housekeeping import Housekeeping
+from rtstation.station.http_api import MetricsApi, start_metrics_api
+from rtstation.station.metrics_gate import MetricsGate
+from rtstation.station.metrics_worker import MetricsWorker
 from rtstation.station.problems import report_problem
 from rtstation.station.receiving import RECEIVER_SETTINGS, ReceiverState, Receiving
 from rtstation.station.records import RecordsMixin, build_records
@@ -73,6 +77,7 @@ from rtstation.storage.importer import (
     import_paths,
 )
 from rtstation.storage.ingest import Ingestor
+from rtstation.storage.metrics_store import MetricsStore
 from rtstation.storage.process_lock import PrimaryLock
 from rtstation.storage.reindex import ReindexReport, reindex
 
@@ -184,6 +189,17 @@ class Station(RecordsMixin):
             lambda: self.is_primary,
             self.bus,
         )
+        self.metrics_store = MetricsStore(db_path, busy_timeout=timeout)
+        self.metrics = MetricsWorker(
+            self.catalog,
+            self.metrics_store,
+            on_computed=self._metrics_computed,
+            busy=lambda: self.receiving.storing,
+        )
+        self.forwarder.metrics_gate = MetricsGate(
+            self.metrics.current_row, lambda: self.settings.metrics_wait_seconds
+        )
+        self.http_api: MetricsApi | None = None
         self._rules_watcher: RulesWatcher | None = None
         self._stopping = threading.Event()
         self._timer: threading.Thread | None = None
@@ -292,8 +308,16 @@ class Station(RecordsMixin):
             read_storage=True,  # `send PATH` of stored files: they are found as duplicates
         )
 
-    def reindex(self, progress: Callable[[int, str], None] | None = None) -> ReindexReport:
-        return reindex(self.store, self.catalog, progress=progress)
+    def reindex(
+        self,
+        progress: Callable[[int, str], None] | None = None,
+        metrics_progress: Callable[[int, int, str], None] | None = None,
+    ) -> ReindexReport:
+        """Rebuild the catalog from the storage folder, then every plan's metrics (computed
+        here, with ``metrics_progress(done, total, label)``, unless the metrics thread runs)."""
+        report = reindex(self.store, self.catalog, progress=progress)
+        self.metrics.rebuild(progress=metrics_progress)
+        return report
 
     # -- reading ------------------------------------------------------------------------
 
@@ -305,6 +329,37 @@ class Station(RecordsMixin):
 
     def plan_source(self, plan_uid: str) -> str:
         return self.catalog.source_of(plan_uid)
+
+    def plan_metrics(
+        self,
+        *,
+        plan_uid: str | None = None,
+        patient_id: str | None = None,
+        recompute: bool = False,
+        vx_gy: tuple[float, ...] = (),
+        progress: Callable[[int, int, str], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> list[PlanReport]:
+        """Stored metrics of one plan, a patient's or all plans; missing ones computed. Blocking."""
+        if plan_uid is not None:
+            bundle = self.plan_bundle(plan_uid)
+            if bundle is None:
+                raise RtStationError(f"No plan '{plan_uid}' in the station: check the UID")
+            return self.metrics.reports(
+                [bundle], recompute=recompute, vx_gy=vx_gy, progress=progress
+            )
+        return self.metrics.stored_reports(
+            patient_id,
+            recompute=recompute,
+            vx_gy=vx_gy,
+            progress=progress,
+            should_cancel=should_cancel,
+        )
+
+    def _metrics_computed(self, plan_uid: str, patient_id: str) -> None:
+        """New metrics: a running station decides a plan that waited for them."""
+        if self._timer is not None:
+            self.forwarder.metrics_ready(plan_uid, patient_id)
 
     def plan_status(self, plan_uid: str) -> PlanStatus:
         row = self.decisions.get(plan_uid)
@@ -374,6 +429,8 @@ class Station(RecordsMixin):
         bundle = self.plan_bundle(plan_uid)
         if bundle is None:
             raise RtStationError(f"No plan with SOP Instance UID '{plan_uid}' is stored")
+        if any(rule.metrics_condition.strip() for rule in (rules or self.rules).rules):
+            self.metrics.reports([bundle])  # a preview computes the metrics it needs
         return self.forwarder.explain(bundle, rules)
 
     def _rules_changed(self, rules: RulesConfig) -> None:
@@ -444,6 +501,16 @@ class Station(RecordsMixin):
         self._timer = threading.Thread(target=self._tick_loop, name="rtstation-settle", daemon=True)
         self._timer.start()
         self.housekeeping.start()
+        self.metrics.start()
+        if self.settings.http_api_enabled:
+            self.http_api = start_metrics_api(
+                lambda plan, patient, vx: self.plan_metrics(
+                    plan_uid=plan, patient_id=patient, vx_gy=vx
+                ),
+                self.settings.http_api_bind,
+                self.settings.http_api_port,
+                on_error=lambda message: report_problem(self.bus, message),
+            )
         if receiver if receiver is not None else self.settings.auto_start_receiver:
             self.receiving.start()
 
@@ -476,6 +543,9 @@ class Station(RecordsMixin):
     def stop(self) -> None:
         """Stop everything; running associations finish or are aborted, nothing half-written."""
         self.receiving.stop()
+        if self.http_api is not None:
+            self.http_api.stop()
+            self.http_api = None
         self._stopping.set()
         self.housekeeping.stop()
         if self._timer is not None:
@@ -485,11 +555,13 @@ class Station(RecordsMixin):
             self._rules_watcher.stop()
             self._rules_watcher = None
         self.workers.stop()
+        self.metrics.stop()
         if self.is_primary:
             self.store.sweep_stale(0)  # the receiver is stopped: nothing here is in progress
         self.queue.close()
         self.history.close()
         self.deleting.deleter.close()
+        self.metrics_store.close()
         self.decisions.close()
         self.catalog.close()
         self._primary.release()

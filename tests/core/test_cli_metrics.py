@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import pydicom.config
@@ -158,3 +159,25 @@ def test_plan_patient_and_all_read_the_station(cli, study: GeneratedStudy, tmp_p
     assert rc == 1 and "No plan '1.2.3.4' in the station" in err
     rc, _out, err = cli("--config", config, "metrics", "--patient", "NOBODY")
     assert rc == 1 and "No RT plan for patient 'NOBODY'" in err
+
+
+def test_all_stores_what_it_computed_and_rules_test_uses_the_metrics(
+    cli, study: GeneratedStudy, tmp_path: Path
+) -> None:
+    config = tmp_path / "config"
+    rc, _out, err = cli("--config", str(config), "import", str(study.root))
+    assert rc == 0, err
+    rc, _out, err = cli("--config", str(config), "metrics", "--all", "--format", "json")
+    assert rc == 0, err
+    with sqlite3.connect(config / "data" / "catalog.sqlite") as conn:
+        stored = {row[0] for row in conn.execute("SELECT plan_label FROM plan_metrics")}
+    assert stored == {"ADP_1", "Boost"}  # the next read comes from the table
+    (config / "rules.ini").write_text(
+        "[General]\nrules_enabled = True\n[Rule1]\nname = Cold\nsource_ae = *\n"
+        "target_nodes =\nmetrics_condition = dmax_gy > 2 * prescription_gy\n",
+        encoding="utf-8",
+    )
+    for where in (["--path", str(study.root)], ["--plan", study.plan_uids[0]]):
+        rc, out, err = cli("--config", str(config), "rules", "test", *where)
+        assert rc == 0, err
+        assert "is at most 200% of the prescription 50 Gy" in out, out

@@ -165,6 +165,7 @@ approved_only = yes
 treatment_machines = TrueBeam1, Halcyon 2
 plan_intents = curative, Palliative
 required_modalities = rtdose
+metrics_condition = dmax_gy <= 1.1 * prescription_gy
 machine_mapping = TrueBeam1=TB1 Halcyon2 = HAL2
 anonymize = on
 """,
@@ -182,6 +183,7 @@ anonymize = on
         treatment_machines=("TrueBeam1", "Halcyon 2"),
         plan_intents=("CURATIVE", "PALLIATIVE"),
         required_modalities=("RTDOSE",),
+        metrics_condition="dmax_gy <= 1.1 * prescription_gy",
         machine_mapping=(("TrueBeam1", "TB1"), ("Halcyon2", "HAL2")),
         anonymize=True,
         section="Rule1",

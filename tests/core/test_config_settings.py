@@ -611,3 +611,18 @@ def test_settings_example_loads_with_its_node_uncommented(tmp_path):
         ),
     )
     assert settings == expected
+
+
+def test_metrics_settings_load_and_are_checked(tmp_path):
+    settings = load_text(
+        tmp_path,
+        "[Metrics]\nhttp_api_enabled = true\nhttp_api_bind = 127.0.0.2\nhttp_api_port = 8088\n"
+        "metrics_wait_seconds = 12.5\n",
+    )
+    assert settings.http_api_enabled and settings.http_api_bind == "127.0.0.2"
+    assert settings.http_api_port == 8088 and settings.metrics_wait_seconds == 12.5
+    defaults = load_text(tmp_path, "[General]\n")
+    assert not defaults.http_api_enabled and defaults.http_api_bind == "127.0.0.1"
+    with pytest.raises(ConfigError) as error:
+        load_text(tmp_path, "[Metrics]\nhttp_api_port = 70000\n")
+    assert "[Metrics] http_api_port '70000'" in str(error.value)

@@ -255,6 +255,7 @@ EVERY_TABLE = {
     "deliveries",
     "node_state",
     "pending_deletes",
+    "plan_metrics",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rtstation.dicom.metrics_filter import FilterError, compile_filter
+from rtstation.dicom.metrics_filter import FilterError, compile_condition, compile_filter
 
 FIELDS = ("label", "dmax_gy", "fractions", "machines", "approval", "prescription_gy")
 ROWS = [
@@ -85,3 +85,66 @@ def test_mistakes_are_one_sentence_naming_the_place(expression: str, message: st
         compile_filter(expression, FIELDS)
     assert message in str(error.value)
     assert f"filter '{expression}'" in str(error.value)
+
+
+# -- arithmetic and reasons in words (rules.ini metrics_condition) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("dmax_gy <= 1.1 * prescription_gy", ["ADP_Prostate"]),  # 62.5 <= 66
+        ("dmax_gy <= 1.02 * prescription_gy", []),  # 62.5 > 61.2; null on the others
+        ("dmax_gy - prescription_gy > 2", ["ADP_Prostate"]),
+        ("dmax_gy / prescription_gy >= 1.04", ["ADP_Prostate"]),
+        ("dmax_gy > prescription_gy + -3", ["ADP_Prostate"]),
+        ("prescription_gy * 0 = 0", ["ADP_Prostate", "Lung"]),  # null stays null
+        ("dmax_gy / 0 is null and fractions = 5", ["adp_boost"]),  # division by 0: null
+        ("fractions*2>=50", ["Lung"]),  # no spaces needed around * / +
+        ("label = 'ADP_Prostate' and -dmax_gy < -60", ["ADP_Prostate"]),
+    ],
+)
+def test_arithmetic_on_fields(expression: str, expected: list[str]) -> None:
+    assert labels(expression) == expected
+
+
+def test_arithmetic_needs_numbers() -> None:
+    with pytest.raises(FilterError) as error:
+        compile_filter("dmax_gy > 1 * 'a'", FIELDS)
+    assert "'*' needs numbers or number fields on both sides at character 13" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("expression", "row", "reason"),
+    [
+        (
+            "dmax_gy <= 1.1 * prescription_gy",
+            {"dmax_gy": 64.2, "prescription_gy": 55.0},
+            "Dmax 64.2 Gy is above 110% of the prescription 55 Gy",
+        ),
+        (
+            "dmax_gy <= 1.1 * prescription_gy",
+            {"dmax_gy": 58.0, "prescription_gy": 55.0},
+            "Dmax 58 Gy is at most 110% of the prescription 55 Gy",
+        ),
+        (
+            "dmax_gy <= 1.1 * prescription_gy",
+            {"dmax_gy": None, "prescription_gy": 55.0},
+            "Dmax cannot be compared with 110% of the prescription 55 Gy",
+        ),
+        (
+            "fractions >= 20 and label contains ADP",
+            {"fractions": 5, "label": "ADP_boost"},
+            "fractions 5 is below 20",  # a failed "and": only the parts that failed
+        ),
+        (
+            "dmax_gy - prescription_gy < 2",
+            {"dmax_gy": 62.5, "prescription_gy": 60.0},
+            "(Dmax 62.5 Gy - the prescription 60 Gy = 2.5) is at least 2",
+        ),
+        ("dmax_gy is null", {"dmax_gy": 3.0}, "Dmax 3 Gy is known"),
+    ],
+)
+def test_a_condition_says_why_in_words(expression: str, row: dict, reason: str) -> None:
+    condition = compile_condition(expression, FIELDS)
+    assert condition.explain(row) == reason

@@ -311,6 +311,56 @@ def test_rule_failing_otherwise_waits_for_nothing() -> None:
     assert verdict.missing_modalities == ()
 
 
+HOT_CHECK = Rule(
+    name="Dose check",
+    target_nodes=("ORGANO",),
+    metrics_condition="dmax_gy <= 1.1 * prescription_gy",
+)
+
+
+def test_metrics_condition_holds_with_the_reason_in_words() -> None:
+    metrics = {"dmax_gy": 58.0, "prescription_gy": 55.0}
+    verdict = evaluate(RulesConfig(rules=(HOT_CHECK,)), facts(metrics=metrics)).verdicts[0]
+    assert verdict.matched
+    assert "Dmax 58 Gy is at most 110% of the prescription 55 Gy" in verdict.reasons
+
+
+def test_metrics_condition_fails_with_the_reason_in_words() -> None:
+    metrics = {"dmax_gy": 64.2, "prescription_gy": 55.0}
+    decision = evaluate(RulesConfig(rules=(HOT_CHECK,)), facts(metrics=metrics))
+    assert decision.nodes == () and not decision.waits_for_metrics
+    assert decision.explanation() == [
+        'Rule "Dose check": not matched: Dmax 64.2 Gy is above 110% of the prescription 55 Gy'
+    ]
+
+
+def test_missing_metrics_are_waited_for_only_when_nothing_else_fails() -> None:
+    config = RulesConfig(
+        rules=(HOT_CHECK, replace(HOT_CHECK, name="FOLLOW only", source_aes=("FOLLOW",)))
+    )
+    decision = evaluate(config, facts(source_ae="ECLIPSE"))
+    waiting, wrong_source = decision.verdicts
+    assert waiting.waits_for_metrics and decision.waits_for_metrics
+    assert waiting.waiting_for == ("the plan's metrics (rule has a metrics_condition)",)
+    assert "the plan's metrics are not computed yet" in waiting.reasons[-1]
+    assert not wrong_source.waits_for_metrics and wrong_source.waiting_for == ()
+
+
+def test_metrics_that_will_not_come_are_not_waited_for() -> None:
+    note = "the plan's metrics were not computed within 300 s"
+    verdict = evaluate(RulesConfig(rules=(HOT_CHECK,)), facts(metrics_note=note)).verdicts[0]
+    assert not verdict.matched and not verdict.waits_for_metrics
+    assert verdict.reasons == (note,)
+
+
+def test_an_unreadable_metrics_condition_never_raises_and_says_why() -> None:
+    rule = replace(HOT_CHECK, metrics_condition="dmax > 3")
+    verdict = evaluate(RulesConfig(rules=(rule,)), facts(metrics={"dmax_gy": 1.0})).verdicts[0]
+    assert not verdict.matched and not verdict.waits_for_metrics
+    assert verdict.reasons[0].startswith("metrics_condition 'dmax > 3' cannot be used: ")
+    assert "unknown field 'dmax'" in verdict.reasons[0]
+
+
 def test_explanation_lines_follow_rule_order() -> None:
     rules = (
         ETHOS,

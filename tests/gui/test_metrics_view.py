@@ -1,7 +1,8 @@
 """The Metrics view driven like a physicist: filter, sort, open a DVH, export CSV.
 
-Over a real station holding generated plans (two with a dose, one without), so the
-metrics are computed on the worker from real files.
+Over a real station holding generated plans (two with a dose, one without). The main
+test runs on the metrics the station's background thread stored in its catalog, with the
+dose files then removed from disk: what the view shows can only come from the table.
 """
 
 from __future__ import annotations
@@ -17,11 +18,24 @@ from pytestqt.qtbot import QtBot
 from rtstation.gui.dialogs.metrics_window import MetricsWindow
 from rtstation.gui.i18n import install_translator
 from rtstation.gui.models.metrics_table_model import COLUMNS
+from rtstation.station import Station
 from tests.data.generator import PlanSpec, StudySpec, write_study
 
 
-def _window(qtbot: QtBot, make_station: Any, tmp_path: Path) -> MetricsWindow:
+def _wait_for_stored_metrics(qtbot: QtBot, station: Station, count: int) -> None:
+    def stored() -> bool:
+        rows = station.metrics_store.stored_plans()
+        return len(rows) == count and all(fresh for _uid, _patient, fresh in rows)
+
+    qtbot.waitUntil(stored, timeout=60_000)
+
+
+def _window(
+    qtbot: QtBot, make_station: Any, tmp_path: Path, *, stored: bool = False
+) -> MetricsWindow:
     station = make_station()
+    if stored:
+        station.start(receiver=False, workers=False)  # its metrics thread computes
     spec = StudySpec(
         slices=6,
         plans=(
@@ -32,6 +46,12 @@ def _window(qtbot: QtBot, make_station: Any, tmp_path: Path) -> MetricsWindow:
     )
     study = write_study(tmp_path / "export", spec)
     assert station.import_paths([study.root]).stored
+    if stored:
+        _wait_for_stored_metrics(qtbot, station, 3)
+        for uid in study.dose_uids:  # from now on only the catalog's table has the doses
+            instance = station.catalog.get(uid)
+            assert instance is not None
+            Path(instance.header.path).unlink()
     window = MetricsWindow(station)
     qtbot.addWidget(window)
     window.show()
@@ -45,8 +65,10 @@ def _labels(window: MetricsWindow) -> list[str]:
     return [window.proxy.index(r, column).data() for r in range(window.proxy.rowCount())]
 
 
-def test_filter_sort_dvh_and_csv_export(qtbot: QtBot, make_station: Any, tmp_path: Path) -> None:
-    window = _window(qtbot, make_station, tmp_path)
+def test_filter_sort_dvh_and_csv_export_on_stored_metrics(
+    qtbot: QtBot, make_station: Any, tmp_path: Path
+) -> None:
+    window = _window(qtbot, make_station, tmp_path, stored=True)
     assert sorted(_labels(window)) == ["ADP_1", "ADP_2", "Boost"]
 
     # typed character by character: half-typed expressions are named, never applied
@@ -80,6 +102,12 @@ def test_filter_sort_dvh_and_csv_export(qtbot: QtBot, make_station: Any, tmp_pat
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
     assert [r["label"] for r in rows] == ["ADP_1", "ADP_2"]  # filtered, in the shown order
     assert float(rows[1]["prescription_gy"]) == 60.0 and float(rows[1]["dmax_gy"]) > 0
+
+    # "Compute again" reads the files anew: the doses are gone, and the view says so
+    with qtbot.waitSignal(window.refresh(recompute=True).finished, timeout=60_000):
+        pass
+    window.filter_edit.setText("dmax_gy is null")
+    assert sorted(_labels(window)) == ["ADP_1", "ADP_2", "Boost"]
 
 
 def test_a_plan_without_dose_says_why_it_has_no_dvh(

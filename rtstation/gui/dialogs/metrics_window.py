@@ -1,7 +1,10 @@
 """The Metrics view: a sortable, filterable table of plans, and a DVH per plan.
 
-Computing metrics reads doses and structure sets from disk, so it runs on a worker
-(gui/workers.py) with progress and Cancel; so does writing an export. The filter takes the
+The figures come from the station's catalog, where its metrics thread keeps every plan's
+metrics as plans arrive, so opening the view on a big station reads rows instead of
+doses; only what is missing or out of date is computed. "Compute again" computes every
+plan anew. Both run on a worker (gui/workers.py) with progress and Cancel; so does
+writing an export. The filter takes the
 same expressions as ``rtstation metrics --filter`` (``label contains ADP and dmax_gy >
 60``); a mistyped one is named under the field and the table keeps the last good filter.
 Selecting a plan draws its cumulative DVH: a curve per ROI (tick a ROI to show or hide
@@ -34,8 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rtstation.dicom.dvh import DvhOptions
-from rtstation.dicom.metrics import PLAN_COLUMNS, PlanReport, plan_report, plan_row, report_json
+from rtstation.dicom.metrics import PLAN_COLUMNS, PlanReport, plan_row, report_json
 from rtstation.dicom.metrics_filter import FilterError
 from rtstation.gui import workers
 from rtstation.gui.messages import show_error
@@ -48,14 +50,14 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger(__name__)
 
 
-def compute_reports(station: Station, control: workers.TaskControl) -> list[PlanReport]:
+def compute_reports(
+    station: Station, control: workers.TaskControl, *, recompute: bool = False
+) -> list[PlanReport]:
     """Every stored plan's report (worker thread); stops between plans on Cancel."""
-    bundles = list(station.tree().plans)
-    reports = []
-    for done, bundle in enumerate(bundles, start=1):
-        control.check_cancelled()
-        reports.append(plan_report(bundle, DvhOptions()))
-        control.progress(done, len(bundles), bundle.plan.plan_label)
+    reports = station.plan_metrics(
+        recompute=recompute, progress=control.progress, should_cancel=control.should_cancel
+    )
+    control.check_cancelled()
     return reports
 
 
@@ -105,7 +107,7 @@ class MetricsWindow(QWidget):
         self.filter_error.setWordWrap(True)
         self.filter_error.setStyleSheet("color: #b00020")
         self.refresh_button = QPushButton(self.tr("Compute again"), self)
-        self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button.clicked.connect(lambda: self.refresh(recompute=True))
         self.cancel_button = QPushButton(self.tr("Cancel"), self)
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.setEnabled(False)
@@ -167,8 +169,8 @@ class MetricsWindow(QWidget):
     def busy(self) -> bool:
         return self._task is not None or self._export_task is not None
 
-    def refresh(self) -> workers.TaskHandle[Any]:
-        """Compute every plan's metrics on a worker; the table fills when it is done."""
+    def refresh(self, *, recompute: bool = False) -> workers.TaskHandle[Any]:
+        """Read (``recompute``: compute) every plan's metrics on a worker, then fill the table."""
         if self._task is not None:
             self._task.cancel()
         self.progress_label.setText(self.tr("Computing plan metrics..."))
@@ -176,7 +178,7 @@ class MetricsWindow(QWidget):
         self.cancel_button.setEnabled(True)
         station = self.station
         handle = workers.run_task(
-            lambda control: compute_reports(station, control),
+            lambda control: compute_reports(station, control, recompute=recompute),
             on_done=self._on_computed,
             on_error=self._on_failed,
             on_progress=self._on_progress,
