@@ -29,13 +29,11 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rtstation.config import (
     ConfigPaths,
-    Node,
     RulesConfig,
     Settings,
     check_folders,
@@ -49,10 +47,9 @@ from rtstation.dicom.metrics import PlanReport
 from rtstation.dicom.rt_tree import PlanBundle, RtTree
 from rtstation.errors import RtStationError
 from rtstation.events import EventBus
-from rtstation.net.echo import EchoResult, echo
 from rtstation.routing.rules import Decision
 from rtstation.routing.rules_watch import RulesWatcher
-from rtstation.routing.send_queue import Job, SendQueue
+from rtstation.routing.send_queue import SendQueue
 from rtstation.routing.workers import NodeWorkers
 from rtstation.station.after_send import AfterSend
 from rtstation.station.anonymized import AnonymizedCopies, NewPatient, anonymize_options
@@ -63,10 +60,11 @@ from rtstation.station.http_api import MetricsApi, start_metrics_api
 from rtstation.station.metrics_gate import MetricsGate
 from rtstation.station.metrics_worker import MetricsWorker
 from rtstation.station.problems import report_problem
+from rtstation.station.queue_control import QueueControlMixin
 from rtstation.station.receiving import RECEIVER_SETTINGS, ReceiverState, Receiving
 from rtstation.station.records import RecordsMixin, build_records
 from rtstation.station.retrieve_sink import RetrieveDiverter
-from rtstation.station.sending import NetworkSender, peer_for
+from rtstation.station.sending import NetworkSender
 from rtstation.storage.archive import DurableStore
 from rtstation.storage.catalog import Catalog
 from rtstation.storage.decisions import DecisionStore
@@ -91,15 +89,6 @@ SWEEP_SECONDS = 300.0
 STALE_SECONDS = 900.0
 
 
-@dataclass(frozen=True)
-class PlanStatus:
-    """What the GUI shows next to a plan: what it waits for, and where it went."""
-
-    waiting: str
-    decision: str  # "pending", "forwarded", "not-forwarded" or "" (never received)
-    forwarded: dict[str, str]  # node -> state of the newest job for this plan
-
-
 def lease_owner(primary: bool) -> str:
     """Lease owner of this process's send workers.
 
@@ -110,7 +99,7 @@ def lease_owner(primary: bool) -> str:
     return f"{socket.gethostname()}:{'primary' if primary else os.getpid()}"
 
 
-class Station(RecordsMixin):
+class Station(QueueControlMixin, RecordsMixin):
     """Everything a station does, with no user interface attached."""
 
     def __init__(
@@ -360,67 +349,6 @@ class Station(RecordsMixin):
         """New metrics: a running station decides a plan that waited for them."""
         if self._timer is not None:
             self.forwarder.metrics_ready(plan_uid, patient_id)
-
-    def plan_status(self, plan_uid: str) -> PlanStatus:
-        row = self.decisions.get(plan_uid)
-        return PlanStatus(
-            waiting=row.waiting if row else "",
-            decision=row.state if row else "",
-            forwarded=self.queue.plan_delivery_summary(plan_uid),
-        )
-
-    # -- sending ------------------------------------------------------------------------
-
-    def send_plans(
-        self, plan_uids: Iterable[str], node_names: Sequence[str], *, force: bool = False
-    ) -> list[int]:
-        """Manual forwarding of plans to nodes; returns the job ids."""
-        return self.dispatcher.send_plans(plan_uids, node_names, force=force)
-
-    def send_instances(
-        self,
-        sop_instance_uids: Sequence[str],
-        node_names: Sequence[str],
-        *,
-        label: str = "",
-        force: bool = False,
-    ) -> list[int]:
-        """Manual forwarding of arbitrary stored instances (a patient, a folder) in ARIA order."""
-        return self.dispatcher.send_instances(
-            sop_instance_uids, node_names, label=label, force=force
-        )
-
-    def jobs(
-        self,
-        states: Sequence[str] | None = None,
-        node: str | None = None,
-        plan_uid: str | None = None,
-        limit: int = 500,
-        *,
-        include_cleared: bool = False,
-    ) -> list[Job]:
-        """Jobs newest first; without the ones "Clear finished" took off unless asked."""
-        cleared = include_cleared
-        return self.queue.jobs(states, node, plan_uid, limit, include_cleared=cleared)
-
-    def retry_job(self, job_id: int) -> bool:
-        return self.workers.retry(job_id)
-
-    def cancel_job(self, job_id: int) -> bool:
-        return self.workers.cancel(job_id)
-
-    def pause_node(self, name: str) -> None:
-        self.workers.pause_node(name)
-
-    def resume_node(self, name: str) -> None:
-        self.workers.resume_node(name)
-
-    def is_paused(self, name: str) -> bool:
-        return self.queue.is_paused(name)
-
-    def echo(self, node: Node) -> EchoResult:
-        """C-ECHO a node (blocking network call: never on the GUI thread)."""
-        return echo(peer_for(node, self.settings.ae_title))
 
     # -- rules and settings ---------------------------------------------------------------
 

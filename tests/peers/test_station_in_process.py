@@ -18,7 +18,8 @@ import pytest
 from rtstation.database import Database
 from rtstation.events import AssociationEnded, JobChanged, StationProblem
 from rtstation.station import Station
-from rtstation.station.station import PlanStatus, lease_owner
+from rtstation.station.queue_control import PlanStatus
+from rtstation.station.station import lease_owner
 from rtstation.storage.catalog import Catalog
 from rtstation.storage.decisions import FORWARDED, DecisionStore
 from rtstation.storage.process_lock import PrimaryLock
