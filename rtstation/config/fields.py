@@ -22,7 +22,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rtstation.config import values
 from rtstation.config.field_kinds import (
     AE_LIST,
     AE_TITLE,
@@ -61,7 +60,7 @@ from rtstation.config.model import (
     DEFAULT_METRICS_WAIT_SECONDS,
     DEFAULT_PORT,
 )
-from rtstation.config.paths import IMPORT_FOLDER_NAME, STORAGE_FOLDER_NAME
+from rtstation.config.paths import IMPORT_FOLDER_NAME, STORAGE_FOLDER_NAME, parse_path
 from rtstation.errors import ConfigError
 
 CANONICAL = "a"
@@ -141,7 +140,7 @@ class FieldSpec:
     def parse(self, raw: str, ctx: Context) -> Any:
         """The value of ``raw``; raises :class:`values.Invalid` with the reason."""
         if self.kind.path:
-            return values.parse_path(raw, ctx.config_dir, self.default(ctx))
+            return parse_path(raw, ctx.config_dir, self.default(ctx))
         return self.kind.read(raw)
 
     def format(self, value: Any, hint: str | None) -> str:

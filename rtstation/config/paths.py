@@ -8,11 +8,14 @@ machine never touch the user's own files.
 from __future__ import annotations
 
 import logging
+import ntpath
 import os
+import re
 from dataclasses import dataclass
 
 import platformdirs
 
+from rtstation.config import values
 from rtstation.config.atomic import write_atomic
 from rtstation.config.templates import rules_template, settings_template
 
@@ -99,3 +102,28 @@ def _relative_if_inside(path: str, directory: str) -> str:
     if relative.startswith(os.pardir):
         return path
     return relative.replace(os.sep, "/")
+
+
+# -- paths as settings.ini writes them -------------------------------------------------
+
+
+def is_absolute_path(text: str) -> bool:
+    """Absolute on this OS or written as a Windows path (``d:\\x``, ``\\\\server\\x``).
+
+    A settings.ini written on Windows must keep its paths exactly, even when a test or a
+    Linux station reads it.
+    """
+    return os.path.isabs(text) or ntpath.isabs(text) or bool(re.match(r"^[A-Za-z]:", text))
+
+
+def parse_path(text: str, base_dir: str, default: str) -> str:
+    """Empty = ``default``; relative paths are resolved against ``base_dir``."""
+    text = values.single_line(text).strip()
+    if not text:
+        return default
+    if "\0" in text:
+        raise values.Invalid("must not contain a NUL character")
+    expanded = os.path.expanduser(text) if text.startswith("~") else text
+    if is_absolute_path(expanded):
+        return expanded
+    return os.path.normpath(os.path.join(base_dir, expanded))

@@ -27,7 +27,7 @@ from rtstation.config.fields import (
 )
 from rtstation.config.ini import IniSource, read_ini
 from rtstation.config.model import Node, Settings
-from rtstation.config.paths import ConfigPaths
+from rtstation.config.paths import ConfigPaths, is_absolute_path
 from rtstation.errors import ConfigError
 
 VIRTUAL_FILE_SYSTEMS = ("/proc", "/sys", "/dev")
@@ -142,7 +142,7 @@ def check_combinations(
 
 def _windows_path(path: str) -> bool:
     """A path written for Windows (``d:\\x``, ``\\\\server\\x``) read on another system."""
-    return os.name != "nt" and not os.path.isabs(path) and values.is_absolute_path(path)
+    return os.name != "nt" and not os.path.isabs(path) and is_absolute_path(path)
 
 
 def _normal(path: str) -> tuple[str, str]:

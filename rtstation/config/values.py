@@ -15,8 +15,6 @@ stays ``yes``, a numeric log level stays numeric, ``A,B`` keeps no spaces).
 from __future__ import annotations
 
 import ipaddress
-import ntpath
-import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -493,28 +491,3 @@ def parse_patient_text(text: str) -> str:
     if _has_control(value):
         raise Invalid("must not contain control characters")
     return value
-
-
-# -- paths ------------------------------------------------------------------------------
-
-
-def is_absolute_path(text: str) -> bool:
-    """Absolute on this OS or written as a Windows path (``d:\\x``, ``\\\\server\\x``).
-
-    A settings.ini written on Windows must keep its paths exactly, even when a test or a
-    Linux station reads it.
-    """
-    return os.path.isabs(text) or ntpath.isabs(text) or bool(re.match(r"^[A-Za-z]:", text))
-
-
-def parse_path(text: str, base_dir: str, default: str) -> str:
-    """Empty = ``default``; relative paths are resolved against ``base_dir``."""
-    text = single_line(text).strip()
-    if not text:
-        return default
-    if "\0" in text:
-        raise Invalid("must not contain a NUL character")
-    expanded = os.path.expanduser(text) if text.startswith("~") else text
-    if is_absolute_path(expanded):
-        return expanded
-    return os.path.normpath(os.path.join(base_dir, expanded))
