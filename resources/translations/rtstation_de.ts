@@ -3756,23 +3756,23 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+343"/>
+        <location line="+315"/>
         <source>Nodes</source>
         <translation>Knoten</translation>
     </message>
     <message>
-        <location line="-342"/>
+        <location line="-314"/>
         <source>Sending</source>
         <translation>Senden</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+198"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_housekeeping.py" line="+154"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+1"/>
         <source>Logging</source>
         <translation>Protokoll</translation>
     </message>
     <message>
-        <location line="-179"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+19"/>
         <source>Browse…</source>
         <translation>Durchsuchen …</translation>
     </message>
@@ -3783,17 +3783,17 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+252"/>
+        <location line="+224"/>
         <source>Storage folder</source>
         <translation>Speicherordner</translation>
     </message>
     <message>
-        <location line="-251"/>
+        <location line="-223"/>
         <source>Received and imported plans are kept here, by patient.</source>
         <translation>Empfangene und importierte Pläne liegen hier, nach Patienten geordnet.</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/_settings_housekeeping.py" line="+34"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_housekeeping.py" line="-112"/>
         <source>Retention</source>
         <extracomment>Number fields of the tab, with the label their problems are reported under.</extracomment>
         <translation>Aufbewahrung</translation>
@@ -3836,7 +3836,7 @@
     <message>
         <location line="+3"/>
         <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+3"/>
-        <location line="+249"/>
+        <location line="+221"/>
         <source>Import folder</source>
         <translation>Import-Ordner</translation>
     </message>
@@ -3882,7 +3882,7 @@
     </message>
     <message>
         <location line="+15"/>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="-280"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="-252"/>
         <source>Housekeeping</source>
         <translation>Aufräumen</translation>
     </message>
@@ -4103,7 +4103,7 @@
         <translation>Dateien eines Plans nach erfolgreichem Senden aus dem Speicherordner löschen</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_housekeeping.py" line="+41"/>
         <source>Debug</source>
         <translation>Debug</translation>
     </message>
@@ -4128,12 +4128,12 @@
         <translation>Ausführliche Informationen (jede Instanz und Regelentscheidung im Protokoll)</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+8"/>
         <source>Log level:</source>
         <translation>Protokollstufe:</translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+75"/>
         <source>This folder does not exist yet.</source>
         <translation>Dieser Ordner existiert noch nicht.</translation>
     </message>

@@ -11,9 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
-from rtstation.config import Settings
+from rtstation.config import LOG_LEVELS, Settings
 from rtstation.config.values import format_list
 from rtstation.gui.dialogs._checks import parse_setting, translate_reason
 
@@ -140,3 +148,35 @@ class HousekeepingTabMixin:
         changes["retention_only_delivered"] = self.retention_delivered_check.isChecked()
         changes["watch_import_folder"] = self.watch_import_check.isChecked()
         return changes
+
+    def _build_logging_tab(self, settings: Settings) -> QWidget:
+        page = QWidget()
+        box = QGroupBox(QCoreApplication.translate("SettingsDialog", "Logging"))
+        self.log_level_combo = QComboBox()
+        names = {
+            "DEBUG": QCoreApplication.translate("SettingsDialog", "Debug"),
+            "INFO": QCoreApplication.translate("SettingsDialog", "Info"),
+            "WARNING": QCoreApplication.translate("SettingsDialog", "Warning"),
+            "ERROR": QCoreApplication.translate("SettingsDialog", "Error"),
+        }
+        for level in LOG_LEVELS:
+            self.log_level_combo.addItem(names.get(level, level), level)
+        index = self.log_level_combo.findData(settings.log_level)
+        self.log_level_combo.setCurrentIndex(max(index, 0))
+        self.log_level_combo.currentIndexChanged.connect(self._on_field_changed)
+        self.verbose_check = QCheckBox(
+            QCoreApplication.translate(
+                "SettingsDialog", "Verbose information (each instance and rule decision in the log)"
+            )
+        )
+        self.verbose_check.setChecked(settings.verbose_info_logging)
+        self.verbose_check.toggled.connect(self._on_field_changed)
+        form = QFormLayout(box)
+        form.addRow(
+            QCoreApplication.translate("SettingsDialog", "Log level:"), self.log_level_combo
+        )
+        form.addRow("", self.verbose_check)
+        layout = QVBoxLayout(page)
+        layout.addWidget(box)
+        layout.addStretch(1)
+        return page

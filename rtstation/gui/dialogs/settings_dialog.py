@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rtstation.config import LOG_LEVELS, Settings, check_settings, validate_ini_text
+from rtstation.config import Settings, check_settings, validate_ini_text
 from rtstation.errors import ConfigError
 from rtstation.gui.dialogs._checks import (
     format_setting,
@@ -315,34 +315,6 @@ class SettingsDialog(AllowListMixin, NodesTabMixin, HousekeepingTabMixin, QDialo
         layout = QVBoxLayout(page)
         layout.addWidget(retry)
         layout.addWidget(after)
-        layout.addStretch(1)
-        return page
-
-    def _build_logging_tab(self, settings: Settings) -> QWidget:
-        page = QWidget()
-        box = QGroupBox(self.tr("Logging"))
-        self.log_level_combo = QComboBox()
-        names = {
-            "DEBUG": self.tr("Debug"),
-            "INFO": self.tr("Info"),
-            "WARNING": self.tr("Warning"),
-            "ERROR": self.tr("Error"),
-        }
-        for level in LOG_LEVELS:
-            self.log_level_combo.addItem(names.get(level, level), level)
-        index = self.log_level_combo.findData(settings.log_level)
-        self.log_level_combo.setCurrentIndex(max(index, 0))
-        self.log_level_combo.currentIndexChanged.connect(self._on_field_changed)
-        self.verbose_check = QCheckBox(
-            self.tr("Verbose information (each instance and rule decision in the log)")
-        )
-        self.verbose_check.setChecked(settings.verbose_info_logging)
-        self.verbose_check.toggled.connect(self._on_field_changed)
-        form = QFormLayout(box)
-        form.addRow(self.tr("Log level:"), self.log_level_combo)
-        form.addRow("", self.verbose_check)
-        layout = QVBoxLayout(page)
-        layout.addWidget(box)
         layout.addStretch(1)
         return page
 

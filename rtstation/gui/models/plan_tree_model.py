@@ -1,8 +1,7 @@
 """PlanTreeModel: patients -> plans -> files grouped by modality, with a checkbox per plan.
 
 The data lives in immutable snapshots built by a worker (``controllers/tree_data.py``);
-this model only adapts them for a view (docs/conventions.md, "GUI shape": no QTreeWidget as the
-data store).
+this model only adapts them for a view (docs/conventions.md, "GUI shape").
 
 Why incremental: a station that has been running for months holds a thousand patients,
 and a view that is reset on every received plan loses its scroll position, selection,
@@ -33,10 +32,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush
 
-from rtstation.gui.controllers.tree_data import (
-    PatientSnapshot,
-    PlanSnapshot,
-)
+from rtstation.gui.controllers.tree_data import PatientSnapshot, PlanSnapshot
 from rtstation.gui.models.plan_tree_cells import (
     display_text,
     foreground_brush,
