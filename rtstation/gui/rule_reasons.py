@@ -75,9 +75,7 @@ TEMPLATES: dict[str, str] = {
     "metrics_pending": QT_TRANSLATE_NOOP(
         "RuleReason", "the plan's metrics are not computed yet (rule has a metrics_condition)"
     ),
-    "metrics_unavailable": QT_TRANSLATE_NOOP(
-        "RuleReason", "the plan's metrics cannot be computed: {note}"
-    ),
+    "metrics_unavailable": QT_TRANSLATE_NOOP("RuleReason", "{note}"),
     "metrics_unreadable": QT_TRANSLATE_NOOP(
         "RuleReason", "metrics_condition {condition} cannot be used: {error}"
     ),

@@ -47,7 +47,7 @@ ENGLISH: dict[str, str] = {
     # metrics_condition (the explanation is the condition's own sentence, in English)
     "metrics_result": "{explanation}",
     "metrics_pending": "the plan's metrics are not computed yet (rule has a metrics_condition)",
-    "metrics_unavailable": "the plan's metrics cannot be computed: {note}",
+    "metrics_unavailable": "{note}",
     "metrics_unreadable": "metrics_condition {condition} cannot be used: {error}",
     "metrics_failed": "metrics_condition {condition} could not be applied ({error})",
     # what an undecided plan still waits for

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rtstation import database
-from rtstation.database import Database, schema_version
+from rtstation.database import SCHEMA_VERSION, Database, schema_version
 from rtstation.dicom.dvh import DvhOptions
 from rtstation.dicom.metrics import plan_report, report_json
 from rtstation.dicom.metrics_codec import CURVE_POINTS, decode_report, encode_report, with_vx
@@ -116,4 +116,4 @@ def test_a_version_1_database_gets_the_metrics_table_and_keeps_its_rows(tmp_path
         assert db.query_one("SELECT event FROM audit")[0] == "kept"  # type: ignore[index]
         assert db.query("SELECT * FROM plan_metrics") == []
         with db.reading() as raw:
-            assert schema_version(raw) == 2
+            assert schema_version(raw) == SCHEMA_VERSION
