@@ -173,7 +173,7 @@ def test_retention_dry_run_and_run_remove_exactly_the_eligible_plans(
     station.send_plans([studies["OLDSENT"].plan_uids[0], studies["NEWSENT"].plan_uids[0]], ["TPS"])
     wait_jobs_done(station, 2)
     station.pause_node("TPS")
-    [busy_job] = station.send_plans([studies["OLDBUSY"].plan_uids[0]], ["TPS"])
+    [_busy_job] = station.send_plans([studies["OLDBUSY"].plan_uids[0]], ["TPS"])
     for name in ("OLDSENT", "OLDNEVER", "OLDBUSY"):
         age(station, studies[name], days=40)
     station.apply_settings(replace(station.settings, retention_days=30))
