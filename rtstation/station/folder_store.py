@@ -23,10 +23,11 @@ import pydicom
 from rtstation.dicom import sop
 from rtstation.dicom.headers import InstanceHeader
 from rtstation.dicom.machine_map import apply_default_machines, map_machines
+from rtstation.dicom.rt_tree import aria_order_key
 from rtstation.dicom.scan import ScanProblem, scan
 from rtstation.dicom.status import Outcome
 from rtstation.net.peer import Peer
-from rtstation.net.sender import ItemResult, SendItem, aria_order, send_items
+from rtstation.net.sender import ItemResult, SendItem, send_items
 
 LOGGER = logging.getLogger(__name__)
 
@@ -124,14 +125,8 @@ def plan_store(
     result = scan([folder], pattern)
     done = read_status_file(status_file)
     plan = StorePlan(problems=list(result.problems))
-    headers = sorted(
-        result.headers,
-        key=lambda h: (h.series_instance_uid, h.instance_number or 0, h.sop_instance_uid),
-    )
-    items = aria_order([_item(h) for h in headers])
-    by_path = {h.path: h for h in headers}
-    for item in items:
-        header = by_path[item.path]
+    headers = sorted(result.headers, key=aria_order_key)
+    for header in headers:
         if _status_key(header.path) in done:
             plan.already_stored.append(header.path)
             continue
@@ -151,7 +146,6 @@ def _item(header: InstanceHeader, path: str | None = None) -> SendItem:
         transfer_syntax_uid=header.transfer_syntax_uid,
         path=target,
         size=os.path.getsize(target),
-        modality=header.modality,
     )
 
 
