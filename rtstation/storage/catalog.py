@@ -51,6 +51,21 @@ class CatalogInstance:
 
 
 @dataclass(frozen=True)
+class InstanceRecord:
+    """What :meth:`Catalog.record_instances` writes for one instance."""
+
+    header: InstanceHeader
+    relative_path: str
+    size: int
+    content_hash: str
+    source_ae: str
+    calling_ip: str
+    received_at: str | None = None
+    audit_event: str = "stored"
+    audit_detail: str = ""
+
+
+@dataclass(frozen=True)
 class PlanRow:
     plan_uid: str
     patient_id: str
@@ -105,35 +120,63 @@ class Catalog:
         audit_detail: str = "",
     ) -> None:
         """Insert or replace an instance's row, clear its pending write, and audit it."""
-        stored_header = replace(header, path=relative_path)
+        self.record_instances(
+            [
+                InstanceRecord(
+                    header,
+                    relative_path=relative_path,
+                    size=size,
+                    content_hash=content_hash,
+                    source_ae=source_ae,
+                    calling_ip=calling_ip,
+                    received_at=received_at,
+                    audit_event=audit_event,
+                    audit_detail=audit_detail,
+                )
+            ]
+        )
+
+    def record_instances(self, records: Iterable[InstanceRecord]) -> None:
+        """:meth:`record_instance` for many rows in one transaction (one commit, one fsync):
+        ``reindex`` writes thousands of rows a second this way."""
         with self._db.transaction() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO instances VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                (
-                    header.sop_instance_uid,
-                    header.sop_class_uid,
-                    header.modality,
-                    header.patient_id,
-                    header.patient_name,
-                    header.study_instance_uid,
-                    header.series_instance_uid,
-                    header.frame_of_reference_uid,
-                    header.plan_label,
-                    header.transfer_syntax_uid,
-                    relative_path,
-                    size,
-                    content_hash,
-                    source_ae,
-                    calling_ip,
-                    received_at or utc_now(),
-                    stored_header.to_json(),
-                ),
-            )
-            conn.execute("DELETE FROM pending_writes WHERE path = ?", (relative_path,))
-            self._audit(
-                conn, audit_event, header.sop_instance_uid, source=source_ae, detail=audit_detail
-            )
+            for record in records:
+                self._insert(conn, record)
+
+    def _insert(self, conn: sqlite3.Connection, record: InstanceRecord) -> None:
+        header = record.header
+        stored_header = replace(header, path=record.relative_path)
+        conn.execute(
+            "INSERT OR REPLACE INTO instances VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+            (
+                header.sop_instance_uid,
+                header.sop_class_uid,
+                header.modality,
+                header.patient_id,
+                header.patient_name,
+                header.study_instance_uid,
+                header.series_instance_uid,
+                header.frame_of_reference_uid,
+                header.plan_label,
+                header.transfer_syntax_uid,
+                record.relative_path,
+                record.size,
+                record.content_hash,
+                record.source_ae,
+                record.calling_ip,
+                record.received_at or utc_now(),
+                stored_header.to_json(),
+            ),
+        )
+        conn.execute("DELETE FROM pending_writes WHERE path = ?", (record.relative_path,))
+        self._audit(
+            conn,
+            record.audit_event,
+            header.sop_instance_uid,
+            source=record.source_ae,
+            detail=record.audit_detail,
+        )
 
     def clear_pending(self, relative_path: str) -> None:
         with self._db.transaction() as conn:
