@@ -222,6 +222,18 @@ def _version_1(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE IF EXISTS send_queue_schema")
 
 
+def _version_2(conn: sqlite3.Connection) -> None:
+    """A pending write names the staged file it will be renamed from.
+
+    A received instance is committed once, before its rename (row and pending write
+    together); the staged file's name (``.incoming/<pid>/...``) lets recovery finish the
+    rename of a dead process and leave a live process's store alone. Empty for rows
+    written the earlier way (pending write first, row after the rename).
+    """
+    if "staged" not in _columns(conn, "pending_writes"):
+        conn.execute("ALTER TABLE pending_writes ADD COLUMN staged TEXT NOT NULL DEFAULT ''")
+
+
 #: The schema history, oldest first; ``user_version`` is the version of the last one applied.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -229,6 +241,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "instances, pending writes, plans, audit, plan decisions and the send queue",
         _version_1,
     ),
+    Migration(2, "pending writes name their staged file", _version_2),
 )
 
 #: The schema version this rtstation writes and understands.
@@ -435,23 +448,34 @@ class Database:
             self._conn.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` .. ``COMMIT``: one writer at a time, all or nothing.
 
         Anything raised inside rolls the transaction back and propagates (SQLite errors of
         the machine as :class:`DatabaseError`).
+
+        ``durable=False`` commits without waiting for the disk (``synchronous=OFF`` for
+        this one transaction): it survives a killed process at once and a power cut from
+        the next durable commit on (WAL frames reach the disk in order). Only for writes
+        whose loss costs nothing but a check at the next start (clearing a pending write).
         """
         with self._lock, mapped_errors(self.path, self.busy_timeout):
             conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
+            if not durable:
+                conn.execute("PRAGMA synchronous = OFF")
             try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                # Some errors (disk full, I/O) end the transaction by themselves.
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    # Some errors (disk full, I/O) end the transaction by themselves.
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            finally:
+                if not durable:
+                    conn.execute("PRAGMA synchronous = FULL")
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

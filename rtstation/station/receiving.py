@@ -28,6 +28,7 @@ from pathlib import Path
 from rtstation.config import Settings
 from rtstation.errors import DicomReadError, NetworkError, StorageError
 from rtstation.events import AssociationEnded, EventBus, InstanceRejected, ReceiverStateChanged
+from rtstation.net.pynetdicom_tuning import received_digest
 from rtstation.net.receiver import (
     STATUS_CANNOT_UNDERSTAND,
     STATUS_OUT_OF_RESOURCES,
@@ -153,7 +154,12 @@ class Receiving:
         """C-STORE handler body: durable first, acknowledge after; never raises."""
         try:
             result = self.ingestor.ingest(
-                path, source_ae=caller.ae_title, calling_ip=caller.address, move=True
+                path,
+                source_ae=caller.ae_title,
+                calling_ip=caller.address,
+                move=True,
+                # hashed by pynetdicom_tuning while it was written: not read again
+                content_hash_hint=received_digest(path),
             )
             if result.header.is_plan:
                 self._owe_decision(result, caller.ae_title)
