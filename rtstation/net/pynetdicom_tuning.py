@@ -16,7 +16,12 @@ What this module changes, and why each is safe:
   idle.
 * The association reactor's sleep has no setting. :func:`apply` gives
   ``pynetdicom.association`` a ``time`` whose ``sleep(0.001)`` (only that exact value, the
-  reactor's) sleeps :data:`REACTOR_SLEEP` instead; every other call goes to :mod:`time`.
+  reactor's) sleeps :data:`REACTOR_SLEEP` instead, and only on the thread of an
+  association :func:`tune_association` marked (an ``Association`` is its own reactor
+  thread); every other call goes to :mod:`time`. Other pynetdicom associations of the
+  process (a test's own probe) keep the default: pynetdicom's pause around a requestor's
+  ``send_c_*`` is racy and a faster reactor loses that race more often, which rtstation's
+  own requestors repair (``net/peer.py`` ``_keep_responses``) and others do not.
 * ``pynetdicom.dimse_messages.NamedTemporaryFile`` (the file a chunked C-STORE is written
   to, ``STORE_RECV_CHUNKED_DATASET``) is wrapped so the SHA-256 of the dataset bytes is
   computed as the bytes are written, on the DUL thread, instead of reading the file again
@@ -25,7 +30,10 @@ What this module changes, and why each is safe:
 All three touch private details, so they are applied only on the versions they were read
 and measured on (:data:`CHECKED_VERSIONS`); on any other version :func:`apply` leaves
 pynetdicom alone and logs why, and ``tests/core/test_pynetdicom_tuning.py`` fails until
-someone checks the new version and adds it. See docs/dicom-networking.md.
+someone checks the new version and adds it. The environment variable
+``RTSTATION_PYNETDICOM_TUNING=off`` switches all of it off (to rule it out when something
+looks wrong, and for the benchmark of pynetdicom's defaults). See
+docs/dicom-networking.md.
 """
 
 from __future__ import annotations
@@ -64,6 +72,11 @@ _digests_lock = threading.Lock()
 _MAX_TRACKED = 256
 
 
+#: Set to "off" to leave pynetdicom exactly as it is.
+SWITCH = "RTSTATION_PYNETDICOM_TUNING"
+_TUNED_MARK = "_rtstation_tuned"
+
+
 def is_checked_version(version: str | None = None) -> bool:
     return (version or pynetdicom.__version__) in CHECKED_VERSIONS
 
@@ -79,7 +92,11 @@ class _ReactorClock(types.ModuleType):
 
     @staticmethod
     def sleep(seconds: float) -> None:
-        time.sleep(REACTOR_SLEEP if seconds == PYNETDICOM_REACTOR_SLEEP else seconds)
+        if seconds == PYNETDICOM_REACTOR_SLEEP and getattr(
+            threading.current_thread(), _TUNED_MARK, False
+        ):
+            seconds = REACTOR_SLEEP
+        time.sleep(seconds)
 
 
 class _DatasetHasher:
@@ -181,6 +198,8 @@ def apply() -> bool:
     with _apply_lock:
         if _applied:
             return True
+        if os.environ.get(SWITCH, "").strip().lower() == "off":
+            return False
         if not is_checked_version():
             LOGGER.warning(
                 "pynetdicom %s is not one of the versions rtstation's tuning was checked on "
@@ -196,11 +215,15 @@ def apply() -> bool:
 
 
 def tune_association(event: evt.Event) -> None:
-    """EVT_CONN_OPEN handler: a short DUL idle delay for this association."""
-    if _applied:
-        dul = getattr(event.assoc, "dul", None)
-        if dul is not None and hasattr(dul, "_run_loop_delay"):
-            dul._run_loop_delay = DUL_LOOP_DELAY
+    """Short polling delays for this association (both reactors).
 
-
-TUNING_HANDLER = (evt.EVT_CONN_OPEN, tune_association)
+    Called for every association rtstation opens or accepts, from the ``EVT_CONN_OPEN``
+    handler in :mod:`rtstation.net.tcp`.
+    """
+    if not (_applied or apply()):
+        return
+    assoc = event.assoc
+    dul = getattr(assoc, "dul", None)
+    if dul is not None and hasattr(dul, "_run_loop_delay"):
+        dul._run_loop_delay = DUL_LOOP_DELAY
+    setattr(assoc, _TUNED_MARK, True)

@@ -5,7 +5,7 @@ PDUs; with Nagle's algorithm on, the second small write waits for the peer's del
 (40 ms on Linux) and a study of small files crawls (measured here: 50 ms per instance
 instead of 3). Every association rtstation opens or accepts gets TCP_NODELAY, and the
 short polling delays of :mod:`rtstation.net.pynetdicom_tuning` (applied here, once, for
-the whole process: every association passes through :func:`set_nodelay`).
+the first association that passes through :func:`set_nodelay`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ import socket
 from pynetdicom import evt
 
 from rtstation.net import pynetdicom_tuning
-
-pynetdicom_tuning.apply()
 
 
 def set_nodelay(event: evt.Event) -> None:

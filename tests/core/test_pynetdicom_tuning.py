@@ -8,6 +8,7 @@ CHECKED_VERSIONS (docs/dicom-networking.md, "pynetdicom's polling delays").
 from __future__ import annotations
 
 import inspect
+import threading
 
 import pynetdicom
 import pytest
@@ -51,14 +52,28 @@ def test_apply_installs_the_clock_and_the_hashing_writer():
     assert dimse_messages.NamedTemporaryFile is tuning._hashing_named_temporary_file
 
 
-def test_the_clock_shortens_only_the_reactors_sleep(monkeypatch: pytest.MonkeyPatch):
+def test_the_clock_shortens_only_the_reactor_sleep_of_tuned_associations(
+    monkeypatch: pytest.MonkeyPatch,
+):
     slept: list[float] = []
     monkeypatch.setattr(tuning.time, "sleep", slept.append)
     clock = tuning._ReactorClock()
-    clock.sleep(0.001)
-    clock.sleep(0.1)
-    clock.sleep(0.0001)
+
+    def loop() -> None:
+        clock.sleep(0.001)
+        clock.sleep(0.1)
+        clock.sleep(0.0001)
+
+    tuned = threading.Thread(target=loop)
+    setattr(tuned, tuning._TUNED_MARK, True)
+    tuned.start()
+    tuned.join()
     assert slept == [tuning.REACTOR_SLEEP, 0.1, 0.0001]
+    slept.clear()
+    other = threading.Thread(target=loop)
+    other.start()
+    other.join()
+    assert slept == [0.001, 0.1, 0.0001]
     assert clock.monotonic is tuning.time.monotonic
 
 

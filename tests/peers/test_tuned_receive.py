@@ -39,7 +39,8 @@ def test_received_files_come_with_their_hash_and_the_tuned_delay(
 
     def recording(event: object) -> None:
         original(event)
-        delays.append(event.assoc.dul._run_loop_delay)  # type: ignore[attr-defined]
+        assoc = event.assoc  # type: ignore[attr-defined]
+        delays.append(assoc.dul._run_loop_delay if getattr(assoc, tuning._TUNED_MARK) else -1)
 
     monkeypatch.setattr(tuning, "tune_association", recording)
     receiver.start()
