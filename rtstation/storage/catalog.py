@@ -18,6 +18,7 @@ name yet; a crash in between is resolved at startup by :meth:`Ingestor.recover
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -96,6 +97,7 @@ class Catalog:
     ) -> None:
         self.db_path = Path(db_path)
         self.storage_root = Path(storage_root)
+        self._root = str(self.storage_root)
         self._db = Database(self.db_path, busy_timeout=busy_timeout)
 
     def close(self) -> None:
@@ -295,8 +297,9 @@ class Catalog:
     # -- reads --------------------------------------------------------------------------
 
     def _instance(self, row: sqlite3.Row) -> CatalogInstance:
-        header = InstanceHeader.from_json(row["header_json"])
-        header = replace(header, path=str(self.storage_root / row["path"]))
+        header = InstanceHeader.from_json(
+            row["header_json"], path=os.path.join(self._root, row["path"])
+        )
         return CatalogInstance(
             header=header,
             relative_path=row["path"],
