@@ -249,7 +249,9 @@ class DurableStore:
         """
         size = source.stat().st_size
         self.check_free_space(0)
-        if source.parent.absolute() == self._incoming_abs:
+        # Windows will not rename a file its writer still holds open (pynetdicom closes
+        # it only after our handler): there the file is copied below instead.
+        if os.name == "posix" and source.parent.absolute() == self._incoming_abs:
             synced = self._sync_in_background(source)
             digest = content_hash_hint or content_hash(source)
             return Staged(source, size, digest, synced)

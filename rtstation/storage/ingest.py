@@ -139,9 +139,11 @@ class Ingestor:
                     current is not None
                     and current.content_hash == staged.content_hash
                     and Path(current.header.path).exists()
+                    # not an arrival still in flight (another process's, or one whose
+                    # clearing failed): its file may not be the one the row means yet
+                    and self.catalog.get(uid) is not None
                 ):
                     self.store.discard(staged)
-                    self.catalog.finish_arrival(current.relative_path)
                     return self._duplicate(current, staged.content_hash, source_ae)
                 detail = ""
                 if current is not None:

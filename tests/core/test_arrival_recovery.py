@@ -204,3 +204,28 @@ def test_a_failed_rename_puts_the_previous_row_back(
         station.ingestor.ingest(study.image_paths[0], source_ae="TPS_B")
     assert station.catalog.get(read_header(study.image_paths[0]).sop_instance_uid) is None
     assert station.catalog.pending_writes() == []
+
+
+def test_same_bytes_as_an_arrival_in_flight_are_stored_not_called_duplicate(
+    station: Station, study: GeneratedStudy, tmp_path: Path
+):
+    """Another process committed bytes B for a stored instance and has not renamed yet (the
+    file still holds A): the same B arriving here must end up on disk, not be acknowledged
+    as a duplicate of a row whose file does not hold it."""
+    first = station.ingestor.ingest(study.plan_paths[0], source_ae="TPS_A")
+    ds = pydicom.dcmread(study.plan_paths[0])
+    ds.RTPlanName = "Edited after export"
+    edited = tmp_path / "edited.dcm"
+    ds.save_as(edited)
+    other = station.root / INCOMING_DIR / "999999999"
+    other.mkdir(parents=True)
+    staged_elsewhere = other / "tmpother.dcm"
+    shutil.copyfile(edited, staged_elsewhere)
+    _arrival(station, staged_elsewhere, source_ae="TPS_B")
+    assert Path(first.header.path).read_bytes() == study.plan_paths[0].read_bytes()
+
+    result = station.ingestor.ingest(edited, source_ae="TPS_B")
+    assert result.outcome != "duplicate"
+    assert Path(result.header.path).read_bytes() == edited.read_bytes()
+    row = station.catalog.get(first.header.sop_instance_uid)
+    assert row is not None and row.content_hash == dataset_sha256(edited)
