@@ -99,12 +99,22 @@ class Catalog:
         self.storage_root = Path(storage_root)
         self._root = str(self.storage_root)
         self._db = Database(self.db_path, busy_timeout=busy_timeout)
+        # Reads get their own connection: in WAL mode they never wait for a writer, but
+        # sharing the writer's connection made every association's duplicate check wait
+        # behind another association's commit (its fsync), so four senders went no
+        # faster than one.
+        try:
+            self._reader = Database(self.db_path, busy_timeout=busy_timeout)
+        except BaseException:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         self._db.close()
+        self._reader.close()
 
     def _query(self, sql: str, params: Iterable[object] = ()) -> list[sqlite3.Row]:
-        return self._db.query(sql, params)
+        return self._reader.query(sql, params)
 
     # -- writes -------------------------------------------------------------------------
 
