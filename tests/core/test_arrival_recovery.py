@@ -229,3 +229,21 @@ def test_same_bytes_as_an_arrival_in_flight_are_stored_not_called_duplicate(
     assert Path(result.header.path).read_bytes() == edited.read_bytes()
     row = station.catalog.get(first.header.sop_instance_uid)
     assert row is not None and row.content_hash == dataset_sha256(edited)
+
+
+def test_the_clearing_commit_leaves_the_connection_synchronous_full(tmp_path: Path):
+    """finish_arrival commits without waiting for the disk; every later commit must wait."""
+    from rtstation.database import Database
+
+    db = Database(tmp_path / "c.sqlite")
+    try:
+        with db.transaction(durable=False) as conn:
+            assert conn.execute("PRAGMA synchronous").fetchone()[0] == 0
+        with db.reading() as conn:
+            assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        with pytest.raises(RuntimeError), db.transaction(durable=False):
+            raise RuntimeError("rolled back")
+        with db.reading() as conn:
+            assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+    finally:
+        db.close()
