@@ -57,6 +57,7 @@ def test_the_clock_shortens_only_the_reactor_sleep_of_tuned_associations(
 ):
     slept: list[float] = []
     monkeypatch.setattr(tuning.time, "sleep", slept.append)
+    monkeypatch.setattr(tuning, "_open_associations", lambda: 1)
     clock = tuning._ReactorClock()
 
     def loop() -> None:
@@ -97,3 +98,23 @@ def test_the_hasher_covers_exactly_the_bytes_after_the_meta():
     broken = tuning._DatasetHasher()
     broken.update(memoryview(b"\x00" * 200))
     assert broken.hexdigest() is None
+
+
+def test_the_delays_grow_with_the_open_associations(monkeypatch: pytest.MonkeyPatch):
+    """Four associations polling every 50 µs cost a 2-core machine more than they save."""
+    stop = threading.Event()
+    running = [threading.Thread(target=stop.wait) for _ in range(3)]
+    finished = threading.Thread(target=lambda: None)
+    monkeypatch.setattr(tuning, "_census", [1, 0.0])
+    try:
+        for thread in (*running, finished):
+            thread.start()
+            tuning._tuned.add(thread)
+        finished.join()
+        assert tuning._open_associations() == 3
+        assert tuning._delay_for(3) == 3 * tuning.DUL_LOOP_DELAY
+        assert tuning._delay_for(1000) == tuning.PYNETDICOM_REACTOR_SLEEP
+    finally:
+        stop.set()
+        for thread in running:
+            thread.join()
