@@ -31,6 +31,9 @@ from tests.peers import peers  # noqa: E402
 HOST = peers.HOST
 MB = 1_000_000
 MIB = 1 << 20
+#: The PDU size of every benchmark transfer (storescp's maximum; 128 KB both ways).
+PDU = 131072
+STORESCU_PDU_ARGS = ("--max-send-pdu", str(PDU))
 
 
 def exit_cleanly_on_sigterm() -> None:
@@ -92,7 +95,12 @@ def storescu_send(
     need_binary("storescu")
     start = time.perf_counter()
     result = peers.storescu(
-        [str(f) for f in files], port, called_ae=called_ae, timeout=timeout, check=True
+        [str(f) for f in files],
+        port,
+        called_ae=called_ae,
+        timeout=timeout,
+        check=True,
+        extra=STORESCU_PDU_ARGS,
     )
     elapsed = time.perf_counter() - start
     acknowledged = peers.storescu_acknowledged(result)
@@ -106,11 +114,107 @@ def storescu_send(
     return elapsed
 
 
+def storescu_send_concurrently(
+    groups: Sequence[Sequence[Path]], port: int, called_ae: str, log_root: Path
+) -> float:
+    """One storescu (one association) per group, all started at once; the wall time until
+    the last one ends. Fails unless every file of every group was acknowledged."""
+    need_binary("storescu")
+    start = time.perf_counter()
+    senders = [
+        peers.start_storescu(
+            [str(f) for f in group],
+            port,
+            calling_ae=f"BENCH{i}",
+            called_ae=called_ae,
+            extra=STORESCU_PDU_ARGS,
+            log_dir=log_root / f"storescu-{i}",
+        )
+        for i, group in enumerate(groups, 1)
+    ]
+    for sender in senders:
+        sender.wait(1800)
+    elapsed = time.perf_counter() - start
+    for sender, group in zip(senders, groups, strict=True):
+        acknowledged = sender.acknowledged()
+        if sender.returncode != 0 or len(acknowledged) != len(group):
+            raise BenchError(
+                f"storescu: {len(acknowledged)} of {len(group)} files acknowledged "
+                f"(exit {sender.returncode})\n{sender.log()[-3000:]}"
+            )
+    return elapsed
+
+
+def start_orthanc(work_dir: Path) -> peers.Orthanc:
+    """Orthanc (TCP_NODELAY=1 by the harness) offering 128 KB PDUs; it fsyncs its storage
+    (``SyncStorageArea``, on by default)."""
+    need_binary("Orthanc")
+    return peers.Orthanc(
+        work_dir=work_dir, extra_config={"MaximumPduLength": PDU, "SyncStorageArea": True}
+    ).start()
+
+
+def orthanc_count(orthanc: peers.Orthanc) -> int:
+    return int(orthanc.get("/statistics")["CountInstances"])
+
+
+class NullPeer:
+    """bench/_pynetdicom_peers.py scp: pynetdicom's do-nothing SCP in a subprocess."""
+
+    def __init__(self, tuned: bool) -> None:
+        self.tuned = tuned
+        self.port = peers.free_port()
+        self.ae_title = "NULLSCP"
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> NullPeer:
+        argv = [sys.executable, str(REPO / "bench" / "_pynetdicom_peers.py"), "scp"]
+        argv += [str(self.port)] + (["--tuned"] if self.tuned else [])
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=REPO)
+        assert self.proc.stdout is not None
+        if self.proc.stdout.readline().strip() != "ready":
+            raise BenchError("the do-nothing pynetdicom SCP did not start")
+        deadline = time.monotonic() + 10
+        while not peers.is_listening(self.port) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def null_scu_send(files: Sequence[Path], port: int, called_ae: str, tuned: bool) -> float:
+    """bench/_pynetdicom_peers.py scu: pynetdicom's do-nothing SCU, one association,
+    128 KB PDUs, files streamed from disk; returns its wall time (interpreter start
+    included, as for storescu)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("\n".join(str(p) for p in files))
+        list_file = f.name
+    argv = [sys.executable, str(REPO / "bench" / "_pynetdicom_peers.py"), "scu", str(port)]
+    argv += [called_ae, list_file] + (["--tuned"] if tuned else [])
+    try:
+        start = time.perf_counter()
+        result = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=1800)
+        elapsed = time.perf_counter() - start
+    finally:
+        os.unlink(list_file)
+    if result.returncode != 0 or f"sent {len(files)}" not in result.stdout:
+        raise BenchError(f"do-nothing pynetdicom SCU failed: {result.stderr[-2000:]}")
+    return elapsed
+
+
 def start_storescp(
-    out_dir: Path, work_dir: Path, port: int | None = None, max_pdu: int = 0
+    out_dir: Path, work_dir: Path, port: int | None = None, max_pdu: int = PDU
 ) -> peers.StoreSCP:
     """DCMTK storescp +B (bit-preserving), TCP_NODELAY=1, no per-file exec hook;
-    ``max_pdu`` > 0 sets its maximum receive PDU (``-pdu``, 4096..131072)."""
+    ``max_pdu`` sets its maximum receive PDU (``--max-pdu``, 4096..131072; 0: its default,
+    16 KB)."""
     need_binary("storescp")
     scp = peers.StoreSCP(
         out_dir,
@@ -118,7 +222,7 @@ def start_storescp(
         record_order=False,
         bit_preserving=True,
         work_dir=work_dir,
-        extra_args=["-pdu", str(max_pdu)] if max_pdu else [],
+        extra_args=["--max-pdu", str(max_pdu)] if max_pdu else [],
     )
     return scp.start()
 

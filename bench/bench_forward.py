@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 from bench._common import (
     MB,
+    PDU,
     BenchError,
     catalog_rows,
     count_files,
@@ -50,6 +51,7 @@ from bench._common import (
     mbps,
     median,
     need_binary,
+    null_scu_send,
     print_table,
     python_cli,
     run_checked,
@@ -60,9 +62,16 @@ from bench._common import (
 )
 from tests.data.generator import write_ct_series
 from tests.peers import peers
-from tests.peers.station_proc import write_settings
+from tests.peers.station_proc import StationProcess, write_settings
 
 NODE = "BENCHSCP"
+SENDERS = {
+    "rtstation send": "the whole CLI run: start, queue, send, wait",
+    "serve job": "send --no-wait to a running serve, until storescp has all",
+    "storescu": "DCMTK storescu, the whole run",
+    "pynetdicom null SCU": "do-nothing pynetdicom SCU, default delays",
+    "pynetdicom null SCU tuned": "do-nothing pynetdicom SCU, rtstation's tuning",
+}
 PATIENT = "BENCHFWD"
 SENT_LINE = re.compile(
     r"Sent (\d+) of (\d+) items to (.+?) in ([\d.]+) s \(([\d.]+) MB/s\)(, cancelled)?"
@@ -124,6 +133,45 @@ def run_station_send(
     return seconds, job_seconds
 
 
+def run_serve_job(
+    config_dir: Path, station: StationProcess, scp: peers.StoreSCP, n_files: int, stored_bytes: int
+) -> tuple[float, float]:
+    """The same job taken by a running ``serve``: ``send --no-wait`` queues it, the serve's
+    worker sends it. Returns (seconds from the CLI's start until storescp holds all N,
+    the job's own seconds from the serve's log line)."""
+    _fresh_storescp(scp)
+    log = _log_path(config_dir)
+    log_start = log.stat().st_size
+    argv = python_cli(
+        config_dir, "send", "--node", NODE, "--patient", PATIENT, "--force", "--no-wait"
+    )
+    start = time.perf_counter()
+    run_checked(argv)
+    deadline = time.monotonic() + 600
+    while True:
+        lines = _sent_lines(log, log_start)
+        if sum(int(m.group(1)) for m in lines) >= n_files:
+            break
+        if time.monotonic() > deadline or not station.proc or station.proc.poll() is not None:
+            raise BenchError(f"the running serve did not send the job\n{station.log()[-3000:]}")
+        time.sleep(0.01)
+    seconds = time.perf_counter() - start
+    written = count_files(scp.out_dir)
+    if written != n_files:
+        raise BenchError(f"serve job: storescp holds {written} of {n_files} files")
+    logged = float(lines[-1].group(5))
+    return seconds, (stored_bytes / MB / logged if logged > 0 else seconds)
+
+
+def run_null_scu(files: list[Path], scp: peers.StoreSCP, tuned: bool) -> float:
+    _fresh_storescp(scp)
+    seconds = null_scu_send(files, scp.port, scp.ae_title, tuned)
+    written = count_files(scp.out_dir)
+    if written != len(files):
+        raise BenchError(f"pynetdicom SCU: storescp holds {written} of {len(files)} files")
+    return seconds
+
+
 def run_storescu(files: list[Path], scp: peers.StoreSCP) -> float:
     _fresh_storescp(scp)
     seconds = storescu_send(files, scp.port, scp.ae_title)
@@ -140,9 +188,9 @@ def main() -> int:
     parser.add_argument(
         "--scp-max-pdu",
         type=int,
-        default=0,
+        default=PDU,
         metavar="BYTES",
-        help="storescp's maximum receive PDU, 4096..131072 (default: its own, 16384)",
+        help=f"storescp's maximum receive PDU, 4096..131072 (default {PDU}; 0: its own 16384)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
@@ -153,8 +201,12 @@ def main() -> int:
     need_binary("storescp")
     need_binary("storescu")
     print(f"bench_forward: {machine_line()}")
-    pdu = f"max PDU {args.scp_max_pdu}" if args.scp_max_pdu else "default max PDU 16384"
-    print(f"receiver: DCMTK storescp +B, TCP_NODELAY=1, {pdu}; MB = 10**6 bytes\n")
+    pdu = f"--max-pdu {args.scp_max_pdu}" if args.scp_max_pdu else "default max PDU 16384"
+    print(
+        f"receiver: DCMTK storescp +B {pdu}, TCP_NODELAY=1; senders: rtstation (asks 131072), "
+        f"storescu --max-send-pdu {PDU}, pynetdicom's do-nothing SCU (131072); "
+        "MB = 10**6 bytes\n"
+    )
     scp: peers.StoreSCP | None = None
     with temp_root("rtstation-bench-forward-", keep=args.keep) as root:
         try:
@@ -170,9 +222,10 @@ def main() -> int:
                 max_pdu=args.scp_max_pdu,
             )
             config_dir = root / "station"
+            station_port = peers.free_port()
             write_settings(
                 config_dir,
-                port=peers.free_port(),
+                port=station_port,
                 extra=textwrap.dedent(
                     f"""
                     [Node1]
@@ -197,79 +250,83 @@ def main() -> int:
                 flush=True,
             )
 
-            cli: list[float] = []
-            job: list[float] = []
-            scu: list[float] = []
+            times: dict[str, list[float]] = {name: [] for name in SENDERS}
+            job: dict[str, list[float]] = {"rtstation send": [], "serve job": []}
             for i in range(1, args.repeat + 1):
-                order = ["rtstation send", "storescu"]
-                if i % 2 == 0:
-                    order.reverse()
+                order = (
+                    list(SENDERS)[(i - 1) % len(SENDERS) :]
+                    + list(SENDERS)[: (i - 1) % len(SENDERS)]
+                )
                 for name in order:
-                    if name == "storescu":
-                        seconds = run_storescu(files, scp)
-                        scu.append(seconds)
-                        print(
-                            f"  run {i}/{args.repeat} {name:<15} {seconds:7.2f} s "
-                            f"{mbps(total, seconds):7.1f} MB/s",
-                            flush=True,
-                        )
-                    else:
+                    if name == "rtstation send":
                         seconds, job_seconds = run_station_send(
                             config_dir, scp, len(files), stored_bytes
                         )
-                        cli.append(seconds)
-                        job.append(job_seconds)
-                        print(
-                            f"  run {i}/{args.repeat} {name:<15} {seconds:7.2f} s "
-                            f"{mbps(stored_bytes, seconds):7.1f} MB/s   (job's own: "
-                            f"{job_seconds:.2f} s, {mbps(stored_bytes, job_seconds):.1f} MB/s)",
-                            flush=True,
+                        job[name].append(job_seconds)
+                        size = stored_bytes
+                    elif name == "serve job":
+                        station = StationProcess(config_dir, port=station_port).start()
+                        try:
+                            seconds, job_seconds = run_serve_job(
+                                config_dir, station, scp, len(files), stored_bytes
+                            )
+                        finally:
+                            station.stop()
+                        job[name].append(job_seconds)
+                        size = stored_bytes
+                    elif name == "storescu":
+                        seconds = run_storescu(files, scp)
+                        size = total
+                    else:
+                        seconds = run_null_scu(files, scp, tuned=name.endswith("tuned"))
+                        size = total
+                    times[name].append(seconds)
+                    extra = ""
+                    if name in job:
+                        extra = (
+                            f"   (job's own: {job[name][-1]:.2f} s, "
+                            f"{mbps(stored_bytes, job[name][-1]):.1f} MB/s)"
                         )
+                    print(
+                        f"  run {i}/{args.repeat} {name:<26} {seconds:7.2f} s "
+                        f"{mbps(size, seconds):7.1f} MB/s{extra}",
+                        flush=True,
+                    )
         finally:
             if scp is not None:
                 scp.stop()
 
-        cli_mbps = mbps(stored_bytes, median(cli))
-        job_mbps = mbps(stored_bytes, median(job))
-        scu_mbps = mbps(total, median(scu))
+        figures = {
+            name: mbps(stored_bytes if name in job else total, median(values))
+            for name, values in times.items()
+        }
+        job_figures = {name: mbps(stored_bytes, median(values)) for name, values in job.items()}
+        scu = figures["storescu"]
+        rows = []
+        for name, value in figures.items():
+            rows.append([name, round(value, 1), round(value / scu, 2), SENDERS[name]])
+            if name in job:
+                rows.append(
+                    [
+                        f"  {name}, job's own figure",
+                        round(job_figures[name], 1),
+                        round(job_figures[name] / scu, 2),
+                        "its log line: the association only",
+                    ]
+                )
         print()
-        print_table(
-            ["sender -> storescp", "files", "MB", "median s", "MB/s", "ratio", "runs (s)"],
-            [
-                [
-                    "rtstation send (CLI wall)",
-                    len(files),
-                    round(stored_bytes / MB, 1),
-                    round(median(cli), 2),
-                    round(cli_mbps, 1),
-                    round(cli_mbps / scu_mbps, 2),
-                    " ".join(f"{v:.2f}" for v in cli),
-                ],
-                [
-                    "rtstation job (its log line)",
-                    len(files),
-                    round(stored_bytes / MB, 1),
-                    round(median(job), 2),
-                    round(job_mbps, 1),
-                    round(job_mbps / scu_mbps, 2),
-                    " ".join(f"{v:.2f}" for v in job),
-                ],
-                [
-                    "DCMTK storescu",
-                    len(files),
-                    round(total / MB, 1),
-                    round(median(scu), 2),
-                    round(scu_mbps, 1),
-                    1.0,
-                    " ".join(f"{v:.2f}" for v in scu),
-                ],
-            ],
-        )
+        print_table(["sender -> storescp", "median MB/s", "x storescu", "what is timed"], rows)
         print(f"\nat the end: {load_line()}")
         print(
-            f"SUMMARY forward: rtstation send {cli_mbps:.1f} MB/s (job's own {job_mbps:.1f}), "
-            f"storescu {scu_mbps:.1f} MB/s, ratio {cli_mbps / scu_mbps:.2f} "
-            f"(job {job_mbps / scu_mbps:.2f}) ({len(files)} CT files, median of {args.repeat})"
+            "SUMMARY forward: "
+            + ", ".join(
+                f"{name} {value:.1f} MB/s ({value / scu:.2f}x)" for name, value in figures.items()
+            )
+            + "; job's own: "
+            + ", ".join(
+                f"{name} {value:.1f} ({value / scu:.2f}x)" for name, value in job_figures.items()
+            )
+            + f" ({len(files)} CT files, median of {args.repeat}, x = ratio to storescu)"
         )
     return 0
 

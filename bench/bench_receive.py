@@ -9,17 +9,19 @@ Not a test: run it by hand and copy the figures into the README.
 What is compared, in one run, on one disk (everything lives in one temporary folder):
 
 * the same N generated CT slices (512x512, about 0.5 MB each, ``write_ct_series``);
-* the same sender: DCMTK ``storescu`` with ``TCP_NODELAY=1``, one association, the files
-  given as a sorted list;
-* receiver A: ``rtstation serve`` as a subprocess (``python -m rtstation --config DIR serve
-  --bind 127.0.0.1``), a fresh configuration and storage folder for every run. A C-STORE is
-  answered after the file is fsynced, renamed into place and indexed in the catalog;
-* receiver B: DCMTK ``storescp +B`` (bit-preserving) with ``TCP_NODELAY=1``, a fresh output
-  folder for every run. storescp writes the file and answers; it does not fsync.
+* the same sender: DCMTK ``storescu --max-send-pdu 131072`` with ``TCP_NODELAY=1``, one
+  association, the files given as a sorted list;
+* the receivers, each fresh for every run, each offering 128 KB PDUs or more:
+  ``rtstation serve`` as a subprocess (``python -m rtstation --config DIR serve --bind
+  127.0.0.1``; a C-STORE is answered once the file, its folder entry and its catalog row
+  are on disk); Orthanc (fsyncs its files, ``MaximumPduLength`` 131072, ``TCP_NODELAY=1``);
+  DCMTK ``storescp +B --max-pdu 131072`` (writes the file, no fsync, ``TCP_NODELAY=1``);
+  pynetdicom's do-nothing SCP (``bench/_pynetdicom_peers.py``) with its default polling
+  delays and with rtstation's tuning: pynetdicom's own ceiling on this machine.
 
-Each run times the whole storescu process (the receiver is already listening). The two
-receivers alternate within every repeat; the median of ``--repeat`` runs is printed, in MB/s
-(10**6 bytes) of file bytes sent, with the ratio rtstation/storescp.
+Each run times the whole storescu process (the receiver is already listening). The order of
+the receivers rotates from repeat to repeat; the median of ``--repeat`` runs is printed, in
+MB/s (10**6 bytes) of file bytes sent, with rtstation's ratio to every other receiver.
 
 Then (unless ``--big-mb 0``) one RT Dose of about ``--big-mb`` MiB (``write_multiframe``) is
 sent to a fresh ``rtstation serve``, whose VmRSS is sampled from /proc every 50 ms; VmHWM is
@@ -41,7 +43,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 from bench._common import (
     MB,
     MIB,
+    PDU,
     BenchError,
+    NullPeer,
     RssSampler,
     catalog_rows,
     count_files,
@@ -51,7 +55,9 @@ from bench._common import (
     mbps,
     median,
     need_binary,
+    orthanc_count,
     print_table,
+    start_orthanc,
     start_storescp,
     storescu_send,
     temp_root,
@@ -105,46 +111,79 @@ def run_storescp(files: list[Path], out_dir: Path, work_dir: Path) -> float:
     return seconds
 
 
-def bench_throughput(root: Path, n_files: int, repeat: int) -> tuple[float, float]:
+def run_orthanc(files: list[Path], work_dir: Path) -> float:
+    """One timed storescu run into a fresh Orthanc; checks all N are indexed."""
+    orthanc = start_orthanc(work_dir)
+    try:
+        seconds = storescu_send(files, orthanc.port, orthanc.ae_title)
+        stored = orthanc_count(orthanc)
+        if stored != len(files):
+            raise BenchError(f"Orthanc acknowledged {len(files)} files but holds {stored}")
+    finally:
+        orthanc.stop()
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return seconds
+
+
+def run_null_scp(files: list[Path], tuned: bool) -> float:
+    """One timed storescu run into pynetdicom's do-nothing SCP (its ceiling here)."""
+    peer = NullPeer(tuned).start()
+    try:
+        return storescu_send(files, peer.port, peer.ae_title)
+    finally:
+        peer.stop()
+
+
+RECEIVERS = {
+    "rtstation serve": "durable: file, folder and catalog on disk before the answer",
+    "Orthanc": "fsyncs its files (SyncStorageArea), index in SQLite",
+    "storescp +B": "writes the file, no fsync",
+    "pynetdicom null SCP": "do-nothing SCP, pynetdicom's default delays",
+    "pynetdicom null SCP tuned": "do-nothing SCP, rtstation's tuned delays",
+}
+
+
+def bench_throughput(
+    root: Path, n_files: int, repeat: int, receivers: list[str]
+) -> dict[str, float]:
     print(f"Generating {n_files} CT slices 512x512 ...", flush=True)
     files = sorted(write_ct_series(root / "source", n_files, patient_id="BENCHRX"))
     total = tree_bytes(files)
     print(f"  {len(files)} files, {total / MB:.1f} MB\n", flush=True)
 
-    times: dict[str, list[float]] = {"rtstation serve": [], "storescp +B": []}
+    times: dict[str, list[float]] = {name: [] for name in receivers}
     for i in range(1, repeat + 1):
-        order = ["rtstation serve", "storescp +B"]
-        if i % 2 == 0:
-            order.reverse()
+        # Rotate the order, so no receiver always runs first (or after the same neighbour).
+        order = receivers[(i - 1) % len(receivers) :] + receivers[: (i - 1) % len(receivers)]
         for name in order:
             if name == "rtstation serve":
                 seconds = run_station(files, root / f"station-{i}")
-            else:
+            elif name == "Orthanc":
+                seconds = run_orthanc(files, root / f"orthanc-{i}")
+            elif name == "storescp +B":
                 seconds = run_storescp(files, root / f"storescp-out-{i}", root / f"storescp-{i}")
+            else:
+                seconds = run_null_scp(files, tuned=name.endswith("tuned"))
             times[name].append(seconds)
             print(
-                f"  run {i}/{repeat} {name:<16} {seconds:7.2f} s  {mbps(total, seconds):7.1f} MB/s",
+                f"  run {i}/{repeat} {name:<26} {seconds:7.2f} s {mbps(total, seconds):7.1f} MB/s",
                 flush=True,
             )
 
     print()
     rows = []
+    figures = {name: mbps(total, median(values)) for name, values in times.items()}
     for name, values in times.items():
-        med = median(values)
         rows.append(
             [
                 name,
-                len(files),
-                round(total / MB, 1),
-                round(med, 2),
-                round(mbps(total, med), 1),
-                " ".join(f"{v:.2f}" for v in values),
+                round(figures[name], 1),
+                " ".join(f"{mbps(total, v):.0f}" for v in values),
+                RECEIVERS[name],
             ]
         )
-    print_table(["receiver", "files", "MB", "median s", "MB/s", "runs (s)"], rows)
-    station_mbps = mbps(total, median(times["rtstation serve"]))
-    scp_mbps = mbps(total, median(times["storescp +B"]))
-    return station_mbps, scp_mbps
+    print_table(["receiver (storescu sends)", "median MB/s", "runs MB/s", "what it does"], rows)
+    return figures
 
 
 def bench_big_object(root: Path, big_mb: int, rss_limit_mb: float) -> tuple[float, bool]:
@@ -212,32 +251,48 @@ def bench_big_object(root: Path, big_mb: int, rss_limit_mb: float) -> tuple[floa
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--files", type=int, default=500, help="CT slices (default 500)")
+    parser.add_argument("--files", type=int, default=300, help="CT slices (default 300)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per receiver (median)")
     parser.add_argument(
         "--big-mb", type=int, default=1024, help="size of the big RT Dose in MiB (0: skip)"
     )
     parser.add_argument("--rss-limit-mb", type=float, default=300.0, help="RSS budget in MiB")
+    parser.add_argument(
+        "--receivers",
+        default=",".join(RECEIVERS),
+        help="comma-separated subset of: " + ", ".join(RECEIVERS),
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     if args.files < 1 or args.repeat < 1:
         parser.error("--files and --repeat must be at least 1")
+    receivers = [r.strip() for r in args.receivers.split(",") if r.strip()]
+    unknown = [r for r in receivers if r not in RECEIVERS]
+    if unknown or "rtstation serve" not in receivers:
+        parser.error(f"--receivers: unknown {unknown} or 'rtstation serve' missing")
 
     exit_cleanly_on_sigterm()
     need_binary("storescp")
     need_binary("storescu")
     print(f"bench_receive: {machine_line()}")
-    print("sender: DCMTK storescu, TCP_NODELAY=1, one association; MB = 10**6 bytes")
     print(
-        "max PDU: rtstation offers 262144 (storescu sends at most 131072), "
-        "storescp 16384 (each receiver's default)\n"
+        f"sender: DCMTK storescu --max-send-pdu {PDU}, TCP_NODELAY=1, one association; "
+        f"receivers offer {PDU} (storescp --max-pdu, Orthanc MaximumPduLength, pynetdicom) "
+        "or more (rtstation 262144, so storescu sends 131072); MB = 10**6 bytes\n"
     )
     with temp_root("rtstation-bench-receive-", keep=args.keep) as root:
-        station_mbps, scp_mbps = bench_throughput(root, args.files, args.repeat)
-        ratio = station_mbps / scp_mbps if scp_mbps else 0.0
+        figures = bench_throughput(root, args.files, args.repeat, receivers)
+        station = figures["rtstation serve"]
+        ratios = [
+            f"{station / figures[name]:.2f}x {name}"
+            for name in receivers
+            if name != "rtstation serve" and figures[name]
+        ]
+        print(f"\nrtstation serve {station:.1f} MB/s = " + ", ".join(ratios))
         summary = (
-            f"SUMMARY receive: rtstation {station_mbps:.1f} MB/s, storescp {scp_mbps:.1f} MB/s, "
-            f"ratio {ratio:.2f} ({args.files} CT files, median of {args.repeat})"
+            f"SUMMARY receive: rtstation {station:.1f} MB/s; "
+            + ", ".join(f"{name} {figures[name]:.1f}" for name in receivers[1:])
+            + f"; ratios {'; '.join(ratios)} ({args.files} CT files, median of {args.repeat})"
         )
         if args.big_mb > 0:
             shutil.rmtree(root / "source", ignore_errors=True)

@@ -246,6 +246,18 @@ def _version_4(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _version_5(conn: sqlite3.Connection) -> None:
+    """A pending write names the staged file it will be renamed from.
+
+    A received instance is committed once, before its rename (row and pending write
+    together); the staged file's name (``.incoming/<pid>/...``) lets recovery finish the
+    rename of a dead process and leave a live process's store alone. Empty for rows
+    written the earlier way (pending write first, row after the rename).
+    """
+    if "staged" not in _columns(conn, "pending_writes"):
+        conn.execute("ALTER TABLE pending_writes ADD COLUMN staged TEXT NOT NULL DEFAULT ''")
+
+
 #: The schema history, oldest first; ``user_version`` is the version of the last one applied.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -256,6 +268,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "follow-up jobs marked as such", _version_2),
     Migration(3, "job start and clear times, structured rule verdicts, delete journal", _version_3),
     Migration(4, "plan metrics and DVH curves", _version_4),
+    Migration(5, "pending writes name their staged file", _version_5),
 )
 #: The schema version this rtstation writes and understands.
 SCHEMA_VERSION = MIGRATIONS[-1].version

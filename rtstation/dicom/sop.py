@@ -6,6 +6,8 @@ they are plans for every purpose here, just as RT Ion Plans are.
 
 from __future__ import annotations
 
+import functools
+
 from pydicom.uid import UID
 
 RT_PLAN = "1.2.840.10008.5.1.4.1.1.481.5"
@@ -71,8 +73,12 @@ def modality_for(sop_class_uid: str) -> str:
     return _MODALITY_BY_CLASS.get(sop_class_uid, "OT")
 
 
+@functools.lru_cache(maxsize=1024)
 def class_name(sop_class_uid: str) -> str:
-    """A human name for a SOP class ('RT Plan Storage'), falling back to the UID itself."""
+    """A human name for a SOP class ('RT Plan Storage'), falling back to the UID itself.
+
+    Cached: the plan tree asks it for every file, and pydicom validates each UID it makes.
+    """
     if sop_class_uid == VARIAN_PRIVATE_PLAN:
         return "Varian RT Plan (private)"
     name = UID(sop_class_uid).name

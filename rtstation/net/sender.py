@@ -52,6 +52,7 @@ from rtstation.dicom import sop
 from rtstation.dicom.status import Classified, Outcome, classify
 from rtstation.net.contexts import UNCOMPRESSED, Sendable, build_contexts, plan_batches
 from rtstation.net.peer import Peer, close_association, make_ae, open_association
+from rtstation.net.prefetch import Prefetcher
 
 LOGGER = logging.getLogger(__name__)
 
@@ -181,16 +182,23 @@ def _association_gone(assoc: Association, settle: float = 1.0) -> bool:
         time.sleep(0.01)
 
 
-def _streamable_syntax(item: Sendable) -> str | None:
+def _file_meta(path: str) -> Dataset | None:
+    """The file meta of ``path``, None when it has none or cannot be read."""
+    try:
+        return read_file_meta_info(path)
+    except (InvalidDicomError, OSError, ValueError, EOFError):
+        return None
+
+
+def _streamable_syntax(item: Sendable, prefetched: Prefetcher[Dataset | None]) -> str | None:
     """The file's own transfer syntax when it can be streamed as it is, else None.
 
     Streaming takes the C-STORE's SOP class and instance UIDs from the file meta; a file
     whose meta disagrees with its data set (seen in files other software wrote) or that
     has no meta at all must be decoded, so the peer is told the data set's own UIDs.
     """
-    try:
-        meta = read_file_meta_info(item.path)
-    except (InvalidDicomError, OSError, ValueError, EOFError):
+    meta = prefetched.get(item.path)
+    if meta is None:
         return None
     if (
         str(meta.get("MediaStorageSOPInstanceUID", "")) != item.sop_instance_uid
@@ -248,7 +256,11 @@ def _decode_for(item: Sendable, offered: list[str]) -> tuple[Dataset, str] | str
 
 
 def _send_one(
-    assoc: Association, item: Sendable, accepted: dict[str, list[str]], peer: Peer
+    assoc: Association,
+    item: Sendable,
+    accepted: dict[str, list[str]],
+    peer: Peer,
+    prefetched: Prefetcher[Dataset | None],
 ) -> ItemResult:
     """Send one item on an established association; raise _AssociationLost if it drops."""
     uid = item.sop_instance_uid
@@ -266,7 +278,7 @@ def _send_one(
 
     note = ""
     try:
-        stored = _streamable_syntax(item)
+        stored = _streamable_syntax(item, prefetched)
         if stored in offered:
             # The exact syntax is accepted: pynetdicom streams the file from disk.
             rsp = assoc.send_c_store(item.path)
@@ -347,12 +359,15 @@ def _send_batch(
     aborted = True
     try:
         accepted = _accepted_syntaxes(assoc)
-        for item in batch:
+        prefetched = Prefetcher(_file_meta)
+        for index, item in enumerate(batch):
             if should_cancel is not None and should_cancel():
                 aborted = False
                 return attempted, None, True
+            if index + 1 < len(batch):
+                prefetched.start(batch[index + 1].path)  # read while this one is in flight
             try:
-                result = _send_one(assoc, item, accepted, peer)
+                result = _send_one(assoc, item, accepted, peer, prefetched)
             except _AssociationLost as lost:
                 return attempted, lost.classified, False
             attempted += 1

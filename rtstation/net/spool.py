@@ -107,7 +107,8 @@ def install(space_left: SpaceLeft | None, directory: str | None = None) -> None:
     global _space_left, _directory
     _space_left = space_left
     _directory = directory
-    dimse_messages.NamedTemporaryFile = SpoolFile  # type: ignore[assignment]
+    if dimse_messages.NamedTemporaryFile is _original:  # the hashing wrapper spools here too
+        dimse_messages.NamedTemporaryFile = SpoolFile  # type: ignore[assignment]
 
 
 def failure(path: str | Path) -> str | None:
@@ -117,4 +118,6 @@ def failure(path: str | Path) -> str | None:
 
 
 def is_installed() -> bool:
-    return dimse_messages.NamedTemporaryFile is SpoolFile
+    """Whether received datasets go through :class:`SpoolFile` (alone, or inside the
+    hashing writer of :mod:`rtstation.net.pynetdicom_tuning`)."""
+    return dimse_messages.NamedTemporaryFile is not _original

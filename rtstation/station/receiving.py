@@ -33,6 +33,7 @@ from rtstation.events import (
     ReceiverStateChanged,
     StationProblem,
 )
+from rtstation.net.pynetdicom_tuning import received_digest
 from rtstation.net.receiver import (
     STATUS_CANNOT_UNDERSTAND,
     STATUS_OUT_OF_RESOURCES,
@@ -186,7 +187,12 @@ class Receiving:
         """C-STORE handler body: durable first, acknowledge after; never raises."""
         try:
             result = self.ingestor.ingest(
-                path, source_ae=caller.ae_title, calling_ip=caller.address, move=True
+                path,
+                source_ae=caller.ae_title,
+                calling_ip=caller.address,
+                move=True,
+                # hashed by pynetdicom_tuning while it was written: not read again
+                content_hash_hint=received_digest(path),
             )
             if result.header.is_plan:
                 self._owe_decision(result, caller.ae_title)

@@ -5,6 +5,11 @@ as its destination, flushed and fsynced; it is then renamed into place and the f
 fsynced so the rename itself survives a power cut. ``os.replace`` is atomic, so a reader
 sees either the old file, the new file, or nothing, never a partial one.
 
+A file the receiver wrote into our staging folder is taken over where it is (no rename)
+and its fsync starts at once on a small thread pool, so the disk flushes it while the
+header is read and the catalog row is committed; :meth:`DurableStore.commit` waits for
+that fsync before the rename, so a final name never points at data not yet on disk.
+
 The content hash covers the *dataset* bytes only (what follows the File Meta Information),
 because the meta header is rewritten by every hop (a receiver adds its own implementation
 UID) while the dataset is what a sender sent, byte for byte.
@@ -17,11 +22,14 @@ import errno
 import hashlib
 import logging
 import os
+import queue
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rtstation.dicom.integrity import dataset_offset
@@ -32,15 +40,62 @@ from rtstation.storage.layout import DERIVED_DIR, INCOMING_DIR
 LOGGER = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
+#: Threads that fsync staged files: about one per association storing at the same time.
+FSYNC_THREADS = 4
 
 
 @dataclass(frozen=True)
 class Staged:
-    """A file in the incoming folder, durably written, ready to be renamed into place."""
+    """A file in the incoming folder, ready to be renamed into place once ``synced`` is
+    done (None: it was fsynced before it was handed over)."""
 
     path: Path
     size: int
     content_hash: str
+    synced: Future[None] | None = field(default=None, compare=False, repr=False)
+
+
+def _fsync_path(path: Path) -> None:
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+
+
+class _FsyncPool:
+    """A few daemon threads that fsync files, shared by every store of the process.
+
+    Daemon threads, unlike ThreadPoolExecutor's: nothing waits for them at exit, and
+    nothing needs to: a store waits for its file's fsync before the rename, so an fsync
+    still running at exit belongs to a file that was never acknowledged.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self._threads = threads
+        self._queue: queue.SimpleQueue[tuple[Path, Future[None]]] = queue.SimpleQueue()
+        self._started = False
+        self._lock = threading.Lock()
+
+    def submit(self, path: Path) -> Future[None]:
+        with self._lock:
+            if not self._started:
+                for i in range(self._threads):
+                    threading.Thread(target=self._run, name=f"fsync-{i}", daemon=True).start()
+                self._started = True
+        future: Future[None] = Future()
+        self._queue.put((path, future))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            path, future = self._queue.get()
+            try:
+                _fsync_path(path)
+            except BaseException as exc:  # handed to the waiting store
+                future.set_exception(exc)
+            else:
+                future.set_result(None)
+
+
+_FSYNC_POOL = _FsyncPool(FSYNC_THREADS)
 
 
 def content_hash(path: Path) -> str:
@@ -53,7 +108,7 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _process_alive(name: str) -> bool:
+def process_alive(name: str) -> bool:
     """Whether the staging folder ``name`` (a pid) belongs to a running process."""
     if not name.isdigit():
         return False
@@ -83,6 +138,20 @@ class DurableStore:
         self.incoming = self.incoming_root / str(os.getpid())
         self.min_free_bytes = min_free_bytes
         self.incoming.mkdir(parents=True, exist_ok=True)
+        self._incoming_abs = self.incoming.absolute()
+
+    @staticmethod
+    def _sync_in_background(path: Path) -> Future[None]:
+        return _FSYNC_POOL.submit(path)
+
+    def wait_synced(self, staged: Staged) -> None:
+        """Block until the staged file's data is on disk (raises StorageError if not)."""
+        if staged.synced is None:
+            return
+        try:
+            staged.synced.result()
+        except OSError as exc:
+            raise self._storage_error(exc, staged.path) from exc
 
     def sweep_stale(self, older_than_seconds: float) -> int:
         """Drop staging files of this process untouched for ``older_than_seconds``.
@@ -113,7 +182,7 @@ class DurableStore:
             if entry.is_dir():
                 if entry == self.incoming and not include_own:
                     continue
-                if entry != self.incoming and _process_alive(entry.name):
+                if entry != self.incoming and process_alive(entry.name):
                     continue
                 files = [p for p in entry.iterdir() if p.is_file()]
                 for path in files:
@@ -184,10 +253,22 @@ class DurableStore:
             raise self._storage_error(exc, source) from exc
         return Staged(temp, size, digest.hexdigest())
 
-    def stage_move(self, source: Path) -> Staged:
-        """Take over a file another component wrote (same file system: just a rename)."""
+    def stage_move(self, source: Path, *, content_hash_hint: str | None = None) -> Staged:
+        """Take over a file another component wrote (same file system: just a rename).
+
+        A file already in our staging folder (the receiver's temporary file) stays where
+        it is; its fsync runs in the background until :meth:`commit`. ``content_hash_hint``
+        is the dataset hash computed while the file was written (the receiver's), which
+        spares reading it again.
+        """
         size = source.stat().st_size
         self.check_free_space(0)
+        # Windows will not rename a file its writer still holds open (pynetdicom closes
+        # it only after our handler): there the file is copied below instead.
+        if os.name == "posix" and source.parent.absolute() == self._incoming_abs:
+            synced = self._sync_in_background(source)
+            digest = content_hash_hint or content_hash(source)
+            return Staged(source, size, digest, synced)
         temp = self._temp_path()
         try:
             with open(source, "rb+") as f:
@@ -204,6 +285,11 @@ class DurableStore:
     def commit(self, staged: Staged, relative: Path | str) -> Path:
         """Rename a staged file to ``root/relative``, durably (new folders included)."""
         final = self.root / relative
+        try:
+            self.wait_synced(staged)
+        except StorageError:
+            self._discard(staged.path)
+            raise
         try:
             make_dirs_durably(final.parent)
             os.replace(staged.path, final)
@@ -256,6 +342,9 @@ class DurableStore:
             current = current.parent
 
     def discard(self, staged: Staged) -> None:
+        if staged.synced is not None:
+            with contextlib.suppress(Exception):
+                staged.synced.result()
         self._discard(staged.path)
 
     @staticmethod

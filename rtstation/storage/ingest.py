@@ -7,6 +7,15 @@ turns into 0xC210 and 0xA700; nothing half-written remains either way.
 
 Duplicates: the same SOP Instance UID with the same dataset bytes is a no-op; with other
 bytes it replaces the stored file, and the replacement is logged and audited.
+
+One store, in order (docs/architecture.md "What is on disk when" says why it is enough):
+the staged file's fsync starts; its header is read and checked; the catalog row and a
+pending write naming the staged file are committed together (one durable commit, while
+the file's fsync runs); the file is renamed into place once its fsync is done, and its
+folder fsynced; the pending write is cleared (a commit that does not wait for the disk).
+The row is hidden from readers until then. A crash at any point leaves either a staged
+file (never acknowledged: dropped at startup) or a pending write that :meth:`recover`
+resolves by content hash: the rename is finished, or the previous state put back.
 """
 
 from __future__ import annotations
@@ -14,7 +23,10 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
+import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -32,9 +44,10 @@ from rtstation.dicom.headers import InstanceHeader, read_header
 from rtstation.dicom.integrity import dataset_offset
 from rtstation.errors import DicomReadError
 from rtstation.events import EventBus, InstanceStored
-from rtstation.storage.archive import DurableStore, Staged, content_hash
-from rtstation.storage.catalog import Catalog, CatalogInstance
-from rtstation.storage.layout import instance_path
+from rtstation.fsync import fsync_dir, make_dirs_durably
+from rtstation.storage.archive import DurableStore, Staged, content_hash, process_alive
+from rtstation.storage.catalog import Catalog, CatalogInstance, InstanceRecord
+from rtstation.storage.layout import INCOMING_DIR, instance_path
 
 LOGGER = logging.getLogger(__name__)
 
@@ -65,16 +78,24 @@ class Ingestor:
         self.catalog = catalog
         self.bus = bus or EventBus()
         self.verbose = verbose
-        # Serialises only the short "check duplicate, rename, commit" step; copying and
-        # hashing (the slow part) run in parallel across associations.
-        self._commit_lock = threading.Lock()
+        # Serialises "check duplicate, commit, rename" per SOP Instance UID: two arrivals
+        # of one instance must not interleave, different instances (and their fsyncs) go
+        # in parallel across associations.
+        self._locks = _KeyedLocks()
 
     def ingest(
-        self, source: Path, *, source_ae: str, calling_ip: str = "", move: bool = False
+        self,
+        source: Path,
+        *,
+        source_ae: str,
+        calling_ip: str = "",
+        move: bool = False,
+        content_hash_hint: str | None = None,
     ) -> IngestResult:
-        """Store one file. ``move`` takes ownership of ``source`` (a receiver temp file)."""
+        """Store one file. ``move`` takes ownership of ``source`` (a receiver temp file);
+        ``content_hash_hint`` is its dataset hash when the writer computed it already."""
         source = Path(source)
-        staged = self._stage(source, move=move)
+        staged = self._stage(source, move=move, content_hash_hint=content_hash_hint)
         try:
             header = read_header(staged.path)
         except DicomReadError as exc:
@@ -85,7 +106,7 @@ class Ingestor:
             raise DicomReadError(str(source), "a DICOMDIR (media index), not an instance")
         return self._commit(staged, header, source_ae=source_ae, calling_ip=calling_ip)
 
-    def _stage(self, source: Path, *, move: bool) -> Staged:
+    def _stage(self, source: Path, *, move: bool, content_hash_hint: str | None = None) -> Staged:
         try:
             with open(source, "rb") as f:
                 is_raw = dataset_offset(f) == 0
@@ -95,7 +116,7 @@ class Ingestor:
         if empty:  # the same words read_header uses, not "no SOP UIDs"
             raise DicomReadError(str(source), "empty file (0 bytes)")
         if move and not is_raw:
-            return self.store.stage_move(source)
+            return self.store.stage_move(source, content_hash_hint=content_hash_hint)
         # A raw dataset (a ZIP member, an old export) gets a File Meta, so it is copied even
         # when it is ours to move: every stored file is a proper Part 10 file.
         prefix = _part10_prefix(source) if is_raw else b""
@@ -110,48 +131,58 @@ class Ingestor:
     ) -> IngestResult:
         relative = instance_path(header).as_posix()
         uid = header.sop_instance_uid
-        with self._commit_lock:
+        with self._locks.hold(uid):
             try:
-                existing = self.catalog.get(uid)
+                existing = self.catalog.get(uid, include_in_flight=True)
                 current = existing if existing is not None and existing.removed_at is None else None
                 if (
                     current is not None
                     and current.content_hash == staged.content_hash
                     and Path(current.header.path).exists()
+                    # not an arrival still in flight (another process's, or one whose
+                    # clearing failed): its file may not be the one the row means yet
+                    and self.catalog.get(uid) is not None
                 ):
                     self.store.discard(staged)
                     return self._duplicate(current, staged.content_hash, source_ae)
-                self.catalog.add_pending(relative, uid, source_ae, calling_ip)
+                detail = ""
+                if current is not None:
+                    detail = (
+                        f"replaced the copy received {current.received_at} from "
+                        f"{current.source_ae or 'unknown'} (other bytes)"
+                    )
+                record = InstanceRecord(
+                    header,
+                    relative_path=relative,
+                    size=staged.size,
+                    content_hash=staged.content_hash,
+                    source_ae=source_ae,
+                    calling_ip=calling_ip,
+                    audit_event="stored" if current is None else "replaced",
+                    audit_detail=detail,
+                )
+                staged_name = staged.path.relative_to(self.store.root).as_posix()
+                self.catalog.record_arrival(record, staged=staged_name)
             except BaseException:
                 # Nothing is acknowledged (a database error, say): the staged copy goes now
                 # rather than at the next start.
                 self.store.discard(staged)
                 raise
-            final = self.store.commit(staged, relative)
-            detail = ""
+            try:
+                final = self.store.commit(staged, relative)
+            except BaseException:
+                self._undo(record, current)
+                raise
+            self.catalog.finish_arrival(relative)
             if current is not None:
-                detail = (
-                    f"replaced the copy received {current.received_at} from "
-                    f"{current.source_ae or 'unknown'} (other bytes)"
-                )
                 LOGGER.warning(
                     "Instance %s received again from %s with other bytes: replaced", uid, source_ae
                 )
-            self.catalog.record_instance(
-                header,
-                relative_path=relative,
-                size=staged.size,
-                content_hash=staged.content_hash,
-                source_ae=source_ae,
-                calling_ip=calling_ip,
-                audit_event="stored" if current is None else "replaced",
-                audit_detail=detail,
-            )
-            if current is not None and current.relative_path != relative:
-                old_file = Path(current.header.path)
-                with contextlib.suppress(OSError):
-                    old_file.unlink()
-                self.store.remove_empty_folders(old_file.parent)
+                if current.relative_path != relative:
+                    old_file = Path(current.header.path)
+                    with contextlib.suppress(OSError):
+                        old_file.unlink()
+                    self.store.remove_empty_folders(old_file.parent)
         result = IngestResult(
             "stored" if current is None else "replaced",
             replace(header, path=str(final)),
@@ -162,6 +193,29 @@ class Ingestor:
             LOGGER.info("Stored %s %s from %s", header.modality, uid, source_ae)
         self._publish(result, source_ae)
         return result
+
+    def _undo(self, record: InstanceRecord, previous: CatalogInstance | None) -> None:
+        """The rename failed after the row was committed: put the previous row back."""
+        restore = None
+        if previous is not None:
+            restore = InstanceRecord(
+                replace(previous.header, path=previous.relative_path),
+                relative_path=previous.relative_path,
+                size=previous.size,
+                content_hash=previous.content_hash,
+                source_ae=previous.source_ae,
+                calling_ip=previous.calling_ip,
+                received_at=previous.received_at,
+                audit_event="restored",
+                audit_detail="the replacing copy could not be stored",
+            )
+        try:
+            self.catalog.undo_arrival(record.relative_path, record.header.sop_instance_uid, restore)
+        except Exception:
+            LOGGER.exception(
+                "Could not undo the catalog row of %s; it is resolved at the next start",
+                record.header.sop_instance_uid,
+            )
 
     def _duplicate(self, current: CatalogInstance, digest: str, source_ae: str) -> IngestResult:
         """The same bytes again: nothing to store, but the arrival is audited and announced."""
@@ -193,50 +247,139 @@ class Ingestor:
     def recover(self) -> int:
         """Finish what a crash interrupted; returns how many stored files were healed.
 
-        Files still in the incoming folder were never acknowledged: they are dropped. A file
-        renamed into place whose catalog row was not written yet is indexed now.
+        Pending writes are resolved first (an arrival's staged file may still be needed to
+        finish its rename), then files still in the incoming folder, never acknowledged,
+        are dropped.
         """
+        healed = 0
+        for row in self.catalog.pending_writes():
+            staged = row["staged"]
+            if staged:
+                healed += self._resolve_arrival(row, staged)
+            else:
+                healed += self._heal_rename(row)
         dropped = self.store.clean_incoming()
         if dropped:
             LOGGER.info("Removed %d unfinished file(s) left by an interrupted receive", dropped)
-        healed = 0
-        for row in self.catalog.pending_writes():
-            final = self.store.root / row["path"]
-            if not final.exists():
-                self.catalog.clear_pending(row["path"])
-                continue
+        if healed:
+            LOGGER.warning("Indexed %d instance(s) whose store was interrupted", healed)
+        return healed
+
+    def _resolve_arrival(self, row: sqlite3.Row, staged_name: str) -> int:
+        """An arrival committed before its rename: finish it, or put the disk's state back.
+
+        The row says which bytes were meant (its content hash). The staged file with those
+        bytes is renamed into place; a file already under the final name with those bytes
+        means the rename was done; a file there with other bytes is the previous copy,
+        indexed again; with neither, the row goes (nothing was acknowledged).
+        """
+        path = row["path"]
+        parts = Path(staged_name).parts
+        owner = parts[1] if len(parts) > 2 and parts[0] == INCOMING_DIR else ""
+        if owner != str(os.getpid()) and process_alive(owner):
+            return 0  # another running process is storing it right now
+        uid = row["sop_instance_uid"]
+        final = self.store.root / path
+        staged = self.store.root / staged_name
+        instance = self.catalog.get(uid, include_in_flight=True)
+        meant = instance.content_hash if instance and instance.relative_path == path else None
+        if meant and staged.is_file() and content_hash(staged) == meant:
+            make_dirs_durably(final.parent)
+            os.replace(staged, final)
+            fsync_dir(final.parent)
+            self.catalog.clear_pending(path)
+            self.catalog.audit(
+                "healed",
+                sop_instance_uid=uid,
+                source=row["source_ae"],
+                detail="finished at startup: the store was interrupted before its rename",
+            )
+            return 1
+        if final.is_file():
+            digest = content_hash(final)
+            if digest == meant:
+                self.catalog.clear_pending(path)  # renamed; only the clearing was lost
+                return 0
             try:
                 header = read_header(final)
             except DicomReadError as exc:
                 LOGGER.error("Cannot heal %s: %s", final, exc.reason)
-                self.catalog.clear_pending(row["path"])
-                continue
-            digest = content_hash(final)
-            existing = self.catalog.get(header.sop_instance_uid)
-            if (
-                existing is not None
-                and existing.removed_at is None
-                and existing.relative_path == row["path"]
-                and existing.content_hash == digest
-            ):
-                # The crash came before the rename: the file is the copy already indexed.
-                self.catalog.clear_pending(row["path"])
-                continue
+                self.catalog.undo_arrival(path, uid, None)
+                return 0
             self.catalog.record_instance(
                 header,
-                relative_path=row["path"],
+                relative_path=path,
                 size=final.stat().st_size,
                 content_hash=digest,
                 source_ae=row["source_ae"],
                 calling_ip=row["calling_ip"],
                 received_at=row["created_at"],
                 audit_event="healed",
-                audit_detail="indexed at startup after an interrupted store",
+                audit_detail="an interrupted replacement was dropped; the stored copy is kept",
             )
-            healed += 1
-        if healed:
-            LOGGER.warning("Indexed %d instance(s) whose store was interrupted", healed)
-        return healed
+            return 1
+        self.catalog.undo_arrival(path, uid, None)
+        return 0
+
+    def _heal_rename(self, row: sqlite3.Row) -> int:
+        """A pending write of the earlier protocol (pending write, rename, then the row)."""
+        final = self.store.root / row["path"]
+        if not final.exists():
+            self.catalog.clear_pending(row["path"])
+            return 0
+        try:
+            header = read_header(final)
+        except DicomReadError as exc:
+            LOGGER.error("Cannot heal %s: %s", final, exc.reason)
+            self.catalog.clear_pending(row["path"])
+            return 0
+        digest = content_hash(final)
+        existing = self.catalog.get(header.sop_instance_uid, include_in_flight=True)
+        if (
+            existing is not None
+            and existing.removed_at is None
+            and existing.relative_path == row["path"]
+            and existing.content_hash == digest
+        ):
+            # The crash came before the rename: the file is the copy already indexed.
+            self.catalog.clear_pending(row["path"])
+            return 0
+        self.catalog.record_instance(
+            header,
+            relative_path=row["path"],
+            size=final.stat().st_size,
+            content_hash=digest,
+            source_ae=row["source_ae"],
+            calling_ip=row["calling_ip"],
+            received_at=row["created_at"],
+            audit_event="healed",
+            audit_detail="indexed at startup after an interrupted store",
+        )
+        return 1
+
+
+class _KeyedLocks:
+    """One lock per key, created on demand and dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+
+    @contextlib.contextmanager
+    def hold(self, key: str) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
 
 
 def _part10_prefix(source: Path) -> bytes:

@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from rtstation.dicom.headers import read_header
 from rtstation.errors import DicomReadError
 from rtstation.storage.archive import DurableStore, content_hash
-from rtstation.storage.catalog import Catalog
+from rtstation.storage.catalog import Catalog, InstanceRecord
 
 LOGGER = logging.getLogger(__name__)
 
 UNKNOWN_SOURCE = "UNKNOWN"
+#: Rows written per transaction. The catalog is an index rebuilt from the files, so a
+#: crash mid-reindex loses nothing: the next reindex writes the rows again.
+BATCH = 500
 
 
 @dataclass
@@ -45,6 +48,7 @@ def reindex(
     # Patients whose files are all gone still have plan rows, which must go too.
     patients = {row.patient_id for row in catalog.plans()}
     seen: set[str] = set()
+    batch: list[InstanceRecord] = []
     for count, path in enumerate(store.iter_stored_files(), start=1):
         relative = path.relative_to(store.root).as_posix()
         try:
@@ -53,21 +57,27 @@ def reindex(
             report.problems.append((relative, exc.reason))
             continue
         previous = known.get(relative) or catalog.get(header.sop_instance_uid)
-        catalog.record_instance(
-            header,
-            relative_path=relative,
-            size=path.stat().st_size,
-            content_hash=content_hash(path),
-            source_ae=previous.source_ae if previous else UNKNOWN_SOURCE,
-            calling_ip=previous.calling_ip if previous else "",
-            received_at=previous.received_at if previous else None,
-            audit_event="reindexed",
+        batch.append(
+            InstanceRecord(
+                header,
+                relative_path=relative,
+                size=path.stat().st_size,
+                content_hash=content_hash(path),
+                source_ae=previous.source_ae if previous else UNKNOWN_SOURCE,
+                calling_ip=previous.calling_ip if previous else "",
+                received_at=previous.received_at if previous else None,
+                audit_event="reindexed",
+            )
         )
+        if len(batch) >= BATCH:
+            catalog.record_instances(batch)
+            batch.clear()
         seen.add(header.sop_instance_uid)
         report.indexed += 1
         report.added += previous is None
         if progress is not None:
             progress(count, relative)
+    catalog.record_instances(batch)
     gone = [
         i.sop_instance_uid
         for i in known.values()

@@ -12,7 +12,9 @@ timed on its own.
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -109,10 +111,29 @@ class PatientSnapshot:
         return not self.plans and self.unconnected is None
 
 
+_ISO_MINUTE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d)(?::\d\d(?:\.\d+)?)?([+-]\d\d:\d\d)?$")
+
+
 def local_time(iso: str) -> str:
-    """``2024-01-16T08:30:00.123+00:00`` in the machine's local time, to the minute."""
+    """``2024-01-16T08:30:00.123+00:00`` in the machine's local time, to the minute.
+
+    Seconds never change the minute shown, so the conversion is cached per minute: the
+    tree formats one of these for each of 100,000 files when it opens.
+    """
     if not iso:
         return ""
+    match = _ISO_MINUTE.match(iso)
+    if match:
+        return _local_minute(match.group(1), match.group(2) or "")
+    return _local_time(iso)
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_minute(minute: str, offset: str) -> str:
+    return _local_time(minute + offset)
+
+
+def _local_time(iso: str) -> str:
     try:
         moment = datetime.fromisoformat(iso)
     except ValueError:

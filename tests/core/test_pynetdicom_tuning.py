@@ -1,0 +1,122 @@
+"""What rtstation.net.pynetdicom_tuning relies on inside pynetdicom, checked on every run.
+
+These fail when a pynetdicom upgrade changes the private details the tuning touches: then
+read the new source, re-measure with bench/bench_receive.py, and add the version to
+CHECKED_VERSIONS (docs/dicom-networking.md, "pynetdicom's polling delays").
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+
+import pynetdicom
+import pytest
+from pynetdicom import association, dimse_messages, dul
+
+from rtstation.net import pynetdicom_tuning as tuning
+
+
+def test_the_installed_pynetdicom_is_a_checked_version():
+    assert pynetdicom.__version__ in tuning.CHECKED_VERSIONS, (
+        f"pynetdicom {pynetdicom.__version__} was not checked: the tuning stays off"
+    )
+
+
+def test_the_association_reactor_still_sleeps_one_millisecond_per_loop():
+    source = inspect.getsource(association.Association._run_reactor)
+    assert f"time.sleep({tuning.PYNETDICOM_REACTOR_SLEEP})" in source
+    assert inspect.getsource(association).count("import time") == 1
+
+
+def test_the_dul_reactor_still_reads_its_delay_from_the_instance():
+    assert "self._run_loop_delay = 0.001" in inspect.getsource(dul.DULServiceProvider.__init__)
+    assert "time.sleep(self._run_loop_delay)" in inspect.getsource(
+        dul.DULServiceProvider.run_reactor
+    )
+
+
+def test_the_chunked_receive_still_writes_through_named_temporary_file():
+    source = inspect.getsource(dimse_messages.DIMSEMessage.decode_msg)
+    assert "NamedTemporaryFile(delete=False" in source
+    assert "self._data_set_file.write(data[1:])" in source
+    assert "write_file_meta_info(" in source
+    # the complete message is queued before pynetdicom drops the file: the digest is ready
+    receive = inspect.getsource(pynetdicom.dimse.DIMSEServiceProvider.receive_primitive)
+    assert receive.index("self.msg_queue.put(") < receive.index("_data_set_file = None")
+
+
+def test_apply_installs_the_clock_and_the_hashing_writer():
+    assert tuning.apply()
+    assert isinstance(association.time, tuning._ReactorClock)
+    assert dimse_messages.NamedTemporaryFile is tuning._hashing_named_temporary_file
+
+
+def test_the_clock_shortens_only_the_reactor_sleep_of_tuned_associations(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    slept: list[float] = []
+    monkeypatch.setattr(tuning.time, "sleep", slept.append)
+    monkeypatch.setattr(tuning, "_open_associations", lambda: 1)
+    clock = tuning._ReactorClock()
+
+    def loop() -> None:
+        clock.sleep(0.001)
+        clock.sleep(0.1)
+        clock.sleep(0.0001)
+
+    tuned = threading.Thread(target=loop)
+    setattr(tuned, tuning._TUNED_MARK, True)
+    tuned.start()
+    tuned.join()
+    assert slept == [tuning.REACTOR_SLEEP, 0.1, 0.0001]
+    slept.clear()
+    other = threading.Thread(target=loop)
+    other.start()
+    other.join()
+    assert slept == [0.001, 0.1, 0.0001]
+    assert clock.monotonic is tuning.time.monotonic
+
+
+def test_the_hasher_covers_exactly_the_bytes_after_the_meta():
+    import hashlib
+    import struct
+
+    meta_value = b"\x02\x00\x10\x00UI\x04\x001.2\x00"
+    head = b"\x00" * 128 + b"DICM" + b"\x02\x00\x00\x00UL\x04\x00" + struct.pack("<I", 12)
+    dataset = b"\x08\x00\x18\x00UI\x04\x001.23" * 50
+    hasher = tuning._DatasetHasher()
+    for piece in (
+        head[:100],
+        head[100:],
+        meta_value[:5],
+        meta_value[5:] + dataset[:7],
+        dataset[7:],
+    ):
+        hasher.update(memoryview(piece))
+    assert hasher.hexdigest() == hashlib.sha256(dataset).hexdigest()
+    broken = tuning._DatasetHasher()
+    broken.update(memoryview(b"\x00" * 200))
+    assert broken.hexdigest() is None
+
+
+def test_the_delays_are_short_only_while_one_association_is_open(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Four associations polling every 50 µs cost a 2-core machine more than they save."""
+    stop = threading.Event()
+    running = [threading.Thread(target=stop.wait) for _ in range(3)]
+    finished = threading.Thread(target=lambda: None)
+    monkeypatch.setattr(tuning, "_census", [1, 0.0])
+    try:
+        for thread in (*running, finished):
+            thread.start()
+            tuning._tuned.add(thread)
+        finished.join()
+        assert tuning._open_associations() == 3
+        assert tuning._delay_for(1) == tuning.DUL_LOOP_DELAY
+        assert tuning._delay_for(3) == tuning.PYNETDICOM_REACTOR_SLEEP
+    finally:
+        stop.set()
+        for thread in running:
+            thread.join()
