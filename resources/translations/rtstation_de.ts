@@ -2699,7 +2699,7 @@
 <context>
     <name>PlanTreeModel</name>
     <message>
-        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+92"/>
+        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+88"/>
         <source>Patient / plan</source>
         <translation>Patient / Plan</translation>
     </message>
@@ -2767,7 +2767,7 @@
         <translation>Noch nirgendwohin gesendet</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/controllers/tree_data.py" line="+188"/>
+        <location filename="../../rtstation/gui/controllers/tree_data.py" line="+209"/>
         <source>the structure set</source>
         <translation>das Structure Set</translation>
     </message>
@@ -3208,11 +3208,11 @@
     </message>
     <message>
         <location line="+3"/>
-        <source>the plan&apos;s metrics cannot be computed: {note}</source>
-        <translation>die Kennzahlen des Plans können nicht berechnet werden: {note}</translation>
+        <source>{note}</source>
+        <translation>{note}</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+1"/>
         <source>metrics_condition {condition} cannot be used: {error}</source>
         <translation>metrics_condition {condition} ist nicht verwendbar: {error}</translation>
     </message>

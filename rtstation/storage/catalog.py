@@ -89,17 +89,6 @@ class PlanRow:
     updated_at: str
 
 
-@dataclass(frozen=True)
-class AuditRow:
-    at: str
-    event: str
-    sop_instance_uid: str
-    plan_uid: str
-    node: str
-    source: str
-    detail: str
-
-
 class Catalog:
     """Index of stored instances under ``storage_root``; safe across threads and processes."""
 
@@ -386,18 +375,6 @@ class Catalog:
     def tree(self, patient_id: str | None = None) -> RtTree:
         """The RT reference tree of what is stored (of one patient, or of everything)."""
         return build_tree(i.header for i in self.instances(patient_id))
-
-    def audit_rows(self, event: str | None = None, plan_uid: str | None = None) -> list[AuditRow]:
-        """Audit rows, oldest first, of one event and/or plan."""
-        sql = "SELECT at, event, sop_instance_uid, plan_uid, node, source, detail FROM audit"
-        where, params = [], []
-        for column, value in (("event", event), ("plan_uid", plan_uid)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        return [AuditRow(*row) for row in self._query(sql + " ORDER BY id", params)]
 
     def pending_writes(self) -> list[sqlite3.Row]:
         return self._query("SELECT * FROM pending_writes")

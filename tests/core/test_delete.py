@@ -15,6 +15,7 @@ import pytest
 
 from rtstation.errors import RtStationError
 from rtstation.station import Station
+from tests.audit import audit_rows
 from tests.data.generator import GeneratedStudy, PlanSpec, StudySpec, write_study
 
 SETTINGS = """\
@@ -87,7 +88,7 @@ def test_deleting_one_plan_keeps_the_ct_and_structure_set_the_other_plan_shares(
     assert stored_uids(station) == remaining
     assert files_on_disk(station) == catalog_paths(station)
     assert [p.plan_uid for p in station.catalog.plans()] == [plan_b]
-    deleted = {row.sop_instance_uid for row in station.catalog.audit_rows(event="deleted")}
+    deleted = {row.sop_instance_uid for row in audit_rows(station.catalog.db_path, "deleted")}
     assert deleted == {plan_a, dose_a}
 
     report = station.reindex()

@@ -17,6 +17,7 @@ import pytest
 from rtstation.cli.main import main
 from rtstation.routing.reasons import Reason
 from rtstation.station import Station
+from tests.audit import audit_rows
 from tests.data.generator import GeneratedStudy, PlanSpec, StudySpec, write_study
 from tests.peers.peers import StoreSCP, free_port
 from tests.peers.station_proc import StationProcess, node_section, query, wait_until
@@ -191,7 +192,7 @@ def test_retention_dry_run_and_run_remove_exactly_the_eligible_plans(
     real = station.cleanup()
     assert real.removed == [studies["OLDSENT"].plan_uids[0]] and not real.refused
     assert stored() == everything - bundle_uids(studies["OLDSENT"])
-    assert [r.plan_uid for r in station.catalog.audit_rows(event="retention")] == real.removed
+    assert [r.plan_uid for r in audit_rows(station.catalog.db_path, "retention")] == real.removed
 
     # Not only delivered plans: the one never sent goes too, never the one with pending work.
     station.apply_settings(replace(station.settings, retention_only_delivered=False))
@@ -239,7 +240,7 @@ def test_watched_import_folder_imports_a_quiet_batch_once_forwards_by_rule_and_c
         30,
         "the imported files to be cleared",
     )
-    stored = station.catalog.audit_rows(event="stored")
+    stored = audit_rows(station.catalog.db_path, "stored")
     assert len(stored) == len(study.all_paths)  # each file imported once
     assert {r.source for r in stored} == {"IMPORT_FOLDER"}
     [job] = station.jobs()
