@@ -2863,7 +2863,7 @@
 <context>
     <name>RetrieveDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/retrieve_dialog.py" line="+68"/>
+        <location filename="../../rtstation/gui/dialogs/retrieve_dialog.py" line="+69"/>
         <source>Retrieve from an archive</source>
         <translation>Aus einem Archiv abrufen</translation>
     </message>
@@ -2989,7 +2989,7 @@
         <translation>Schließen</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+47"/>
         <source>Add the archive as a node in the settings first.</source>
         <translation>Legen Sie das Archiv zuerst in den Einstellungen als Knoten an.</translation>
     </message>
@@ -3052,16 +3052,6 @@
         <location line="+5"/>
         <source>%1: cancelled.</source>
         <translation>%1: abgebrochen.</translation>
-    </message>
-    <message>
-        <location line="+39"/>
-        <source>Cancelled.</source>
-        <translation>Abgebrochen.</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Cancelling…</source>
-        <translation>Wird abgebrochen …</translation>
     </message>
 </context>
 <context>
@@ -4316,7 +4306,7 @@
 <context>
     <name>StoreDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/store_dialog.py" line="+57"/>
+        <location filename="../../rtstation/gui/dialogs/store_dialog.py" line="+58"/>
         <source>Store a folder to a node</source>
         <translation>Ordner an einen Knoten senden</translation>
     </message>
@@ -4416,7 +4406,7 @@
         <translation>Schließen</translation>
     </message>
     <message>
-        <location line="+105"/>
+        <location line="+101"/>
         <source>Folder to store</source>
         <translation>Zu sendender Ordner</translation>
     </message>
@@ -4452,14 +4442,26 @@
     </message>
     <message>
         <location line="+7"/>
-        <location line="+41"/>
         <source>Cancelled.</source>
         <translation>Abgebrochen.</translation>
     </message>
     <message>
-        <location line="-36"/>
+        <location line="+5"/>
         <source>First refused: &apos;%1&apos;: %2</source>
         <translation>Zuerst abgelehnt: &apos;%1&apos;: %2</translation>
+    </message>
+</context>
+<context>
+    <name>TaskDialog</name>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/_task_dialog.py" line="+60"/>
+        <source>Cancelled.</source>
+        <translation>Abgebrochen.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Cancelling…</source>
+        <translation>Wird abgebrochen …</translation>
     </message>
 </context>
 <context>

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from rtstation.gui import workers
+from rtstation.gui.dialogs._task_dialog import TaskDialogMixin
 from rtstation.net.peer import Peer
 from rtstation.station import Station
 from rtstation.station.archive_browse import (
@@ -59,7 +60,7 @@ _UID_ROLE = Qt.ItemDataRole.UserRole
 _KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class RetrieveDialog(QDialog):
+class RetrieveDialog(TaskDialogMixin, QDialog):
     """Query form, results tree, destination, progress; one task at a time."""
 
     def __init__(self, station: Station, parent: QWidget | None = None) -> None:
@@ -161,10 +162,6 @@ class RetrieveDialog(QDialog):
         self._update_buttons()
 
     # -- state ----------------------------------------------------------------------------
-
-    @property
-    def busy(self) -> bool:
-        return self._task is not None
 
     def _peer(self) -> Peer | None:
         node = self.station.settings.node(str(self.node_combo.currentData() or ""))
@@ -381,51 +378,6 @@ class RetrieveDialog(QDialog):
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self._update_buttons()
-
-    # -- tasks ----------------------------------------------------------------------------
-
-    def _start(self, work: Any, on_done: Any, *, name: str) -> None:
-        self.progress.setRange(0, 0)
-        self._task = workers.run_task(
-            work,
-            on_done,
-            self._on_task_failed,
-            self._on_task_progress,
-            on_cancelled=self._on_task_cancelled,
-            name=name,
-        )
-        self._update_buttons()
-
-    def _on_task_progress(self, done: int, total: int, text: str) -> None:
-        if total > 0:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-        if text:
-            self.status_label.setText(text)
-
-    def _on_task_failed(self, exc: BaseException) -> None:
-        self._task = None
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.status_label.setText(str(exc))
-        self._update_buttons()
-
-    def _on_task_cancelled(self) -> None:
-        self._task = None
-        self.progress.setRange(0, 1)
-        self.status_label.setText(self.tr("Cancelled."))
-        self._update_buttons()
-
-    @Slot()
-    def _on_cancel_clicked(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self.status_label.setText(self.tr("Cancelling…"))
-
-    def reject(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-        super().reject()
 
 
 def _descendants(item: QTreeWidgetItem) -> list[QTreeWidgetItem]:

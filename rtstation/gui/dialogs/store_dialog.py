@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from rtstation.gui import workers
 from rtstation.gui.dialogs._checks import parse_rule_field, translate_reason
+from rtstation.gui.dialogs._task_dialog import TaskDialogMixin
 from rtstation.station import Station
 from rtstation.station.anonymized import NewPatient
 from rtstation.station.folder_store import (
@@ -48,7 +49,7 @@ from rtstation.station.folder_store import (
 from rtstation.station.sending import peer_for
 
 
-class StoreDialog(QDialog):
+class StoreDialog(TaskDialogMixin, QDialog):
     def __init__(
         self, station: Station, ui_settings: QSettings | None = None, parent: QWidget | None = None
     ) -> None:
@@ -155,10 +156,6 @@ class StoreDialog(QDialog):
         self._update_buttons()
 
     # -- state ----------------------------------------------------------------------------
-
-    @property
-    def busy(self) -> bool:
-        return self._task is not None
 
     def _node_name(self) -> str:
         return str(self.node_combo.currentData() or "")
@@ -377,43 +374,3 @@ class StoreDialog(QDialog):
         self.progress.setValue(1)
         self.plan = None
         self._update_buttons()
-
-    def _start(self, work: Any, on_done: Any, *, name: str) -> None:
-        self.progress.setRange(0, 0)
-        self._task = workers.run_task(
-            work,
-            on_done,
-            self._on_task_failed,
-            self._on_task_progress,
-            on_cancelled=self._on_task_cancelled,
-            name=name,
-        )
-        self._update_buttons()
-
-    def _on_task_progress(self, done: int, total: int, text: str) -> None:
-        if total > 0:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-        self.status_label.setText(text)
-
-    def _on_task_failed(self, exc: BaseException) -> None:
-        self._task = None
-        self.progress.setRange(0, 1)
-        self.status_label.setText(str(exc))
-        self._update_buttons()
-
-    def _on_task_cancelled(self) -> None:
-        self._task = None
-        self.progress.setRange(0, 1)
-        self.status_label.setText(self.tr("Cancelled."))
-        self._update_buttons()
-
-    @Slot()
-    def _on_cancel_clicked(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-
-    def reject(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-        super().reject()
