@@ -19,24 +19,9 @@ from rtstation.gui.models.job_table_model import COL_PATIENT, COL_QUEUED, COL_TR
 from rtstation.gui.models.plan_tree_nodes import COL_FORWARDED
 from tests.data.generator import PlanSpec, StudySpec, write_study
 from tests.gui.test_german_walk import english_shown
+from tests.peers.test_history_retention import RULES  # the same two rules
 
 TIMEOUT_MS = 30_000
-RULES = """\
-[General]
-rules_enabled = True
-
-[Rule1]
-name = Imports
-enabled = True
-source_ae = IMPORT_FOLDER
-target_nodes = TPS
-
-[Rule2]
-name = FollowOnly
-enabled = True
-source_ae = FOLLOW
-target_nodes = TPS
-"""
 
 
 def _station_with_rules(make_station: Any, storescp: Any, tmp_path: Path) -> Any:
