@@ -6,8 +6,8 @@
 # 1. scripts/install.sh --test   (apt packages if missing, .venv with rtstation[test])
 # 2. ruff check .
 # 3. lint-imports                (the layer contracts in pyproject.toml)
-# 4. pytest over tests/ on every core (or over PYTEST-ARGS), Qt offscreen, in a private network namespace
-#    with only loopback (scripts/netns-run.sh).
+# 4. pytest over tests/ with two workers per core (or over PYTEST-ARGS), Qt offscreen, in a
+#    private network namespace with only loopback (scripts/netns-run.sh).
 #
 # Every step runs even when an earlier check fails, so one run shows everything. The exit
 # status is pytest's when pytest fails, else 1 when ruff or lint-imports failed, else 0.
@@ -34,15 +34,20 @@ lint_rc=$?
 
 export QT_QPA_PLATFORM=offscreen
 export PYTHONUNBUFFERED=1
-export PYTHONDONTWRITEBYTECODE=1
+# Bytecode is cached (in __pycache__, ignored by git), even where the environment says not
+# to: the tests start about a hundred `python -m rtstation` processes, and each would
+# otherwise compile every module again (and every worker rewrite every test's asserts).
+unset PYTHONDONTWRITEBYTECODE
 
 pytest_log="$(mktemp "${TMPDIR:-/tmp}/rtstation-pytest.XXXXXX")"
 trap 'rm -f "$pytest_log"' EXIT
 
 if [[ $# -eq 0 ]]; then
-    # The whole suite runs on every core (pytest-xdist): each test starts its own peers on
-    # free loopback ports and works in its own temporary folders, so tests never share state.
-    set -- tests -n auto
+    # The whole suite runs in parallel (pytest-xdist): each test starts its own peers on free
+    # loopback ports and works in its own temporary folders, so tests never share state.
+    # Two workers per core: a peer test spends much of its time waiting for a peer process
+    # (storescp, Orthanc, a station), and the other worker on that core runs meanwhile.
+    set -- tests -n "$(( $(nproc) * 2 ))"
 fi
 echo "test.sh: pytest $*"
 bash scripts/netns-run.sh "$venv_bin/python" -m pytest "$@" 2>&1 | tee "$pytest_log"

@@ -223,8 +223,11 @@ class NodeWorkers:
 
     def resume_node(self, node: str) -> None:
         """Claim ``node``'s jobs again."""
+        # Read the waiting jobs before the node is resumed: once it is, its worker may take
+        # one at once, and a job already sending would miss its "resumed" line.
+        waiting = self.queue.jobs(states=("queued", "retrying"), node=node)
         self.queue.resume_node(node)
-        for job in self.queue.jobs(states=("queued", "retrying"), node=node):
+        for job in waiting:
             self.publish(job.id, f"{node} resumed")
         self.wake(node)
 

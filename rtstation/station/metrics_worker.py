@@ -83,8 +83,8 @@ class ChildComputer:
         self.options = options
         self._executor: ProcessPoolExecutor | None = None
 
-    def warm_up(self) -> None:
-        """Start the child now (it imports numpy and pydicom), not when the first plan comes."""
+    def _start_child(self) -> None:
+        """Start the child (it imports numpy and pydicom) if it is not running."""
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
                 max_workers=1,
@@ -94,7 +94,7 @@ class ChildComputer:
             self._executor.submit(_lower_priority)
 
     def __call__(self, bundle: PlanBundle) -> EncodedReport:
-        self.warm_up()
+        self._start_child()
         assert self._executor is not None
         try:
             return self._executor.submit(_encoded_report, bundle, self.options).result()
@@ -185,9 +185,9 @@ class MetricsWorker:
         return self._idle.wait(timeout)
 
     def _run(self) -> None:
+        # The child process starts with the first plan to compute, not here: a station that
+        # only forwards, or a CLI run that never sees a plan, pays for no second interpreter.
         _lower_priority()
-        if isinstance(self._background, ChildComputer):
-            self._background.warm_up()
         while True:
             try:
                 item = self._queue.get(timeout=self.poll_seconds)

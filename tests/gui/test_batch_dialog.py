@@ -49,7 +49,7 @@ pacs: {{hostname: {HOST}, port: {pacs.port}, aet: {pacs.ae_title}}}
 local: {{aet: RTSTATION}}
 request:
   type: c-move
-  throttle_time: 1.0
+  throttle_time: 0.5
   elements_batch_file: series.csv
   elements: [StudyInstanceUID, SeriesInstanceUID, QueryRetrieveLevel=SERIES]
 output: {{directory: out, directory_structure: PatientID/StudyInstanceUID}}

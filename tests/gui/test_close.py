@@ -1,6 +1,6 @@
 """Closing the window (or Quit) while a send runs asks first; "quit" loses nothing.
 
-The node is a real DCMTK storescp that takes a second per instance (``--sleep-during``),
+The node is a real DCMTK storescp that takes a second per instance (``--sleep-after``),
 so the send is certainly still running when the window is closed, on any machine.
 """
 
@@ -18,7 +18,7 @@ TIMEOUT_MS = 60_000
 
 
 def _slow_node(storescp: Any, tmp_path: Path) -> Any:
-    return storescp(tmp_path / "tps_in", ae_title="TPS_A", extra_args=["--sleep-during", "1"])
+    return storescp(tmp_path / "tps_in", ae_title="TPS_A", extra_args=["--sleep-after", "1"])
 
 
 def _node(scp: Any) -> list[dict[str, Any]]:
@@ -26,7 +26,7 @@ def _node(scp: Any) -> list[dict[str, Any]]:
 
 
 def _start_send(qtbot: Any, window: Any, tmp_path: Path) -> set[str]:
-    study = write_study(tmp_path / "export", StudySpec(patient_id="RT777", slices=3))
+    study = write_study(tmp_path / "export", StudySpec(patient_id="RT777", slices=1))
     station = window.station
     station.import_paths([tmp_path / "export"])
     station.send_plans(study.plan_uids, ["TPS_A"])

@@ -177,7 +177,7 @@ _children_lock = threading.Lock()
 _children: list[subprocess.Popen[Any]] = []
 
 
-def _register(proc: subprocess.Popen[Any]) -> None:
+def register_child(proc: subprocess.Popen[Any]) -> None:
     with _children_lock:
         _children.append(proc)
 
@@ -331,7 +331,7 @@ class _PeerProcess:
                 env=_peer_env(),
                 start_new_session=True,
             )
-        _register(self.proc)
+        register_child(self.proc)
 
     def _wait_ready(self) -> None:
         assert self.proc is not None
@@ -944,7 +944,7 @@ def start_storescu(
             start_new_session=True,
         )
     proc.log_dir = directory
-    _register(proc)
+    register_child(proc)
     return proc
 
 

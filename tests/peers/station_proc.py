@@ -17,7 +17,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rtstation.routing.send_queue import ACTIVE_STATES
-from tests.peers.peers import HOST, free_port, is_listening, storescu, storescu_acknowledged
+from tests.peers.peers import (
+    HOST,
+    free_port,
+    is_listening,
+    register_child,
+    storescu,
+    storescu_acknowledged,
+)
 
 #: The settle time of a test station, in seconds: short, since the tests wait on the
 #: station's "settled" log line (``wait_settled``) instead of sleeping through it.
@@ -83,6 +90,8 @@ class StationProcess:
         return self.config_dir / "data" / "catalog.sqlite"
 
     def start(self, timeout: float = 30.0) -> StationProcess:
+        if self.running:
+            raise RuntimeError("this StationProcess is already running; stop it first")
         argv = [sys.executable, "-m", "rtstation", "--config", str(self.config_dir), "serve"]
         argv += ["--bind", self.bind] if self.bind else []
         argv += ["--port", str(self.port)]
@@ -98,6 +107,9 @@ class StationProcess:
                 env=env,
                 start_new_session=True,
             )
+        # A test that fails before its stop() leaves no station running: the autouse
+        # fixture in conftest.py stops every registered process after each test.
+        register_child(self.proc)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -131,8 +143,13 @@ class StationProcess:
             self.kill()
             return None
 
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
     def __enter__(self) -> StationProcess:
-        return self.start()
+        # ``with StationProcess(...).start() as station`` must not start a second one.
+        return self if self.running else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -275,7 +275,10 @@ def test_sigkill_during_send_resumes_without_resending_acknowledged(tmp_path: Pa
         for r in query(station, "SELECT sop_instance_uid FROM job_items WHERE state = 'sent'")
     }
     received_before = list(scp.received_order())
-    assert 80 <= len(recorded) < 300
+    # The kill may land between storescp's response and the station's record of it: the one
+    # instance in flight is received but not recorded (and is the one that may go twice).
+    assert recorded <= set(received_before)
+    assert len(set(received_before)) - 1 <= len(recorded) < 300
     station.start()
     expected = {read_sop_instance_uid(p) for p in files}
     wait_until(lambda: set(scp.received_order()) >= expected, 120, "the resumed send", station)

@@ -31,6 +31,7 @@ from tests.peers.peers import (
     storescu_acknowledged,
     storescu_responses,
 )
+from tests.peers.station_proc import StationProcess, write_settings
 
 STUDY_UID = "1.2.826.0.1.3680043.8.498.10"
 
@@ -357,3 +358,15 @@ def test_storescu_check_raises_when_nobody_listens(tmp_path):
     result = storescu([ct], free_port(), check=False, timeout=30)
     assert result.returncode != 0
     assert storescu_acknowledged(result) == []
+
+
+def test_a_station_process_started_and_then_entered_is_one_process(tmp_path: Path) -> None:
+    """``with StationProcess(...).start() as station`` once started a second serve, and the
+    first (overwritten in ``proc``) outlived the test."""
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port)
+    first = station.start().proc
+    with station as entered:
+        assert entered.proc is first
+    assert first is not None and first.poll() is not None

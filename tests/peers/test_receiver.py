@@ -16,6 +16,7 @@ from pydicom import dcmread
 from pynetdicom import AE
 from pynetdicom.sop_class import Verification
 
+from rtstation.net.tcp import NODELAY_HANDLER
 from tests.data.generator import PlanSpec, StudySpec, write_ct_series, write_garbage, write_study
 from tests.data.pydicom_files import copy_pydicom_rt_files
 from tests.peers.peers import (
@@ -49,7 +50,7 @@ def _sha(data: bytes) -> str:
 def _echo(port: int) -> bool:
     ae = AE(ae_title="PROBE")
     ae.add_requested_context(Verification)
-    assoc = ae.associate(HOST, port, ae_title="RTSTATION")
+    assoc = ae.associate(HOST, port, ae_title="RTSTATION", evt_handlers=[NODELAY_HANDLER])
     try:
         return assoc.is_established and assoc.send_c_echo().Status == 0
     finally:
@@ -181,7 +182,9 @@ def test_malformed_dataset_is_refused_with_c210(station: StationProcess, tmp_pat
     previous = _config.STORE_SEND_CHUNKED_DATASET
     _config.STORE_SEND_CHUNKED_DATASET = True
     try:
-        assoc = ae.associate(HOST, station.port, ae_title="RTSTATION")
+        assoc = ae.associate(
+            HOST, station.port, ae_title="RTSTATION", evt_handlers=[NODELAY_HANDLER]
+        )
         assert assoc.is_established
         status = assoc.send_c_store(broken)
         assoc.release()
