@@ -931,6 +931,28 @@ def test_pause_holds_jobs_until_resume(
     assert any(e.message == "TPS resumed" for e in events)
 
 
+def test_a_job_taken_the_moment_its_node_resumes_still_says_resumed(
+    queue: SendQueue,
+    bus_events: tuple[EventBus, list[JobChanged]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker may claim a job between the resume and the announcement: the job's
+    history must still say that its node was resumed."""
+    bus, events = bus_events
+    workers = make_workers(queue, FakeSend(), bus)  # not started: the test claims by hand
+    workers.pause_node("TPS")
+    job_id = submit(workers, "TPS", make_items(1))
+    resume = queue.resume_node
+
+    def resume_then_claim(node: str, now: float | None = None) -> None:
+        resume(node, now)
+        assert queue.claim_next(node, "station") is not None  # the worker was quicker
+
+    monkeypatch.setattr(queue, "resume_node", resume_then_claim)
+    workers.resume_node("TPS")
+    assert [e.message for e in events if e.job_id == job_id][-1] == "TPS resumed"
+
+
 def test_stop_hands_the_job_back_without_counting_an_attempt(
     queue: SendQueue, bus_events: tuple[EventBus, list[JobChanged]]
 ) -> None:
