@@ -3730,7 +3730,7 @@
         <translation>kein Grund angegeben</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+109"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+104"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
@@ -3746,12 +3746,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+315"/>
+        <location line="+234"/>
         <source>Nodes</source>
         <translation>Knoten</translation>
     </message>
     <message>
-        <location line="-314"/>
+        <location line="-233"/>
         <source>Sending</source>
         <translation>Senden</translation>
     </message>
@@ -3773,12 +3773,12 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+224"/>
+        <location line="+141"/>
         <source>Storage folder</source>
         <translation>Speicherordner</translation>
     </message>
     <message>
-        <location line="-223"/>
+        <location line="-140"/>
         <source>Received and imported plans are kept here, by patient.</source>
         <translation>Empfangene und importierte Pläne liegen hier, nach Patienten geordnet.</translation>
     </message>
@@ -3826,7 +3826,7 @@
     <message>
         <location line="+3"/>
         <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+3"/>
-        <location line="+221"/>
+        <location line="+138"/>
         <source>Import folder</source>
         <translation>Import-Ordner</translation>
     </message>
@@ -3872,7 +3872,7 @@
     </message>
     <message>
         <location line="+15"/>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="-252"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="-169"/>
         <source>Housekeeping</source>
         <translation>Aufräumen</translation>
     </message>
@@ -3912,22 +3912,28 @@
         <translation>Eine neue Sprache gilt nach dem Neustart von rtstation.</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_receiver.py" line="+53"/>
         <source>Senders must call this AE title.</source>
+        <extracomment>Number fields of the tab (problems are reported under the labels the dialog gives them).</extracomment>
         <translation>Sender müssen diesen AE-Titel rufen.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+5"/>
+        <source>Refuse associations that call another AE title</source>
+        <translation>Assoziationen ablehnen, die einen anderen AE-Titel rufen</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>The network address the receiver listens on: 0.0.0.0 = every network interface, 127.0.0.1 = this computer only.</source>
         <translation>Die Netzwerkadresse, auf der der Empfänger Verbindungen annimmt: 0.0.0.0 = alle Netzwerkschnittstellen, 127.0.0.1 = nur dieser Computer.</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+9"/>
         <source>Start the receiver when rtstation starts</source>
         <translation>Empfänger beim Start von rtstation starten</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>DICOM receiver</source>
         <translation>DICOM-Empfänger</translation>
     </message>
@@ -3937,66 +3943,92 @@
         <translation>AE-Titel:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Port:</source>
         <translation>Port:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+4"/>
         <source>Listen on address:</source>
         <translation>Empfangsadresse:</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
+        <source>Senders at once:</source>
+        <translation>Sender gleichzeitig:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>associations</source>
+        <translation>Assoziationen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>More are answered &apos;busy&apos;, and the sender tries again later.</source>
+        <translation>Weitere erhalten die Antwort „belegt“, und der Sender versucht es später erneut.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Wait for a sender&apos;s request:</source>
+        <translation>Auf die Anfrage eines Senders warten:</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>A connection that sends no association request within this time is closed, so it cannot hold a slot.</source>
+        <translation>Eine Verbindung, die in dieser Zeit keine Assoziationsanfrage sendet, wird geschlossen und belegt so keinen Platz.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>Settle time:</source>
         <translation>Wartezeit:</translation>
     </message>
     <message>
         <location filename="../../rtstation/gui/dialogs/_settings_housekeeping.py" line="-47"/>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+4"/>
-        <location line="+60"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_receiver.py" line="-9"/>
+        <location line="+13"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+33"/>
         <location line="+8"/>
         <source>seconds</source>
         <translation>Sekunden</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="-67"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_receiver.py" line="+1"/>
         <source>Rules run when nothing new arrived for a plan for this long.</source>
         <translation>Die Regeln laufen, wenn so lange nichts Neues zu einem Plan angekommen ist.</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>Minimum free space:</source>
         <translation>Mindestens freier Speicher:</translation>
     </message>
     <message>
         <location filename="../../rtstation/gui/dialogs/_settings_housekeeping.py" line="+24"/>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+4"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_receiver.py" line="+4"/>
         <source>MB</source>
         <translation>MB</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+1"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_receiver.py" line="+1"/>
         <source>Below this, incoming instances are refused (0 = no limit).</source>
         <translation>Darunter werden eingehende Instanzen abgelehnt (0 = keine Grenze).</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+8"/>
         <source>Allowed senders</source>
         <translation>Zugelassene Sender</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Accept associations only from these senders</source>
         <translation>Assoziationen nur von diesen Sendern annehmen</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+14"/>
         <source>AE title, or AE@host, e.g. FOLLOW@10.0.0.5</source>
         <translation>AE-Titel oder AE@Host, z. B. FOLLOW@10.0.0.5</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+6"/>
         <source>Add</source>
         <translation>Hinzufügen</translation>
     </message>
@@ -4012,7 +4044,7 @@
     </message>
     <message>
         <location line="+2"/>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+2"/>
+        <location filename="../../rtstation/gui/dialogs/_settings_receiver.py" line="+2"/>
         <source>Remove</source>
         <translation>Entfernen</translation>
     </message>
@@ -4058,7 +4090,7 @@
         <translation>Teste &apos;{name}&apos; ({ae} auf {host}:{port}) …</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+21"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="-17"/>
         <source>Retries</source>
         <translation>Wiederholungen</translation>
     </message>
@@ -4144,6 +4176,16 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Senders at once</source>
+        <translation>Sender gleichzeitig</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Wait for a sender&apos;s request</source>
+        <translation>Auf die Anfrage eines Senders warten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Settle time</source>
         <translation>Wartezeit</translation>
     </message>
@@ -4183,7 +4225,7 @@
         <translation>ein anderer Knoten heißt bereits &apos;{name}&apos;; Knotennamen müssen eindeutig sein</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+41"/>
         <source>Please correct {field} on the {tab} tab: {reason}</source>
         <translation>Bitte korrigieren Sie „{field}“ auf der Seite „{tab}“: {reason}</translation>
     </message>

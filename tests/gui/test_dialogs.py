@@ -134,6 +134,34 @@ def test_settings_dialog_returns_an_edited_copy(qtbot: QtBot, tmp_path: Path) ->
     assert (original.ae_title, original.port, original.language) == ("RTSTATION", 11112, "")
 
 
+def test_settings_dialog_edits_the_receivers_connection_limits(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """max_associations, association_request_timeout and require_called_ae_title were in
+    settings.ini only; the Receiver tab edits them, checked by the file's own parsers."""
+    original = _settings(tmp_path)
+    dialog = SettingsDialog(original, _peer_echo)
+    qtbot.addWidget(dialog)
+    assert dialog.current_settings() == original
+    slots = dialog._number_edits["receiver_max_associations"]
+    assert slots.text() == str(original.receiver_max_associations)
+    slots.setText("0")  # settings.ini refuses 0 slots; so does the dialog, in words
+    assert dialog.current_settings() is None and not _ok(dialog).isEnabled()
+    assert "Senders at once" in dialog.problem_label.text()
+    slots.setText("4")
+    dialog._number_edits["association_request_timeout"].setText("2.5")
+    dialog.require_called_check.setChecked(True)
+    _ok(dialog).click()
+    result = dialog.result_settings()
+    assert result is not None
+    assert result == dataclasses.replace(
+        original,
+        receiver_max_associations=4,
+        association_request_timeout=2.5,
+        require_called_ae_title=True,
+    )
+
+
 def test_settings_dialog_edits_retention_watching_and_log_rotation(
     qtbot: QtBot, tmp_path: Path
 ) -> None:

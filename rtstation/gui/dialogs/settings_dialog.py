@@ -19,24 +19,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QStringListModel,
-    Qt,
     Signal,
     Slot,
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListView,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -53,7 +48,6 @@ from rtstation.gui.dialogs._checks import (
 from rtstation.gui.dialogs._echo import EchoCallable, EchoTask
 from rtstation.gui.dialogs._form import (
     DialogFooter,
-    EntryLineEdit,
     FieldMessage,
     FieldRow,
     hint_label,
@@ -61,6 +55,7 @@ from rtstation.gui.dialogs._form import (
 from rtstation.gui.dialogs._settings_allow_list import AllowListMixin
 from rtstation.gui.dialogs._settings_housekeeping import HousekeepingTabMixin
 from rtstation.gui.dialogs._settings_nodes import NodesTabMixin
+from rtstation.gui.dialogs._settings_receiver import RECEIVER_NUMBERS, ReceiverTabMixin
 from rtstation.gui.theme import status_color
 
 LOGGER = logging.getLogger(__name__)
@@ -71,9 +66,7 @@ to find their own; hence they are not passed through tr()."""
 _TAB_GENERAL, _TAB_RECEIVER, _TAB_NODES, _TAB_SENDING, _TAB_LOGGING, _TAB_HOUSEKEEPING = range(6)
 
 _NUMBER_FIELDS: dict[str, int] = {
-    "port": _TAB_RECEIVER,
-    "settle_seconds": _TAB_RECEIVER,
-    "min_free_space_mb": _TAB_RECEIVER,
+    **dict.fromkeys(RECEIVER_NUMBERS, _TAB_RECEIVER),
     "max_send_attempts": _TAB_SENDING,
     "retry_base_seconds": _TAB_SENDING,
     "retry_max_seconds": _TAB_SENDING,
@@ -90,7 +83,9 @@ class _Problem:
     reason: str
 
 
-class SettingsDialog(AllowListMixin, NodesTabMixin, HousekeepingTabMixin, QDialog):
+class SettingsDialog(
+    ReceiverTabMixin, AllowListMixin, NodesTabMixin, HousekeepingTabMixin, QDialog
+):
     """General folders, receiver, nodes, sending and logging; see the module docstring."""
 
     echoFinished = Signal(str, object)  # node name, EchoResultLike (after the table shows it)
@@ -198,89 +193,6 @@ class SettingsDialog(AllowListMixin, NodesTabMixin, HousekeepingTabMixin, QDialo
         self._number_edits[attr] = edit
         self._number_rows[attr] = row
         return row
-
-    def _build_receiver_tab(self, settings: Settings) -> QWidget:
-        page = QWidget()
-        self.ae_title_edit = QLineEdit(settings.ae_title)
-        self.ae_title_edit.setMaximumWidth(220)
-        self.ae_title_row = FieldRow(
-            self.ae_title_edit, hint=self.tr("Senders must call this AE title."), compact=True
-        )
-        self.ae_title_edit.textChanged.connect(self._on_field_changed)
-        self.bind_address_edit = QLineEdit(settings.bind_address)
-        self.bind_address_edit.setMaximumWidth(220)
-        self.bind_address_row = FieldRow(
-            self.bind_address_edit,
-            hint=self.tr(
-                "The network address the receiver listens on: 0.0.0.0 = every network "
-                "interface, 127.0.0.1 = this computer only."
-            ),
-            compact=True,
-        )
-        self.bind_address_edit.textChanged.connect(self._on_field_changed)
-        self.auto_start_check = QCheckBox(self.tr("Start the receiver when rtstation starts"))
-        self.auto_start_check.setChecked(settings.auto_start_receiver)
-        self.auto_start_check.toggled.connect(self._on_field_changed)
-
-        receiver = QGroupBox(self.tr("DICOM receiver"))
-        form = QFormLayout(receiver)
-        form.addRow(self.tr("AE title:"), self.ae_title_row)
-        form.addRow(self.tr("Port:"), self._number_field("port", settings.port))
-        form.addRow(self.tr("Listen on address:"), self.bind_address_row)
-        form.addRow("", self.auto_start_check)
-        form.addRow(
-            self.tr("Settle time:"),
-            self._number_field(
-                "settle_seconds",
-                settings.settle_seconds,
-                self.tr("seconds"),
-                self.tr("Rules run when nothing new arrived for a plan for this long."),
-            ),
-        )
-        form.addRow(
-            self.tr("Minimum free space:"),
-            self._number_field(
-                "min_free_space_mb",
-                settings.min_free_space_mb,
-                self.tr("MB"),
-                self.tr("Below this, incoming instances are refused (0 = no limit)."),
-            ),
-        )
-
-        allow = QGroupBox(self.tr("Allowed senders"))
-        self.allow_list_check = QCheckBox(self.tr("Accept associations only from these senders"))
-        self.allow_list_check.setChecked(settings.allow_list_enabled)
-        self.allow_list_check.toggled.connect(self._on_field_changed)
-        self.allow_model = QStringListModel([str(c) for c in settings.allowed_calling_aes], self)
-        self.allow_view = QListView()
-        self.allow_view.setModel(self.allow_model)
-        self.allow_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.allow_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.allow_view.setMaximumHeight(110)
-        self.allow_entry = EntryLineEdit()
-        self.allow_entry.setPlaceholderText(self.tr("AE title, or AE@host, e.g. FOLLOW@10.0.0.5"))
-        self.allow_entry.submitted.connect(self._on_allow_add_clicked)
-        self.allow_entry.textChanged.connect(self._on_allow_entry_changed)
-        add = QPushButton(self.tr("Add"))
-        add.clicked.connect(self._on_allow_add_clicked)
-        remove = QPushButton(self.tr("Remove"))
-        remove.clicked.connect(self._on_allow_remove_clicked)
-        self.allow_entry_row = FieldRow(self.allow_entry, add)
-        self.allow_list_message = FieldMessage()
-        allow_layout = QVBoxLayout(allow)
-        allow_layout.addWidget(self.allow_list_check)
-        list_line = QHBoxLayout()
-        list_line.addWidget(self.allow_view, 1)
-        list_line.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
-        allow_layout.addLayout(list_line)
-        allow_layout.addWidget(self.allow_entry_row)
-        allow_layout.addWidget(self.allow_list_message)
-
-        layout = QVBoxLayout(page)
-        layout.addWidget(receiver)
-        layout.addWidget(allow)
-        layout.addStretch(1)
-        return page
 
     def _build_sending_tab(self, settings: Settings) -> QWidget:
         page = QWidget()
@@ -398,6 +310,8 @@ class SettingsDialog(AllowListMixin, NodesTabMixin, HousekeepingTabMixin, QDialo
 
         labels = {
             "port": self.tr("Port"),
+            "receiver_max_associations": self.tr("Senders at once"),
+            "association_request_timeout": self.tr("Wait for a sender's request"),
             "settle_seconds": self.tr("Settle time"),
             "min_free_space_mb": self.tr("Minimum free space"),
             "max_send_attempts": self.tr("Attempts"),
@@ -441,6 +355,7 @@ class SettingsDialog(AllowListMixin, NodesTabMixin, HousekeepingTabMixin, QDialo
         changes["nodes"] = tuple(nodes)
         changes["clear_import_folder_after_import"] = self.clear_import_check.isChecked()
         changes["auto_start_receiver"] = self.auto_start_check.isChecked()
+        changes["require_called_ae_title"] = self.require_called_check.isChecked()
         changes["delete_after_send"] = self.delete_after_send_check.isChecked()
         changes["log_level"] = self.log_level_combo.currentData()
         changes["verbose_info_logging"] = self.verbose_check.isChecked()
