@@ -3350,7 +3350,7 @@
 <context>
     <name>RulesDialog</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+86"/>
+        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+88"/>
         <source>Forwarding rules</source>
         <translation>Weiterleitungsregeln</translation>
     </message>
@@ -3511,13 +3511,28 @@
         <translation>Der Plan wird weitergeleitet, sobald diese mit ihm angekommen sind.</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location line="+130"/>
+        <location line="+3"/>
+        <source>Metrics condition:</source>
+        <translation>Metrik-Bedingung:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>e.g. dmax_gy &lt;= 1.1 * prescription_gy (empty = none)</source>
+        <translation>z. B. dmax_gy &lt;= 1.1 * prescription_gy (leer = keine)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Over the plan&apos;s metrics; the plan waits until they are computed.</source>
+        <translation>Über die Metriken des Plans; der Plan wartet, bis sie berechnet sind.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+138"/>
         <source>Send to</source>
         <translation>Senden an</translation>
     </message>
     <message>
-        <location line="-124"/>
+        <location line="-132"/>
         <source>{name} (not in settings)</source>
         <translation>{name} (nicht in den Einstellungen)</translation>
     </message>
@@ -3577,12 +3592,12 @@
         <translation>leer = die neue Patienten-ID</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+109"/>
+        <location filename="../../rtstation/gui/dialogs/rules_dialog.py" line="+117"/>
         <source>Rule &apos;{name}&apos;, {field}: {reason}</source>
         <translation>Regel &apos;{name}&apos;, {field}: {reason}</translation>
     </message>
     <message>
-        <location line="-89"/>
+        <location line="-97"/>
         <source>{name} (disabled)</source>
         <translation>{name} (inaktiv)</translation>
     </message>
@@ -3592,7 +3607,12 @@
         <translation>eine andere Regel heißt bereits &apos;{name}&apos;; Regelnamen müssen eindeutig sein</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+17"/>
+        <source>cannot be read: {error}</source>
+        <translation>ist nicht lesbar: {error}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>An enabled rule needs at least one target node.</source>
         <translation>Eine aktive Regel braucht mindestens einen Zielknoten.</translation>
     </message>
@@ -3646,7 +3666,7 @@
 <context>
     <name>RulesListModel</name>
     <message>
-        <location filename="../../rtstation/gui/dialogs/_rule_drafts.py" line="+138"/>
+        <location filename="../../rtstation/gui/dialogs/_rule_drafts.py" line="+139"/>
         <source>(unnamed rule)</source>
         <translation>(Regel ohne Namen)</translation>
     </message>

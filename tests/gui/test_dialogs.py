@@ -499,6 +499,7 @@ def test_rules_round_trip_keeps_every_field(qtbot: QtBot, tmp_path: Path) -> Non
                 anonymize=True,
                 anonymize_patient_id="STUDY-7",
                 anonymize_patient_name="Research^Seven",
+                metrics_condition="dmax_gy <= 1.1 * prescription_gy",
                 section="Rule7",
             ),
             Rule(name="Imports", source_aes=(IMPORT_FOLDER_AE,), target_nodes=("ARCHIVE",)),
@@ -558,6 +559,25 @@ def test_rules_dialog_validation(qtbot: QtBot, tmp_path: Path) -> None:
     )
     current = dialog.current_rules()
     assert current is not None and not current.rules[1].enabled
+
+
+def test_rules_dialog_checks_a_metrics_condition_as_the_rules_engine_reads_it(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    rules = RulesConfig(rules=(Rule(name="A", target_nodes=("ORGANO",)),))
+    dialog = RulesDialog(rules, _two_nodes(tmp_path), None)
+    qtbot.addWidget(dialog)
+    edit = dialog.text_edits["metrics_condition"]
+    qtbot.keyClicks(edit, "dmax_gy <= 1.1 * prescripton_gy")  # misspelt field
+    message = dialog.rows["metrics_condition"].message.text()
+    assert message.startswith("cannot be read: ") and "prescripton_gy" in message, message
+    assert not dialog.ok_button.isEnabled()
+    assert dialog.problem_label.text().startswith("Rule 'A', Metrics condition: cannot be read")
+    edit.clear()
+    qtbot.keyClicks(edit, "dmax_gy <= 1.1 * prescription_gy")
+    assert dialog.ok_button.isEnabled()
+    (rule,) = dialog.current_rules().rules  # type: ignore[union-attr]
+    assert rule.metrics_condition == "dmax_gy <= 1.1 * prescription_gy"
 
 
 def test_enabled_rule_with_an_unknown_node_gets_the_loader_error(

@@ -31,6 +31,7 @@ TEXT_FIELDS = (
     "machine_mapping",
     "anonymize_patient_id",
     "anonymize_patient_name",
+    "metrics_condition",
 )
 """Rule fields typed as text, parsed by rules.ini's own spec of the same name."""
 

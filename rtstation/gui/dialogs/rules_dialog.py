@@ -53,6 +53,8 @@ from rtstation.config import (
     check_targets,
     validate_ini_text,
 )
+from rtstation.dicom.metrics import PLAN_COLUMNS
+from rtstation.dicom.metrics_filter import FilterError, compile_condition
 from rtstation.errors import RuleError
 from rtstation.gui.dialogs._checklist import CheckList
 from rtstation.gui.dialogs._checks import format_rule_field, parse_rule_field, translate_reason
@@ -261,6 +263,14 @@ class RulesDialog(RuleListMixin, RuleActionsMixin, QDialog):
             "",
             hint_label(self.tr("The plan is forwarded once these have arrived with it.")),
         )
+        form.addRow(
+            self.tr("Metrics condition:"),
+            self._text_row(
+                "metrics_condition",
+                self.tr("e.g. dmax_gy <= 1.1 * prescription_gy (empty = none)"),
+                self.tr("Over the plan's metrics; the plan waits until they are computed."),
+            ),
+        )
         form.setVerticalSpacing(4)
 
         targets = QGroupBox(self.tr("Send to"))
@@ -352,6 +362,14 @@ class RulesDialog(RuleListMixin, RuleActionsMixin, QDialog):
                 reason = validate_ini_text(format_rule_field(attr, value))[1]
             if reason:
                 draft.errors[attr] = translate_reason(reason)
+        condition = draft.texts["metrics_condition"].strip()
+        if condition and "metrics_condition" not in draft.errors:
+            try:
+                compile_condition(condition, PLAN_COLUMNS)
+            except FilterError as exc:
+                draft.errors["metrics_condition"] = self.tr("cannot be read: {error}").format(
+                    error=str(exc)
+                )
         if draft.enabled and not draft.target_nodes:
             draft.errors["target_nodes"] = self.tr(
                 "An enabled rule needs at least one target node."
