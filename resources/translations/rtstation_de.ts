@@ -3750,7 +3750,7 @@
         <translation>kein Grund angegeben</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+104"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+118"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
@@ -3766,18 +3766,18 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+234"/>
+        <location line="+235"/>
         <source>Nodes</source>
         <translation>Knoten</translation>
     </message>
     <message>
-        <location line="-233"/>
+        <location line="-234"/>
         <source>Sending</source>
         <translation>Senden</translation>
     </message>
     <message>
         <location filename="../../rtstation/gui/dialogs/_settings_housekeeping.py" line="+154"/>
-        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+1"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="+2"/>
         <source>Logging</source>
         <translation>Protokoll</translation>
     </message>
@@ -3934,7 +3934,6 @@
     <message>
         <location filename="../../rtstation/gui/dialogs/_settings_receiver.py" line="+53"/>
         <source>Senders must call this AE title.</source>
-        <extracomment>Number fields of the tab (problems are reported under the labels the dialog gives them).</extracomment>
         <translation>Sender müssen diesen AE-Titel rufen.</translation>
     </message>
     <message>
@@ -4245,7 +4244,7 @@
         <translation>ein anderer Knoten heißt bereits &apos;{name}&apos;; Knotennamen müssen eindeutig sein</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+42"/>
         <source>Please correct {field} on the {tab} tab: {reason}</source>
         <translation>Bitte korrigieren Sie „{field}“ auf der Seite „{tab}“: {reason}</translation>
     </message>
@@ -4258,6 +4257,77 @@
         <location filename="../../rtstation/gui/dialogs/_settings_allow_list.py" line="+44"/>
         <source>&apos;{entry}&apos; is already in the list</source>
         <translation>&apos;{entry}&apos; steht schon in der Liste</translation>
+    </message>
+    <message>
+        <location filename="../../rtstation/gui/dialogs/_settings_anonymization.py" line="+38"/>
+        <source>Anonymized copies</source>
+        <translation>Anonymisierte Kopien</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>aria: keeps what an ARIA import needs (plan label, ROI names)</source>
+        <translation>aria: behält, was ein ARIA-Import braucht (Plan-Label, ROI-Namen)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>basic: the PS3.15 Basic Application Level Confidentiality</source>
+        <translation>basic: das PS3.15-Basisprofil (Basic Application Level Confidentiality)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Profile:</source>
+        <translation>Profil:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The profile&apos;s own options</source>
+        <translation>Die eigenen Optionen des Profils</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Options:</source>
+        <translation>Optionen:</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Refuse the file</source>
+        <translation>Datei ablehnen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Copy it and warn</source>
+        <translation>Kopieren und warnen</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Text burned into the pixels:</source>
+        <translation>In die Pixel eingebrannter Text:</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>For &apos;rtstation anonymize&apos; runs, so a second export gets the same UIDs. It holds the original identities: keep it apart from the anonymized data. Empty = a new map per run. Rules and imports use the station&apos;s own map.</source>
+        <translation>Für Läufe von „rtstation anonymize“, damit ein zweiter Export dieselben UIDs erhält. Sie enthält die ursprünglichen Identitäten: getrennt von den anonymisierten Daten aufbewahren. Leer = eine neue Zuordnung je Lauf. Regeln und Importe nutzen die eigene Zuordnung der Station.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>UID map file:</source>
+        <translation>UID-Zuordnungsdatei:</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The stored files are never changed: every anonymized copy is new.</source>
+        <translation>Die gespeicherten Dateien werden nie verändert: jede anonymisierte Kopie ist neu.</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <location filename="../../rtstation/gui/dialogs/settings_dialog.py" line="-277"/>
+        <source>Anonymization</source>
+        <translation>Anonymisierung</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>full dates and modified dates exclude each other; choose one</source>
+        <translation>vollständige und veränderte Datumsangaben schließen einander aus; bitte eine wählen</translation>
     </message>
 </context>
 <context>

@@ -162,6 +162,39 @@ def test_settings_dialog_edits_the_receivers_connection_limits(
     )
 
 
+def test_settings_dialog_edits_the_anonymization_section(qtbot: QtBot, tmp_path: Path) -> None:
+    """[Anonymization] was in settings.ini only: profile, options, burned-in, UID map."""
+    original = _settings(tmp_path)
+    dialog = SettingsDialog(original, _peer_echo)
+    qtbot.addWidget(dialog)
+    assert dialog.current_settings() == original
+    # the profile's own options are shown, and cannot be ticked off one by one
+    assert dialog.options_list.values() == ("CleanDesc", "RetainDeviceIdent")
+    assert not dialog.options_list.isEnabled()
+    dialog.profile_combo.setCurrentIndex(dialog.profile_combo.findData("basic"))
+    assert dialog.options_list.values() == ()
+
+    dialog.profile_options_check.setChecked(False)
+    assert dialog.options_list.isEnabled()
+    dialog.options_list.set_values(["RetainLongFullDatesAndTimes", "RetainLongModifDatesAndTimes"])
+    dialog.options_list.changed.emit()
+    assert dialog.current_settings() is None and not _ok(dialog).isEnabled()
+    assert "exclude each other" in dialog.options_message.text()
+    dialog.options_list.set_values(["CleanDesc", "RetainLongModifDatesAndTimes"])
+    dialog.options_list.changed.emit()
+    dialog.burned_in_combo.setCurrentIndex(dialog.burned_in_combo.findData("warn"))
+    dialog.uid_map_edit.setText(str(tmp_path / "private" / "uid-map.json"))
+    _ok(dialog).click()
+    result = dialog.result_settings()
+    assert result == dataclasses.replace(
+        original,
+        anonymization_profile="basic",
+        anonymization_options=("CleanDesc", "RetainLongModifDatesAndTimes"),
+        anonymization_burned_in="warn",
+        anonymization_uid_map_file=str(tmp_path / "private" / "uid-map.json"),
+    )
+
+
 def test_settings_dialog_edits_retention_watching_and_log_rotation(
     qtbot: QtBot, tmp_path: Path
 ) -> None:

@@ -90,6 +90,7 @@ def test_german_dialogs(qtbot: QtBot, german: QApplication, tmp_path: Path) -> N
         "Empfänger",
         "Knoten",
         "Senden",
+        "Anonymisierung",
         "Protokoll",
         "Aufräumen",
     ]

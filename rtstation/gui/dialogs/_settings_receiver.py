@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from rtstation.config import Settings
 from rtstation.gui.dialogs._form import EntryLineEdit, FieldMessage, FieldRow
 
-#: Number fields of the tab (problems are reported under the labels the dialog gives them).
+# Number fields of the tab (problems are reported under the labels the dialog gives them).
 RECEIVER_NUMBERS = (
     "port",
     "receiver_max_associations",

@@ -53,6 +53,7 @@ from rtstation.gui.dialogs._form import (
     hint_label,
 )
 from rtstation.gui.dialogs._settings_allow_list import AllowListMixin
+from rtstation.gui.dialogs._settings_anonymization import AnonymizationTabMixin
 from rtstation.gui.dialogs._settings_housekeeping import HousekeepingTabMixin
 from rtstation.gui.dialogs._settings_nodes import NodesTabMixin
 from rtstation.gui.dialogs._settings_receiver import RECEIVER_NUMBERS, ReceiverTabMixin
@@ -63,7 +64,15 @@ LANGUAGES: tuple[tuple[str, str], ...] = (("English", "en"), ("Deutsch", "de"))
 """Language names are written in their own language, so nobody has to read a foreign word
 to find their own; hence they are not passed through tr()."""
 
-_TAB_GENERAL, _TAB_RECEIVER, _TAB_NODES, _TAB_SENDING, _TAB_LOGGING, _TAB_HOUSEKEEPING = range(6)
+(
+    _TAB_GENERAL,
+    _TAB_RECEIVER,
+    _TAB_NODES,
+    _TAB_SENDING,
+    _TAB_ANONYMIZATION,
+    _TAB_LOGGING,
+    _TAB_HOUSEKEEPING,
+) = range(7)
 
 _NUMBER_FIELDS: dict[str, int] = {
     **dict.fromkeys(RECEIVER_NUMBERS, _TAB_RECEIVER),
@@ -84,7 +93,12 @@ class _Problem:
 
 
 class SettingsDialog(
-    ReceiverTabMixin, AllowListMixin, NodesTabMixin, HousekeepingTabMixin, QDialog
+    ReceiverTabMixin,
+    AllowListMixin,
+    NodesTabMixin,
+    AnonymizationTabMixin,
+    HousekeepingTabMixin,
+    QDialog,
 ):
     """General folders, receiver, nodes, sending and logging; see the module docstring."""
 
@@ -117,6 +131,7 @@ class SettingsDialog(
         self.tabs.addTab(self._build_receiver_tab(settings), self.tr("Receiver"))
         self.tabs.addTab(self._build_nodes_tab(settings), self.tr("Nodes"))
         self.tabs.addTab(self._build_sending_tab(settings), self.tr("Sending"))
+        self.tabs.addTab(self._build_anonymization_tab(settings), self.tr("Anonymization"))
         self.tabs.addTab(self._build_logging_tab(settings), self.tr("Logging"))
         self.tabs.addTab(self._build_housekeeping_tab(settings), self.tr("Housekeeping"))
         self._tab_titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
@@ -360,6 +375,7 @@ class SettingsDialog(
         changes["log_level"] = self.log_level_combo.currentData()
         changes["verbose_info_logging"] = self.verbose_check.isChecked()
         changes["language"] = self.language_combo.currentData()
+        changes.update(self._anonymization_changes(report, _TAB_ANONYMIZATION))
         changes.update(self._housekeeping_changes(report, _TAB_HOUSEKEEPING))
 
         if problems:
