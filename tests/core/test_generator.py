@@ -11,7 +11,6 @@ import itertools
 import shutil
 import subprocess
 import tempfile
-import time
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -642,12 +641,9 @@ def test_sanitize_path_component() -> None:
 # --- bulk writers ----------------------------------------------------------------------
 
 
-def test_write_ct_series_is_fast_and_consistent(tmp_path: Path) -> None:
-    start = time.perf_counter()
+def test_write_ct_series_is_consistent(tmp_path: Path) -> None:
+    # Its speed (the benches write 10,000 files) is measured by bench/, not asserted here.
     paths = write_ct_series(tmp_path, 200)
-    elapsed = time.perf_counter() - start
-    # 200 x 512 KB; the benchmark target is 10,000 files well under a minute.
-    assert elapsed < 10, f"write_ct_series(200) took {elapsed:.1f} s"
     assert len(paths) == len(set(paths)) == 200
     headers = [read(p, stop_before_pixels=True) for p in paths]
     assert len({h.SOPInstanceUID for h in headers}) == 200
