@@ -31,7 +31,7 @@ from pynetdicom.transport import ThreadedAssociationServer
 from rtstation.config import AllowedCaller
 from rtstation.dicom import sop
 from rtstation.errors import NetworkError
-from rtstation.net import spool
+from rtstation.net import pynetdicom_tuning, spool
 from rtstation.net.allow_list import AllowList
 from rtstation.net.conformance import check_received
 from rtstation.net.gate import (
@@ -158,6 +158,8 @@ class StorageReceiver:
                 max_pdu=self.config.max_pdu,
             )
             spool.install(self._space_left, self._spool_dir)
+            # before the first connection: the gate binds each socket's recv when it opens
+            pynetdicom_tuning.apply()
             ae = AE(ae_title=self.config.ae_title)
             ae.maximum_pdu_size = self.config.max_pdu
             # The gate counts admitted associations against max_associations; pynetdicom's
