@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydicom.dataset import Dataset
 from pydicom.uid import AllTransferSyntaxes, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import AE, _config, evt
 from pynetdicom.presentation import AllStoragePresentationContexts
@@ -33,7 +34,7 @@ from rtstation.dicom import sop
 from rtstation.errors import NetworkError
 from rtstation.net import pynetdicom_tuning, spool
 from rtstation.net.allow_list import AllowList
-from rtstation.net.conformance import check_received
+from rtstation.net.conformance import check_received_dataset
 from rtstation.net.gate import (
     LISTEN_BACKLOG,
     MAX_PENDING,
@@ -103,6 +104,19 @@ DivertCallback = Callable[[Caller, Path, StoreOrigin], "int | None"]
 ClosedCallback = Callable[[Caller], None]
 # (who, the status answered, why) for a C-STORE the receiver refused itself
 RefusedCallback = Callable[[Caller, str, int, str], None]
+
+
+# The dataset the conformance check of the C-STORE being handled on this thread read.
+_checked = threading.local()
+
+
+def checked_dataset(path: str | Path) -> Dataset | None:
+    """The dataset the receiver's check parsed from ``path`` (large values deferred), for
+    the store callback running on the same association thread; None elsewhere."""
+    current = getattr(_checked, "current", None)
+    if current is None or current[0] != str(path):
+        return None
+    return current[1]
 
 
 class StorageReceiver:
@@ -305,7 +319,7 @@ class StorageReceiver:
             if spool_failure is not None:
                 return self._refuse(caller, uid, STATUS_OUT_OF_RESOURCES, spool_failure, path)
             # before any diversion: what does not match its request is never acknowledged
-            refusal = check_received(
+            refusal, dataset = check_received_dataset(
                 path,
                 affected_sop_class=str(getattr(request, "AffectedSOPClassUID", "") or ""),
                 affected_sop_instance=uid,
@@ -313,6 +327,7 @@ class StorageReceiver:
             )
             if refusal is not None:
                 return self._refuse(caller, uid, refusal.status, refusal.reason, path)
+            _checked.current = (str(path), dataset)
             if self._divert is not None:
                 origin = StoreOrigin(
                     uid,
@@ -326,6 +341,8 @@ class StorageReceiver:
         except Exception:
             LOGGER.exception("Unexpected error storing an instance from %s", caller.ae_title)
             return STATUS_PROCESSING_FAILURE
+        finally:
+            _checked.current = None
 
     def _refuse(self, caller: Caller, uid: str, status: int, reason: str, path: Path) -> int:
         with contextlib.suppress(OSError):
