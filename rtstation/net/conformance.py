@@ -150,7 +150,9 @@ def _pixel_refusal(ds: pydicom.Dataset) -> Refusal | None:
     syntax = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "") or "")
     if _PIXEL_DATA not in ds or syntax not in _NATIVE_SYNTAXES:
         return None
-    length = getattr(ds.get_item(_PIXEL_DATA), "length", None)
+    # keep_deferred: the length is all we need; loading the value read a 1 GB dose grid
+    # into memory (pydicom's get_item reads a deferred value by default)
+    length = getattr(ds.get_item(_PIXEL_DATA, keep_deferred=True), "length", None)
     if length is None:  # already a converted element
         value = ds[_PIXEL_DATA].value
         length = len(value) if value is not None else 0
