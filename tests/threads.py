@@ -12,10 +12,12 @@ from collections.abc import Collection
 # through Qt). Every other thread, daemon or not, must be gone when the test ends: every
 # product thread (send workers, lease keepers, the settle timer, the rules watcher, the
 # receiver's pynetdicom threads) is a daemon, so a guard that skipped daemons saw none.
-# One product pool lives as long as the process on purpose: "fsync-N", the few threads that
-# fsync received files for every store of the process (rtstation/storage/archive.py); they
-# start once and are shared, so a test that stores first sees them appear.
-IGNORED_THREAD_PREFIXES = ("pytest_timeout", "Dummy-", "fsync-")
+# Two product pools live as long as the process on purpose: "fsync-N", the few threads that
+# fsync received files for every store of the process (rtstation/storage/archive.py), and
+# "send-prefetch", the two that read the next file of every send ahead
+# (rtstation/net/prefetch.py); they start once and are shared, so a test that stores or
+# sends first sees them appear.
+IGNORED_THREAD_PREFIXES = ("pytest_timeout", "Dummy-", "fsync-", "send-prefetch")
 
 #: How long a test's threads get to finish after it ends (a released association's thread
 #: needs a moment to notice the socket is closed).

@@ -10,11 +10,13 @@ them), so the send survives a crash like any other.
 from __future__ import annotations
 
 import argparse
+import threading
 import time
 
 from rtstation.cli.common import Progress, add_option, print_json
 from rtstation.cli.context import open_station
 from rtstation.errors import RtStationError
+from rtstation.events import JobChanged
 from rtstation.routing.send_queue import ACTIVE_STATES, Job
 from rtstation.station import Station
 
@@ -81,9 +83,34 @@ def _enqueue(station: Station, args: argparse.Namespace) -> list[int]:
 
 
 def _wait(station: Station, job_ids: list[int], timeout: float) -> list[Job]:
+    """Until every job has ended (or ``timeout``); woken by the workers' job events, so
+    the command ends when its job does, not at the next tick of a poll (the 0.2 s tick
+    stays for progress and for a job another process finishes)."""
     progress = Progress("Sending")
     deadline = time.monotonic() + timeout if timeout > 0 else None
+    watched = set(job_ids)
+    changed = threading.Event()
+
+    def on_job(event: JobChanged) -> None:
+        if event.job_id in watched:
+            changed.set()
+
+    unsubscribe = station.bus.subscribe(JobChanged, on_job)
+    try:
+        return _wait_for(station, job_ids, deadline, progress, changed)
+    finally:
+        unsubscribe()
+
+
+def _wait_for(
+    station: Station,
+    job_ids: list[int],
+    deadline: float | None,
+    progress: Progress,
+    changed: threading.Event,
+) -> list[Job]:
     while True:
+        changed.clear()
         jobs = [j for jid in job_ids if (j := station.queue.job(jid)) is not None]
         done = sum(j.done for j in jobs)
         total = sum(j.total for j in jobs)
@@ -96,7 +123,7 @@ def _wait(station: Station, job_ids: list[int], timeout: float) -> list[Job]:
         if deadline is not None and time.monotonic() > deadline:
             progress.close()
             return jobs
-        time.sleep(0.2)
+        changed.wait(0.2)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -34,10 +34,11 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from rtstation.database.group_commit import GroupCommit
 from rtstation.database.schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -243,6 +244,7 @@ class Database:
         except BaseException:
             self._conn.close()
             raise
+        self._group = GroupCommit(self.transaction)
 
     def close(self) -> None:
         """Close the connection; the object must not be used afterwards."""
@@ -278,6 +280,18 @@ class Database:
             finally:
                 if not durable:
                     conn.execute("PRAGMA synchronous = FULL")
+
+    def commit_together(self, write: Callable[[sqlite3.Connection], None]) -> None:
+        """Run ``write(conn)`` in a durable transaction shared with the writes other threads
+        hand in meanwhile (:mod:`rtstation.database.group_commit`): returns once it is on
+        disk, raises what it raised (alone rolled back) or what failed the transaction."""
+        with mapped_errors(self.path, self.busy_timeout):
+            self._group.run(write)
+
+    @property
+    def group_commits(self) -> int:
+        """Transactions :meth:`commit_together` has committed so far."""
+        return self._group.commits
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

@@ -153,10 +153,15 @@ _REFERENCE_FIELDS = (
 )
 
 
-def read_header(path: str | os.PathLike[str], *, verify: bool = True) -> InstanceHeader:
+def read_header(
+    path: str | os.PathLike[str], *, verify: bool = True, dataset: Dataset | None = None
+) -> InstanceHeader:
     """Read the header of one file; raise :class:`DicomReadError` saying why it can't be used.
 
     ``verify`` also checks that the file is whole (see :mod:`rtstation.dicom.integrity`).
+    ``dataset`` is the file's dataset when the caller parsed it already (the receiver's
+    conformance check): its values are used instead of parsing the file again; the file
+    itself is still checked for being whole.
     """
     path_str = os.fspath(path)
     try:
@@ -165,7 +170,7 @@ def read_header(path: str | os.PathLike[str], *, verify: bool = True) -> Instanc
         raise DicomReadError(path_str, f"cannot be read ({exc.strerror or exc})") from exc
     if size == 0:
         raise DicomReadError(path_str, "empty file (0 bytes)")
-    ds = _read_dataset(path_str)
+    ds = dataset if dataset is not None else _read_dataset(path_str)
     if verify:
         # Whole before its values are read: a cut file is refused for the cut (and at once,
         # without building a record from what is left of it).

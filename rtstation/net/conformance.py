@@ -52,10 +52,34 @@ def check_received(
     path: str | Path, *, affected_sop_class: str, affected_sop_instance: str, context_class: str
 ) -> Refusal | None:
     """None when the dataset at ``path`` may be stored, else the status and why not."""
+    return check_received_dataset(
+        path,
+        affected_sop_class=affected_sop_class,
+        affected_sop_instance=affected_sop_instance,
+        context_class=context_class,
+    )[0]
+
+
+def check_received_dataset(
+    path: str | Path, *, affected_sop_class: str, affected_sop_instance: str, context_class: str
+) -> tuple[Refusal | None, pydicom.Dataset | None]:
+    """:func:`check_received`, and the dataset it read (large values deferred, not
+    loaded), so the store need not parse the file a second time."""
     try:
         ds = pydicom.dcmread(str(path), defer_size=_DEFER)
     except Exception as exc:
-        return Refusal(STATUS_CANNOT_UNDERSTAND, f"the dataset cannot be read ({_short(exc)})")
+        refusal = Refusal(STATUS_CANNOT_UNDERSTAND, f"the dataset cannot be read ({_short(exc)})")
+        return refusal, None
+    return _check(ds, path, affected_sop_class, affected_sop_instance, context_class), ds
+
+
+def _check(
+    ds: pydicom.Dataset,
+    path: str | Path,
+    affected_sop_class: str,
+    affected_sop_instance: str,
+    context_class: str,
+) -> Refusal | None:
     syntax = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "") or "")
     if syntax in _NATIVE_SYNTAXES and syntax != _IMPLICIT_LE:
         bad = _first_invalid_vr(Path(path), little=syntax != _EXPLICIT_BE)
@@ -126,7 +150,9 @@ def _pixel_refusal(ds: pydicom.Dataset) -> Refusal | None:
     syntax = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "") or "")
     if _PIXEL_DATA not in ds or syntax not in _NATIVE_SYNTAXES:
         return None
-    length = getattr(ds.get_item(_PIXEL_DATA), "length", None)
+    # keep_deferred: the length is all we need; loading the value read a 1 GB dose grid
+    # into memory (pydicom's get_item reads a deferred value by default)
+    length = getattr(ds.get_item(_PIXEL_DATA, keep_deferred=True), "length", None)
     if length is None:  # already a converted element
         value = ds[_PIXEL_DATA].value
         length = len(value) if value is not None else 0

@@ -28,8 +28,15 @@ What this module changes, and why each is safe:
   to, ``STORE_RECV_CHUNKED_DATASET``) is wrapped so the SHA-256 of the dataset bytes is
   computed as the bytes are written, on the DUL thread, instead of reading the file again
   in the handler. :func:`received_digest` hands it to the station.
+* ``pynetdicom.transport.AssociationSocket.recv`` reads a PDU 4 KB at a time
+  (``socket.recv(4096)`` and ``bytearray.extend``: 32 system calls and copies for one
+  128 KB P-DATA PDU, on the DUL thread that every byte of a receive passes). It is
+  replaced by :func:`_recv_whole`, the same contract (``nr_bytes`` bytes, fewer only when
+  the peer closed; the socket's errors and timeouts raised as before) read with
+  ``recv_into`` into one buffer. Measured here (3.0.4, 300 CT slices, storescu at
+  128 KB): ``rtstation serve`` 62-66 MB/s before, 72-77 after.
 
-All three touch private details, so they are applied only on the versions they were read
+All four touch private details, so they are applied only on the versions they were read
 and measured on (:data:`CHECKED_VERSIONS`); on any other version :func:`apply` leaves
 pynetdicom alone and logs why, and ``tests/core/test_pynetdicom_tuning.py`` fails until
 someone checks the new version and adds it. The environment variable
@@ -55,6 +62,7 @@ import pynetdicom
 from pynetdicom import association as _association
 from pynetdicom import dimse_messages as _dimse_messages
 from pynetdicom import evt
+from pynetdicom import transport as _transport
 
 from rtstation.net import spool
 
@@ -68,6 +76,9 @@ DUL_LOOP_DELAY = 0.00005
 REACTOR_SLEEP = 0.00005
 #: The exact value ``Association._run_reactor`` passes to ``time.sleep``.
 PYNETDICOM_REACTOR_SLEEP = 0.001
+
+#: pynetdicom's own socket read, as found at import (before :func:`apply` replaces it).
+PYNETDICOM_RECV = _transport.AssociationSocket.recv
 
 _applied = False
 _apply_lock = threading.Lock()
@@ -214,8 +225,26 @@ def received_digest(path: str | Path) -> str | None:
     return hasher.hexdigest() if size == hasher.written else None
 
 
+def _recv_whole(self: Any, nr_bytes: int) -> bytearray:
+    """``AssociationSocket.recv``: ``nr_bytes`` from the socket in as few reads as it
+    allows, into one buffer; fewer bytes only when the peer closed the connection."""
+    buffer = bytearray(nr_bytes)
+    read = 0
+    with memoryview(buffer) as view:
+        sock = self.socket
+        while read < nr_bytes:
+            count = sock.recv_into(view[read:], nr_bytes - read)
+            if not count:  # closed by the peer: what arrived, as pynetdicom returns it
+                break
+            read += count
+    if read < nr_bytes:
+        del buffer[read:]
+    return buffer
+
+
 def apply() -> bool:
-    """Install the reactor clock and the hashing writer (once); False when not applied."""
+    """Install the reactor clock, the hashing writer and the whole-PDU read (once); False
+    when not applied."""
     global _applied
     with _apply_lock:
         if _applied:
@@ -232,6 +261,7 @@ def apply() -> bool:
             return False
         _association.time = _ReactorClock()  # type: ignore[attr-defined]
         _dimse_messages.NamedTemporaryFile = _hashing_named_temporary_file  # type: ignore[attr-defined,assignment]
+        _transport.AssociationSocket.recv = _recv_whole  # type: ignore[method-assign]
         _applied = True
         return True
 

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydicom.dataset import Dataset
 from pydicom.uid import AllTransferSyntaxes, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import AE, _config, evt
 from pynetdicom.presentation import AllStoragePresentationContexts
@@ -31,9 +32,9 @@ from pynetdicom.transport import ThreadedAssociationServer
 from rtstation.config import AllowedCaller
 from rtstation.dicom import sop
 from rtstation.errors import NetworkError
-from rtstation.net import spool
+from rtstation.net import pynetdicom_tuning, spool
 from rtstation.net.allow_list import AllowList
-from rtstation.net.conformance import check_received
+from rtstation.net.conformance import check_received_dataset
 from rtstation.net.gate import (
     LISTEN_BACKLOG,
     MAX_PENDING,
@@ -105,6 +106,19 @@ ClosedCallback = Callable[[Caller], None]
 RefusedCallback = Callable[[Caller, str, int, str], None]
 
 
+# The dataset the conformance check of the C-STORE being handled on this thread read.
+_checked = threading.local()
+
+
+def checked_dataset(path: str | Path) -> Dataset | None:
+    """The dataset the receiver's check parsed from ``path`` (large values deferred), for
+    the store callback running on the same association thread; None elsewhere."""
+    current = getattr(_checked, "current", None)
+    if current is None or current[0] != str(path):
+        return None
+    return current[1]
+
+
 class StorageReceiver:
     """Starts and stops one listening storage SCP; thread-safe start/stop."""
 
@@ -158,6 +172,8 @@ class StorageReceiver:
                 max_pdu=self.config.max_pdu,
             )
             spool.install(self._space_left, self._spool_dir)
+            # before the first connection: the gate binds each socket's recv when it opens
+            pynetdicom_tuning.apply()
             ae = AE(ae_title=self.config.ae_title)
             ae.maximum_pdu_size = self.config.max_pdu
             # The gate counts admitted associations against max_associations; pynetdicom's
@@ -303,7 +319,7 @@ class StorageReceiver:
             if spool_failure is not None:
                 return self._refuse(caller, uid, STATUS_OUT_OF_RESOURCES, spool_failure, path)
             # before any diversion: what does not match its request is never acknowledged
-            refusal = check_received(
+            refusal, dataset = check_received_dataset(
                 path,
                 affected_sop_class=str(getattr(request, "AffectedSOPClassUID", "") or ""),
                 affected_sop_instance=uid,
@@ -311,6 +327,7 @@ class StorageReceiver:
             )
             if refusal is not None:
                 return self._refuse(caller, uid, refusal.status, refusal.reason, path)
+            _checked.current = (str(path), dataset)
             if self._divert is not None:
                 origin = StoreOrigin(
                     uid,
@@ -324,6 +341,8 @@ class StorageReceiver:
         except Exception:
             LOGGER.exception("Unexpected error storing an instance from %s", caller.ae_title)
             return STATUS_PROCESSING_FAILURE
+        finally:
+            _checked.current = None
 
     def _refuse(self, caller: Caller, uid: str, status: int, reason: str, path: Path) -> int:
         with contextlib.suppress(OSError):

@@ -43,6 +43,7 @@ from rtstation.net.receiver import (
     DivertCallback,
     ReceiverConfig,
     StorageReceiver,
+    checked_dataset,
 )
 from rtstation.station.forwarding import AutoForwarder
 from rtstation.station.problems import report_problem
@@ -193,6 +194,8 @@ class Receiving:
                 move=True,
                 # hashed by pynetdicom_tuning while it was written: not read again
                 content_hash_hint=received_digest(path),
+                # parsed by the receiver's conformance check: not parsed again
+                dataset_hint=checked_dataset(path),
             )
             if result.header.is_plan:
                 self._owe_decision(result, caller.ae_title)

@@ -146,12 +146,15 @@ class Catalog:
         """The one durable commit of a received instance, made before its rename.
 
         The row and a pending write naming ``staged`` (the staged file, relative to the
-        storage root) go in one transaction; the row stays hidden until
+        storage root) go in one transaction, with the arrivals other threads hand in
+        while the previous commit is on its way (:mod:`rtstation.database.group_commit`);
+        it returns once that transaction is on disk. The row stays hidden until
         :meth:`finish_arrival`.
         """
-        with self._db.transaction() as conn:
+        header = record.header
+
+        def write(conn: sqlite3.Connection) -> None:
             self._insert(conn, record)
-            header = record.header
             self._pending(
                 conn,
                 record.relative_path,
@@ -160,6 +163,9 @@ class Catalog:
                 record.calling_ip,
                 staged,
             )
+
+        # arrivals of other associations meanwhile share the commit (one fsync for all)
+        self._db.commit_together(write)
 
     def finish_arrival(self, relative_path: str) -> None:
         """The arrival's file is under its name, durably: show its row.

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pydicom import dcmread
-from pydicom.dataset import FileMetaDataset
+from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filewriter import write_file_meta_info
 from pydicom.uid import (
     PYDICOM_IMPLEMENTATION_UID,
@@ -91,13 +91,17 @@ class Ingestor:
         calling_ip: str = "",
         move: bool = False,
         content_hash_hint: str | None = None,
+        dataset_hint: Dataset | None = None,
     ) -> IngestResult:
         """Store one file. ``move`` takes ownership of ``source`` (a receiver temp file);
-        ``content_hash_hint`` is its dataset hash when the writer computed it already."""
+        ``content_hash_hint`` is its dataset hash when the writer computed it already;
+        ``dataset_hint`` its dataset when the caller parsed it already (used only while
+        the file stays where it was parsed: its deferred values are read from there)."""
         source = Path(source)
         staged = self._stage(source, move=move, content_hash_hint=content_hash_hint)
+        parsed = dataset_hint if staged.path == source else None
         try:
-            header = read_header(staged.path)
+            header = read_header(staged.path, dataset=parsed)
         except DicomReadError as exc:
             self.store.discard(staged)
             raise DicomReadError(str(source), exc.reason) from exc

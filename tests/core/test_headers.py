@@ -458,3 +458,39 @@ def test_copy_keeps_header_except_path(tmp_path: Path, study: GeneratedStudy):
     assert copied.to_json().replace(str(copy), "") == original.to_json().replace(
         str(study.plan_paths[0]), ""
     )
+
+
+def test_the_receivers_parsed_dataset_gives_the_same_header_as_the_file(
+    study: GeneratedStudy, headers: dict[Path, InstanceHeader], tmp_path: Path
+):
+    """The receiver hands the dataset its conformance check read (large values deferred)
+    to the store, which then does not parse the file again: the header must be the one
+    read from the file, for every kind of object, big pixel data included."""
+    from rtstation.net.conformance import check_received_dataset
+    from tests.data.generator import write_ct_series
+
+    big_ct = write_ct_series(tmp_path / "big", 1)[0]  # 512x512: its Pixel Data is deferred
+    expected = {**headers, big_ct: read_header(big_ct)}
+    # what pynetdicom writes always has a File Meta: pydicom's raw rtstruct.dcm cannot arrive
+    part10 = [p for p in pydicom_rt_files().values() if p.read_bytes()[128:132] == b"DICM"]
+    assert part10
+    for path in [*study.all_paths, big_ct, *part10]:
+        meta = pydicom.dcmread(path, stop_before_pixels=True)
+        refusal, dataset = check_received_dataset(
+            path,
+            affected_sop_class=str(meta.SOPClassUID),
+            affected_sop_instance=str(meta.SOPInstanceUID),
+            context_class=str(meta.SOPClassUID),
+        )
+        assert refusal is None and dataset is not None, path
+        assert _outcome(path, dataset) == _outcome(path, None), path
+        if path in expected:
+            assert _outcome(path, dataset) == expected[path]
+
+
+def _outcome(path: Path, dataset: pydicom.Dataset | None) -> InstanceHeader | str:
+    """The header, or the reason it cannot be read (a truncated file stays refused)."""
+    try:
+        return read_header(path, dataset=dataset)
+    except DicomReadError as exc:
+        return exc.reason

@@ -49,3 +49,16 @@ def test_read_ahead_of_a_missing_file_is_harmless(tmp_path: Path):
     present.write_bytes(b"x" * 1000)
     read_ahead(str(present))
     assert present.read_bytes() == b"x" * 1000
+
+
+def test_read_aheads_run_on_a_few_shared_threads_not_one_per_file(tmp_path: Path):
+    """Starting a thread per file made the send loop wait for each new thread to run."""
+    seen: list[threading.Thread] = []
+    for number in range(10):
+        prefetched = Prefetcher(lambda path: seen.append(threading.current_thread()) or path)
+        path = str(tmp_path / f"{number}.dcm")
+        prefetched.start(path)
+        assert prefetched.get(path) == path
+    distinct = {id(thread) for thread in seen}  # the list keeps every thread object alive
+    assert len(seen) == 10 and len(distinct) <= 2
+    assert all(thread.daemon and thread.name == "send-prefetch" for thread in seen)

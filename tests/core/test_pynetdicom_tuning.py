@@ -120,3 +120,61 @@ def test_the_delays_are_short_only_while_one_association_is_open(
         stop.set()
         for thread in running:
             thread.join()
+
+
+def test_apply_reads_a_pdu_whole_through_recv_into():
+    from pynetdicom import transport
+
+    assert tuning.apply()
+    assert transport.AssociationSocket.recv is tuning._recv_whole
+
+
+def test_the_whole_read_returns_exactly_what_was_asked_across_short_reads():
+    """The peer's bytes arrive in small pieces; the read returns all of them, in order,
+    and no more (the next PDU's bytes stay in the socket)."""
+    import socket
+    import types
+
+    near, far = socket.socketpair()
+    payload = bytes(range(256)) * 700  # 179,200 bytes, more than one socket buffer fill
+    trailer = b"NEXT-PDU"
+
+    def send_in_pieces() -> None:
+        for start in range(0, len(payload), 1000):
+            far.sendall(payload[start : start + 1000])
+        far.sendall(trailer)
+
+    sender = threading.Thread(target=send_in_pieces)
+    sender.start()
+    try:
+        owner = types.SimpleNamespace(socket=near)
+        assert tuning._recv_whole(owner, len(payload)) == bytearray(payload)
+        assert tuning._recv_whole(owner, len(trailer)) == bytearray(trailer)
+        assert tuning._recv_whole(owner, 0) == bytearray()
+    finally:
+        sender.join()
+        near.close()
+        far.close()
+
+
+def test_the_whole_read_returns_what_arrived_when_the_peer_closes():
+    import socket
+    import types
+
+    near, far = socket.socketpair()
+    try:
+        far.sendall(b"\x04\x00\x00\x00")
+        far.close()
+        got = tuning._recv_whole(types.SimpleNamespace(socket=near), 6)
+        assert got == bytearray(b"\x04\x00\x00\x00") and isinstance(got, bytearray)
+    finally:
+        near.close()
+
+
+def test_the_socket_read_replaced_is_still_pynetdicoms_4_kb_loop():
+    """What _recv_whole stands in for: read until nr_bytes or the peer closes."""
+    import inspect
+
+    source = inspect.getsource(tuning.PYNETDICOM_RECV)
+    assert "bytes_read = self.socket.recv(bufsize)" in source
+    assert "if not bytes_read:" in source and "return bytestream" in source

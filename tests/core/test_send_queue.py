@@ -520,6 +520,31 @@ def test_record_item_validates_and_reports_unknown_items(queue: SendQueue) -> No
     assert not queue.record_item(job_id, "9.9.9", "sent")
 
 
+def test_a_sent_result_does_not_wait_for_the_disk_a_refusal_does(queue: SendQueue) -> None:
+    """A lost 'sent' costs a duplicate resend after a power cut; a lost refusal would be
+    retried by itself, so only refusals wait for the disk (and the killed-process case
+    keeps both: the WAL frame is written before the commit returns)."""
+    job_id = queue.enqueue("TPS", make_items(2), now=T0)
+    statements: list[str] = []
+    conn = queue._db._conn
+    conn.set_trace_callback(statements.append)
+    try:
+        assert queue.record_item(job_id, "1.2.3.1", "sent", 0x0000)
+        sent = list(statements)
+        statements.clear()
+        assert queue.record_item(job_id, "1.2.3.2", "failed", 0xC211, "refused")
+        failed = list(statements)
+    finally:
+        conn.set_trace_callback(None)
+    assert "PRAGMA synchronous = OFF" in sent and sent[-1] == "PRAGMA synchronous = FULL"
+    assert not any("synchronous" in s for s in failed)
+    reopened = SendQueue(queue._db.path)
+    try:
+        assert states(reopened, job_id) == ["sent", "failed"]
+    finally:
+        reopened.close()
+
+
 def test_survives_reopen_and_rejects_a_newer_schema(db: Path) -> None:
     q = SendQueue(db)
     job_id = q.enqueue("TPS", make_items(2))
