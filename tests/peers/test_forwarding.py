@@ -269,6 +269,7 @@ def test_sigkill_during_send_resumes_without_resending_acknowledged(tmp_path: Pa
     assert queued.returncode == 0 or "queued" in queued.stdout, queued.stdout + queued.stderr
     station.start()
     wait_until(lambda: len(scp.received_order()) >= 80, 60, "the send to be under way", station)
+    scp.pause()  # the send cannot finish while this test waits for the CPU
     station.kill()
     recorded = {
         r["sop_instance_uid"]
@@ -279,6 +280,7 @@ def test_sigkill_during_send_resumes_without_resending_acknowledged(tmp_path: Pa
     # instance in flight is received but not recorded (and is the one that may go twice).
     assert recorded <= set(received_before)
     assert len(set(received_before)) - 1 <= len(recorded) < 300
+    scp.resume()
     station.start()
     expected = {read_sop_instance_uid(p) for p in files}
     wait_until(lambda: set(scp.received_order()) >= expected, 120, "the resumed send", station)
