@@ -76,6 +76,20 @@ class InstanceRecord:
 
 
 @dataclass(frozen=True)
+class IndexedFile:
+    """A catalog row as ``reindex`` compares it with the file: no header decoded."""
+
+    relative_path: str
+    sop_instance_uid: str
+    patient_id: str
+    source_ae: str
+    calling_ip: str
+    received_at: str
+    removed: bool
+    stamp: tuple[int, int, int] | None  # (size, mtime_ns, inode) when reindex last read it
+
+
+@dataclass(frozen=True)
 class PlanRow:
     plan_uid: str
     patient_id: str
@@ -212,12 +226,23 @@ class Catalog:
             ]
         )
 
-    def record_instances(self, records: Iterable[InstanceRecord]) -> None:
+    def record_instances(
+        self,
+        records: Iterable[InstanceRecord],
+        stamps: dict[str, tuple[int, int, int]] | None = None,
+    ) -> None:
         """:meth:`record_instance` for many rows in one transaction (one commit, one fsync):
-        ``reindex`` writes thousands of rows a second this way."""
+        ``reindex`` writes thousands of rows a second this way, with the ``stamps`` (size,
+        mtime_ns, inode by relative path) of the files it read them from."""
         with self._db.transaction() as conn:
             for record in records:
                 self._insert(conn, record)
+                stamp = (stamps or {}).get(record.relative_path)
+                if stamp is not None:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO file_stamps VALUES (?, ?, ?, ?, ?)",
+                        (record.relative_path, record.header.sop_instance_uid, *stamp),
+                    )
 
     def _insert(self, conn: sqlite3.Connection, record: InstanceRecord) -> None:
         header = record.header
@@ -269,11 +294,10 @@ class Catalog:
                 self._audit(conn, "removed", uid, detail=reason)
 
     def delete_rows(self, sop_instance_uids: Iterable[str]) -> None:
+        uids = [(u,) for u in sop_instance_uids]
         with self._db.transaction() as conn:
-            conn.executemany(
-                "DELETE FROM instances WHERE sop_instance_uid = ?",
-                [(u,) for u in sop_instance_uids],
-            )
+            conn.executemany("DELETE FROM instances WHERE sop_instance_uid = ?", uids)
+            conn.executemany("DELETE FROM file_stamps WHERE sop_instance_uid = ?", uids)
 
     def audit(
         self,
@@ -352,6 +376,22 @@ class Catalog:
         if not include_removed:
             sql += " AND removed_at IS NULL"
         return [self._instance(r) for r in self._query(sql + " ORDER BY rowid", params)]
+
+    def indexed_files(self) -> list[IndexedFile]:
+        """Every row (removed ones too) with the stamp of the file it was read from: one
+        query, no header decoded, so a warm reindex of 100,000 files starts at once."""
+        rows = self._query(
+            "SELECT i.path, i.sop_instance_uid, i.patient_id, i.source_ae, i.calling_ip, "
+            "i.received_at, i.removed_at, s.size, s.mtime_ns, s.inode FROM instances i "
+            "LEFT JOIN file_stamps s ON s.path = i.path AND s.sop_instance_uid = "
+            f"i.sop_instance_uid WHERE {_VISIBLE.replace('instances.path', 'i.path')}"
+        )
+        return [
+            IndexedFile(
+                *r[:6], removed=r[6] is not None, stamp=None if r[7] is None else tuple(r[7:])
+            )
+            for r in rows
+        ]
 
     def count(self) -> int:
         return int(
