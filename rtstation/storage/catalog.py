@@ -28,6 +28,12 @@ from pathlib import Path
 from rtstation.database import BUSY_TIMEOUT_SECONDS, Database
 from rtstation.dicom.headers import InstanceHeader
 from rtstation.dicom.rt_tree import PlanBundle, RtTree, build_tree
+from rtstation.storage.catalog_views import (
+    IndexedFile,
+    PatientOutline,
+    indexed_files,
+    patient_outlines,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -73,20 +79,6 @@ class InstanceRecord:
     received_at: str | None = None
     audit_event: str = "stored"
     audit_detail: str = ""
-
-
-@dataclass(frozen=True)
-class IndexedFile:
-    """A catalog row as ``reindex`` compares it with the file: no header decoded."""
-
-    relative_path: str
-    sop_instance_uid: str
-    patient_id: str
-    source_ae: str
-    calling_ip: str
-    received_at: str
-    removed: bool
-    stamp: tuple[int, int, int] | None  # (size, mtime_ns, inode) when reindex last read it
 
 
 @dataclass(frozen=True)
@@ -378,20 +370,13 @@ class Catalog:
         return [self._instance(r) for r in self._query(sql + " ORDER BY rowid", params)]
 
     def indexed_files(self) -> list[IndexedFile]:
-        """Every row (removed ones too) with the stamp of the file it was read from: one
-        query, no header decoded, so a warm reindex of 100,000 files starts at once."""
-        rows = self._query(
-            "SELECT i.path, i.sop_instance_uid, i.patient_id, i.source_ae, i.calling_ip, "
-            "i.received_at, i.removed_at, s.size, s.mtime_ns, s.inode FROM instances i "
-            "LEFT JOIN file_stamps s ON s.path = i.path AND s.sop_instance_uid = "
-            f"i.sop_instance_uid WHERE {_VISIBLE.replace('instances.path', 'i.path')}"
-        )
-        return [
-            IndexedFile(
-                *r[:6], removed=r[6] is not None, stamp=None if r[7] is None else tuple(r[7:])
-            )
-            for r in rows
-        ]
+        """Every row (removed too) with its file's stamp, no header decoded (reindex)."""
+        return indexed_files(self._query, _VISIBLE)
+
+    def patient_outlines(self) -> list[PatientOutline]:
+        """Every patient with its plan rows, from two aggregate queries (the GUI's first
+        look at a station of 100,000 instances, before any header is decoded)."""
+        return patient_outlines(self._query, _VISIBLE)
 
     def count(self) -> int:
         return int(
