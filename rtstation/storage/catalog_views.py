@@ -83,7 +83,7 @@ def patient_outlines(query: Query, visible: str) -> list[PatientOutline]:
         "SELECT p.plan_uid, p.patient_id, p.plan_label, p.plan_name, p.approval_status, "
         "p.source_ae, p.complete, p.summary, COALESCE(i.received_at, '') FROM plans p "
         "LEFT JOIN instances i ON i.sop_instance_uid = p.plan_uid "
-        "ORDER BY p.patient_id, i.rowid",  # the order in which the RT tree lists them
+        "ORDER BY p.patient_id, p.plan_label, p.plan_uid",  # as the RT tree lists them
         (),
     ):
         plans[r[1]].append(PlanOutline(r[0], *r[2:6], bool(r[6]), r[7], r[8]))
