@@ -80,19 +80,20 @@ def keep_gc_pauses_short(window: Any) -> None:
     """
     gc.freeze()
     controller = window.tree_controller
+    filling = [True]  # the tree is reading its patients' files after the outline
 
-    def after_initial_load(loading: bool) -> None:
+    def on_loading(loading: bool) -> None:
+        filling[0] = True
         if not loading:
             gc.freeze()
-            controller.loadingChanged.disconnect(after_initial_load)
 
-    def while_filling_in(_patient_ids: list[str]) -> None:
-        gc.freeze()
-        if controller.detailed:
-            controller.refreshed.disconnect(while_filling_in)
+    def on_refreshed(_patient_ids: list[str]) -> None:
+        if filling[0]:
+            gc.freeze()
+            filling[0] = not controller.detailed
 
-    controller.loadingChanged.connect(after_initial_load)
-    controller.refreshed.connect(while_filling_in)
+    controller.loadingChanged.connect(on_loading)
+    controller.refreshed.connect(on_refreshed)
 
 
 def stop_on_signals(app: QApplication) -> QTimer:

@@ -9,6 +9,7 @@ may be read on the GUI thread, and a patient the user opens is filled in first.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +18,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
 
+from rtstation.errors import DatabaseError
 from rtstation.gui import workers
+from rtstation.gui.app import keep_gc_pauses_short
 from rtstation.gui.controllers import tree_controller
 from rtstation.gui.controllers.tree_data import fetch_patients
 from rtstation.gui.dialogs._rule_test import tested_plan as rules_test_of
@@ -192,3 +195,62 @@ def test_an_outline_plan_shows_in_the_details_and_the_rules_test_waits(
     assert full is not None and full.bundle is not None
     window.details.show_plan(full)
     assert window.details.files_table.rows_model.rowCount() == len(full.files())
+
+
+def test_a_failed_fill_in_keeps_the_outline_and_stops(
+    qtbot: Any,
+    big_station: Station,
+    open_window: Callable[[Station], Any],
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """A catalog that cannot be read after the outline: the rows stay, the error is shown
+    once, and the tree does not retry forever (a reload reads it again)."""
+    window = open_window(big_station)
+    controller = window.tree_controller
+    failures: list[BaseException] = []
+    controller.loadFailed.connect(failures.append)
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise DatabaseError("Station database 'catalog.sqlite': disk I/O error", transient=False)
+
+    def loaded(loading: bool) -> None:
+        if not loading:
+            monkeypatch.setattr(big_station.catalog, "instances", broken)
+            controller.loadingChanged.disconnect(loaded)
+
+    controller.loadingChanged.connect(loaded)
+    qtbot.waitUntil(lambda: bool(failures) and not controller.busy, timeout=20_000)
+
+    assert len(failures) == 1 and isinstance(failures[0], DatabaseError)
+    assert len(window.tree_model.patient_ids()) == PATIENTS + 1
+    assert window.tree_model.plan_count == 2 * PATIENTS
+    assert not controller.detailed
+
+    monkeypatch.undo()
+    controller.load_all()
+    qtbot.waitUntil(lambda: controller.detailed and not controller.busy, timeout=20_000)
+    assert all(not window.tree_model.patient_snapshot(p).outline for p in expected_ids())
+
+
+def test_each_filled_in_batch_is_moved_out_of_the_collectors_way(
+    qtbot: Any, big_station: Station, open_window: Callable[[Station], Any]
+):
+    """Full collections walk every object not frozen; 100,000 instances' snapshots made
+    them 200 ms long. Each batch the tree fills in is frozen once it is applied."""
+    window = open_window(big_station)
+    keep_gc_pauses_short(window)  # as run_gui does
+    frozen: list[int] = []
+    window.tree_controller.refreshed.connect(lambda _ids: frozen.append(gc.get_freeze_count()))
+    try:
+        qtbot.waitUntil(lambda: window.tree_controller.detailed, timeout=20_000)
+        qtbot.waitUntil(lambda: not window.tree_controller.busy, timeout=20_000)
+        snapshot = window.tree_model.patient_snapshot("RT001")
+        assert snapshot is not None and not snapshot.outline
+        assert not any(o is snapshot for o in gc.get_objects())  # frozen: not walked
+    finally:
+        gc.unfreeze()
+    assert len(frozen) >= 2 and frozen == sorted(frozen) and frozen[-1] > frozen[0]
+
+
+def expected_ids() -> list[str]:
+    return [*(f"RT{n:03d}" for n in range(1, PATIENTS + 1)), "ZZ_CT_ONLY"]

@@ -63,6 +63,7 @@ class TreeController(QObject):
         self.model = model
         self._dirty: set[str] = set()
         self._undetailed: dict[str, None] = {}  # outline patients, in the order to read
+        self._fill_failed = False
         self._loaded = False
         self._task: TaskHandle[list[PatientSnapshot]] | None = None
         self._generation = 0
@@ -95,7 +96,7 @@ class TreeController(QObject):
     @property
     def detailed(self) -> bool:
         """Every patient in the model has its full snapshot (the outline is filled in)."""
-        return self._loaded and not self._undetailed
+        return self._loaded and not self._undetailed and not self._fill_failed
 
     def load_all(self) -> None:
         """Fetch every patient (startup, View > Reload): the one full model reset."""
@@ -105,6 +106,7 @@ class TreeController(QObject):
         self._task = None
         self._loaded = False
         self._undetailed = {}
+        self._fill_failed = False
         self.loadingChanged.emit(True)
         station = self.station
         self._start(
@@ -213,6 +215,10 @@ class TreeController(QObject):
 
     def _on_failed(self, exc: BaseException) -> None:
         LOGGER.error("Could not read the received plans: %s", exc)
+        # the outline stays as it is (View > Reload or the next arrival reads it again)
+        # rather than a retry a broken catalog would repeat forever
+        self._fill_failed = bool(self._undetailed)
+        self._undetailed = {}
         if not self._loaded:
             self.loadingChanged.emit(False)
         self.loadFailed.emit(exc)
