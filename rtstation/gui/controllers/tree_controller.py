@@ -42,10 +42,11 @@ _DETAIL_BATCH = 20
 """Patients whose files one detail fetch reads after the outline (about 4,000 instances
 of a busy station: a fraction of a second of worker time, a short apply)."""
 _DETAIL_GAP_MS = 50
-"""Pause between two detail fetches. The view repaints and lays out what a batch changed
-right after it is applied, calling into Python for every cell; with the next fetch
-already running, each of those calls waited for the worker to hand over the GIL, and the
-window froze for 50-100 ms after every batch. Without a worker running, it takes a few ms."""
+"""Pause between two detail fetches. Right after a batch is applied the view repaints
+and refits its columns, calling into Python for every cell it measures; with the next
+fetch already running, each of those calls waits for the worker to hand over the GIL.
+Measured with 500 patients: late ticks of 30-120 ms after every batch without the gap,
+none over 40 ms with it (at the price of a second more until every file is in)."""
 
 
 class TreeController(QObject):
