@@ -10,15 +10,18 @@ Not a test: run it by hand and copy the figures into the README.
    of ``--slices`` small slices (16x16 pixels, so the files are small and the figure is
    about the catalog, not the disk), one RTSTRUCT and two plans with one dose each. With
    the defaults: 500 patients, 1,000 plans, 100,500 instances.
-2. ``rtstation --config DIR reindex`` (the production CLI) over the folder: the first run
-   builds the catalog from nothing; the second reads the same files again with a warm page
-   cache and a full catalog. Both are timed as whole CLI runs; files/s is printed for each
-   (the issue asks at least 5,000 files/s warm).
+2. ``reindex`` (the production function, in process) over a folder of
+   ``--reindex-files-patients`` such patients: the first run builds the catalog from
+   nothing (every header read); the second finds the same files in a full catalog (warm:
+   unchanged files are recognised by their stamp and not opened). files/s is printed for
+   each (the issue asks at least 5,000 files/s warm).
 3. Opens the real main window offscreen (``MainWindow`` over a ``Station`` on that
    configuration) and times from its creation until the tree controller reports the tree
-   loaded (every patient in the model). A 10 ms timer on the GUI thread records how late
-   it fires meanwhile: the worst lateness is the longest the window was frozen (the issue
-   asks under 2 s to fill the tree, and no block over 100 ms).
+   loaded (every patient and plan row in the model), and on until every patient's files
+   are in as well (the tree fills them in after its outline). A 10 ms timer on the GUI
+   thread records how late it fires meanwhile: the worst lateness is the longest the
+   window was frozen (the issue asks under 2 s to fill the tree, and no block over
+   100 ms).
 """
 
 from __future__ import annotations
@@ -69,8 +72,10 @@ def write_config(config_dir: Path, storage: Path) -> None:
     )
 
 
-def open_gui(config_dir: Path, patients: int) -> tuple[float, float, int]:
-    """(seconds until the tree is loaded, worst GUI-thread lateness in ms, patients shown)."""
+def open_gui(config_dir: Path, patients: int) -> tuple[float, float, float, float, int]:
+    """(seconds until every patient and plan is shown, worst GUI-thread lateness in ms
+    until then, seconds until every patient's files are in as well, worst lateness in ms
+    until then, patients shown)."""
     from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
 
     from rtstation.config import default_paths, ensure_default_files, load_rules, load_settings
@@ -109,7 +114,17 @@ def open_gui(config_dir: Path, patients: int) -> tuple[float, float, int]:
     def loading(active: bool) -> None:
         if not active and "loaded" not in result:
             result["loaded"] = time.perf_counter() - start
-            QTimer.singleShot(200, app.quit)
+            result["loaded_worst"] = max(lateness, default=0.0)
+            filled_in()
+
+    def filled_in() -> None:
+        controller = window.tree_controller
+        if not controller.detailed or controller.busy:
+            QTimer.singleShot(20, filled_in)
+            return
+        result["detailed"] = time.perf_counter() - start
+        result["detailed_worst"] = max(lateness, default=0.0)
+        QTimer.singleShot(200, app.quit)
 
     window.tree_controller.loadingChanged.connect(loading)
     window.show()
@@ -121,11 +136,17 @@ def open_gui(config_dir: Path, patients: int) -> tuple[float, float, int]:
     workers.cancel_all()
     workers.wait_for_all()
     station.stop()
-    if "loaded" not in result:
+    if "detailed" not in result:
         raise BenchError("the tree did not finish loading within 10 minutes")
     if shown != patients:
         raise BenchError(f"the tree shows {shown} patients, expected {patients}")
-    return result["loaded"], max(lateness, default=0.0), shown
+    return (
+        result["loaded"],
+        result["loaded_worst"],
+        result["detailed"],
+        max(result["detailed_worst"], max(lateness, default=0.0)),
+        shown,
+    )
 
 
 def _derived_uid(uid: str, patient: int) -> str:
@@ -263,7 +284,7 @@ def main() -> int:
             f"Catalog API in {time.perf_counter() - start:.0f} s\n",
             flush=True,
         )
-        gui_s, worst_ms, shown = open_gui(config_dir, args.patients)
+        gui_s, worst_ms, detailed_s, detailed_worst_ms, shown = open_gui(config_dir, args.patients)
         print_table(
             ["step", "seconds", "rate", "note"],
             [
@@ -285,14 +306,21 @@ def main() -> int:
                     f"{shown} patients, {instances} instances",
                     f"worst GUI-thread block {worst_ms:.0f} ms",
                 ],
+                [
+                    "... until every plan's files are in",
+                    round(detailed_s, 2),
+                    f"{shown} patients, {instances} instances",
+                    f"worst GUI-thread block {detailed_worst_ms:.0f} ms",
+                ],
             ],
         )
         print(f"\nat the end: {load_line()}")
         print(
             f"SUMMARY catalog: reindex {files / first_s:,.0f} files/s (empty catalog), "
             f"{files / warm_s:,.0f} files/s warm ({files} small files); GUI with {instances} "
-            f"instances of {args.patients} patients: tree filled in {gui_s:.2f} s, worst "
-            f"GUI-thread block {worst_ms:.0f} ms"
+            f"instances of {args.patients} patients: tree filled in {gui_s:.2f} s (worst "
+            f"GUI-thread block {worst_ms:.0f} ms), every plan's files in {detailed_s:.2f} s "
+            f"(worst block {detailed_worst_ms:.0f} ms)"
         )
     return 0
 

@@ -4,7 +4,7 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../rtstation/gui/app.py" line="+141"/>
+        <location filename="../../rtstation/gui/app.py" line="+151"/>
         <source>rtstation</source>
         <translation>rtstation</translation>
     </message>
@@ -1296,7 +1296,7 @@
         <translation>(keine Pläne)</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+59"/>
         <source>Total</source>
         <translation>Summe</translation>
     </message>
@@ -2066,7 +2066,7 @@
         <translation>Station</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/main_window.py" line="+87"/>
+        <location filename="../../rtstation/gui/main_window.py" line="+88"/>
         <source>The station could not start.</source>
         <translation>Die Station konnte nicht starten.</translation>
     </message>
@@ -2767,7 +2767,7 @@
         <translation>Noch nirgendwohin gesendet</translation>
     </message>
     <message>
-        <location filename="../../rtstation/gui/controllers/tree_data.py" line="+209"/>
+        <location filename="../../rtstation/gui/controllers/tree_data.py" line="+212"/>
         <source>the structure set</source>
         <translation>das Structure Set</translation>
     </message>
@@ -2775,8 +2775,8 @@
 <context>
     <name>PlanTreePanel</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/plan_tree_panel.py" line="+106"/>
-        <location line="+67"/>
+        <location filename="../../rtstation/gui/widgets/plan_tree_panel.py" line="+109"/>
+        <location line="+68"/>
         <source>Filter by patient ID, name or plan label</source>
         <translation>Nach Patienten-ID, Name oder Plan-Label filtern</translation>
     </message>
@@ -3648,9 +3648,14 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+29"/>
+        <location line="+36"/>
         <source>Waiting for: {what}</source>
         <translation>Wartet auf: {what}</translation>
+    </message>
+    <message>
+        <location line="-20"/>
+        <source>The plan&apos;s files are still being read: test again in a moment.</source>
+        <translation>Die Dateien des Plans werden noch gelesen: bitte gleich noch einmal testen.</translation>
     </message>
     <message>
         <location filename="../../rtstation/gui/dialogs/_rules_list.py" line="+63"/>

@@ -258,6 +258,24 @@ def _version_5(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE pending_writes ADD COLUMN staged TEXT NOT NULL DEFAULT ''")
 
 
+def _version_6(conn: sqlite3.Connection) -> None:
+    """What ``reindex`` saw of each file (size, mtime_ns, inode) when it last read it.
+
+    A warm reindex reads only files whose stamp differs (new, rewritten, replaced), so a
+    station of 100,000 files is checked in seconds, not read again header by header. A file
+    without a stamp (received or imported since) is simply read once more.
+    """
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS file_stamps (
+            path TEXT PRIMARY KEY,
+            sop_instance_uid TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            inode INTEGER NOT NULL
+        )"""
+    )
+
+
 #: The schema history, oldest first; ``user_version`` is the version of the last one applied.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -269,6 +287,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "job start and clear times, structured rule verdicts, delete journal", _version_3),
     Migration(4, "plan metrics and DVH curves", _version_4),
     Migration(5, "pending writes name their staged file", _version_5),
+    Migration(6, "reindex's file stamps", _version_6),
 )
 #: The schema version this rtstation writes and understands.
 SCHEMA_VERSION = MIGRATIONS[-1].version

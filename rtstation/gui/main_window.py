@@ -233,6 +233,7 @@ class MainWindow(QMainWindow):
         self.receiver_controller.busyChanged.connect(self.receiver_control.set_busy)
 
         self.tree_panel.currentChanged.connect(self.details_controller._on_current_changed)
+        self.tree_panel.patientWanted.connect(self.tree_controller.prefer)
         self.tree_panel.planMenuRequested.connect(self.plan_menu_controller._on_plan_menu_requested)
         self.tree_controller.refreshed.connect(self.details_controller._on_patients_refreshed)
         self.tree_controller.refreshed.connect(self._on_tree_refreshed)

@@ -28,6 +28,12 @@ from pathlib import Path
 from rtstation.database import BUSY_TIMEOUT_SECONDS, Database
 from rtstation.dicom.headers import InstanceHeader
 from rtstation.dicom.rt_tree import PlanBundle, RtTree, build_tree
+from rtstation.storage.catalog_views import (
+    IndexedFile,
+    PatientOutline,
+    indexed_files,
+    patient_outlines,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -218,12 +224,23 @@ class Catalog:
             ]
         )
 
-    def record_instances(self, records: Iterable[InstanceRecord]) -> None:
+    def record_instances(
+        self,
+        records: Iterable[InstanceRecord],
+        stamps: dict[str, tuple[int, int, int]] | None = None,
+    ) -> None:
         """:meth:`record_instance` for many rows in one transaction (one commit, one fsync):
-        ``reindex`` writes thousands of rows a second this way."""
+        ``reindex`` writes thousands of rows a second this way, with the ``stamps`` (size,
+        mtime_ns, inode by relative path) of the files it read them from."""
         with self._db.transaction() as conn:
             for record in records:
                 self._insert(conn, record)
+                stamp = (stamps or {}).get(record.relative_path)
+                if stamp is not None:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO file_stamps VALUES (?, ?, ?, ?, ?)",
+                        (record.relative_path, record.header.sop_instance_uid, *stamp),
+                    )
 
     def _insert(self, conn: sqlite3.Connection, record: InstanceRecord) -> None:
         header = record.header
@@ -275,11 +292,10 @@ class Catalog:
                 self._audit(conn, "removed", uid, detail=reason)
 
     def delete_rows(self, sop_instance_uids: Iterable[str]) -> None:
+        uids = [(u,) for u in sop_instance_uids]
         with self._db.transaction() as conn:
-            conn.executemany(
-                "DELETE FROM instances WHERE sop_instance_uid = ?",
-                [(u,) for u in sop_instance_uids],
-            )
+            conn.executemany("DELETE FROM instances WHERE sop_instance_uid = ?", uids)
+            conn.executemany("DELETE FROM file_stamps WHERE sop_instance_uid = ?", uids)
 
     def audit(
         self,
@@ -358,6 +374,15 @@ class Catalog:
         if not include_removed:
             sql += " AND removed_at IS NULL"
         return [self._instance(r) for r in self._query(sql + " ORDER BY rowid", params)]
+
+    def indexed_files(self) -> list[IndexedFile]:
+        """Every row (removed too) with its file's stamp, no header decoded (reindex)."""
+        return indexed_files(self._query, _VISIBLE)
+
+    def patient_outlines(self) -> list[PatientOutline]:
+        """Every patient with its plan rows, from two aggregate queries (the GUI's first
+        look at a station of 100,000 instances, before any header is decoded)."""
+        return patient_outlines(self._query, _VISIBLE)
 
     def count(self) -> int:
         return int(

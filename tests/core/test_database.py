@@ -245,6 +245,7 @@ def structure(path: Path) -> dict[str, object]:
 
 EVERY_TABLE = {
     "instances",
+    "file_stamps",
     "pending_writes",
     "plans",
     "audit",

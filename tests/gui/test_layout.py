@@ -81,3 +81,34 @@ def test_column_widths_and_geometry_are_remembered(
     assert second.tree_panel.view.columnWidth(COL_NAME) == 150
     assert second.jobs_panel.view.columnWidth(COL_PLAN) == 333
     assert second.size() == first.size()
+
+
+def test_a_column_fit_measures_only_the_rows_in_view(qtbot: Any) -> None:
+    """With a thousand patients, measuring every row asked Python for thousands of cells on
+    each refit (a second's freeze while a series arrived); the rows in view are enough."""
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QTreeView
+
+    from rtstation.gui.widgets.column_fit import ColumnFitter
+
+    view = QTreeView()
+    qtbot.addWidget(view)
+    model = QStandardItemModel(0, 2, view)  # owned by the view: deleted with it, not before
+    long_name = "Wolfeschlegelsteinhausenbergerdorff Hubert Blaine (RT0999)"
+    for row in range(1000):
+        text = long_name if row == 900 else f"Patient {row:04d}"
+        model.appendRow([QStandardItem(text), QStandardItem("")])
+    view.setModel(model)
+    view.resize(400, 300)
+    view.show()
+    fitter = ColumnFitter(view, [0], {}, view)
+    long_width = view.fontMetrics().horizontalAdvance(long_name)
+
+    fitter.fit()
+    assert view.columnWidth(0) < long_width  # row 900 is far below the visible rows
+
+    view.scrollTo(model.index(900, 0))
+    fitter.fit()
+    assert view.columnWidth(0) >= long_width
+    view.setModel(None)  # the model (and the fitter's connections to it) go first
+    model.deleteLater()

@@ -26,6 +26,7 @@ from PySide6.QtCore import QCoreApplication, QObject
 from rtstation.dicom import sop
 from rtstation.dicom.headers import InstanceHeader
 from rtstation.dicom.rt_tree import PlanBundle, build_tree
+from rtstation.storage.catalog_views import PatientOutline
 
 if TYPE_CHECKING:
     from rtstation.station import Station
@@ -78,9 +79,10 @@ class PlanSnapshot:
     groups: tuple[GroupSnapshot, ...]
     forwarded: tuple[tuple[str, str], ...]  # (node, job state) known when fetched
     waiting: str
-    bundle: PlanBundle
+    bundle: PlanBundle | None  # None in an outline: the files are not read yet
     decision: str = ""  # the rules' verdict: "pending", "forwarded", "not-forwarded" or ""
     rules: Any = None  # PlanExplanation: the stored verdicts as reason codes, the sends
+    outline: bool = False  # from the plans table only: no groups, no bundle yet
 
     def files(self) -> tuple[FileRow, ...]:
         return tuple(f for g in self.groups for f in g.files)
@@ -105,10 +107,11 @@ class PatientSnapshot:
     received: str
     received_iso: str
     source_aes: tuple[str, ...]
+    outline: bool = False  # plans without their files; the full snapshot follows
 
     @property
     def empty(self) -> bool:
-        return not self.plans and self.unconnected is None
+        return not self.plans and self.unconnected is None and not self.outline
 
 
 _ISO_MINUTE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d)(?::\d\d(?:\.\d+)?)?([+-]\d\d:\d\d)?$")
@@ -300,4 +303,56 @@ def fetch_patients(
             break
         instances = grouped[patient_id] if patient_ids is None else catalog.instances(patient_id)
         snapshots.append(build_patient(station, patient_id, instances))
+    return snapshots
+
+
+def outline_patient(station: Any, outline: PatientOutline) -> PatientSnapshot:
+    """A patient as the tree shows it before its files are read: every plan row with its
+    columns (from the plans table and the forwarding state), no groups, no bundle."""
+    plans = []
+    for plan in outline.plans:
+        forwarded, waiting, decision = _plan_status(station, plan.plan_uid)
+        plans.append(
+            PlanSnapshot(
+                plan_uid=plan.plan_uid,
+                patient_id=outline.patient_id,
+                patient_name=outline.patient_name,
+                label=plan.plan_label,
+                name=plan.plan_name,
+                approval=plan.approval_status,
+                source_ae=plan.source_ae,
+                received=local_time(plan.received_at),
+                received_iso=plan.received_at,
+                completeness=plan.summary,
+                complete=plan.complete,
+                missing="",
+                groups=(),
+                forwarded=forwarded,
+                waiting=waiting,
+                bundle=None,
+                decision=decision,
+                rules=station.plan_explanation(plan.plan_uid, live=False) if station else None,
+                outline=True,
+            )
+        )
+    return PatientSnapshot(
+        patient_id=outline.patient_id,
+        patient_name=outline.patient_name,
+        plans=tuple(plans),
+        unconnected=None,
+        received=local_time(outline.received_at),
+        received_iso=outline.received_at,
+        source_aes=outline.source_aes,
+        outline=True,
+    )
+
+
+def fetch_outline(station: Any, should_cancel: Any = None) -> list[PatientSnapshot]:
+    """Every stored patient as an outline (blocking: a worker): a few aggregate queries,
+    no header decoded, so a station of 100,000 instances shows its tree at once."""
+    snapshots = []
+    for outline in station.catalog.patient_outlines():
+        if should_cancel is not None and should_cancel():
+            break
+        snapshots.append(outline_patient(station, outline))
     return snapshots

@@ -68,8 +68,13 @@ def _decide(rules: Any, plan: Any) -> Any:
     return evaluate(rules, plan_facts(plan.bundle, plan.source_ae or IMPORT_FOLDER_AE))
 
 
-def tested_plan(rules: Any, plan: Any) -> TestedPlan:
-    """The Rules dialog's test of ``rules`` against a tree snapshot's plan."""
+def tested_plan(rules: Any, plan: Any) -> TestedPlan | str:
+    """The Rules dialog's test of ``rules`` against a tree snapshot's plan (a sentence
+    while the tree has only its outline, the plan's files not read yet)."""
+    if plan.bundle is None:
+        return QCoreApplication.translate(
+            "RulesDialog", "The plan's files are still being read: test again in a moment."
+        )
     name = " ".join(plan.patient_name.replace("^", " ").split())
     who = f"{name}, {plan.patient_id}" if name else plan.patient_id
     return TestedPlan(_decide(rules, plan), f"{plan.label or plan.plan_uid} ({who})")
@@ -78,7 +83,9 @@ def tested_plan(rules: Any, plan: Any) -> TestedPlan:
 def verdict_lines(rules: Any, plan: Any) -> list[str]:
     """Each rule's verdict for ``plan`` under the current rules, in the user's language:
     what the details panel shows under "Rules", so why a plan did or did not go somewhere
-    is in the window, not only in the log file."""
+    is in the window, not only in the log file. None while the plan's files are not read."""
+    if plan.bundle is None:
+        return []
     decision = _decide(rules, plan)
     lines = [render(str(line)) for line in decision.explanation()]
     waiting = getattr(decision, "waiting_for", ())

@@ -216,19 +216,23 @@ class DetailsPanel(QTabWidget):
         """Show ``plan``; the history table keeps its rows if it is the same plan."""
         same = plan.plan_uid == self._plan_uid
         self._plan_uid = plan.plan_uid
-        header = plan.bundle.plan
+        # an outline (the tree still filling in) has no plan header yet: its fields stay
+        # empty until the full snapshot replaces it a moment later
+        header = plan.bundle.plan if plan.bundle is not None else None
         name = plan.patient_name.replace("^", " ").strip()
         values = {
             "patient": f"{name} ({plan.patient_id})" if name else plan.patient_id,
             "label": plan.label,
             "name": plan.name,
-            "date": format_dicom_date(header.plan_date),
+            "date": format_dicom_date(header.plan_date) if header else "",
             "approval": plan.approval,
-            "intent": header.plan_intent,
-            "machines": ", ".join(header.machines),
-            "fractions": "" if header.fractions_planned is None else str(header.fractions_planned),
+            "intent": header.plan_intent if header else "",
+            "machines": ", ".join(header.machines) if header else "",
+            "fractions": ""
+            if header is None or header.fractions_planned is None
+            else str(header.fractions_planned),
             "prescription": ""
-            if header.prescription_gy is None
+            if header is None or header.prescription_gy is None
             else f"{header.prescription_gy:g} Gy",
             "completeness": plan.completeness
             + (f" ({self.tr('missing')} {plan.missing})" if plan.missing else ""),
@@ -245,7 +249,7 @@ class DetailsPanel(QTabWidget):
             "" if plan.complete else f"color: {status_color('warning')};"
         )
         beams = []
-        for beam in header.beams:
+        for beam in header.beams if header else ():
             beams.append(
                 (
                     f"{beam.number or ''} {beam.name}".strip(),
@@ -256,7 +260,7 @@ class DetailsPanel(QTabWidget):
                     beam.treatment_delivery_type,
                 )
             )
-        total = header.total_meterset
+        total = header.total_meterset if header else None
         if beams and total is not None:
             beams.append((self.tr("Total"), "", "", "", f"{total:.1f}", ""))
         _fill(self.beams_table, beams)

@@ -90,11 +90,14 @@ class PlanFilterProxyModel(QSortFilterProxyModel):
 
 
 class PlanTreePanel(QWidget):
-    """Filter box + tree view; emits the source index of the current row, and
-    ``planMenuRequested(global position, plan UIDs, right-clicked plan UID)``."""
+    """Filter box + tree view; emits the source index of the current row,
+    ``planMenuRequested(global position, plan UIDs, right-clicked plan UID)``, and
+    ``patientWanted(patient ID)`` when a patient is opened or selected (its files are read
+    first if the tree is still filling in)."""
 
     currentChanged = Signal(QModelIndex)
     planMenuRequested = Signal(QPoint, list, str)
+    patientWanted = Signal(str)
 
     def __init__(self, model: PlanTreeModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -124,6 +127,7 @@ class PlanTreePanel(QWidget):
             self,
         )
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.view.expanded.connect(self._want_patient)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_context_menu_requested)
         self.empty_label = QLabel(self)
@@ -202,7 +206,15 @@ class PlanTreePanel(QWidget):
 
     @Slot(QItemSelection, QItemSelection)
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
-        self.currentChanged.emit(self.current_source_index())
+        current = self.current_source_index()
+        self._want_patient(current)
+        self.currentChanged.emit(current)
+
+    @Slot(QModelIndex)
+    def _want_patient(self, index: QModelIndex) -> None:
+        patient_id = index.data(PATIENT_ID_ROLE) if index.isValid() else None
+        if patient_id:
+            self.patientWanted.emit(str(patient_id))
 
     @Slot(QPoint)
     def _on_context_menu_requested(self, position: QPoint) -> None:
