@@ -201,6 +201,7 @@ def terminate(
     """
     if graceful and proc.poll() is None:
         _kill_group(proc, signal.SIGTERM)
+        _kill_group(proc, signal.SIGCONT)  # a paused peer (pause()) must see its SIGTERM
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:

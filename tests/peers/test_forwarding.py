@@ -275,12 +275,14 @@ def test_sigkill_during_send_resumes_without_resending_acknowledged(tmp_path: Pa
         r["sop_instance_uid"]
         for r in query(station, "SELECT sop_instance_uid FROM job_items WHERE state = 'sent'")
     }
-    received_before = list(scp.received_order())
-    # The kill may land between storescp's response and the station's record of it: the one
-    # instance in flight is received but not recorded (and is the one that may go twice).
-    assert recorded <= set(received_before)
-    assert len(set(received_before)) - 1 <= len(recorded) < 300
     scp.resume()
+    # storescp logs a reception in order.txt by a shell it runs around its answer: wait for
+    # the lines of what the station recorded as answered (the pause may have held them).
+    wait_until(lambda: recorded <= set(scp.received_order()), 30, "storescp's order.txt")
+    received_before = list(scp.received_order())
+    # The kill may land between storescp's answer and the station's record of it: the one
+    # instance in flight is received but not recorded (and is the one that may go twice).
+    assert len(set(received_before)) - 1 <= len(recorded) < 300
     station.start()
     expected = {read_sop_instance_uid(p) for p in files}
     wait_until(lambda: set(scp.received_order()) >= expected, 120, "the resumed send", station)
