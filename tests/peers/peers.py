@@ -201,7 +201,6 @@ def terminate(
     """
     if graceful and proc.poll() is None:
         _kill_group(proc, signal.SIGTERM)
-        _kill_group(proc, signal.SIGCONT)  # a paused peer (pause()) must see its SIGTERM
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -379,16 +378,6 @@ class _PeerProcess:
     def kill(self) -> None:
         """SIGKILL the peer at once (a crash, for recovery tests)."""
         self.stop(graceful=False)
-
-    def pause(self) -> None:
-        """SIGSTOP the peer: it takes nothing in until :meth:`resume`, so a test can act
-        while a transfer is certainly still running, however fast the machine is."""
-        if self.proc is not None:
-            _kill_group(self.proc, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        if self.proc is not None:
-            _kill_group(self.proc, signal.SIGCONT)
 
     def __enter__(self: _P) -> _P:
         return self.start()
