@@ -47,7 +47,8 @@ if [[ $# -eq 0 ]]; then
     # loopback ports and works in its own temporary folders, so tests never share state.
     # Two workers per core: a peer test spends much of its time waiting for a peer process
     # (storescp, Orthanc, a station), and the other worker on that core runs meanwhile.
-    set -- tests -n "$(( $(nproc) * 2 ))"
+    # --durations=5: every run names its five slowest tests, so a slow one is seen at once.
+    set -- tests -n "$(( $(nproc) * 2 ))" --durations=5
 fi
 echo "test.sh: pytest $*"
 bash scripts/netns-run.sh "$venv_bin/python" -m pytest "$@" 2>&1 | tee "$pytest_log"
