@@ -153,7 +153,8 @@ def make_window(qtbot: Any, ui_settings: QSettings) -> Iterator[Callable[..., An
 
     windows: list[MainWindow] = []
 
-    def make(station: Station, *, start: bool = True) -> MainWindow:
+    def make(station: Station, *, start: bool = True, loaded: bool = True) -> MainWindow:
+        """``loaded=False`` returns at once, so a test sees the tree's first load happen."""
         window = MainWindow(station, ui_settings=ui_settings)
         qtbot.addWidget(window)
         windows.append(window)
@@ -161,7 +162,8 @@ def make_window(qtbot: Any, ui_settings: QSettings) -> Iterator[Callable[..., An
         if start:
             with qtbot.waitSignal(_finished(window.start_station()), timeout=10_000):
                 pass
-        qtbot.waitUntil(lambda: not window.tree_controller.busy, timeout=10_000)
+        if loaded:
+            qtbot.waitUntil(lambda: not window.tree_controller.busy, timeout=10_000)
         return window
 
     yield make

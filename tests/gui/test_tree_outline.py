@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings
 
 from rtstation.errors import DatabaseError
-from rtstation.gui import workers
 from rtstation.gui.app import keep_gc_pauses_short
 from rtstation.gui.controllers import tree_controller
 from rtstation.gui.controllers.tree_data import fetch_patients
@@ -44,26 +42,9 @@ def big_station(tmp_path: Path, make_station: Callable[..., Station]) -> Station
 
 
 @pytest.fixture
-def open_window(qtbot: Any, ui_settings: QSettings) -> Iterator[Callable[[Station], Any]]:
-    """The real window, created here so a test sees its first load from the start."""
-    from rtstation.gui.main_window import MainWindow
-
-    windows: list[MainWindow] = []
-
-    def make(station: Station) -> MainWindow:
-        window = MainWindow(station, ui_settings=ui_settings)
-        qtbot.addWidget(window)
-        windows.append(window)
-        window.show()
-        return window
-
-    yield make
-    for window in windows:
-        window.shutdown()
-        window.close()
-    workers.cancel_all()
-    workers.wait_for_all(10_000)
-    QCoreApplication.processEvents()
+def open_window(make_window: Callable[..., Any]) -> Callable[[Station], Any]:
+    """The real window, returned at once so a test sees its first load from the start."""
+    return lambda station: make_window(station, start=False, loaded=False)
 
 
 def _tree(model: PlanTreeModel) -> dict[str, list[tuple[str, ...]]]:
