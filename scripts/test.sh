@@ -7,7 +7,8 @@
 # 2. ruff check .
 # 3. lint-imports                (the layer contracts in pyproject.toml)
 # 4. pytest over tests/ with two workers per core (or over PYTEST-ARGS), Qt offscreen, in a
-#    private network namespace with only loopback (scripts/netns-run.sh).
+#    private network namespace with only loopback (scripts/netns-run.sh), its scratch files
+#    on a private RAM disk (scripts/scratch-tmpfs.sh; RTSTATION_TEST_TMPFS=0: on the disk).
 #
 # Every step runs even when an earlier check fails, so one run shows everything. The exit
 # status is pytest's when pytest fails, else 1 when ruff or lint-imports failed, else 0.
@@ -51,7 +52,8 @@ if [[ $# -eq 0 ]]; then
     set -- tests -n "$(( $(nproc) * 2 ))" --durations=5
 fi
 echo "test.sh: pytest $*"
-bash scripts/netns-run.sh "$venv_bin/python" -m pytest "$@" 2>&1 | tee "$pytest_log"
+bash scripts/netns-run.sh bash scripts/scratch-tmpfs.sh "$venv_bin/python" -m pytest "$@" 2>&1 \
+    | tee "$pytest_log"
 pytest_rc=${PIPESTATUS[0]}
 
 summary="$(grep -v '^[[:space:]]*$' "$pytest_log" | tail -n 1)"

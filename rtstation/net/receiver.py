@@ -183,10 +183,10 @@ class StorageReceiver:
             ae.network_timeout = self.config.network_timeout
             ae.acse_timeout = self.config.association_request_timeout
             ae.require_called_aet = self.config.require_called_ae_title
-            for context in AllStoragePresentationContexts:
-                ae.add_supported_context(context.abstract_syntax, TRANSFER_SYNTAXES)
-            for uid in EXTRA_STORAGE_CLASSES:
-                ae.add_supported_context(uid, TRANSFER_SYNTAXES)
+            storage_classes = [c.abstract_syntax for c in AllStoragePresentationContexts]
+            pynetdicom_tuning.add_supported_contexts(
+                ae, [*storage_classes, *EXTRA_STORAGE_CLASSES], TRANSFER_SYNTAXES
+            )
             ae.add_supported_context(Verification)
             handlers = [
                 (evt.EVT_CONN_OPEN, self._gate.on_open),

@@ -12,9 +12,12 @@ import threading
 
 import pynetdicom
 import pytest
-from pynetdicom import association, dimse_messages, dul
+from pydicom.uid import ExplicitVRBigEndian
+from pynetdicom import AE, AllStoragePresentationContexts, association, dimse_messages, dul
+from pynetdicom.sop_class import CTImageStorage, RTPlanStorage
 
 from rtstation.net import pynetdicom_tuning as tuning
+from rtstation.net.receiver import TRANSFER_SYNTAXES
 
 
 def test_the_installed_pynetdicom_is_a_checked_version():
@@ -178,3 +181,57 @@ def test_the_socket_read_replaced_is_still_pynetdicoms_4_kb_loop():
     source = inspect.getsource(tuning.PYNETDICOM_RECV)
     assert "bytes_read = self.socket.recv(bufsize)" in source
     assert "if not bytes_read:" in source and "return bytestream" in source
+
+
+def _contexts_of(ae: AE) -> list[tuple[str, list[str], object, object]]:
+    return [
+        (str(c.abstract_syntax), [str(t) for t in c.transfer_syntax], c.scu_role, c.scp_role)
+        for c in ae.supported_contexts
+    ]
+
+
+def test_add_supported_context_still_keeps_contexts_by_uid_in_a_dict():
+    ae = AE()
+    ae.add_supported_context(CTImageStorage)
+    assert list(ae._supported_contexts) == [CTImageStorage]
+
+
+def test_the_storage_contexts_are_those_pynetdicom_itself_would_add(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    classes = [c.abstract_syntax for c in AllStoragePresentationContexts]
+    mine, theirs = AE(), AE()
+    # a UID supported already is extended, as pynetdicom extends it
+    for ae in (mine, theirs):
+        ae.add_supported_context(RTPlanStorage, [ExplicitVRBigEndian])
+    tuning.add_supported_contexts(mine, classes, TRANSFER_SYNTAXES)
+    for uid in classes:
+        theirs.add_supported_context(uid, TRANSFER_SYNTAXES)
+    assert _contexts_of(mine) == _contexts_of(theirs)
+    assert len(mine.supported_contexts) == len(classes)
+    # each context has its own list: negotiating one never changes another
+    first, second = mine.supported_contexts[:2]
+    assert first.transfer_syntax is not second.transfer_syntax
+
+
+def test_an_invalid_syntax_is_refused_as_pynetdicom_refuses_it():
+    too_long = "1.2." + "3" * 70
+    with pytest.raises(ValueError, match="invalid UID"):
+        AE().add_supported_context(CTImageStorage, [too_long])
+    with pytest.raises(ValueError, match="invalid UID"):
+        tuning.add_supported_contexts(AE(), [CTImageStorage], [too_long])
+
+
+def test_with_the_tuning_off_pynetdicom_adds_the_contexts(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv(tuning.SWITCH, "off")
+    calls: list[str] = []
+    ae = AE()
+    original = ae.add_supported_context
+
+    def counted(uid: str, syntaxes: list[str]) -> None:
+        calls.append(uid)
+        original(uid, syntaxes)
+
+    monkeypatch.setattr(ae, "add_supported_context", counted)
+    tuning.add_supported_contexts(ae, [CTImageStorage, RTPlanStorage], TRANSFER_SYNTAXES)
+    assert calls == [CTImageStorage, RTPlanStorage]
