@@ -122,7 +122,7 @@ def tls_args(peer: Peer) -> tuple[ssl.SSLContext, str] | None:
     return context, peer.host
 
 
-def _keep_responses(assoc: Association) -> None:
+def keep_responses(assoc: Association) -> None:
     """Stop the association's reactor from swallowing the answer to our own request.
 
     pynetdicom 3.0 pauses the reactor thread around each ``send_c_*`` call, but the pause
@@ -255,7 +255,7 @@ def open_association(
         # pynetdicom refuses bad AE titles or addresses before touching the network.
         return None, AssociationFailure("invalid-settings", str(exc), peer.address)
     if assoc.is_established:
-        _keep_responses(assoc)
+        keep_responses(assoc)
         return assoc, None
     failure = _diagnose(assoc, peer, bool(connected), time.monotonic() - started)
     close_association(assoc, abort=True)

@@ -23,7 +23,7 @@ What this module changes, and why each is safe:
   thread); every other call goes to :mod:`time`. Other pynetdicom associations of the
   process (a test's own probe) keep the default: pynetdicom's pause around a requestor's
   ``send_c_*`` is racy and a faster reactor loses that race more often, which rtstation's
-  own requestors repair (``net/peer.py`` ``_keep_responses``) and others do not.
+  own requestors repair (``net/peer.py`` ``keep_responses``) and others do not.
 * ``pynetdicom.dimse_messages.NamedTemporaryFile`` (the file a chunked C-STORE is written
   to, ``STORE_RECV_CHUNKED_DATASET``) is wrapped so the SHA-256 of the dataset bytes is
   computed as the bytes are written, on the DUL thread, instead of reading the file again

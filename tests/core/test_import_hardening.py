@@ -169,14 +169,19 @@ def test_stored_files_named_for_a_send_are_found_but_the_working_folders_never_r
 # --- item 10: FIFOs, sockets and ZIP bombs -------------------------------------------------
 
 
-def test_a_named_pipe_and_a_socket_are_skipped_with_a_reason(ingestor: Ingestor, tmp_path: Path):
+def test_a_named_pipe_and_a_socket_are_skipped_with_a_reason(
+    ingestor: Ingestor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     """Before: the import opened the FIFO and waited for a writer for ever."""
     folder = tmp_path / "drop"
     study = write_study(folder / "study", StudySpec(**SMALL))
     fifo = folder / "export.dcm"
     os.mkfifo(fifo)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.bind(str(folder / "agent.sock"))
+    # bound by a relative name: a socket's path has at most 107 bytes, and tmp_path can be longer
+    monkeypatch.chdir(folder)
+    sock.bind("agent.sock")
+    monkeypatch.undo()
     result: list[importer.ImportReport] = []
     worker = threading.Thread(
         target=lambda: result.append(import_paths([folder], ingestor, clear=True)), daemon=True

@@ -31,6 +31,7 @@ from tests.peers.peers import (
     storescu_acknowledged,
     storescu_responses,
 )
+from tests.peers.scu import associate
 from tests.peers.station_proc import StationProcess, write_settings
 
 STUDY_UID = "1.2.826.0.1.3680043.8.498.10"
@@ -130,7 +131,7 @@ def test_storescp_reject_rtdose_as_seen_by_pynetdicom(storescp):
     ae = AE(ae_title="RTSTATION")
     ae.add_requested_context(CTImageStorage, ExplicitVRLittleEndian)
     ae.add_requested_context(RTDoseStorage, ExplicitVRLittleEndian)
-    assoc = ae.associate(HOST, scp.port, ae_title=scp.ae_title)
+    assoc = associate(ae, scp.port, scp.ae_title)
     try:
         assert assoc.is_established
         accepted = {cx.abstract_syntax for cx in assoc.accepted_contexts}
@@ -238,7 +239,7 @@ def _store_statuses(port: int, ae_title: str, paths: list[Path]) -> list[int]:
     ae = AE(ae_title="RTSTATION")
     for path in paths:
         ae.add_requested_context(dcmread(path).SOPClassUID, ExplicitVRLittleEndian)
-    assoc = ae.associate(HOST, port, ae_title=ae_title)
+    assoc = associate(ae, port, ae_title)
     statuses = []
     try:
         assert assoc.is_established
@@ -277,7 +278,7 @@ def test_echo_to_orthanc_with_echoscu_and_pynetdicom(orthanc):
 
     ae = AE(ae_title="RTSTATION")
     ae.add_requested_context("1.2.840.10008.1.1")
-    assoc = ae.associate(HOST, pacs.port, ae_title=pacs.ae_title)
+    assoc = associate(ae, pacs.port, pacs.ae_title)
     try:
         assert assoc.is_established
         assert assoc.send_c_echo().Status == 0x0000
@@ -301,7 +302,7 @@ def test_orthanc_find_and_move_to_a_known_modality(orthanc, storescp, tmp_path):
     query.QueryRetrieveLevel = "STUDY"
     query.PatientID = "HARNESS1"
     query.StudyInstanceUID = ""
-    assoc = ae.associate(HOST, pacs.port, ae_title=pacs.ae_title)
+    assoc = associate(ae, pacs.port, pacs.ae_title)
     try:
         assert assoc.is_established
         found = [

@@ -17,7 +17,6 @@ from pydicom import dcmread
 from pynetdicom import AE
 from pynetdicom.sop_class import Verification
 
-from rtstation.net.tcp import NODELAY_HANDLER
 from tests.data.generator import PlanSpec, StudySpec, write_ct_series, write_garbage, write_study
 from tests.data.pydicom_files import copy_pydicom_rt_files
 from tests.peers.peers import (
@@ -31,6 +30,7 @@ from tests.peers.peers import (
     storescu_acknowledged,
     storescu_responses,
 )
+from tests.peers.scu import associate
 from tests.peers.station_proc import StationProcess, wait_until, write_settings
 from tests.threads import threads_left
 
@@ -51,7 +51,7 @@ def _sha(data: bytes) -> str:
 def _echo(port: int) -> bool:
     ae = AE(ae_title="PROBE")
     ae.add_requested_context(Verification)
-    assoc = ae.associate(HOST, port, ae_title="RTSTATION", evt_handlers=[NODELAY_HANDLER])
+    assoc = associate(ae, port, "RTSTATION")
     try:
         return assoc.is_established and assoc.send_c_echo().Status == 0
     finally:
@@ -187,9 +187,7 @@ def test_malformed_dataset_is_refused_with_c210(station: StationProcess, tmp_pat
     previous = _config.STORE_SEND_CHUNKED_DATASET
     _config.STORE_SEND_CHUNKED_DATASET = True
     try:
-        assoc = ae.associate(
-            HOST, station.port, ae_title="RTSTATION", evt_handlers=[NODELAY_HANDLER]
-        )
+        assoc = associate(ae, station.port, "RTSTATION")
         assert assoc.is_established
         status = assoc.send_c_store(broken)
         assoc.release()

@@ -22,9 +22,9 @@ from pydicom.uid import ExplicitVRLittleEndian
 from pynetdicom import AE, _config
 from pynetdicom.sop_class import Verification
 
-from rtstation.net.tcp import NODELAY_HANDLER
 from tests.data.generator import StudySpec, write_study
 from tests.peers.peers import HOST
+from tests.peers.scu import associate
 from tests.peers.station_proc import StationProcess, query, write_settings
 from tests.peers.test_receiver_gate import _associate_rq
 
@@ -103,9 +103,7 @@ def _send_all(port: int, files: list[tuple[Path, str]]) -> dict[str, int]:
     try:
         for path, uid in files:
             if assoc is None or not assoc.is_established:
-                assoc = ae.associate(
-                    HOST, port, ae_title="RTSTATION", evt_handlers=[NODELAY_HANDLER]
-                )
+                assoc = associate(ae, port, "RTSTATION")
                 assert assoc.is_established, "the station stopped accepting associations"
             try:
                 status = assoc.send_c_store(path)
@@ -123,7 +121,7 @@ def _send_all(port: int, files: list[tuple[Path, str]]) -> dict[str, int]:
 def _echo(port: int) -> bool:
     ae = AE(ae_title="FUZZER")
     ae.add_requested_context(Verification)
-    assoc = ae.associate(HOST, port, ae_title="RTSTATION", evt_handlers=[NODELAY_HANDLER])
+    assoc = associate(ae, port, "RTSTATION")
     try:
         return assoc.is_established and int(assoc.send_c_echo().Status) == 0
     finally:

@@ -19,8 +19,7 @@ from pydicom.filewriter import write_dataset, write_file_meta_info
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from pynetdicom import AE, _config
 
-from rtstation.net.tcp import NODELAY_HANDLER
-from tests.peers.peers import HOST
+from tests.peers.scu import associate
 from tests.peers.station_proc import StationProcess, query, write_settings
 
 CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2"
@@ -92,7 +91,7 @@ def _send(port: int, files: list[Path]) -> list[int]:
     ae = AE(ae_title="HOSTILE")
     for sop_class in (CT_IMAGE, RT_PLAN):
         ae.add_requested_context(sop_class, ExplicitVRLittleEndian)
-    assoc = ae.associate(HOST, port, ae_title="RTSTATION", evt_handlers=[NODELAY_HANDLER])
+    assoc = associate(ae, port, "RTSTATION")
     assert assoc.is_established
     try:
         statuses = []
