@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import queue
 import threading
 import time
@@ -39,7 +38,8 @@ from typing import Any
 
 from rtstation.dicom.dvh import DvhOptions
 from rtstation.dicom.metrics import PlanReport, plan_report, plan_row
-from rtstation.dicom.metrics_codec import EncodedReport, encode_report, with_vx
+from rtstation.dicom.metrics_child import encoded_report, lower_priority
+from rtstation.dicom.metrics_codec import EncodedReport, with_vx
 from rtstation.dicom.rt_tree import PlanBundle, build_tree
 from rtstation.storage.catalog import Catalog
 from rtstation.storage.metrics_store import MetricsSource, MetricsStore
@@ -47,7 +47,6 @@ from rtstation.storage.metrics_store import MetricsSource, MetricsStore
 LOGGER = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
-NICE_INCREMENT = 10
 #: Pause between two plans while the station is receiving: the metrics thread's own share
 #: (reading the result, writing the row) gives the receiver's threads the interpreter.
 BUSY_PAUSE_SECONDS = 0.25
@@ -89,15 +88,15 @@ class ChildComputer:
             self._executor = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_lower_priority,
+                initializer=lower_priority,
             )
-            self._executor.submit(_lower_priority)
+            self._executor.submit(lower_priority)
 
     def __call__(self, bundle: PlanBundle) -> EncodedReport:
         self._start_child()
         assert self._executor is not None
         try:
-            return self._executor.submit(_encoded_report, bundle, self.options).result()
+            return self._executor.submit(encoded_report, bundle, self.options).result()
         except BrokenProcessPool:
             self._executor = None
             raise
@@ -187,7 +186,7 @@ class MetricsWorker:
     def _run(self) -> None:
         # The child process starts with the first plan to compute, not here: a station that
         # only forwards, or a CLI run that never sees a plan, pays for no second interpreter.
-        _lower_priority()
+        lower_priority()
         while True:
             try:
                 item = self._queue.get(timeout=self.poll_seconds)
@@ -383,20 +382,3 @@ class MetricsWorker:
                 self.wake()
             return None
         return plan_row(found.report)
-
-
-def _encoded_report(bundle: PlanBundle, options: DvhOptions) -> EncodedReport:
-    """In the child process: the report, encoded there (small to send back, no numpy here)."""
-    return encode_report(plan_report(bundle, options))
-
-
-def _lower_priority() -> None:
-    """Run the calling thread (the child process's only one) below the receiver's priority."""
-    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
-        return
-    try:
-        tid = threading.get_native_id()  # on Linux a thread has a nice value of its own
-        current = os.getpriority(os.PRIO_PROCESS, tid)
-        os.setpriority(os.PRIO_PROCESS, tid, current + NICE_INCREMENT)
-    except OSError as exc:
-        LOGGER.debug("Plan metrics keep their priority: %s", exc)

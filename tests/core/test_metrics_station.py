@@ -5,6 +5,8 @@ arrive by folder import, which takes the same path through the rules as a receiv
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -203,3 +205,23 @@ def test_a_plans_row_without_its_plan_does_not_keep_the_thread_busy(
     station.metrics.wake()
     assert station.metrics.wait_idle(TIMEOUT)
     assert station.metrics_store.load() == {}
+
+
+def test_the_metrics_child_imports_no_station_and_no_network() -> None:
+    """The spawned child imports the module of each function it runs: before, that was
+    rtstation.station.metrics_worker, and with it pynetdicom and the whole station."""
+    from rtstation.dicom import metrics_child
+    from rtstation.station import metrics_worker
+
+    runs = {metrics_child.encoded_report, metrics_child.lower_priority}
+    assert {f.__module__ for f in runs} == {"rtstation.dicom.metrics_child"}
+    assert metrics_worker.encoded_report is metrics_child.encoded_report
+    probe = (
+        "import sys, rtstation.dicom.metrics_child; "
+        "print(sorted(m for m in sys.modules if m.startswith(('pynetdicom', 'rtstation.station',"
+        " 'rtstation.net', 'rtstation.storage', 'PySide6'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]", out
