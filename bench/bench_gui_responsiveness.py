@@ -40,6 +40,7 @@ from rtstation.config import (  # noqa: E402
 from rtstation.gui import workers  # noqa: E402
 from rtstation.gui.app import create_application, keep_gc_pauses_short  # noqa: E402
 from rtstation.gui.main_window import MainWindow  # noqa: E402
+from rtstation.net import pynetdicom_tuning  # noqa: E402
 from rtstation.station import Station  # noqa: E402
 from tests.data.generator import (  # noqa: E402
     StudySpec,
@@ -149,7 +150,8 @@ def main() -> int:
     window = MainWindow(
         station, ui_settings=QSettings(str(work / "ui.ini"), QSettings.Format.IniFormat)
     )
-    keep_gc_pauses_short(window)  # as run_gui does
+    keep_gc_pauses_short(window)  # as open_window does
+    pynetdicom_tuning.keep_default_polling()  # as open_window does
     window.show()
     probe = LatenessProbe()
     result: dict[str, float] = {}

@@ -30,6 +30,7 @@ from rtstation.gui import log_handler as gui_log
 from rtstation.gui import workers
 from rtstation.gui.icons import icon
 from rtstation.gui.messages import describe
+from rtstation.net import pynetdicom_tuning
 
 LOGGER = logging.getLogger(__name__)
 
@@ -164,6 +165,9 @@ def open_window(app: QApplication, open_station: Callable[[], Any]) -> OpenedSta
     app.setQuitOnLastWindowClosed(not window.tray.available)
     window.quitRequested.connect(app.quit, Qt.ConnectionType.QueuedConnection)
     window.show()
+    # The receiver shares this process's interpreter lock with the window: it polls at
+    # pynetdicom's own pace here, not at the short delays `serve` uses.
+    pynetdicom_tuning.keep_default_polling()
     window.start_station()
     LOGGER.info("rtstation %s window open; storage %s", __version__, station.storage_root)
     return OpenedStation(window, station, handler)

@@ -77,6 +77,7 @@ __all__ = [
 
 LOGGER = logging.getLogger(__name__)
 
+
 class SendQueue(QueueResults, QueueReads):
     """The queue on one SQLite file; safe to share between threads and processes."""
 

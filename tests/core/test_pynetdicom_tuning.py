@@ -235,3 +235,13 @@ def test_with_the_tuning_off_pynetdicom_adds_the_contexts(monkeypatch: pytest.Mo
     monkeypatch.setattr(ae, "add_supported_context", counted)
     tuning.add_supported_contexts(ae, [CTImageStorage, RTPlanStorage], TRANSFER_SYNTAXES)
     assert calls == [CTImageStorage, RTPlanStorage]
+
+
+def test_default_polling_keeps_pynetdicoms_delay_even_for_one_association(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(tuning, "_short_polling", True)
+    assert tuning._delay_for(1) == tuning.DUL_LOOP_DELAY
+    tuning.keep_default_polling()
+    assert tuning._delay_for(1) == tuning.PYNETDICOM_REACTOR_SLEEP
+    assert tuning._delay_for(3) == tuning.PYNETDICOM_REACTOR_SLEEP

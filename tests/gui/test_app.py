@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 
 from rtstation.cli import cmd_gui
 from rtstation.gui import app as gui_app
+from rtstation.net import pynetdicom_tuning
 from tests.gui.conftest import write_settings
 from tests.peers.peers import free_port
 
@@ -35,8 +36,14 @@ def restored_logging() -> Iterator[None]:
 
 @pytest.fixture
 def opened(
-    qtbot: Any, qapp: Any, config_dir: Path, restored_logging: None
+    qtbot: Any,
+    qapp: Any,
+    config_dir: Path,
+    restored_logging: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[gui_app.OpenedStation]:
+    # open_window switches the process to pynetdicom's polling delays: undone after the test
+    monkeypatch.setattr(pynetdicom_tuning, "_short_polling", True)
     write_settings(config_dir, port=free_port())
     args = argparse.Namespace(config=str(config_dir), verbose=0, bind="127.0.0.1")
     result = gui_app.open_window(qapp, cmd_gui.station_opener(args))
@@ -44,6 +51,12 @@ def opened(
     qtbot.addWidget(result.window)
     yield result
     gui_app.close_window(result)
+
+
+def test_the_window_keeps_the_receivers_polling_at_pynetdicoms_pace(opened: Any) -> None:
+    """At 50 µs the receiver's polling threads took the interpreter lock from the window
+    often enough to make it late by 119 ms (bench_gui_responsiveness.py, 1,000 patients)."""
+    assert not pynetdicom_tuning._short_polling
 
 
 def test_a_station_log_line_reaches_the_log_pane(qtbot: Any, opened: Any) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QStyle
 
 from rtstation.gui.models.job_table_model import COL_PLAN
 from rtstation.gui.models.plan_tree_model import COL_NAME, COL_PLAN_NAME
+from rtstation.gui.widgets.column_fit import FIT_DELAY_MS
 from tests.data.generator import PlanSpec, StudySpec, write_study
 
 TIMEOUT_MS = 30_000
@@ -77,10 +78,39 @@ def test_column_widths_and_geometry_are_remembered(
 
     second = make_window(station, start=False)
     second.expand_all_plans()
-    qtbot.wait(0)  # a scheduled refit would run now: it must not
+    # a refit asked for by the model's changes would have run by now: it must not have
+    qtbot.wait(FIT_DELAY_MS * 2)
     assert second.tree_panel.view.columnWidth(COL_NAME) == 150
     assert second.jobs_panel.view.columnWidth(COL_PLAN) == 333
     assert second.size() == first.size()
+
+
+def test_refits_wait_and_gather_the_changes_that_come_meanwhile(qtbot: Any) -> None:
+    """A fit in the same event-loop turn as the tree update that asked for it froze the window
+    for the sum of both (170 ms with a thousand patients while a series arrived)."""
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QTreeView
+
+    from rtstation.gui.widgets.column_fit import ColumnFitter
+
+    view = QTreeView()
+    qtbot.addWidget(view)
+    model = QStandardItemModel(0, 1, view)
+    view.setModel(model)
+    view.show()
+    fitter = ColumnFitter(view, [0], {}, view)
+    fits: list[int] = []
+    fitter._timer.timeout.connect(lambda: fits.append(model.rowCount()))
+    for row in range(50):
+        model.appendRow([QStandardItem(f"Patient {row:04d}")])
+    # asked for, not run: it waits FIT_DELAY_MS on a timer, never inside the change
+    assert fits == [] and fitter._timer.isActive()
+    assert fitter._timer.interval() == FIT_DELAY_MS
+    qtbot.waitUntil(lambda: fits != [], timeout=FIT_DELAY_MS * 20)
+    qtbot.wait(FIT_DELAY_MS * 2)
+    assert fits == [50]  # one fit for all fifty changes
+    view.setModel(None)
+    model.deleteLater()
 
 
 def test_a_column_fit_measures_only_the_rows_in_view(qtbot: Any) -> None:
