@@ -113,6 +113,35 @@ def test_refits_wait_and_gather_the_changes_that_come_meanwhile(qtbot: Any) -> N
     model.deleteLater()
 
 
+def test_a_scheduled_refit_measures_one_column_per_event_loop_turn(qtbot: Any) -> None:
+    """Nine columns measured in one turn took up to 90 ms while a series arrived."""
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QTreeView
+
+    from rtstation.gui.widgets.column_fit import ColumnFitter
+
+    view = QTreeView()
+    qtbot.addWidget(view)
+    model = QStandardItemModel(0, 4, view)  # the last column stretches, as in the window
+    wide = "Wolfeschlegelsteinhausenbergerdorff Hubert Blaine"
+    model.appendRow([QStandardItem(wide) for _ in range(4)])
+    view.setModel(model)
+    view.resize(1600, 300)
+    view.show()
+    fitter = ColumnFitter(view, [0, 1, 2], {}, view)
+    needed = view.fontMetrics().horizontalAdvance(wide)
+    for column in range(3):
+        view.setColumnWidth(column, 40)
+    fitter._timer.stop()
+
+    fitter._timer.timeout.emit()  # the refit begins: the first column, in this turn only
+    assert view.columnWidth(0) >= needed
+    assert [view.columnWidth(c) for c in (1, 2)] == [40, 40]
+    qtbot.waitUntil(lambda: min(view.columnWidth(c) for c in (1, 2)) >= needed, timeout=5000)
+    view.setModel(None)
+    model.deleteLater()
+
+
 def test_a_column_fit_measures_only_the_rows_in_view(qtbot: Any) -> None:
     """With a thousand patients, measuring every row asked Python for thousands of cells on
     each refit (a second's freeze while a series arrived); the rows in view are enough."""

@@ -11,7 +11,9 @@ Refits are coalesced, at most one per :data:`FIT_DELAY_MS`: a receive of 600 ins
 changes the model hundreds of times, and measuring the visible rows once is enough. The
 delay also keeps a fit out of the event-loop turn of the model update that asked for it:
 with a thousand patients an update of the tree takes 30-50 ms and a fit 45-75 ms, and the
-two in one turn froze the window for up to 170 ms while a series arrived. Only the visible rows
+two in one turn froze the window for up to 170 ms while a series arrived. A scheduled refit
+then measures one column per event-loop turn, so no turn holds more than one column's
+measuring (5-10 ms) and the window repaints and answers between them. Only the visible rows
 are measured (``resizeContentsPrecision`` 0; Qt's default is 1,000 rows): with a thousand
 patients a fit asked for the size of 6,000 cells, each a call into Python, and froze the
 window for a second while a series arrived and the tree was filling in.
@@ -48,7 +50,12 @@ class ColumnFitter(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(FIT_DELAY_MS)
-        self._timer.timeout.connect(self.fit)
+        self._timer.timeout.connect(self._begin_refit)
+        self._refit_columns: list[int] = []
+        self._step = QTimer(self)  # the next column, in the next event-loop turn
+        self._step.setSingleShot(True)
+        self._step.setInterval(0)
+        self._step.timeout.connect(self._fit_next_column)
         rows = view.header() if isinstance(view, QTreeView) else view.verticalHeader()
         rows.setResizeContentsPrecision(0)  # the visible rows only (see the module docstring)
         model = view.model()
@@ -71,17 +78,33 @@ class ColumnFitter(QObject):
 
     @Slot()
     def fit(self) -> None:
-        """Size the columns now (no-op once the user sized them)."""
+        """Size every column now, in this turn (no-op once the user sized them)."""
+        for column in self.columns:
+            self._fit_column(column)
+
+    @Slot()
+    def _begin_refit(self) -> None:
+        # a refit still under way starts over: what changed since may touch its columns
+        self._refit_columns = list(self.columns)
+        self._fit_next_column()
+
+    @Slot()
+    def _fit_next_column(self) -> None:
+        if not self._refit_columns:
+            return
+        self._fit_column(self._refit_columns.pop(0))
+        if self._refit_columns:
+            self._step.start()
+
+    def _fit_column(self, column: int) -> None:
         if self.user_sized:
+            self._refit_columns.clear()
             return
         self._fitting = True
         try:
-            for column in self.columns:
-                wanted = max(
-                    self.view.sizeHintForColumn(column), self.header.sectionSizeHint(column)
-                )
-                limit = self.maxima.get(column)
-                self.view.setColumnWidth(column, min(wanted, limit) if limit else wanted)
+            wanted = max(self.view.sizeHintForColumn(column), self.header.sectionSizeHint(column))
+            limit = self.maxima.get(column)
+            self.view.setColumnWidth(column, min(wanted, limit) if limit else wanted)
         finally:
             self._fitting = False
 
