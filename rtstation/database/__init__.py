@@ -299,6 +299,13 @@ class Database:
         with self._lock, mapped_errors(self.path, self.busy_timeout):
             yield self._conn
 
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version``: changes whenever *another* connection (of this
+        process or another) committed, never for this connection's own commits. Costs no
+        disk read; a waiting worker polls it to hear of a job a CLI process queued."""
+        with self.reading() as conn:
+            return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
     def query(self, sql: str, params: Iterable[object] = ()) -> list[sqlite3.Row]:
         """All rows of one SELECT."""
         with self.reading() as conn:

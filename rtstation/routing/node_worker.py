@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger(__name__)
 
+#: How often a waiting worker looks whether another connection committed (see
+#: ``NodeWorker._wait_for_work``), and the least time between two of its claims then.
+CHANGE_CHECK_SECONDS = 0.05
+CLAIM_GAP_SECONDS = 0.2
+
 #: Seconds between looks at the database for a cancel or pause while a job is sending.
 CHECK_INTERVAL = 0.25
 
@@ -116,6 +121,7 @@ class NodeWorker(threading.Thread):
         while not self._stop_requested.is_set():
             self._wake.clear()
             self.lease_owner = f"{self.parent.owner}/{self.node}"
+            seen = self._change_counter()  # before the claim: a commit after it is noticed
             try:
                 withdrawn: list[int] = []
                 job = queue.claim_next(
@@ -130,7 +136,7 @@ class NodeWorker(threading.Thread):
                 LOGGER.exception("Send worker for %s could not read the queue", self.node)
                 job = None
             if job is None:
-                self._wake.wait(self.parent.poll_interval)
+                self._wait_for_work(seen)
                 continue
             try:
                 self._run_job(job)
@@ -139,6 +145,34 @@ class NodeWorker(threading.Thread):
                 LOGGER.exception("Send worker for %s failed on job %s", self.node, job.id)
                 self._wake.wait(self.parent.poll_interval)
         LOGGER.debug("Send worker for %s stopped", self.node)
+
+    def _change_counter(self) -> int | None:
+        try:
+            return self.parent.queue.change_counter()
+        except Exception:  # the claim that follows logs what is wrong with the database
+            return None
+
+    def _wait_for_work(self, seen: int | None) -> None:
+        """Until woken (a job queued in this process), another connection committed (a job
+        queued by a CLI process: noticed within CHANGE_CHECK_SECONDS, instead of the next
+        poll a second later), or ``poll_interval`` passed (a job whose retry time came).
+
+        Another connection also commits for every stored instance while the station
+        receives; the claims that follow are at least CLAIM_GAP_SECONDS apart, so a busy
+        receiver meets no more than a few of the worker's write transactions a second.
+        """
+        started = time.monotonic()
+        deadline = started + self.parent.poll_interval
+        while not self._wake.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if self._wake.wait(min(CHANGE_CHECK_SECONDS, remaining)):
+                return
+            if seen is None or time.monotonic() - started < CLAIM_GAP_SECONDS:
+                continue
+            if self._change_counter() != seen:
+                return
 
     def _run_job(self, job: Job) -> None:
         parent = self.parent

@@ -224,6 +224,11 @@ class SendQueue(QueueResults, QueueReads):
         )
         return job_id
 
+    def change_counter(self) -> int:
+        """A number that changes when another connection committed to the database (a job
+        queued by another process, say); see :meth:`Database.data_version`."""
+        return self._db.data_version()
+
     def claim_next(
         self,
         node: str,

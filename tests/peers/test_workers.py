@@ -25,6 +25,7 @@ from rtstation.routing.workers import NodeWorkers
 from tests.data.generator import PlanSpec, StudySpec, write_study
 from tests.peers.peers import HOST, StoreSCP, free_port
 from tests.peers.send_files import aria_order, send_item
+from tests.queue_watch import ClaimWatch
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -239,3 +240,26 @@ def test_sigkill_mid_job_resumes_with_only_unsent_items(
     assert set(counts) == {i.sop_instance_uid for i in items}
     assert sum(counts.values()) - len(items) <= 1  # at most the item in flight, twice
     assert any("resumed after a restart" in e.message for e in queue.history(job_id))
+
+
+def test_a_job_another_process_queues_is_taken_without_waiting_for_the_poll(
+    storescp: Callable[..., StoreSCP], queue: SendQueue, tmp_path: Path
+) -> None:
+    """Before: a job queued by `rtstation send --no-wait` beside a running serve waited for
+    the worker's next look at the queue (a second later; here a minute)."""
+    items = queue_items(tmp_path / "study", slices=2)
+    scp = storescp()
+    watch = ClaimWatch(queue)
+    send = make_send({"TPS": Peer("STORESCP", HOST, scp.port)})
+    workers = NodeWorkers(queue, send, EventBus(), owner="station", poll_interval=60)
+    mark = watch.mark()
+    workers.start(["TPS"])
+    other_process = SendQueue(queue.db_path)  # its own connection, as a CLI process has
+    try:
+        wait_for(lambda: watch.declined_since(mark, "TPS"))  # the worker now waits
+        job_id = other_process.enqueue("TPS", items, plan_uid="P")
+        wait_for(lambda: state_of(queue, job_id) == "done", timeout=20)
+    finally:
+        other_process.close()
+        assert workers.stop(10)
+    assert sorted(scp.received_order()) == sorted(i.sop_instance_uid for i in items)
