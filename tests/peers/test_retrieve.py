@@ -35,19 +35,26 @@ class Archive:
     port: int  # the station's receiver port, as Orthanc knows RTSTATION
 
     def args(self, *extra: str) -> list[str]:
-        return [
-            "--config",
-            str(self.config),
-            *extra,
-            "--hostName",
-            HOST,
-            "--hostPort",
-            str(self.pacs.port),
-            "--callingAet",
-            "RTSTATION",
-            "--calledAet",
-            self.pacs.ae_title,
-        ]
+        return retrieve_args(self.config, self.pacs.port, self.pacs.ae_title, *extra)
+
+
+def retrieve_args(
+    config: Path, archive_port: int, called_ae: str, *extra: str, calling_ae: str = "RTSTATION"
+) -> list[str]:
+    """The options of a retrieve from the archive at ``archive_port`` (after the command)."""
+    return [
+        "--config",
+        str(config),
+        *extra,
+        "--hostName",
+        HOST,
+        "--hostPort",
+        str(archive_port),
+        "--callingAet",
+        calling_ae,
+        "--calledAet",
+        called_ae,
+    ]
 
 
 def _uids(folder: Path) -> set[str]:
@@ -227,25 +234,10 @@ def test_port_mismatch_is_explained(
     write_settings(config, port=our_port)
     # Something else takes the instances at the port Orthanc has for RTSTATION.
     storescp(ae_title="RTSTATION", port=other_port)
-    code = main(
-        [
-            "retrieve",
-            "--config",
-            str(config),
-            "--patientId",
-            "P1",
-            "--path",
-            str(tmp_path / "OUT"),
-            "--hostName",
-            HOST,
-            "--hostPort",
-            str(pacs.port),
-            "--callingAet",
-            "RTSTATION",
-            "--calledAet",
-            pacs.ae_title,
-        ]
+    args = retrieve_args(
+        config, pacs.port, pacs.ae_title, "--patientId", "P1", "--path", str(tmp_path / "OUT")
     )
+    code = main(["retrieve", *args])
     assert code == 1
     err = capsys.readouterr().err
     assert f"but 0 arrived at this station's receiver on port {our_port}" in err
@@ -256,25 +248,10 @@ def test_dead_archive_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture
     dead = free_port()
     config = tmp_path / "config"
     write_settings(config, port=free_port())
-    code = main(
-        [
-            "retrieve",
-            "--config",
-            str(config),
-            "--patientId",
-            "P1",
-            "--path",
-            str(tmp_path / "OUT"),
-            "--hostName",
-            HOST,
-            "--hostPort",
-            str(dead),
-            "--callingAet",
-            "RTSTATION",
-            "--calledAet",
-            "ORTHANC",
-        ]
+    args = retrieve_args(
+        config, dead, "ORTHANC", "--patientId", "P1", "--path", str(tmp_path / "OUT")
     )
+    code = main(["retrieve", *args])
     assert code == 1
     err = capsys.readouterr().err
     assert f"Cannot reach the archive 'ORTHANC' at 127.0.0.1:{dead}: connection refused" in err
@@ -286,25 +263,17 @@ def test_archive_that_does_not_know_us_is_explained(
     pacs = orthanc()
     config = tmp_path / "config"
     write_settings(config, port=free_port())
-    code = main(
-        [
-            "retrieve",
-            "--config",
-            str(config),
-            "--patientId",
-            "P1",
-            "--path",
-            str(tmp_path / "OUT"),
-            "--hostName",
-            HOST,
-            "--hostPort",
-            str(pacs.port),
-            "--callingAet",
-            "STRANGER",
-            "--calledAet",
-            pacs.ae_title,
-        ]
+    args = retrieve_args(
+        config,
+        pacs.port,
+        pacs.ae_title,
+        "--patientId",
+        "P1",
+        "--path",
+        str(tmp_path / "OUT"),
+        calling_ae="STRANGER",
     )
+    code = main(["retrieve", *args])
     assert code == 1
     err = capsys.readouterr().err
     assert "check that the archive knows this station's calling AE 'STRANGER'" in err
