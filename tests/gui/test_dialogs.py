@@ -1,7 +1,7 @@
 """The dialogs: they edit copies, validate with the config layer's words, never block.
 
 Each test builds the core values first (Settings, RulesConfig, an ImportReport) and then
-the dialog over them (STYLE.md §8). The echo test talks to a real DCMTK storescp on
+the dialog over them: no mock of the core. The echo test talks to a real DCMTK storescp on
 127.0.0.1; the rules test evaluates with the real rules engine.
 """
 

@@ -4,7 +4,8 @@ Every peer is a subprocess on a free 127.0.0.1 port, in its own session (process
 ``TCP_NODELAY=1`` in its environment (without it DCMTK and Orthanc receive about 50x slower on
 loopback), stdout and stderr written to log files in its work directory, and stopped by the
 fixtures in ``tests/peers/conftest.py`` even when the test fails. A missing binary fails the
-test and names the Debian package: peer tests never skip (STYLE.md §8).
+test and names the Debian package: peer tests never skip, so a run that passes has really
+talked to every peer.
 
 What the peers do, measured with DCMTK 3.6.7 and Orthanc 1.10.1:
 
