@@ -243,15 +243,18 @@ class NodeWorkers:
 
         ``SendQueue.enqueue`` records a job whose items every one was delivered already
         as ``done`` at once; that job is announced as finished (``on_finished`` too), like
-        one a worker finished.
+        one a worker finished. A job a worker has taken already is not announced again.
         """
         job = self.queue.job(job_id)
         if job is None:
             return
-        if job.state in ("done", "failed"):
-            self.publish_finished(job)
-        else:
-            self.publish_job(job, "queued")
+        # A worker may have taken the job between enqueue and now (it polls): then it has
+        # announced the job itself, and finishing it here again called on_finished twice.
+        if job.started_at is None:
+            if job.state in ("done", "failed"):
+                self.publish_finished(job)
+            else:
+                self.publish_job(job, "queued")
         self.wake(job.node)
 
     def publish_finished(self, job: Job, message: str | None = None) -> None:

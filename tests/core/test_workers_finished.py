@@ -101,3 +101,28 @@ def test_job_with_nothing_left_to_send_is_finished_when_announced(queue: SendQue
     assert queue.job(second).state == "done"  # type: ignore[union-attr]
     workers.announce_queued(second)
     assert [j.id for j in finished] == [second]
+
+
+def test_a_job_a_worker_finished_before_it_was_announced_is_finished_once(
+    queue: SendQueue,
+) -> None:
+    """Seen in a CI run: the worker (polling) took and finished the job between enqueue and
+    announce_queued, which then found it done and called on_finished a second time."""
+    finished: list[int] = []
+    done = threading.Event()
+    workers = NodeWorkers(
+        queue,
+        deliver,
+        EventBus(),
+        owner="station",
+        poll_interval=0.02,
+        on_finished=lambda job, _m: (finished.append(job.id), done.set()),
+    )
+    workers.start(["TPS"])
+    try:
+        job_id = queue.enqueue("TPS", items(2))
+        assert done.wait(10)  # the worker found the job on its own
+        workers.announce_queued(job_id)  # the enqueuing thread catches up only now
+    finally:
+        assert workers.stop(5)
+    assert finished == [job_id]
