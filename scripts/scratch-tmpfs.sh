@@ -26,19 +26,17 @@ if [[ $# -eq 0 ]]; then
     exit 2
 fi
 
-if [[ "${RTSTATION_TEST_TMPFS:-1}" == 0 ]]; then
-    echo "scratch-tmpfs.sh: scratch files on the disk (RTSTATION_TEST_TMPFS=0)" >&2
+# on_disk WHY CMD...: run CMD with TMPDIR as it is, saying why.
+on_disk() {
+    echo "scratch-tmpfs.sh: scratch files on the disk ($1)" >&2
+    shift
     exec "$@"
-fi
+}
+
+[[ "${RTSTATION_TEST_TMPFS:-1}" == 0 ]] && on_disk "RTSTATION_TEST_TMPFS=0" "$@"
 available_kib="$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo 2>/dev/null || echo 0)"
-if (( ${available_kib:-0} < 4 * 1024 * 1024 )); then
-    echo "scratch-tmpfs.sh: scratch files on the disk (less than 4 GiB of memory available)" >&2
-    exec "$@"
-fi
-if ! command -v unshare >/dev/null 2>&1; then
-    echo "scratch-tmpfs.sh: scratch files on the disk ('unshare' not found)" >&2
-    exec "$@"
-fi
+(( ${available_kib:-0} < 4 * 1024 * 1024 )) && on_disk "less than 4 GiB of memory available" "$@"
+command -v unshare >/dev/null 2>&1 || on_disk "'unshare' not found" "$@"
 
 # The mount point: a fresh, empty folder, so nothing already there is hidden by the mount.
 mount_point="$(mktemp -d "${TMPDIR:-/tmp}/rtstation-scratch.XXXXXX")"
@@ -62,5 +60,4 @@ for candidate in "-m" "-r -m"; do
     fi
 done
 rmdir "$mount_point" 2>/dev/null || true
-echo "scratch-tmpfs.sh: scratch files on the disk (a private mount namespace is not permitted here)" >&2
-exec "$@"
+on_disk "a private mount namespace is not permitted here" "$@"
