@@ -13,6 +13,9 @@ from tests.threads import threads_left
 
 # Before anything creates a QApplication (pytest-qt does it lazily, in the first qtbot).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# As the rtstation command does for itself (cli/main.py): one OpenBLAS thread, so that the
+# processes the tests start from here (the metrics child) do not spin one thread per core.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 @pytest.fixture
