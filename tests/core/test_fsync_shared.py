@@ -12,16 +12,9 @@ import pytest
 
 from rtstation import fsync
 from rtstation.fsync import SharedFolderSync
+from tests.waiting import wait_for
 
 WAIT = 10.0
-
-
-def _wait_until(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.001)
 
 
 class GatedFlush:
@@ -59,8 +52,8 @@ def test_callers_arriving_during_a_flush_share_the_next_one(tmp_path: Path):
     followers = [threading.Thread(target=later, args=(i,)) for i in range(3)]
     for thread in followers:
         thread.start()
-    _wait_until(lambda: len(asked_at) == 3, "three callers asking")
-    _wait_until(lambda: shared._folders[os.path.abspath(tmp_path)].asked == 4, "all four tickets")
+    wait_for(lambda: len(asked_at) == 3, "three callers asking")
+    wait_for(lambda: shared._folders[os.path.abspath(tmp_path)].asked == 4, "all four tickets")
     flush.release.set()
     for thread in (first, *followers):
         thread.join(WAIT)

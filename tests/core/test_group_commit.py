@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from rtstation.database import Database
 from rtstation.errors import DatabaseError
+from tests.waiting import wait_for
 
 WAIT = 10.0
 
@@ -29,14 +29,6 @@ def _names(tmp_path: Path) -> list[str]:
         return sorted(row[0] for row in conn.execute("SELECT name FROM things"))
     finally:
         conn.close()
-
-
-def _wait_until(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.001)
 
 
 def _insert(name: str):
@@ -70,7 +62,7 @@ def test_writes_queued_behind_a_commit_share_the_next_transaction(tmp_path: Path
     followers = [threading.Thread(target=run, args=(_insert(f"n{i}"),)) for i in range(3)]
     for thread in followers:
         thread.start()
-    _wait_until(lambda: db._group.waiting == 3, "three writes queued")
+    wait_for(lambda: db._group.waiting == 3, "three writes queued")
     release_first.set()
     for thread in (leader, *followers):
         thread.join(WAIT)
@@ -107,10 +99,10 @@ def test_a_failing_write_is_rolled_back_alone_and_raised_to_its_own_caller(tmp_p
     assert inside_first.wait(WAIT)
     bad = threading.Thread(target=run, args=("bad", half_then_fail))
     bad.start()
-    _wait_until(lambda: db._group.waiting == 1, "the failing write queued")
+    wait_for(lambda: db._group.waiting == 1, "the failing write queued")
     good = threading.Thread(target=run, args=("good", _insert("good")))
     good.start()
-    _wait_until(lambda: db._group.waiting == 2, "both writes queued")
+    wait_for(lambda: db._group.waiting == 2, "both writes queued")
     release_first.set()
     for thread in (leader, bad, good):
         thread.join(WAIT)

@@ -19,17 +19,9 @@ from rtstation.station import Station
 from rtstation.storage.decisions import FORWARDED, NOT_FORWARDED
 from tests.data.generator import GeneratedStudy, PlanSpec, StudySpec, write_study
 from tests.peers.station_proc import node_section, rules_ini, write_settings
+from tests.waiting import wait_for
 
 TIMEOUT = 60.0
-
-
-def wait_for(predicate: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -70,14 +62,16 @@ def test_metrics_are_computed_in_the_background_and_again_for_a_new_dose(
     plan_uid = study.plan_uids[0]
     without_dose = [p for p in study.all_paths if p not in study.dose_paths]
     station.import_paths(without_dose)
-    wait_for(lambda: _stored(station, plan_uid) is not None, "the first metrics")
+    wait_for(lambda: _stored(station, plan_uid) is not None, "the first metrics", timeout=TIMEOUT)
     first = _stored(station, plan_uid)
     assert first.dose is None and first.plan.label == "ADP_1"  # type: ignore[attr-defined]
     assert any("No RTDOSE" in n for n in first.notes)  # type: ignore[attr-defined]
 
     station.import_paths(study.dose_paths)  # the dose comes later: computed again
     wait_for(
-        lambda: getattr(_stored(station, plan_uid), "dose", None) is not None, "the new metrics"
+        lambda: getattr(_stored(station, plan_uid), "dose", None) is not None,
+        "the new metrics",
+        timeout=TIMEOUT,
     )
     report = _stored(station, plan_uid)
     assert 40 < report.dose.max_gy < 50  # type: ignore[attr-defined]
@@ -94,7 +88,11 @@ def test_reads_are_served_from_the_table_not_from_the_files(
     station.start(receiver=False, workers=False)
     station.import_paths([study.root])
     plan_uid = study.plan_uids[0]
-    wait_for(lambda: getattr(_stored(station, plan_uid), "dose", None) is not None, "metrics")
+    wait_for(
+        lambda: getattr(_stored(station, plan_uid), "dose", None) is not None,
+        "metrics",
+        timeout=TIMEOUT,
+    )
     for uid in study.dose_uids:
         stored_dose = station.catalog.get(uid)
         assert stored_dose is not None

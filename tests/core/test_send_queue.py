@@ -23,6 +23,7 @@ from rtstation.net.sender import ItemResult, SendReport
 from rtstation.routing.send_queue import Job, JobItem, QueueItem, SendQueue
 from rtstation.routing.workers import NodeWorkers
 from tests.queue_watch import ClaimWatch
+from tests.waiting import wait_for
 
 CT = "1.2.840.10008.5.1.4.1.1.2"
 RT_DOSE = "1.2.840.10008.5.1.4.1.1.481.2"
@@ -670,14 +671,6 @@ def crash_after(n: int) -> Callable[..., SendReport]:
         raise RuntimeError("worker blew up")
 
     return behaviour
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
 
 
 def wait_for_final_event(events: list[JobChanged], job_id: int, state: str) -> None:

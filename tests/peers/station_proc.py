@@ -25,6 +25,7 @@ from tests.peers.peers import (
     storescu,
     storescu_acknowledged,
 )
+from tests.waiting import wait_for
 
 #: The settle time of a test station, in seconds: short, since the tests wait on the
 #: station's "settled" log line (``wait_settled``) instead of sleeping through it.
@@ -174,13 +175,13 @@ def wait_until(
     predicate: Callable[[], bool], timeout: float, what: str, station: StationProcess | None = None
 ) -> None:
     """Poll ``predicate``; on time-out fail with the station's log for the reader."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    log = station.log()[-4000:] if station else ""
-    raise AssertionError(f"timed out waiting for {what}\n{log}")
+    wait_for(
+        predicate,
+        what,
+        timeout=timeout,
+        interval=0.05,
+        detail=lambda: station.log()[-4000:] if station else "",
+    )
 
 
 def file_log(station: StationProcess) -> str:

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ from tests.data.generator import PlanSpec, StudySpec, write_study
 from tests.peers.peers import HOST, StoreSCP, free_port
 from tests.peers.send_files import aria_order, send_item
 from tests.queue_watch import ClaimWatch
+from tests.waiting import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,14 +59,6 @@ def make_send(peers: dict[str, Peer]) -> Callable[..., SendReportLike]:
         return send_items(peers[node], items, on_result=on_result, should_cancel=should_cancel)
 
     return send
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
 
 
 def state_of(queue: SendQueue, job_id: int) -> str:
