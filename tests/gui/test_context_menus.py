@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QPoint, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QAction, QContextMenuEvent
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu, QMessageBox, QWidget
 
@@ -381,6 +381,45 @@ def test_status_bar_says_what_happened_last(
 
     qtbot.mouseClick(window.receiver_control.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.receiver_control.state == "stopped", timeout=10_000)
+
+
+def test_tree_filter_matches_names_keeps_children_and_follows_new_arrivals(
+    qtbot: Any, make_station: Any, make_window: Any, tmp_path: Path
+) -> None:
+    window = make_window(make_station())
+    _import(
+        qtbot,
+        window,
+        StudySpec(patient_id="RT070", patient_name="Straße^Anna", charset="ISO_IR 192", slices=1),
+        StudySpec(patient_id="RT071", patient_name="Berg^Otto", slices=1),
+        root=tmp_path / "first",
+    )
+    proxy = window.tree_panel.proxy
+    window.tree_panel.filter_edit.setText("  STRASSE anna ")  # case-folded, caret as space
+    assert proxy.rowCount() == 1
+    patient = proxy.index(0, COL_NAME)
+    assert patient.data().endswith("(RT070)")
+    assert proxy.rowCount(patient) == window.tree_model.rowCount(proxy.mapToSource(patient)) > 0
+    # a patient that arrives while the filter is typed shows when it matches, not otherwise
+    _import(
+        qtbot,
+        window,
+        StudySpec(patient_id="RT072", patient_name="Strasse^Anna", slices=1),
+        StudySpec(patient_id="RT073", patient_name="Other^Name", slices=1),
+        root=tmp_path / "second",
+    )
+    shown = sorted(proxy.index(row, COL_NAME).data()[-7:] for row in range(proxy.rowCount()))
+    assert shown == ["(RT070)", "(RT072)"]
+    window.tree_panel.filter_edit.clear()
+    assert proxy.rowCount() == 4
+
+
+def test_the_tree_proxy_is_qts_own_class(make_station: Any, make_window: Any) -> None:
+    """A Python subclass would make each of the thousands of calls a repaint makes on it
+    wait for the GIL (PySide looks for a Python override first): while the receiver's
+    threads held it, the window froze for over 100 ms at a time during a transfer."""
+    window = make_window(make_station())
+    assert type(window.tree_panel.proxy) is QSortFilterProxyModel
 
 
 @pytest.mark.filterwarnings("error::DeprecationWarning")

@@ -143,3 +143,11 @@ def foreground_brush(node: TreeNode, column: int, states: dict[str, str]) -> QBr
         if column == COL_FORWARDED and "failed" in states.values():
             return status_brush("error")
     return None
+
+
+def filter_text(patient: PatientSnapshot) -> str:
+    """What the filter box matches for a patient, case-folded, one item per line (a typed
+    text has no line break, so a match never spans two items)."""
+    texts = [patient.patient_id, patient.patient_name.replace("^", " ")]
+    texts += [plan.label for plan in patient.plans] + [plan.name for plan in patient.plans]
+    return "\n".join(texts).casefold()

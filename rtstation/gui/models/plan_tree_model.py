@@ -19,6 +19,7 @@ Ticks are kept by plan UID in the model, not in the nodes, so they survive refre
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -35,6 +36,7 @@ from PySide6.QtGui import QBrush
 from rtstation.gui.controllers.tree_data import PatientSnapshot, PlanSnapshot
 from rtstation.gui.models.plan_tree_cells import (
     display_text,
+    filter_text,
     foreground_brush,
     sort_value,
     tooltip_text,
@@ -49,6 +51,7 @@ from rtstation.gui.models.plan_tree_nodes import (  # noqa: F401  (re-exported f
     COL_SOURCE,
     COLUMN_COUNT,
     FILE,
+    FILTER_ROLE,
     GROUP,
     KIND_ROLE,
     PATIENT,
@@ -175,6 +178,8 @@ class PlanTreeModel(QAbstractItemModel):
             return self._patient_of(node)
         if role == SNAPSHOT_ROLE:
             return node.payload
+        if role == FILTER_ROLE:
+            return filter_text(node.payload) if node.kind == PATIENT else None
         return None
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -292,8 +297,8 @@ class PlanTreeModel(QAbstractItemModel):
                 self._remove_rows(self._root, QModelIndex(), existing.row, existing.row)
             return
         if existing is None:
-            ids = [child.key[1] for child in self._root.children]
-            row = _insert_position(ids, snapshot.patient_id)
+            # where the source model stays sorted by patient ID
+            row = bisect_left([child.key[1] for child in self._root.children], snapshot.patient_id)
             node = build_node(PATIENT, (PATIENT, snapshot.patient_id), snapshot, self._root)
             self._insert_nodes(self._root, QModelIndex(), row, [node])
             return
@@ -491,10 +496,3 @@ def _is_checked(value: Any) -> bool:
         return int(value) != 0
     except (TypeError, ValueError):
         return bool(value)
-
-
-def _insert_position(sorted_ids: list[str], patient_id: str) -> int:
-    """Where a new patient goes so the source model stays sorted by patient ID."""
-    import bisect
-
-    return bisect.bisect_left(sorted_ids, patient_id)

@@ -24,6 +24,9 @@ PLAN_UID_ROLE = Qt.ItemDataRole.UserRole + 2
 PATIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 3
 SORT_ROLE = Qt.ItemDataRole.UserRole + 4
 SNAPSHOT_ROLE = Qt.ItemDataRole.UserRole + 5
+#: A patient row's patient ID, name and plan labels and names, case-folded: what the tree's
+#: filter box matches (None for every other row, which follows its patient).
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 6
 
 # Job states as the send queue names them, and the mark the tree shows for each.
 _STATE_MARKS = {
