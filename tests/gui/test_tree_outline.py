@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -236,43 +235,3 @@ def test_each_filled_in_batch_is_moved_out_of_the_collectors_way(
 
 def expected_ids() -> list[str]:
     return [*(f"RT{n:03d}" for n in range(1, PATIENTS + 1)), "ZZ_CT_ONLY"]
-
-
-def test_chunk_sizes_follow_the_time_a_chunk_took() -> None:
-    budget = tree_controller._CHUNK_BUDGET_S
-    assert tree_controller.next_chunk_size(10, budget * 2) == 5
-    assert tree_controller.next_chunk_size(1, budget * 10) == 1  # never below one patient
-    assert tree_controller.next_chunk_size(10, budget / 10) == 20
-    assert tree_controller.next_chunk_size(tree_controller._CHUNK_MAX, 0.0) == (
-        tree_controller._CHUNK_MAX
-    )
-    assert tree_controller.next_chunk_size(10, budget / 2) == 10
-
-
-def test_a_slow_model_gets_smaller_chunks_and_every_patient(
-    qtbot: Any,
-    big_station: Station,
-    open_window: Callable[[Station], Any],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A chunk that takes longer than a frame (the GIL busy elsewhere) halves the next."""
-    sizes: list[int] = []
-    append = PlanTreeModel.append_patients
-
-    def slow_append(model: PlanTreeModel, snapshots: Any) -> None:
-        sizes.append(len(snapshots))
-        started = time.perf_counter()
-        append(model, snapshots)
-        while time.perf_counter() - started < 2 * tree_controller._CHUNK_BUDGET_S:
-            pass  # busy, as a GUI thread waiting for the GIL is
-
-    monkeypatch.setattr(PlanTreeModel, "append_patients", slow_append)
-    monkeypatch.setattr(tree_controller, "_CHUNK_FIRST", 4)
-    window = open_window(big_station)
-    qtbot.waitUntil(lambda: not window.tree_controller.busy, timeout=20_000)
-    # 13 patients: 4 at once, then chunks of 4, 2, 1, 1, 1 (each took too long)
-    assert sizes == [4, 2, 1, 1, 1]
-    assert window.tree_model.patient_ids() == [
-        *(f"RT{n:03d}" for n in range(1, PATIENTS + 1)),
-        "ZZ_CT_ONLY",
-    ]

@@ -17,7 +17,6 @@ goes before the others (:meth:`TreeController.prefer`).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -33,17 +32,12 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger(__name__)
 
 _COALESCE_MS = 150
+_CHUNK = 25
 _CHUNK_GAP_MS = 5
-_CHUNK_FIRST = 10
-_CHUNK_MAX = 400
-_CHUNK_BUDGET_S = 0.016
-"""The initial list goes into the model a chunk of patients at a time with a short gap, so
-other events (a click, the receiver's signals) get the GUI thread in between. Measured with
+"""The initial list goes into the model 25 patients at a time with a short gap, so other
+events (a click, the receiver's signals) get the GUI thread in between. Measured with
 1,000 patients while a CT series streamed in: one big reset stalled the window for up to
-400 ms. A chunk's cost is not fixed: while the receiver's threads hold the GIL, each of the
-proxy's and the view's calls into the model waits its turn, and chunks of 25 took up to
-100 ms. So the size follows the time the last chunk took (:func:`next_chunk_size`): halved
-when it took longer than a frame (16 ms), doubled when it took under a quarter of that."""
+400 ms; chunks (painted once at the end) keep every stall under 100 ms."""
 _DETAIL_BATCH = 20
 """Patients whose files one detail fetch reads after the outline (about 4,000 instances
 of a busy station: a fraction of a second of worker time, a short apply)."""
@@ -78,8 +72,7 @@ class TreeController(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(_COALESCE_MS)
         self._timer.timeout.connect(self._on_coalesce_timeout)
-        self._pending_patients: list[PatientSnapshot] = []
-        self._chunk_size = _CHUNK_FIRST
+        self._pending_chunks: list[list[PatientSnapshot]] = []
         self._chunk_timer = QTimer(self)
         self._chunk_timer.setSingleShot(True)
         self._chunk_timer.setInterval(_CHUNK_GAP_MS)
@@ -96,7 +89,7 @@ class TreeController(QObject):
             or self._timer.isActive()
             or bool(self._dirty)
             or bool(self._undetailed)
-            or bool(self._pending_patients)
+            or bool(self._pending_chunks)
             or self._detail_timer.isActive()
             or self._chunk_timer.isActive()
         )
@@ -194,22 +187,16 @@ class TreeController(QObject):
         """Show the first patients at once and the rest a chunk per event-loop turn, so a
         thousand patients never freeze the window for the length of one big reset."""
         ordered = sorted(snapshots, key=lambda s: s.patient_id)
-        self._chunk_size = _CHUNK_FIRST
-        self.model.set_patients(ordered[: self._chunk_size])
-        self._pending_patients = ordered[self._chunk_size :]
+        self.model.set_patients(ordered[:_CHUNK])
+        self._pending_chunks = [
+            ordered[i : i + _CHUNK] for i in range(_CHUNK, len(ordered), _CHUNK)
+        ]
         self._chunk_timer.start()
 
     @Slot()
     def _on_chunk_timeout(self) -> None:
-        if self._pending_patients:
-            size = self._chunk_size
-            chunk, self._pending_patients = (
-                self._pending_patients[:size],
-                self._pending_patients[size:],
-            )
-            started = time.perf_counter()
-            self.model.append_patients(chunk)
-            self._chunk_size = next_chunk_size(size, time.perf_counter() - started)
+        if self._pending_chunks:
+            self.model.append_patients(self._pending_chunks.pop(0))
             self._chunk_timer.start()
             return
         self._loaded = True
@@ -265,19 +252,10 @@ class TreeController(QObject):
         self._timer.stop()
         self._chunk_timer.stop()
         self._detail_timer.stop()
-        self._pending_patients = []
+        self._pending_chunks = []
         self._dirty.clear()
         self._undetailed = {}
         if self._task is not None:
             self._task.cancel()
         self._generation += 1
         self._task = None
-
-
-def next_chunk_size(size: int, seconds: float) -> int:
-    """The next chunk's size after a chunk of ``size`` patients took ``seconds``."""
-    if seconds > _CHUNK_BUDGET_S:
-        return max(1, size // 2)
-    if seconds < _CHUNK_BUDGET_S / 4:
-        return min(_CHUNK_MAX, size * 2)
-    return size
