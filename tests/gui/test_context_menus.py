@@ -416,8 +416,8 @@ def test_tree_filter_matches_names_keeps_children_and_follows_new_arrivals(
 
 def test_the_tree_proxy_is_qts_own_class(make_station: Any, make_window: Any) -> None:
     """A Python subclass would make each of the thousands of calls a repaint makes on it
-    wait for the GIL (PySide looks for a Python override first): while the receiver's
-    threads held it, the window froze for over 100 ms at a time during a transfer."""
+    take the GIL first (PySide looks for a Python override), the lock the receiver's
+    threads hold much of the time during a transfer (docs/conventions.md)."""
     window = make_window(make_station())
     assert type(window.tree_panel.proxy) is QSortFilterProxyModel
 

@@ -46,10 +46,10 @@ def plan_tree_proxy(parent: QWidget) -> QSortFilterProxyModel:
 
     Qt's own class, configured, not a Python subclass: PySide looks for a Python override
     of every virtual method a view calls on a subclassed object (``index``, ``rowCount``,
-    ``hasChildren``, ``data``, ... thousands per repaint), and each look takes the GIL.
-    While the receiver's threads hold it, each call waits its turn: the window froze for
-    over 100 ms at a time while a CT series arrived. Configured this way, only the proxy's
-    calls into the tree model itself enter Python.
+    ``hasChildren``, ``data``, ... thousands per repaint), and each look takes the GIL,
+    which the receiver's threads hold much of the time while a series arrives (a native
+    profile showed the GUI thread waiting there). Configured this way, only the proxy's
+    calls into the tree model itself enter Python (docs/conventions.md, "GUI shape").
     """
     proxy = QSortFilterProxyModel(parent)
     proxy.setSortRole(SORT_ROLE)
