@@ -53,6 +53,8 @@ from typing import Any, TypeVar
 
 import pytest
 
+from tests.peers.listening import is_listening
+
 LOGGER = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
@@ -133,45 +135,6 @@ def free_port() -> int:
                 _ports_handed_out.add(port)
                 return port
     raise PeerError("No free TCP port on 127.0.0.1 after 100 attempts")
-
-
-def _listening_inodes(port: int) -> set[str]:
-    wanted = f":{port:04X}"
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            # local_address is fields[1], state fields[3] (0A = LISTEN), inode fields[9]
-            if len(fields) > 9 and fields[1].endswith(wanted) and fields[3] == "0A":
-                inodes.add(fields[9])
-    return inodes
-
-
-def _socket_inodes(pid: int) -> set[str]:
-    inodes = set()
-    with contextlib.suppress(OSError):
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            with contextlib.suppress(OSError):
-                target = os.readlink(f"/proc/{pid}/fd/{fd}")
-                if target.startswith("socket:["):
-                    inodes.add(target[len("socket:[") : -1])
-    return inodes
-
-
-def is_listening(port: int, pid: int | None = None) -> bool:
-    """Return True when a socket in this network namespace listens on TCP ``port`` (and, with
-    ``pid``, that socket belongs to that process).
-
-    Reads /proc rather than connecting, so a peer never sees a probe connection.
-    """
-    inodes = _listening_inodes(port)
-    if pid is None or not inodes:
-        return bool(inodes)
-    return bool(inodes & _socket_inodes(pid))
 
 
 _children_lock = threading.Lock()

@@ -17,6 +17,11 @@ from pynetdicom.sop_class import (
     PatientRootQueryRetrieveInformationModelMove,
 )
 
+from tests.peers.listening import (
+    _netlink_listening_inodes,
+    _proc_listening_inodes,
+    is_listening,
+)
 from tests.peers.peers import (
     HOST,
     PeerError,
@@ -332,6 +337,26 @@ def test_orthanc_find_and_move_to_a_known_modality(orthanc, storescp, tmp_path):
 
 
 # --- plumbing ---------------------------------------------------------------------------------
+
+
+def test_netlink_and_proc_agree_on_who_listens() -> None:
+    """The netlink answer is the /proc one: IPv4 and IPv6, listening, connected, closed."""
+    with socket.socket() as v4, socket.socket(socket.AF_INET6) as v6, socket.socket() as idle:
+        v4.bind((HOST, 0))
+        v4.listen()
+        v6.bind(("::1", 0))
+        v6.listen()
+        idle.bind((HOST, 0))  # bound, never listening
+        ports = [s.getsockname()[1] for s in (v4, v6, idle)]
+        with socket.create_connection((HOST, ports[0])) as client:
+            client_port = client.getsockname()[1]  # connected, not listening
+            for port in (*ports, client_port):
+                assert _netlink_listening_inodes(port) == _proc_listening_inodes(port), port
+        assert _netlink_listening_inodes(ports[0]) and _netlink_listening_inodes(ports[1])
+        assert not _netlink_listening_inodes(ports[2])
+        assert not _netlink_listening_inodes(client_port)
+        assert is_listening(ports[0], os.getpid())
+        assert not is_listening(ports[0], os.getppid())
 
 
 def test_free_port_never_hands_out_a_port_twice():
