@@ -40,6 +40,18 @@ export PYTHONUNBUFFERED=1
 # otherwise compile every module again (and every worker rewrite every test's asserts).
 unset PYTHONDONTWRITEBYTECODE
 
+# On a fresh clone nothing is compiled yet, and every pytest worker would rewrite the asserts
+# of all 27,000 lines of tests itself (about 3 s of CPU each) and compile rtstation itself,
+# all at once at the start. Compiling once first, and collecting once (which writes pytest's
+# rewritten test modules to __pycache__), costs about 6 s on one core and saves about 15 s
+# of CPU in the workers. Skipped once the rewritten modules are there.
+if ! compgen -G "tests/core/__pycache__/*-pytest-*.pyc" >/dev/null; then
+    echo "test.sh: compiling rtstation and tests once before the workers start"
+    "$venv_bin/python" -m compileall -q -j 0 rtstation tests >/dev/null
+    "$venv_bin/python" -m pytest --collect-only -q -p no:cacheprovider \
+        -p no:xdist tests >/dev/null 2>&1 || true
+fi
+
 pytest_log="$(mktemp "${TMPDIR:-/tmp}/rtstation-pytest.XXXXXX")"
 trap 'rm -f "$pytest_log"' EXIT
 
