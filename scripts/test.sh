@@ -6,7 +6,8 @@
 # 1. scripts/install.sh --test   (apt packages if missing, .venv with rtstation[test])
 # 2. ruff check .
 # 3. lint-imports                (the layer contracts in pyproject.toml)
-# 4. pytest over tests/ with two workers per core (or over PYTEST-ARGS), Qt offscreen, in a
+# 4. on a fresh clone: compile rtstation and the tests, and collect them once
+# 5. pytest over tests/ with two workers per core (or over PYTEST-ARGS), Qt offscreen, in a
 #    private network namespace with only loopback (scripts/netns-run.sh), its scratch files
 #    on a private RAM disk (scripts/scratch-tmpfs.sh; RTSTATION_TEST_TMPFS=0: on the disk).
 #
