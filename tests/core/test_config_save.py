@@ -19,6 +19,7 @@ from rtstation.config import (
     Rule,
     RulesConfig,
     default_settings,
+    ini,
     load_rules,
     load_settings,
     save_rules,
@@ -227,6 +228,24 @@ def test_new_file_starts_from_the_commented_template(tmp_path, data_dir):
     assert "port = 4242\n" in text
     assert "watch_folder =\n" in text  # default folder: left empty, so it follows data_dir
     assert "[Node1]\nname = ORGANO\n" in text
+
+
+def test_a_save_classifies_the_lines_again_only_after_an_edit(tmp_path, data_dir, monkeypatch):
+    """The commented template has about 240 lines and a save looks keys up about 150
+    times; classifying every line again for each lookup made one save take 28-50 ms.
+    The classification is now redone only when the lines changed since the last one."""
+    path = tmp_path / "settings.ini"
+    saved = save_settings(default_settings(data_dir), path, data_dir=data_dir)
+    scans = []
+    real_scan = ini.scan_lines
+    monkeypatch.setattr(ini, "scan_lines", lambda lines: scans.append(1) or real_scan(lines))
+    save_settings(saved, path, data_dir=data_dir)
+    unchanged = len(scans)
+    scans.clear()
+    save_settings(dataclasses.replace(saved, port=4243), path, data_dir=data_dir)
+    assert unchanged <= 2, unchanged  # 41 before the classification was kept
+    assert len(scans) <= unchanged + 1, len(scans)  # one edit: one more classification
+    assert "port = 4243\n" in path.read_text(encoding="utf-8")
 
 
 def test_rules_round_trip_with_additions_and_removals(tmp_path):
