@@ -47,6 +47,16 @@ class DicomReadError(RtStationError):
         self.reason = reason
 
 
+class InstanceConflict(DicomReadError):
+    """An instance reuses the SOP Instance UID of a stored one of another kind or patient.
+
+    A sender that corrects an object re-sends it with the same UID, the same SOP class and
+    the same patient, and the new copy replaces the old one. Anything else with a stored
+    UID is a collision (a broken or hostile UID generator): replacing would destroy the
+    stored object, so it is refused and the stored copy kept.
+    """
+
+
 class StorageError(RtStationError):
     """An instance could not be stored durably (disk full, permission, bad data)."""
 

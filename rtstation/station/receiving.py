@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rtstation.config import Settings
-from rtstation.errors import DicomReadError, NetworkError, StorageError
+from rtstation.errors import DicomReadError, InstanceConflict, NetworkError, StorageError
 from rtstation.events import (
     AssociationEnded,
     EventBus,
@@ -201,6 +201,8 @@ class Receiving:
                 self._owe_decision(result, caller.ae_title)
         except StorageError as exc:
             return self._reject(caller, sop_instance_uid, f"{exc}", STATUS_OUT_OF_RESOURCES)
+        except InstanceConflict as exc:
+            return self._reject(caller, sop_instance_uid, exc.reason, STATUS_CANNOT_UNDERSTAND)
         except DicomReadError as exc:
             reason = f"the data cannot be read: {exc.reason}"
             return self._reject(caller, sop_instance_uid, reason, STATUS_CANNOT_UNDERSTAND)

@@ -42,7 +42,7 @@ from pydicom.uid import (
 
 from rtstation.dicom.headers import InstanceHeader, read_header
 from rtstation.dicom.integrity import dataset_offset
-from rtstation.errors import DicomReadError
+from rtstation.errors import DicomReadError, InstanceConflict
 from rtstation.events import EventBus, InstanceStored
 from rtstation.fsync import fsync_dir, make_dirs_durably
 from rtstation.storage.archive import DurableStore, Staged, content_hash, process_alive
@@ -108,7 +108,9 @@ class Ingestor:
         if header.sop_class_uid == MEDIA_DIRECTORY_CLASS:
             self.store.discard(staged)
             raise DicomReadError(str(source), "a DICOMDIR (media index), not an instance")
-        return self._commit(staged, header, source_ae=source_ae, calling_ip=calling_ip)
+        return self._commit(
+            staged, header, source_ae=source_ae, calling_ip=calling_ip, name=str(source)
+        )
 
     def _stage(self, source: Path, *, move: bool, content_hash_hint: str | None = None) -> Staged:
         try:
@@ -131,7 +133,13 @@ class Ingestor:
         return staged
 
     def _commit(
-        self, staged: Staged, header: InstanceHeader, *, source_ae: str, calling_ip: str
+        self,
+        staged: Staged,
+        header: InstanceHeader,
+        *,
+        source_ae: str,
+        calling_ip: str,
+        name: str,
     ) -> IngestResult:
         relative = instance_path(header).as_posix()
         uid = header.sop_instance_uid
@@ -151,6 +159,7 @@ class Ingestor:
                     return self._duplicate(current, staged.content_hash, source_ae)
                 detail = ""
                 if current is not None:
+                    _refuse_collision(current, header, name)
                     detail = (
                         f"replaced the copy received {current.received_at} from "
                         f"{current.source_ae or 'unknown'} (other bytes)"
@@ -408,3 +417,22 @@ def _part10_prefix(source: Path) -> bytes:
     buffer.write(b"\x00" * 128 + b"DICM")
     write_file_meta_info(buffer, meta, enforce_standard=True)
     return buffer.getvalue()
+
+
+def _refuse_collision(stored: CatalogInstance, arriving: InstanceHeader, name: str) -> None:
+    """Raise :class:`InstanceConflict` unless ``arriving`` may replace ``stored``: the
+    same SOP class and the same patient (a corrected re-send)."""
+    changes = []
+    if stored.header.sop_class_uid != arriving.sop_class_uid:
+        was, now = stored.header.modality or "instance", arriving.modality or "another kind"
+        changes.append(f"a stored {was}, this one {now}")
+    if stored.header.patient_id != arriving.patient_id:
+        changes.append(
+            f"stored for patient {stored.header.patient_id!r}, this one for {arriving.patient_id!r}"
+        )
+    if changes:
+        raise InstanceConflict(
+            name,
+            f"its SOP Instance UID {arriving.sop_instance_uid} belongs to another object "
+            f"({'; '.join(changes)}): refused, the stored copy is kept",
+        )

@@ -23,6 +23,7 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
+import pydicom
 import pytest
 
 from rtstation.station import Station
@@ -204,6 +205,27 @@ def test_a_named_pipe_and_a_socket_are_skipped_with_a_reason(
         "agent.sock": "is a socket, not a regular file; only regular files are imported",
     }
     assert fifo.exists() and (folder / "agent.sock").exists(), "skipped files stay"
+
+
+def test_an_import_reusing_a_stored_uid_for_another_patient_is_rejected(
+    ingestor: Ingestor, tmp_path: Path
+):
+    """Before: the imported file replaced the stored plan (another patient's, same UID)."""
+    study = write_study(tmp_path / "s", StudySpec(**SMALL))
+    import_paths([study.root], ingestor)
+    plan_uid = study.plan_uids[0]
+    impostor = pydicom.dcmread(study.plan_paths[0])
+    impostor.PatientID = "SOMEONE_ELSE"
+    (tmp_path / "later").mkdir()
+    impostor.save_as(tmp_path / "later" / "RP.impostor.dcm")
+    before = {p: p.read_bytes() for p in _stored_files(ingestor.store.root)}
+    report = import_paths([tmp_path / "later"], ingestor)
+    [(name, reason)] = report.rejected
+    assert name == "RP.impostor.dcm"
+    assert f"its SOP Instance UID {plan_uid} belongs to another object" in reason
+    assert "this one for 'SOMEONE_ELSE'" in reason and "the stored copy is kept" in reason
+    assert {p: p.read_bytes() for p in _stored_files(ingestor.store.root)} == before
+    assert ingestor.catalog.get(plan_uid).header.patient_id == study.spec.patient_id
 
 
 def _zip_bomb(path: Path, member_bytes: int) -> Path:

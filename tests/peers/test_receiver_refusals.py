@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydicom import dcmread
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_dataset, write_file_meta_info
@@ -21,6 +22,7 @@ from pynetdicom import AE, _config
 
 from tests.peers.scu import associate
 from tests.peers.station_proc import StationProcess, query, write_settings
+from tests.waiting import wait_for
 
 CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2"
 RT_PLAN = "1.2.840.10008.5.1.4.1.1.481.5"
@@ -190,3 +192,58 @@ def test_datasets_that_do_not_match_their_request_get_the_named_failure(
 def _without(ds: Dataset, keyword: str) -> Dataset:
     delattr(ds, keyword)
     return ds
+
+
+def test_a_stored_uid_reused_by_another_object_is_refused_and_the_stored_one_kept(
+    tmp_path: Path, chunked_send: None
+):
+    """Before: a CT of another patient sent with a stored plan's SOP Instance UID was
+    answered 0x0000 and replaced the plan's file; the plan was gone from the station while
+    its plans row still described it. A corrected re-send (same class, same patient) still
+    replaces the stored copy."""
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port)
+    files = tmp_path / "files"
+    files.mkdir()
+    uid = generate_uid()
+    plan = _part10(
+        files / "plan.dcm",
+        _dataset(RT_PLAN, uid, RTPlanLabel="FIRST"),
+        meta_class=RT_PLAN,
+        meta_uid=uid,
+    )
+    other_patient_ct = _ct_pixels(uid, 2048)
+    other_patient_ct.PatientID = "SOMEONE_ELSE"
+    collisions = [
+        _part10(files / "ct.dcm", other_patient_ct, meta_class=CT_IMAGE, meta_uid=uid),
+        _part10(
+            files / "other_patient_plan.dcm",
+            _dataset(RT_PLAN, uid, RTPlanLabel="FIRST", PatientID="SOMEONE_ELSE"),
+            meta_class=RT_PLAN,
+            meta_uid=uid,
+        ),
+    ]
+    corrected = _part10(
+        files / "corrected.dcm",
+        _dataset(RT_PLAN, uid, RTPlanLabel="SECOND"),
+        meta_class=RT_PLAN,
+        meta_uid=uid,
+    )
+    with station:
+        assert _send(station.port, [plan, *collisions, corrected]) == [0, 0xC210, 0xC210, 0]
+        wait_for(
+            lambda: station.log().count("belongs to another object") >= 2,
+            "both collisions in the log",
+            detail=station.log,
+        )
+        log = station.log()
+        assert "a stored RTPLAN, this one CT" in log
+        assert "stored for patient 'REFUSE1', this one for 'SOMEONE_ELSE'" in log
+        rows = query(station, "SELECT modality, patient_id FROM instances")
+        assert [(r["modality"], r["patient_id"]) for r in rows] == [("RTPLAN", "REFUSE1")]
+        refused = query(station, "SELECT detail FROM audit WHERE event = 'refused'")
+        assert len(refused) == 2 and all(uid in r["detail"] for r in refused)
+    stored = [p for p in station.storage.rglob("*.dcm") if ".incoming" not in p.parts]
+    assert len(stored) == 1
+    assert dcmread(stored[0]).RTPlanLabel == "SECOND"
