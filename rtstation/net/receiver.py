@@ -315,6 +315,13 @@ class StorageReceiver:
             request = event.request
             uid = str(getattr(request, "AffectedSOPInstanceUID", "") or "")
             path = Path(event.dataset_path)
+            if not spool.claim(path):
+                LOGGER.warning(
+                    "Instance %s from %s arrived after its connection closed: not stored",
+                    uid or "(no UID)",
+                    caller.ae_title,
+                )
+                return STATUS_OUT_OF_RESOURCES
             spool_failure = spool.failure(path)
             if spool_failure is not None:
                 return self._refuse(caller, uid, STATUS_OUT_OF_RESOURCES, spool_failure, path)
@@ -363,6 +370,17 @@ class StorageReceiver:
         return status
 
     def _on_conn_close(self, event: evt.Event) -> None:
+        dul = getattr(event.assoc, "dul", None)
+        partial = spool.discard_unclaimed(getattr(dul, "ident", None))
+        if partial:
+            caller = self._caller(event)
+            LOGGER.warning(
+                "The connection from %s (%s) closed in the middle of %d dataset(s): "
+                "nothing of them was stored or acknowledged, the partial file(s) are deleted",
+                caller.ae_title or "an unknown peer",
+                caller.address,
+                partial,
+            )
         silent = self._gate.closed_silently(event) if self._gate is not None else None
         if silent is not None:
             LOGGER.info(

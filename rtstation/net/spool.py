@@ -13,6 +13,13 @@ writing, swallows the rest of the dataset (so the DIMSE message still completes)
 records why; the C-STORE handler asks :func:`failure` and answers 0xA700. The next instance
 is written normally again as soon as there is space.
 
+A spool file belongs to the association whose network thread created it until the C-STORE
+handler takes it over (:func:`claim`). When a peer aborts or hangs up in the middle of a
+dataset, pynetdicom drops the message and never calls the handler: the partial file would
+stay until the next start, and enough of them push the storage below its free-space floor,
+so that honest senders get 0xA700. When a connection closes, :func:`discard_unclaimed`
+deletes what its thread spooled and nobody took over.
+
 ``tests/core/test_pynetdicom_seams.py`` fails when pynetdicom stops calling it.
 """
 
@@ -37,6 +44,7 @@ SpaceLeft = Callable[[str], int | None]
 
 _lock = threading.Lock()
 _failures: dict[str, str] = {}
+_unclaimed: dict[str, int] = {}  # spool file -> the thread that created it (a DUL thread)
 _space_left: SpaceLeft | None = None
 _directory: str | None = None  # where received datasets are spooled (None: the system's)
 _original = dimse_messages.NamedTemporaryFile
@@ -49,6 +57,8 @@ class SpoolFile:
     def __init__(self, *, suffix: str = ".dcm", **_ignored: Any) -> None:
         fd, self.name = tempfile.mkstemp(suffix=suffix, dir=_directory)
         self._file = os.fdopen(fd, "wb", buffering=0)
+        with _lock:
+            _unclaimed[self.name] = threading.get_ident()
         self.file = self  # pynetdicom calls ``file.flush()``
         self.failed = False
 
@@ -115,6 +125,29 @@ def failure(path: str | Path) -> str | None:
     """Why the dataset spooled to ``path`` was not written, or None (clears the record)."""
     with _lock:
         return _failures.pop(str(path), None)
+
+
+def claim(path: str | Path) -> bool:
+    """The C-STORE handler takes the dataset spooled to ``path`` over; False when its
+    connection closed first and the file was deleted (nobody can be answered then)."""
+    with _lock:
+        if _unclaimed.pop(str(path), None) is not None:
+            return True
+    return os.path.exists(path)
+
+
+def discard_unclaimed(thread_ident: int | None) -> int:
+    """Delete the files that thread ``thread_ident`` spooled and no handler took over;
+    their count. Called when that thread's connection has closed."""
+    with _lock:
+        names = [name for name, owner in _unclaimed.items() if owner == thread_ident]
+        for name in names:
+            del _unclaimed[name]
+            _failures.pop(name, None)
+    for name in names:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+    return len(names)
 
 
 def is_installed() -> bool:

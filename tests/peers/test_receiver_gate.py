@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tests.data.generator import StudySpec, write_study
 from tests.peers.peers import HOST, storescu, storescu_acknowledged
+from tests.peers.raw_dul import associate_rq
 from tests.peers.station_proc import StationProcess, write_settings
 
 
@@ -62,36 +63,6 @@ def _silent_sockets(port: int, count: int) -> Iterator[list[socket.socket]]:
             sock.close()
 
 
-def _associate_rq(calling: str = "FUZZ", called: str = "RTSTATION", context_id: int = 1) -> bytes:
-    """A minimal A-ASSOCIATE-RQ for Verification (the bytes PS3.8 9.3.2 describes)."""
-    app = b"\x10\x00" + struct.pack(">H", 21) + b"1.2.840.10008.3.1.1.1"
-    abstract = b"1.2.840.10008.1.1"
-    transfer = b"1.2.840.10008.1.2"
-    items = (
-        b"\x30\x00"
-        + struct.pack(">H", len(abstract))
-        + abstract
-        + b"\x40\x00"
-        + struct.pack(">H", len(transfer))
-        + transfer
-    )
-    context = b"\x20\x00" + struct.pack(">H", 4 + len(items)) + bytes([context_id, 0, 0, 0]) + items
-    max_length = b"\x51\x00\x00\x04" + struct.pack(">I", 16384)
-    uid = b"1.2.826.0.1.3680043.9.9999"
-    impl = b"\x52\x00" + struct.pack(">H", len(uid)) + uid
-    user = b"\x50\x00" + struct.pack(">H", len(max_length + impl)) + max_length + impl
-    body = (
-        b"\x00\x01\x00\x00"
-        + called.ljust(16).encode()
-        + calling.ljust(16).encode()
-        + b"\x00" * 32
-        + app
-        + context
-        + user
-    )
-    return b"\x01\x00" + struct.pack(">I", len(body)) + body
-
-
 def _study(tmp_path: Path) -> tuple[Path, ...]:
     return write_study(tmp_path / "study", StudySpec(slices=3, rows=16, columns=16)).all_paths
 
@@ -122,7 +93,7 @@ def test_a_trickled_association_request_is_closed_after_the_timeout(tmp_path: Pa
     config = tmp_path / "station"
     station = StationProcess(config)
     write_settings(config, port=station.port, extra="association_request_timeout = 1.5\n")
-    request = _associate_rq()
+    request = associate_rq()
     with station:
         sock = _connect(station.port)
         started = time.monotonic()
@@ -150,10 +121,10 @@ def test_max_associations_limits_admitted_associations(tmp_path: Path):
     write_settings(config, port=station.port, extra="max_associations = 1\n")
     with station:
         held = _connect(station.port)
-        held.sendall(_associate_rq())
+        held.sendall(associate_rq())
         assert held.recv(1)[:1] == b"\x02"  # A-ASSOCIATE-AC: it holds the one slot
         second = _connect(station.port)
-        second.sendall(_associate_rq())
+        second.sendall(associate_rq())
         reply = second.recv(10)
         # A-ASSOCIATE-RJ, rejected-transient (2), service provider presentation (3), local
         # limit exceeded (2)
@@ -195,7 +166,7 @@ def test_an_oversized_p_data_pdu_inside_an_association_is_refused(tmp_path: Path
         assert station.proc is not None
         baseline = _rss_kib(station.proc.pid)
         sock = _connect(station.port)
-        sock.sendall(_associate_rq())
+        sock.sendall(associate_rq())
         assert sock.recv(1) == b"\x02"
         sock.sendall(b"\x04\x00" + struct.pack(">I", 0xFFFFFFF0))
         sent = 0
@@ -216,7 +187,7 @@ def test_an_even_presentation_context_id_is_aborted_with_one_log_line(tmp_path: 
     files = _study(tmp_path)
     with station:
         sock = _connect(station.port)
-        sock.sendall(_associate_rq(context_id=2))
+        sock.sendall(associate_rq(context_id=2))
         reply = sock.recv(10)
         assert reply[:1] == b"\x07", reply  # A-ABORT
         assert _closed_within(sock, 5.0) is not None
