@@ -9,9 +9,12 @@ imports only what a report needs (pydicom, numpy and the ``rtstation.dicom`` mod
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import threading
+from collections.abc import Iterator
 
 from rtstation.dicom.dvh import DvhOptions
 from rtstation.dicom.metrics import plan_report
@@ -22,6 +25,45 @@ LOGGER = logging.getLogger(__name__)
 
 #: How much lower than the receiver a computing thread runs (``nice`` steps).
 NICE_INCREMENT = 10
+
+
+@contextlib.contextmanager
+def sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in the calling thread while it starts the child process.
+
+    A child inherits the signal mask of the thread that starts it, so a Ctrl-C that
+    reaches the child while it is still importing waits (pending) until
+    :func:`start_child` ignores it, instead of becoming a KeyboardInterrupt traceback
+    during its start-up. SIGINT still reaches this process: the kernel hands it to a
+    thread that does not block it (the main thread, whose handler stops the station).
+    The stdlib starts its resource tracker the same way. A no-op where there are no
+    signal masks (Windows).
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def start_child() -> None:
+    """The child process's initializer: ignore Ctrl-C, then run below the receiver.
+
+    A terminal's Ctrl-C is a SIGINT to the whole foreground process group, the child
+    included. The parent stops the child itself (the executor's shutdown, once the plan in
+    progress is done), so the child ignores SIGINT: otherwise it dies with a
+    KeyboardInterrupt traceback under the parent's clean "stopping" line. SIGTERM keeps
+    its default, so the child can still be ended on its own. Setting SIG_IGN discards a
+    SIGINT left pending by :func:`sigint_blocked`; the mask is then restored, so nothing
+    this process starts inherits a blocked SIGINT.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    lower_priority()
 
 
 def encoded_report(bundle: PlanBundle, options: DvhOptions) -> EncodedReport:

@@ -38,7 +38,12 @@ from typing import Any
 
 from rtstation.dicom.dvh import DvhOptions
 from rtstation.dicom.metrics import PlanReport, plan_report, plan_row
-from rtstation.dicom.metrics_child import encoded_report, lower_priority
+from rtstation.dicom.metrics_child import (
+    encoded_report,
+    lower_priority,
+    sigint_blocked,
+    start_child,
+)
 from rtstation.dicom.metrics_codec import EncodedReport, with_vx
 from rtstation.dicom.rt_tree import PlanBundle, build_tree
 from rtstation.storage.catalog import Catalog
@@ -83,14 +88,21 @@ class ChildComputer:
         self._executor: ProcessPoolExecutor | None = None
 
     def _start_child(self) -> None:
-        """Start the child (it imports numpy and pydicom) if it is not running."""
+        """Start the child (it imports numpy and pydicom) if it is not running.
+
+        The child ignores SIGINT (:func:`start_child`): a Ctrl-C in a terminal reaches the
+        whole process group, and this process stops the child through :meth:`close`. The
+        first submit starts the process, so it runs with SIGINT blocked in this thread;
+        the child inherits the mask and cannot be interrupted before its initializer.
+        """
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=lower_priority,
-            )
-            self._executor.submit(lower_priority)
+            with sigint_blocked():
+                self._executor = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=start_child,
+                )
+                self._executor.submit(lower_priority)
 
     def __call__(self, bundle: PlanBundle) -> EncodedReport:
         self._start_child()
