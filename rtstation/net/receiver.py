@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydicom.dataset import Dataset
 from pydicom.uid import AllTransferSyntaxes, ExplicitVRLittleEndian, ImplicitVRLittleEndian
@@ -54,6 +55,7 @@ STATUS_OUT_OF_RESOURCES = 0xA700
 STATUS_DATASET_MISMATCH = 0xA900
 STATUS_CANNOT_UNDERSTAND = 0xC210
 STATUS_PROCESSING_FAILURE = 0xC211
+C_STORE_RQ = 0x0001  # (0000,0100) Command Field
 
 # Private storage classes seen from Varian systems, accepted like standard ones.
 EXTRA_STORAGE_CLASSES = (sop.VARIAN_PRIVATE_PLAN,)
@@ -191,6 +193,7 @@ class StorageReceiver:
             handlers = [
                 (evt.EVT_CONN_OPEN, self._gate.on_open),
                 (evt.EVT_REQUESTED, self._on_requested),
+                (evt.EVT_DIMSE_RECV, self._on_dimse_received),
                 (evt.EVT_C_STORE, self._on_store),
                 (evt.EVT_CONN_CLOSE, self._on_conn_close),
                 NODELAY_HANDLER,
@@ -369,6 +372,31 @@ class StorageReceiver:
         )
         return status
 
+    def _on_dimse_received(self, event: evt.Event) -> None:
+        """Abort an association whose C-STORE request names no SOP Class or Instance UID.
+
+        pynetdicom takes such a request as "unexpected" and drops it without an answer, so
+        the sender would wait until its own timeout; the abort is pynetdicom's own answer
+        to an invalid message (its DUL event 19), put on the queue of the network thread
+        this handler runs on.
+        """
+        message = event.message
+        command = getattr(message, "command_set", None)
+        if command is None or getattr(command, "CommandField", None) != C_STORE_RQ:
+            return
+        missing = _missing_request_uids(command)
+        if not missing:
+            return
+        caller = self._caller(event)
+        LOGGER.warning(
+            "Aborted the association from %s (%s): its C-STORE request has no %s; "
+            "nothing of it was stored or acknowledged",
+            caller.ae_title or "an unknown peer",
+            caller.address,
+            missing,
+        )
+        event.assoc.dul.event_queue.put("Evt19")
+
     def _on_conn_close(self, event: evt.Event) -> None:
         dul = getattr(event.assoc, "dul", None)
         partial = spool.discard_unclaimed(getattr(dul, "ident", None))
@@ -391,6 +419,19 @@ class StorageReceiver:
             )
         if self._on_closed is not None and event.assoc.requestor.ae_title:
             self._on_closed(self._caller(event))
+
+
+def _missing_request_uids(request: Any) -> str:
+    """Which of the request's Affected SOP Class and Instance UIDs are empty, in words."""
+    missing = [
+        f"{name} {tag}"
+        for keyword, name, tag in (
+            ("AffectedSOPClassUID", "Affected SOP Class UID", "(0000,0002)"),
+            ("AffectedSOPInstanceUID", "Affected SOP Instance UID", "(0000,1000)"),
+        )
+        if not str(getattr(request, keyword, "") or "").strip()
+    ]
+    return " and no ".join(missing)
 
 
 def _shutdown_now(server: ThreadedAssociationServer) -> None:

@@ -20,7 +20,14 @@ stay until the next start, and enough of them push the storage below its free-sp
 so that honest senders get 0xA700. When a connection closes, :func:`discard_unclaimed`
 deletes what its thread spooled and nobody took over.
 
-``tests/core/test_pynetdicom_seams.py`` fails when pynetdicom stops calling it.
+pynetdicom writes a File Meta header built from the C-STORE request's Affected SOP Class
+and Instance UIDs in front of each spooled dataset, and pydicom refuses to write one whose
+UIDs are empty: a request with an empty UID raised in the network thread, which died
+without an answer to the peer or a line in the log. :func:`install` also puts
+:data:`NO_UID` in place of an empty UID in that header only; the C-STORE handler refuses
+such a request by what it says (its own UIDs), so the placeholder is never stored.
+
+``tests/core/test_pynetdicom_seams.py`` fails when pynetdicom stops calling these.
 """
 
 from __future__ import annotations
@@ -48,6 +55,9 @@ _unclaimed: dict[str, int] = {}  # spool file -> the thread that created it (a D
 _space_left: SpaceLeft | None = None
 _directory: str | None = None  # where received datasets are spooled (None: the system's)
 _original = dimse_messages.NamedTemporaryFile
+_original_write_file_meta = dimse_messages.write_file_meta_info
+#: What the spool file's File Meta says where the request's UID was empty (see above).
+NO_UID = "0"
 
 
 class SpoolFile:
@@ -107,6 +117,14 @@ class SpoolFile:
         )
 
 
+def _write_file_meta(fp: Any, file_meta: Any, enforce_standard: bool = True) -> None:
+    """pynetdicom's File Meta write, with :data:`NO_UID` for an empty request UID."""
+    for keyword in ("MediaStorageSOPClassUID", "MediaStorageSOPInstanceUID"):
+        if not str(file_meta.get(keyword, "") or "").strip():
+            setattr(file_meta, keyword, NO_UID)
+    _original_write_file_meta(fp, file_meta, enforce_standard)
+
+
 def install(space_left: SpaceLeft | None, directory: str | None = None) -> None:
     """Route pynetdicom's received datasets through :class:`SpoolFile` (idempotent).
 
@@ -119,6 +137,7 @@ def install(space_left: SpaceLeft | None, directory: str | None = None) -> None:
     _directory = directory
     if dimse_messages.NamedTemporaryFile is _original:  # the hashing wrapper spools here too
         dimse_messages.NamedTemporaryFile = SpoolFile  # type: ignore[assignment]
+    dimse_messages.write_file_meta_info = _write_file_meta  # type: ignore[assignment]
 
 
 def failure(path: str | Path) -> str | None:

@@ -14,6 +14,7 @@ import re
 
 from pynetdicom import dimse_messages, service_class
 from pynetdicom.association import Association
+from pynetdicom.dimse import DIMSEServiceProvider
 from pynetdicom.dul import DULServiceProvider
 from pynetdicom.presentation import PresentationContext
 from pynetdicom.transport import AssociationSocket, RequestHandler
@@ -54,6 +55,21 @@ def test_received_datasets_are_spooled_through_the_module_named_temporary_file()
     assert "req._dataset_file.close()" in scp
     spool.install(None)
     assert spool.is_installed()
+
+
+def test_a_spooled_dataset_gets_its_file_meta_through_the_module_write_file_meta_info():
+    """spool.install replaces dimse_messages.write_file_meta_info (an empty request UID)."""
+    decode = _source(dimse_messages.DIMSEMessage.decode_msg)
+    assert "write_file_meta_info( self._data_set_file," in decode
+    spool.install(None)
+    assert dimse_messages.write_file_meta_info is spool._write_file_meta
+
+
+def test_a_received_message_is_announced_before_it_is_checked_and_evt19_aborts():
+    """The receiver's EVT_DIMSE_RECV handler aborts an invalid C-STORE with Evt19."""
+    body = _source(DIMSEServiceProvider.receive_primitive)
+    assert body.index("evt.EVT_DIMSE_RECV") < body.index("message_to_primitive()")
+    assert 'self.dul.event_queue.put("Evt19")' in body
 
 
 def test_server_contexts_are_deep_copied_per_connection():

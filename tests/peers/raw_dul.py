@@ -6,6 +6,7 @@ middle of a dataset, or sends a request no library would, is written here byte b
 
 from __future__ import annotations
 
+import socket
 import struct
 
 from pydicom.dataset import Dataset
@@ -72,3 +73,22 @@ def c_store_rq(sop_class: str, sop_instance: str, message_id: int = 1) -> bytes:
     command.AffectedSOPInstanceUID = sop_instance
     body = implicit_little_endian(command)
     return struct.pack("<HHII", 0x0000, 0x0000, 4, len(body)) + body
+
+
+def read_pdu(sock: socket.socket) -> tuple[int, bytes]:
+    """The next PDU's type and body; type 0 when the peer closed the connection."""
+    header = _read_exactly(sock, 6)
+    if len(header) < 6:
+        return 0, b""
+    kind, _, length = struct.unpack(">BBI", header)
+    return kind, _read_exactly(sock, length)
+
+
+def _read_exactly(sock: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data

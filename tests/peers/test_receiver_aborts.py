@@ -1,4 +1,5 @@
-"""Senders that stop in the middle of a dataset leave nothing behind (adversarial review).
+"""Senders that stop in the middle of a dataset, or send what no library would, leave nothing
+behind and get an answer (adversarial review).
 
 Before: pynetdicom dropped the half-received message, the partial file stayed in the
 storage's incoming folder until the station's next start, and twenty aborted 10 MB
@@ -23,6 +24,7 @@ from tests.peers.raw_dul import (
     c_store_rq,
     implicit_little_endian,
     p_data,
+    read_pdu,
 )
 from tests.peers.station_proc import StationProcess, write_settings
 from tests.waiting import wait_for
@@ -67,6 +69,44 @@ def test_a_dataset_cut_off_by_an_abort_or_a_hang_up_leaves_no_file(tmp_path: Pat
         assert _incoming_files(station) == [], "a partial file stayed in the incoming folder"
         assert "The connection from HALFWAY (127.0.0.1) closed" in station.log()
         # and the station goes on receiving
+        result = storescu(study.all_paths, station.port, called_ae="RTSTATION")
+        assert len(storescu_acknowledged(result)) == len(study.all_paths)
+    assert "Traceback" not in station.log()
+
+
+def test_a_c_store_with_an_empty_affected_sop_instance_uid_is_aborted_and_logged(
+    tmp_path: Path,
+):
+    """Before: pydicom refused to write the spool file's File Meta with an empty UID, the
+    network thread died with a traceback on stderr only, the peer saw the connection
+    close without an answer, and the partial file stayed. (Past that, pynetdicom drops
+    such a request without an answer.) Now the association is aborted with a line naming
+    the peer and what was missing, and the station goes on."""
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port)
+    study = write_study(tmp_path / "s", StudySpec(slices=2, rows=16, columns=16))
+    ds = Dataset()
+    ds.SOPClassUID = CT_IMAGE
+    ds.SOPInstanceUID = generate_uid()
+    ds.PatientID = "NOUID"
+    with station:
+        with socket.create_connection((HOST, station.port), timeout=10) as sock:
+            sock.sendall(associate_rq(calling="NOUID", abstract_syntax=CT_IMAGE))
+            assert read_pdu(sock)[0] == 0x02, "association not accepted"
+            sock.sendall(p_data(1, c_store_rq(CT_IMAGE, ""), command=True, last=True))
+            sock.sendall(p_data(1, implicit_little_endian(ds), command=False, last=True))
+            assert read_pdu(sock)[0] == 0x07, "no A-ABORT"
+        wait_for(
+            lambda: "The connection from NOUID (127.0.0.1) closed" in station.log(),
+            "the connection's end in the log",
+            detail=station.log,
+        )
+        assert (
+            "Aborted the association from NOUID (127.0.0.1): its C-STORE request has no "
+            "Affected SOP Instance UID (0000,1000)"
+        ) in station.log()
+        assert _incoming_files(station) == []
         result = storescu(study.all_paths, station.port, called_ae="RTSTATION")
         assert len(storescu_acknowledged(result)) == len(study.all_paths)
     assert "Traceback" not in station.log()
