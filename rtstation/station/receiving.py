@@ -305,9 +305,13 @@ class Receiving:
     ) -> ImportReport:
         """Import files, folders and ZIPs as source IMPORT_FOLDER.
 
-        A folder import arrives whole, so its plans are decided at once: the rules see the
-        same "settled" state a receive reaches after ``settle_seconds``. A plan whose
-        decision cannot be recorded is reported; importing it again records it.
+        A folder import arrives whole, so its plans are decided at the end: the rules see
+        the same "settled" state a receive reaches after ``settle_seconds``. Each plan is
+        owed its decision as soon as it is stored, before its source file may be removed,
+        as a received plan is before it is acknowledged: an import stopped half way
+        (Ctrl-C, a crash) leaves pending decisions, which the next station start settles.
+        A plan whose decision cannot be recorded is reported and its source kept; importing
+        it again records it.
         """
         report = import_paths(
             paths,
@@ -316,20 +320,26 @@ class Receiving:
             progress=progress,
             should_cancel=should_cancel,
             protected=self.protected,
+            on_result=self._owe_imported_decision,
         )
         for note in report.notes:  # the importer logged it; people see it too
             self.bus.publish(StationProblem(note, ""))
-        for result in report.results:
-            if not result.header.is_plan:
-                continue
-            try:
-                self._owe_decision(result, IMPORT_SOURCE)
-            except Exception as exc:
-                LOGGER.exception("Recording the imported plan %s failed", result.header.path)
-                report_problem(
-                    self.bus,
-                    f"Imported plan '{result.header.sop_instance_uid}' is stored but the rules "
-                    f"cannot decide on it ({exc}): import it again",
-                )
         self.forwarder.patients_changed(sorted(report.patient_ids), settled=True)
         return report
+
+    def _owe_imported_decision(self, result: IngestResult) -> bool:
+        """The importer's ``on_result``: a stored plan is owed a decision; False (keep the
+        source file) when that cannot be recorded."""
+        if not result.header.is_plan:
+            return True
+        try:
+            self._owe_decision(result, IMPORT_SOURCE)
+        except Exception as exc:
+            LOGGER.exception("Recording the imported plan %s failed", result.header.path)
+            report_problem(
+                self.bus,
+                f"Imported plan '{result.header.sop_instance_uid}' is stored but the rules "
+                f"cannot decide on it ({exc}): import it again (its source file is kept)",
+            )
+            return False
+        return True

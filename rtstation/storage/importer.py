@@ -105,12 +105,16 @@ class ImportReport:
     cancelled: bool = False
     results: list[IngestResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Called with every stored file before its source may be removed; False keeps the
+    #: source (what the station owes a stored plan could not be recorded).
+    on_result: Callable[[IngestResult], bool] | None = field(default=None, repr=False)
 
     @property
     def patient_ids(self) -> set[str]:
         return {r.header.patient_id for r in self.results}
 
-    def add(self, result: IngestResult) -> None:
+    def add(self, result: IngestResult) -> bool:
+        """Count ``result``; False when :attr:`on_result` says its source must stay."""
         self.results.append(result)
         if result.outcome == "stored":
             self.stored += 1
@@ -118,6 +122,7 @@ class ImportReport:
             self.replaced += 1
         else:
             self.duplicates += 1
+        return self.on_result(result) if self.on_result is not None else True
 
     def summary(self) -> str:
         text = (
@@ -244,8 +249,13 @@ def import_paths(
     should_cancel: Callable[[], bool] | None = None,
     protected: Sequence[ProtectedFolder] = (),
     read_storage: bool = False,
+    on_result: Callable[[IngestResult], bool] | None = None,
 ) -> ImportReport:
     """Import files, folders (recursively) and ZIPs; never stops on a bad file.
+
+    ``on_result`` sees each stored file at once, before its source is removed (see
+    :attr:`ImportReport.on_result`): an import stopped half way (Ctrl-C, a crash) has
+    handed on everything it stored.
 
     ``protected``: the station's own folders (see the module docstring); the storage
     folder of ``ingestor`` is always among them. ``read_storage`` (``send PATH`` of stored
@@ -254,7 +264,7 @@ def import_paths(
     """
     roots = [Path(p) for p in paths]
     protected = _with_storage(protected, ingestor, read_storage)
-    report = ImportReport()
+    report = ImportReport(on_result=on_result)
     total = count_files(roots, protected)
     done = 0
 
@@ -323,8 +333,7 @@ def _ingest_one(
     move: bool = False,
 ) -> bool:
     try:
-        report.add(ingestor.ingest(path, source_ae=source_ae, move=move))
-        return True
+        return report.add(ingestor.ingest(path, source_ae=source_ae, move=move))
     except DicomReadError as exc:
         report.rejected.append((display, exc.reason))
     except StorageError as exc:
