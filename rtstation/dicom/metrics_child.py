@@ -15,6 +15,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
+from multiprocessing import resource_tracker
 
 from rtstation.dicom.dvh import DvhOptions
 from rtstation.dicom.metrics import plan_report
@@ -36,12 +37,17 @@ def sigint_blocked() -> Iterator[None]:
     :func:`start_child` ignores it, instead of becoming a KeyboardInterrupt traceback
     during its start-up. SIGINT still reaches this process: the kernel hands it to a
     thread that does not block it (the main thread, whose handler stops the station).
-    The stdlib starts its resource tracker the same way. A no-op where there are no
-    signal masks (Windows).
+
+    multiprocessing's resource tracker is made sure of first: starting it *unblocks*
+    SIGINT in the calling thread (it blocks SIGINT around its own start the same way),
+    and ``spawn`` starts it on first use, which would undo the block before the child
+    is started. Once it runs, later checks leave the mask alone. A no-op where there are
+    no signal masks (Windows).
     """
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
+    resource_tracker.ensure_running()
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rtstation.dicom.integrity import dataset_offset
-from rtstation.errors import StorageError
+from rtstation.errors import DicomReadError, StorageError
 from rtstation.fsync import fsync_dir, make_dirs_durably
 from rtstation.storage.layout import DERIVED_DIR, INCOMING_DIR
 
@@ -119,6 +119,13 @@ def process_alive(name: str) -> bool:
     except OSError:
         return True  # exists, owned by someone else
     return True
+
+
+def _unreadable(source: Path, exc: OSError) -> DicomReadError:
+    """A source file that cannot be opened or examined: rejected like any unreadable
+    file (the reader's words), not a storage failure, so one file is refused and an
+    import goes on with the others."""
+    return DicomReadError(str(source), f"cannot be read ({exc.strerror or exc})")
 
 
 def _is_disk_full(exc: OSError) -> bool:
@@ -229,28 +236,38 @@ class DurableStore:
         """Copy ``source`` (after ``prefix``) into the incoming folder, hashing on the way.
 
         ``prefix`` is a preamble and File Meta written before a raw dataset that had none.
+        The source is opened once and its size read from that open file, so a file
+        deleted or replaced after the caller looked at it (a second ``import --clear`` of
+        the same folder, any external deletion) is either copied whole or refused as
+        unreadable (:class:`DicomReadError`, worded as the reader's), never a crash of the
+        whole import. Failures writing the copy stay :class:`StorageError`.
         """
-        size = source.stat().st_size + len(prefix)
-        self.check_free_space(size)
-        temp = self._temp_path()
-        digest = hashlib.sha256()
-        try:
-            with open(source, "rb") as src, open(temp, "wb") as dst:
-                if prefix:
-                    dst.write(prefix)
-                    src.seek(0)
-                else:
-                    offset = dataset_offset(src)
-                    src.seek(0)
-                    dst.write(src.read(offset))
-                while chunk := src.read(CHUNK):
-                    digest.update(chunk)
-                    dst.write(chunk)
-                dst.flush()
-                os.fsync(dst.fileno())
-        except OSError as exc:
-            self._discard(temp)
-            raise self._storage_error(exc, source) from exc
+        with contextlib.ExitStack() as opened:
+            try:
+                src = opened.enter_context(open(source, "rb"))
+                size = os.fstat(src.fileno()).st_size + len(prefix)
+            except OSError as exc:
+                raise _unreadable(source, exc) from exc
+            self.check_free_space(size)
+            temp = self._temp_path()
+            digest = hashlib.sha256()
+            try:
+                with open(temp, "wb") as dst:
+                    if prefix:
+                        dst.write(prefix)
+                        src.seek(0)
+                    else:
+                        offset = dataset_offset(src)
+                        src.seek(0)
+                        dst.write(src.read(offset))
+                    while chunk := src.read(CHUNK):
+                        digest.update(chunk)
+                        dst.write(chunk)
+                    dst.flush()
+                    os.fsync(dst.fileno())
+            except OSError as exc:
+                self._discard(temp)
+                raise self._storage_error(exc, source) from exc
         return Staged(temp, size, digest.hexdigest())
 
     def stage_move(self, source: Path, *, content_hash_hint: str | None = None) -> Staged:
@@ -259,9 +276,13 @@ class DurableStore:
         A file already in our staging folder (the receiver's temporary file) stays where
         it is; its fsync runs in the background until :meth:`commit`. ``content_hash_hint``
         is the dataset hash computed while the file was written (the receiver's), which
-        spares reading it again.
+        spares reading it again. A source gone (or unreadable) before it is taken over is
+        refused as unreadable (:class:`DicomReadError`), as :meth:`stage_copy` does.
         """
-        size = source.stat().st_size
+        try:
+            size = source.stat().st_size
+        except OSError as exc:
+            raise _unreadable(source, exc) from exc
         self.check_free_space(0)
         # Windows will not rename a file its writer still holds open (pynetdicom closes
         # it only after our handler): there the file is copied below instead.
