@@ -14,6 +14,7 @@ import sys
 
 from rtstation.cli.common import Progress, add_option, print_json, write_lines
 from rtstation.config import default_paths, load_settings
+from rtstation.config.paths import check_config_dir
 from rtstation.dicom.anonymize import PROFILE_NAMES, REPORT_NAME, AnonymizeOptions, anonymize_paths
 from rtstation.station.anonymized import anonymize_options
 
@@ -99,6 +100,7 @@ def options_from(args: argparse.Namespace) -> AnonymizeOptions:
     A bad option name (in settings.ini or on the command line) fails before any file.
     """
     paths = default_paths(args.config)
+    check_config_dir(paths.config_dir)  # a file as --config must not pass for "no settings"
     settings = load_settings(paths.settings_file, data_dir=paths.data_dir)
     return anonymize_options(
         settings,
@@ -111,6 +113,45 @@ def options_from(args: argparse.Namespace) -> AnonymizeOptions:
     )
 
 
+def out_problem(out: str, inputs: list[str]) -> str:
+    """Why ``out`` cannot take the copies of ``inputs``, or "" when it can.
+
+    An empty ``--out`` (an unset shell variable) would be the current directory. An output
+    folder that is an input, or contains one, would hold the copies among the originals:
+    the run skips its own output folder, so it would anonymize nothing, and the next run
+    over the parent would read the copies as input.
+    """
+    if not out:
+        return "--out is empty: give the output folder"
+    for path in inputs:
+        if _same(out, path):
+            return f"--out '{out}' is the input folder: choose another one"
+        if _inside(path, out):
+            return f"--out '{out}' contains the input '{path}': choose a folder outside it"
+    return ""
+
+
+def _spellings(path: str) -> tuple[str, str]:
+    """``path`` as written and with symbolic links resolved, both absolute (and on
+    Windows in one case), so neither a link nor ``..`` hides that two paths meet."""
+    return (
+        os.path.normcase(os.path.abspath(path)),
+        os.path.normcase(os.path.realpath(path)),
+    )
+
+
+def _same(first: str, second: str) -> bool:
+    return any(a == b for a, b in zip(_spellings(first), _spellings(second), strict=True))
+
+
+def _inside(path: str, folder: str) -> bool:
+    """True when ``path`` lies under ``folder``, as written or through symbolic links."""
+    return any(
+        inner.startswith(outer.rstrip(os.sep) + os.sep)
+        for inner, outer in zip(_spellings(path), _spellings(folder), strict=True)
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not os.path.exists(p)]
     if missing:
@@ -119,13 +160,11 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    out = os.path.abspath(args.out)
-    if any(os.path.abspath(p) == out for p in args.paths):
-        print(
-            f"rtstation anonymize: --out '{args.out}' is the input folder: choose another one",
-            file=sys.stderr,
-        )
+    problem = out_problem(args.out, args.paths)
+    if problem:
+        print(f"rtstation anonymize: {problem}", file=sys.stderr)
         return 2
+    out = os.path.abspath(args.out)
     options = options_from(args)
     progress = Progress("Anonymizing")
     report = anonymize_paths(

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from rtstation.cli.common import print_json
+from rtstation.cli.common import print_json, refuse_empty_path
 from rtstation.cli.context import load_config, log_level
 from rtstation.config.batch_config import load_batch_config
 from rtstation.logsetup import setup_logging
@@ -134,6 +134,8 @@ def print_summary(summary: BatchSummary, state_file: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if refuse_empty_path("batch", "the batch file", [args.batch_file]):  # "" would be '.'
+        return 2
     paths, settings, _rules = load_config(args)
     setup_logging(Path(paths.log_dir), level=log_level(args, settings), console=False)
     config = load_batch_config(args.batch_file)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rtstation.cli.common import Progress, add_option, print_json
+from rtstation.cli.common import Progress, add_option, print_json, refuse_empty_path
 from rtstation.cli.context import open_station
 from rtstation.config import values
 from rtstation.station.anonymized import NewPatient
@@ -53,6 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if refuse_empty_path("import", "PATH", args.paths):  # "" would import (and clear) '.'
+        return 2
     if (args.new_patient_id or args.new_patient_name) and not args.anonymize:
         print(
             "rtstation import: --newPatientId and --newPatientName need --anonymize",

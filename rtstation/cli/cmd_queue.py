@@ -11,6 +11,7 @@ rtstation queue clear            take finished jobs off the list (rtstation hist
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import datetime
 
 from rtstation.cli.common import print_json
@@ -19,6 +20,17 @@ from rtstation.errors import RtStationError
 from rtstation.routing.triggers import parse_trigger
 
 ACTIONS = ("list", "show", "retry", "cancel", "pause", "resume", "clear")
+# The largest number an SQLite INTEGER holds: no job id and no useful --limit is larger.
+SQLITE_MAX_INTEGER = 2**63 - 1
+
+
+def _limit(text: str) -> int:
+    """``--limit N`` kept within what SQLite takes: a huge N means "all of them"."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    return max(-SQLITE_MAX_INTEGER, min(value, SQLITE_MAX_INTEGER))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", nargs="?", metavar="JOB|NODE", help="job id, or node name")
     parser.add_argument("--state", action="append", help="only jobs in this state (repeatable)")
     parser.add_argument("--node", help="only jobs for this node")
-    parser.add_argument("--limit", type=int, default=50)
+    parser.add_argument("--limit", type=_limit, default=50)
     parser.add_argument("--all", action="store_true", help="also jobs cleared off the list")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -44,11 +56,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _job_id(args: argparse.Namespace) -> int:
-    if not args.target or not args.target.isdigit():
+    """The job number of ``args.target``; one no job can have is an unknown job.
+
+    A number beyond SQLite's INTEGER would make the query raise OverflowError, so it is
+    answered here, with the same words as any other job that does not exist.
+    """
+    if not args.target or not re.fullmatch(r"[0-9]+", args.target):
         raise RtStationError(
             f"'queue {args.action}' needs a job number, e.g. 'queue {args.action} 12'"
         )
-    return int(args.target)
+    digits = args.target.lstrip("0") or "0"
+    if len(digits) > len(str(SQLITE_MAX_INTEGER)) or int(digits) > SQLITE_MAX_INTEGER:
+        raise RtStationError(f"There is no job {digits}")
+    return int(digits)
 
 
 def _run(station, args: argparse.Namespace) -> int:

@@ -173,6 +173,8 @@ def _printer(stream: Progress) -> Callable[[RetrieveProgress], None]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.path:  # Path("") is the current directory, wherever the command started
+        raise ConfigError("--path is empty: give the folder to write the patients' folders to")
     check_anonymize(args, split_patient_ids(args.patient_ids))
     paths, settings, _rules = load_config(args)
     setup_logging(Path(paths.log_dir), level=log_level(args, settings), console=False)

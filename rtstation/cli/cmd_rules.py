@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict, replace
 
-from rtstation.cli.common import add_option, print_json
+from rtstation.cli.common import add_option, print_json, refuse_empty_path
 from rtstation.cli.context import load_config, open_station
 from rtstation.dicom.metrics import plan_report, plan_row
 from rtstation.dicom.rt_tree import build_tree
@@ -66,6 +66,8 @@ def _why(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.action == "why":
         return _why(args)
+    if refuse_empty_path("rules", "--path", args.paths):  # "" would test the plans in '.'
+        return 2
     results = []
     if args.plan:
         station = open_station(args, console_logging=False)

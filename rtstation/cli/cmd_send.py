@@ -13,7 +13,7 @@ import argparse
 import threading
 import time
 
-from rtstation.cli.common import Progress, add_option, print_json
+from rtstation.cli.common import Progress, add_option, print_json, refuse_empty_path
 from rtstation.cli.context import open_station
 from rtstation.errors import RtStationError
 from rtstation.events import JobChanged
@@ -127,6 +127,8 @@ def _wait_for(
 
 
 def run(args: argparse.Namespace) -> int:
+    if refuse_empty_path("send", "PATH", args.paths):  # "" would store and send all of '.'
+        return 2
     station = open_station(args, console_logging=False)
     try:
         job_ids = _enqueue(station, args)

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rtstation.cli.common import add_option, print_json
+from rtstation.cli.common import add_option, print_json, refuse_empty_path
 from rtstation.cli.context import load_config, log_level
 from rtstation.cli.peer_options import add_peer_options, peer_from_args
 from rtstation.dicom.machine_map import parse_mapping
@@ -117,6 +117,8 @@ def _print_plan(plan: StorePlan) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if refuse_empty_path("store", "--path", [args.path]):  # Path("") is '.', which exists
+        return 2
     folder = Path(args.path)
     if not folder.exists():
         print(f"rtstation store: path '{folder}' does not exist: check --path", file=sys.stderr)

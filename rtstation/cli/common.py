@@ -23,6 +23,21 @@ def _camel(option: str) -> str:
     return "--" + head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def refuse_empty_path(command: str, option: str, paths: Iterable[str] | None) -> bool:
+    """True, after saying so on stderr, when one of ``paths`` is an empty argument.
+
+    An empty argument is what an unset shell variable gives (``import --clear "$DIR"``),
+    and ``Path("")`` and ``os.walk("")`` take it for the current directory: the command
+    would read, send or, with ``--clear``, delete whatever lies where it was started. The
+    wording is that of any path that does not exist (``show --path ''``); the caller
+    returns 2, as for every other usage error.
+    """
+    if any(path == "" for path in paths or ()):
+        print(f"rtstation {command}: path '' does not exist: check {option}", file=sys.stderr)
+        return True
+    return False
+
+
 def print_json(data: Any, stream: TextIO | None = None) -> None:
     json.dump(data, stream or sys.stdout, indent=2, ensure_ascii=False, default=str)
     (stream or sys.stdout).write("\n")

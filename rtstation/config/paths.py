@@ -18,6 +18,7 @@ import platformdirs
 from rtstation.config import values
 from rtstation.config.atomic import write_atomic
 from rtstation.config.templates import rules_template, settings_template
+from rtstation.errors import ConfigError
 
 LOGGER = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def default_paths(config_dir: str | os.PathLike[str] | None = None) -> ConfigPat
         data_dir = default_data_dir()
         log_dir = platformdirs.user_log_dir(APP_NAME, appauthor=False)
     else:
-        directory = os.path.abspath(os.fspath(config_dir))
+        directory = _config_dir(config_dir)
         data_dir = os.path.join(directory, "data")
         log_dir = os.path.join(directory, "logs")
     return ConfigPaths(
@@ -61,6 +62,51 @@ def default_paths(config_dir: str | os.PathLike[str] | None = None) -> ConfigPat
         data_dir=data_dir,
         log_dir=log_dir,
     )
+
+
+def _config_dir(config_dir: str | os.PathLike[str]) -> str:
+    """``config_dir`` made absolute; an empty name is refused.
+
+    An empty ``--config ""`` is what an unset shell variable gives, and made absolute it is
+    the current directory: settings.ini, rules.ini, data and logs would be written wherever
+    the command happened to start.
+    """
+    text = os.fspath(config_dir)
+    if not text:
+        raise ConfigError("The configuration folder '' is an empty name: give the path of a folder")
+    return os.path.abspath(text)
+
+
+def check_config_dir(directory: str) -> None:
+    """Raise ConfigError when ``directory`` is not a folder and cannot become one.
+
+    A file, a device (``/dev/null``) or a path under a file would otherwise fail deep in
+    ``os.makedirs`` with a traceback; the message names the path and what is in the way,
+    and nothing has been written yet.
+    """
+    if os.path.isdir(directory):
+        return
+    if os.path.lexists(directory):
+        raise ConfigError(
+            f"The configuration folder '{directory}' is a file, not a folder: give the path "
+            "of a folder"
+        )
+    blocker = _first_existing_parent(directory)
+    if blocker is not None and not os.path.isdir(blocker):
+        raise ConfigError(
+            f"The configuration folder '{directory}' cannot be created: '{blocker}' is a "
+            "file, not a folder"
+        )
+
+
+def _first_existing_parent(path: str) -> str | None:
+    """The nearest ancestor of ``path`` that exists (a file or a folder), if any."""
+    parent = os.path.dirname(path)
+    while parent and parent != path:
+        if os.path.lexists(parent):
+            return parent
+        path, parent = parent, os.path.dirname(parent)
+    return None
 
 
 def default_folders(data_dir: str) -> tuple[str, str]:
@@ -74,9 +120,17 @@ def ensure_default_files(paths: ConfigPaths) -> tuple[str, ...]:
     The original station "creates default configuration files on first run"; the files
     document every key, so a physicist can edit them without the manual. Folders under the
     config directory are written relative to it, so a ``--config`` directory can be moved.
-    Existing files are never touched. Returns the files that were created.
+    Existing files are never touched. Returns the files that were created. A config
+    directory that cannot be a folder raises ConfigError (:func:`check_config_dir`).
     """
-    os.makedirs(paths.config_dir, exist_ok=True)
+    check_config_dir(paths.config_dir)
+    try:
+        os.makedirs(paths.config_dir, exist_ok=True)
+    except OSError as exc:  # permissions, a race with a file appearing, a read-only disk
+        raise ConfigError(
+            f"The configuration folder '{paths.config_dir}' cannot be created "
+            f"({exc.strerror or exc})"
+        ) from exc
     created = []
     if not os.path.exists(paths.settings_file):
         storage, import_folder = default_folders(paths.data_dir)
