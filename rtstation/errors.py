@@ -48,12 +48,12 @@ class DicomReadError(RtStationError):
 
 
 class InstanceConflict(DicomReadError):
-    """An instance reuses the SOP Instance UID of a stored one of another kind or patient.
+    """An instance reuses the SOP Instance UID of a stored object of another SOP class.
 
-    A sender that corrects an object re-sends it with the same UID, the same SOP class and
-    the same patient, and the new copy replaces the old one. Anything else with a stored
-    UID is a collision (a broken or hostile UID generator): replacing would destroy the
-    stored object, so it is refused and the stored copy kept.
+    A sender that corrects an object (its plan label, its patient ID) re-sends it with the
+    same UID and the same SOP class, and the new copy replaces the old one. A CT with a
+    stored plan's UID is a collision (a broken or hostile UID generator): replacing would
+    destroy the plan, so it is refused and the stored copy kept.
     """
 
 

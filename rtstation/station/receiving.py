@@ -217,6 +217,8 @@ class Receiving:
         header = result.header
         with self._lock:
             self._association_patients[caller.key].add(header.patient_id)
+            if result.moved_from:
+                self._association_patients[caller.key].add(result.moved_from)
             self._association_counts[caller.key] += 1
         self.forwarder.instance_arrived(header.patient_id, caller.key)
         return STATUS_SUCCESS

@@ -111,7 +111,8 @@ class ImportReport:
 
     @property
     def patient_ids(self) -> set[str]:
-        return {r.header.patient_id for r in self.results}
+        ids = {r.header.patient_id for r in self.results}
+        return ids | {r.moved_from for r in self.results if r.moved_from}
 
     def add(self, result: IngestResult) -> bool:
         """Count ``result``; False when :attr:`on_result` says its source must stay."""

@@ -61,6 +61,9 @@ class IngestResult:
     header: InstanceHeader  # path is the final absolute path
     relative_path: str
     content_hash: str
+    #: The patient a replaced copy was stored under, when the new copy names another one
+    #: (a corrected patient ID): that patient's plans changed too.
+    moved_from: str = ""
 
 
 class Ingestor:
@@ -187,6 +190,7 @@ class Ingestor:
                 self._undo(record, current)
                 raise
             self.catalog.finish_arrival(relative)
+            moved_from = ""
             if current is not None:
                 LOGGER.warning(
                     "Instance %s received again from %s with other bytes: replaced", uid, source_ae
@@ -196,16 +200,35 @@ class Ingestor:
                     with contextlib.suppress(OSError):
                         old_file.unlink()
                     self.store.remove_empty_folders(old_file.parent)
+                if current.header.patient_id != header.patient_id:
+                    moved_from = current.header.patient_id
+                    self._moved(uid, moved_from, header.patient_id)
         result = IngestResult(
             "stored" if current is None else "replaced",
             replace(header, path=str(final)),
             relative,
             staged.content_hash,
+            moved_from,
         )
         if self.verbose:
             LOGGER.info("Stored %s %s from %s", header.modality, uid, source_ae)
         self._publish(result, source_ae)
         return result
+
+    def _moved(self, uid: str, old_patient: str, new_patient: str) -> None:
+        """A replacement moved ``uid`` to another patient: the old patient's plans rows
+        no longer hold it (they would show a plan, or a bundle, that is not there)."""
+        LOGGER.warning(
+            "Instance %s now belongs to patient %r, no longer to %r (a corrected patient ID)",
+            uid,
+            new_patient,
+            old_patient,
+        )
+        try:
+            self.catalog.refresh_plans(old_patient)
+        except Exception:
+            # stored and committed already: the next change of that patient refreshes it
+            LOGGER.exception("Could not refresh the plans of patient %r", old_patient)
 
     def _undo(self, record: InstanceRecord, previous: CatalogInstance | None) -> None:
         """The rename failed after the row was committed: put the previous row back."""
@@ -420,19 +443,14 @@ def _part10_prefix(source: Path) -> bytes:
 
 
 def _refuse_collision(stored: CatalogInstance, arriving: InstanceHeader, name: str) -> None:
-    """Raise :class:`InstanceConflict` unless ``arriving`` may replace ``stored``: the
-    same SOP class and the same patient (a corrected re-send)."""
-    changes = []
-    if stored.header.sop_class_uid != arriving.sop_class_uid:
-        was, now = stored.header.modality or "instance", arriving.modality or "another kind"
-        changes.append(f"a stored {was}, this one {now}")
-    if stored.header.patient_id != arriving.patient_id:
-        changes.append(
-            f"stored for patient {stored.header.patient_id!r}, this one for {arriving.patient_id!r}"
-        )
-    if changes:
-        raise InstanceConflict(
-            name,
-            f"its SOP Instance UID {arriving.sop_instance_uid} belongs to another object "
-            f"({'; '.join(changes)}): refused, the stored copy is kept",
-        )
+    """Raise :class:`InstanceConflict` unless ``arriving`` may replace ``stored``: an
+    object of the same SOP class (a corrected re-send; a corrected patient ID moves it)."""
+    if stored.header.sop_class_uid == arriving.sop_class_uid:
+        return
+    was, now = stored.header.modality or "instance", arriving.modality or "another kind"
+    raise InstanceConflict(
+        name,
+        f"its SOP Instance UID {arriving.sop_instance_uid} belongs to another object (a "
+        f"stored {was} of patient {stored.header.patient_id!r}, this one a {now} of "
+        f"patient {arriving.patient_id!r}): refused, the stored copy is kept",
+    )

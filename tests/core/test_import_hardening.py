@@ -207,25 +207,25 @@ def test_a_named_pipe_and_a_socket_are_skipped_with_a_reason(
     assert fifo.exists() and (folder / "agent.sock").exists(), "skipped files stay"
 
 
-def test_an_import_reusing_a_stored_uid_for_another_patient_is_rejected(
+def test_an_import_reusing_a_stored_plans_uid_for_a_ct_is_rejected(
     ingestor: Ingestor, tmp_path: Path
 ):
-    """Before: the imported file replaced the stored plan (another patient's, same UID)."""
+    """Before: the imported CT replaced the stored plan that had its SOP Instance UID."""
     study = write_study(tmp_path / "s", StudySpec(**SMALL))
     import_paths([study.root], ingestor)
     plan_uid = study.plan_uids[0]
-    impostor = pydicom.dcmread(study.plan_paths[0])
-    impostor.PatientID = "SOMEONE_ELSE"
+    impostor = pydicom.dcmread(study.image_paths[0])
+    impostor.SOPInstanceUID = impostor.file_meta.MediaStorageSOPInstanceUID = plan_uid
     (tmp_path / "later").mkdir()
-    impostor.save_as(tmp_path / "later" / "RP.impostor.dcm")
+    impostor.save_as(tmp_path / "later" / "CT.impostor.dcm")
     before = {p: p.read_bytes() for p in _stored_files(ingestor.store.root)}
     report = import_paths([tmp_path / "later"], ingestor)
     [(name, reason)] = report.rejected
-    assert name == "RP.impostor.dcm"
+    assert name == "CT.impostor.dcm"
     assert f"its SOP Instance UID {plan_uid} belongs to another object" in reason
-    assert "this one for 'SOMEONE_ELSE'" in reason and "the stored copy is kept" in reason
+    assert "this one a CT" in reason and "the stored copy is kept" in reason
     assert {p: p.read_bytes() for p in _stored_files(ingestor.store.root)} == before
-    assert ingestor.catalog.get(plan_uid).header.patient_id == study.spec.patient_id
+    assert ingestor.catalog.get(plan_uid).header.modality == "RTPLAN"
 
 
 def _zip_bomb(path: Path, member_bytes: int) -> Path:

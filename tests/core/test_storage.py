@@ -258,16 +258,24 @@ def test_replacement_under_another_patient_id_moves_the_file(
     station: Station, study: GeneratedStudy, tmp_path: Path
 ):
     first = station.ingestor.ingest(study.plan_paths[0], source_ae="A")
+    old_patient = first.header.patient_id
+    station.catalog.refresh_plans(old_patient)
+    assert [p.plan_uid for p in station.catalog.plans(old_patient)] == [
+        first.header.sop_instance_uid
+    ]
     ds = pydicom.dcmread(study.plan_paths[0])
     ds.PatientID = "CORRECTED"
     edited = tmp_path / "edited.dcm"
     ds.save_as(edited)
     second = station.ingestor.ingest(edited, source_ae="A")
     assert second.outcome == "replaced"
+    assert second.moved_from == old_patient
     assert second.relative_path.startswith("CORRECTED/")
     assert station.stored_files() == [Path(second.header.path)]
     assert not Path(first.header.path).exists()
     assert station.catalog.count() == 1
+    # Before: the old patient's plans row still showed the plan that had moved away.
+    assert station.catalog.plans(old_patient) == []
 
 
 def test_raw_dataset_is_stored_as_part10(station: Station):
