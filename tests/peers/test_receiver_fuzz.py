@@ -24,9 +24,9 @@ from pynetdicom.sop_class import Verification
 
 from tests.data.generator import StudySpec, write_study
 from tests.peers.peers import HOST
+from tests.peers.raw_dul import associate_rq
 from tests.peers.scu import associate
 from tests.peers.station_proc import StationProcess, query, write_settings
-from tests.peers.test_receiver_gate import _associate_rq
 
 SEED = 20261201
 PDU_CASES = 200
@@ -36,7 +36,7 @@ HOSTILE_IDS = ["../../x", "C:\\x", "CON", "AB\x00CD", "", " ", "a/b", "..", "L" 
 
 
 def _mutated_pdu(rng: random.Random) -> bytes:
-    base = bytearray(_associate_rq(context_id=rng.choice([1, 1, 1, 2, 0, 255])))
+    base = bytearray(associate_rq(context_id=rng.choice([1, 1, 1, 2, 0, 255])))
     kind = rng.randrange(6)
     if kind == 0:  # flip bytes
         for _ in range(rng.randint(1, 8)):
