@@ -27,6 +27,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from rtstation.dicom import sop
+from rtstation.dicom.deflate import inflation_refusal
 from rtstation.dicom.integrity import truncation_reason
 from rtstation.errors import DicomReadError
 
@@ -170,6 +171,13 @@ def read_header(
         raise DicomReadError(path_str, f"cannot be read ({exc.strerror or exc})") from exc
     if size == 0:
         raise DicomReadError(path_str, "empty file (0 bytes)")
+    if dataset is None:
+        try:
+            too_big = inflation_refusal(path_str)
+        except OSError as exc:
+            raise DicomReadError(path_str, f"cannot be read ({exc.strerror or exc})") from exc
+        if too_big is not None:
+            raise DicomReadError(path_str, too_big)
     ds = dataset if dataset is not None else _read_dataset(path_str)
     if verify:
         # Whole before its values are read: a cut file is refused for the cut (and at once,

@@ -24,8 +24,10 @@ from pathlib import Path
 import pydicom
 from pydicom.valuerep import VR
 
+from rtstation.dicom.deflate import inflation_refusal
 from rtstation.dicom.integrity import dataset_offset
 
+STATUS_OUT_OF_RESOURCES = 0xA700
 STATUS_DATASET_MISMATCH = 0xA900
 STATUS_CANNOT_UNDERSTAND = 0xC210
 
@@ -65,6 +67,12 @@ def check_received_dataset(
 ) -> tuple[Refusal | None, pydicom.Dataset | None]:
     """:func:`check_received`, and the dataset it read (large values deferred, not
     loaded), so the store need not parse the file a second time."""
+    try:
+        too_big = inflation_refusal(path)
+    except OSError as exc:
+        return Refusal(STATUS_CANNOT_UNDERSTAND, f"the dataset cannot be read ({exc})"), None
+    if too_big is not None:
+        return Refusal(STATUS_OUT_OF_RESOURCES, too_big), None
     try:
         ds = pydicom.dcmread(str(path), defer_size=_DEFER)
     except Exception as exc:

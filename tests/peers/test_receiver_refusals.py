@@ -17,9 +17,10 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_dataset, write_file_meta_info
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, generate_uid
 from pynetdicom import AE, _config
 
+from tests.core.test_deflate_guard import RT_STRUCTURE_SET, small_dataset, write_deflated
 from tests.peers.scu import associate
 from tests.peers.station_proc import StationProcess, query, write_settings
 from tests.waiting import wait_for
@@ -239,3 +240,38 @@ def test_a_stored_uid_reused_by_another_object_is_refused_and_the_stored_one_kep
     stored = [p for p in station.storage.rglob("*.dcm") if ".incoming" not in p.parts]
     assert len(stored) == 1
     assert dcmread(stored[0]).RTPlanLabel == "SECOND"
+
+
+def _rss_peak_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+
+
+def test_a_deflate_bomb_is_refused_and_the_station_stays_small(tmp_path: Path, chunked_send: None):
+    """Before: a 300 KB deflated C-STORE that inflates to 256 MiB was answered 0x0000
+    after the station had inflated it in memory (its peak memory grew by about that)."""
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port)
+    uid = generate_uid()
+    bomb = write_deflated(tmp_path / "bomb.dcm", small_dataset(uid), zeros=256 << 20)
+    assert bomb.stat().st_size < 1 << 20
+    ae = AE(ae_title="BOMBER")
+    ae.add_requested_context(RT_STRUCTURE_SET, DeflatedExplicitVRLittleEndian)
+    with station:
+        assert station.proc is not None
+        before = _rss_peak_kib(station.proc.pid)
+        assoc = associate(ae, station.port, "RTSTATION")
+        assert assoc.is_established
+        try:
+            status = assoc.send_c_store(bomb)
+        finally:
+            assoc.release()
+        assert int(status.Status) == 0xA700
+        wait_for(
+            lambda: "a deflate bomb, or too large to read (answered 0xA700)" in station.log(),
+            "the refusal in the log",
+            detail=station.log,
+        )
+        assert _rss_peak_kib(station.proc.pid) - before < 64 * 1024
+        assert query(station, "SELECT * FROM instances") == []
