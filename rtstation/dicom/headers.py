@@ -155,14 +155,21 @@ _REFERENCE_FIELDS = (
 
 
 def read_header(
-    path: str | os.PathLike[str], *, verify: bool = True, dataset: Dataset | None = None
+    path: str | os.PathLike[str],
+    *,
+    verify: bool = True,
+    dataset: Dataset | None = None,
+    own_uids: bool = False,
 ) -> InstanceHeader:
     """Read the header of one file; raise :class:`DicomReadError` saying why it can't be used.
 
     ``verify`` also checks that the file is whole (see :mod:`rtstation.dicom.integrity`).
     ``dataset`` is the file's dataset when the caller parsed it already (the receiver's
     conformance check): its values are used instead of parsing the file again; the file
-    itself is still checked for being whole.
+    itself is still checked for being whole. ``own_uids`` refuses a dataset that lacks its
+    SOP Instance or Class UID even where the File Meta names one: what the station stores
+    it may forward, and a dataset without them is not one a receiver must accept (the
+    network receiver refuses it too); listing a folder (``show``) still names such files.
     """
     path_str = os.fspath(path)
     try:
@@ -186,7 +193,24 @@ def read_header(
         reason = truncation_reason(path_str, syntax, require_pixel_data=needs_pixels)
         if reason is not None:
             raise DicomReadError(path_str, reason)
+    if own_uids:
+        _require_own_uids(ds, path_str)
     return header_from_dataset(ds, path_str, size=size)
+
+
+def _require_own_uids(ds: Dataset, path: str) -> None:
+    if _meta(ds, "MediaStorageSOPClassUID") == sop.MEDIA_DIRECTORY_STORAGE:
+        return  # a DICOMDIR has no SOP UIDs of its own; the caller says what it is
+    for keyword, words, tag in (
+        ("SOPInstanceUID", "SOP Instance UID", "(0008,0018)"),
+        ("SOPClassUID", "SOP Class UID", "(0008,0016)"),
+    ):
+        if not _text(ds, keyword):
+            raise DicomReadError(
+                path,
+                f"the dataset has no {words} {tag} (its File Meta names one, but a dataset "
+                "must carry its own to be stored or forwarded)",
+            )
 
 
 def _walk_terms(ds: Dataset, path: str) -> tuple[str, bool]:

@@ -40,6 +40,7 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
 )
 
+from rtstation.dicom import sop
 from rtstation.dicom.headers import InstanceHeader, read_header
 from rtstation.dicom.integrity import dataset_offset
 from rtstation.errors import DicomReadError, InstanceConflict
@@ -52,7 +53,6 @@ from rtstation.storage.layout import INCOMING_DIR, instance_path
 LOGGER = logging.getLogger(__name__)
 
 IMPORT_SOURCE = "IMPORT_FOLDER"
-MEDIA_DIRECTORY_CLASS = "1.2.840.10008.1.3.10"
 
 
 @dataclass(frozen=True)
@@ -104,11 +104,11 @@ class Ingestor:
         staged = self._stage(source, move=move, content_hash_hint=content_hash_hint)
         parsed = dataset_hint if staged.path == source else None
         try:
-            header = read_header(staged.path, dataset=parsed)
+            header = read_header(staged.path, dataset=parsed, own_uids=True)
         except DicomReadError as exc:
             self.store.discard(staged)
             raise DicomReadError(str(source), exc.reason) from exc
-        if header.sop_class_uid == MEDIA_DIRECTORY_CLASS:
+        if header.sop_class_uid == sop.MEDIA_DIRECTORY_STORAGE:
             self.store.discard(staged)
             raise DicomReadError(str(source), "a DICOMDIR (media index), not an instance")
         return self._commit(

@@ -293,3 +293,20 @@ def test_a_zip_expanding_beyond_the_total_limit_is_refused(
             "nothing was extracted",
         )
     ]
+
+
+@pytest.mark.parametrize("keyword", ["SOPInstanceUID", "SOPClassUID"])
+def test_a_dataset_without_its_own_sop_uid_is_rejected_even_with_a_file_meta(
+    ingestor: Ingestor, tmp_path: Path, keyword: str
+):
+    """Before: stored with the File Meta's UID, and a rule could forward a dataset that a
+    receiver may refuse (the station's own receiver answers such a C-STORE 0xC210)."""
+    study = write_study(tmp_path / "s", StudySpec(**SMALL))
+    ds = pydicom.dcmread(study.plan_paths[0])
+    delattr(ds, keyword)
+    (tmp_path / "drop").mkdir()
+    ds.save_as(tmp_path / "drop" / "RP.dcm")
+    report = import_paths([tmp_path / "drop"], ingestor)
+    [(name, reason)] = report.rejected
+    assert name == "RP.dcm" and report.stored == 0
+    assert reason.startswith("the dataset has no SOP ") and "its File Meta names one" in reason
