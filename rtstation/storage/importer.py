@@ -22,6 +22,16 @@ import --clear`` with a parent of the storage):
   two working folders stay out even then.
 * **Open what is not a regular file.** A named pipe blocks a reader for ever, a device
   never ends; FIFOs, sockets and devices are skipped with the reason.
+* **Follow a link to a folder.** A linked folder may loop back into the tree or reach far
+  outside what the user dragged in (and, with clear, delete there); it is rejected with
+  its target, to be imported itself if it is wanted. A linked *file* is imported.
+* **Skip anything in silence.** A folder that cannot be listed (no permission) is
+  rejected with the reason, like a file: an import that says "0 rejected" has looked at
+  everything under its paths, so clearing what is left loses nothing unseen.
+
+Rejected files and folders are named by their path below the path the user gave (a file
+directly in it, or named itself, by its name; a ZIP's member by the ZIP's name, a colon
+and the member's path), so that a recursive import's report tells them apart.
 * **Extract a ZIP bomb.** A ZIP's directory is checked before anything is extracted: a
   member larger than :data:`ZIP_RATIO_FLOOR_BYTES` that expands more than
   :data:`ZIP_MAX_RATIO` times, or members adding up to more than
@@ -100,7 +110,9 @@ class ImportReport:
     stored: int = 0
     duplicates: int = 0
     replaced: int = 0
-    rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    #: (file, reason); a file is named by its path below the import's root, a folder the
+    #: walk could not enter (unreadable, a link) the same way with a trailing separator.
+    rejected: list[tuple[str, str]] = field(default_factory=list)
     cleared: int = 0
     cancelled: bool = False
     results: list[IngestResult] = field(default_factory=list)
@@ -169,8 +181,43 @@ def _guarding(
     return None
 
 
+def _display(path: Path, root: Path) -> str:
+    """How a report names ``path`` found under ``root``: its path below ``root``.
+
+    The bare name would not do: a recursive import may reject several ``settings.ini``.
+    A file named itself (``path`` is ``root``) is named by its name, as it always was.
+    """
+    if path == root:
+        return path.name
+    try:
+        return str(path.relative_to(root))
+    except ValueError:  # not below root (cannot happen for what _walk yields)
+        return str(path)
+
+
+def _folder_display(path: Path, root: Path) -> str:
+    """How a report names a folder the walk did not enter: like a file, with a trailing
+    separator so that it reads as a folder; ``root`` itself by the path the user gave."""
+    name = str(root) if path == root else _display(path, root)
+    return name if name.endswith(os.sep) else name + os.sep
+
+
+def _linked_folder(path: Path) -> str:
+    """Why the linked folder ``path`` is not walked, naming its target."""
+    return (
+        f"is a link to a folder ({os.path.realpath(path)}); linked folders are not "
+        "followed: import the target itself"
+    )
+
+
 def _walk(root: Path, protected: Sequence[ProtectedFolder], report: ImportReport) -> Iterator[Path]:
-    """The files to look at under ``root`` (a file or a folder), the station's own left out."""
+    """The files to look at under ``root`` (a file or a folder), the station's own left out.
+
+    What is not walked is said in ``report``: the station's own folders in ``notes``,
+    folders that cannot be listed and linked folders in ``rejected`` (see the module
+    docstring). ``os.walk`` would skip both silently: by default it ignores a folder it
+    cannot list, and it lists a linked folder among the folders but does not enter it.
+    """
     unwalked = [f for f in protected if not f.read]
     overlap = _guarding(root, unwalked)
     if overlap is not None and overlap[0] in ("is the same folder as", "is inside"):
@@ -184,7 +231,17 @@ def _walk(root: Path, protected: Sequence[ProtectedFolder], report: ImportReport
     if not root.is_dir():
         yield root
         return
-    for dirpath, dirnames, filenames in os.walk(root):
+
+    def unreadable(error: OSError) -> None:
+        folder = Path(error.filename) if error.filename is not None else root
+        report.rejected.append(
+            (
+                _folder_display(folder, root),
+                f"cannot be read ({error.strerror or error}); nothing in it was imported",
+            )
+        )
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         kept = []
         for name in sorted(dirnames):
             path = Path(dirpath) / name
@@ -196,7 +253,9 @@ def _walk(root: Path, protected: Sequence[ProtectedFolder], report: ImportReport
                 ),
                 None,
             )
-            if own is None:
+            if own is None and os.path.islink(path):
+                report.rejected.append((_folder_display(path, root), _linked_folder(path)))
+            elif own is None:
                 kept.append(name)
             elif own.announce:
                 report.notes.append(
@@ -211,7 +270,11 @@ def _walk(root: Path, protected: Sequence[ProtectedFolder], report: ImportReport
 def count_files(
     paths: Iterable[str | os.PathLike[str]], protected: Sequence[ProtectedFolder] = ()
 ) -> int:
-    """How many files an import will look at (ZIP members counted), for a progress bar."""
+    """How many files an import will look at (ZIP members counted), for a progress bar.
+
+    What the walk rejects (an unreadable or linked folder) is not counted: the import
+    reports it, without a progress step.
+    """
     total = 0
     scratch = ImportReport()
     for root in paths:
@@ -284,19 +347,20 @@ def import_paths(
             if should_cancel is not None and should_cancel():
                 report.cancelled = True
                 break
+            display = _display(path, root)
             problem = _not_regular(path)
             if problem:
-                report.rejected.append((path.name, problem))
-                tick(path.name)
+                report.rejected.append((display, problem))
+                tick(display)
                 continue
             if _is_zip(path):
-                ok = _import_zip(path, ingestor, report, source_ae, tick, should_cancel)
+                ok = _import_zip(path, display, ingestor, report, source_ae, tick, should_cancel)
                 if clear_here and ok and not report.cancelled:
                     _remove(path, report)
                 continue
-            if _ingest_one(path, path.name, ingestor, report, source_ae) and clear_here:
+            if _ingest_one(path, display, ingestor, report, source_ae) and clear_here:
                 _remove(path, report)
-            tick(path.name)
+            tick(display)
         if clear_here and root.is_dir():
             _remove_empty_dirs([root])
         if report.cancelled:
@@ -344,22 +408,27 @@ def _ingest_one(
 
 def _import_zip(
     path: Path,
+    name: str,
     ingestor: Ingestor,
     report: ImportReport,
     source_ae: str,
     tick: Callable[[str], None],
     should_cancel: Callable[[], bool] | None,
 ) -> bool:
-    """Import each member, extracted to the incoming folder (streamed, never all in memory)."""
+    """Import each member, extracted to the incoming folder (streamed, never all in memory).
+
+    ``name`` is how the report names the ZIP (:func:`_display`); a member is named
+    ``name:member path``.
+    """
     all_ok = True
     try:
         with zipfile.ZipFile(path) as zf:
             refusal = _zip_refusal(zf, ingestor)
             if refusal:
-                report.rejected.append((path.name, refusal))
+                report.rejected.append((name, refusal))
                 for info in zf.infolist():
                     if not info.is_dir():
-                        tick(f"{path.name}:{info.filename}")
+                        tick(f"{name}:{info.filename}")
                 return False
             for info in zf.infolist():
                 if info.is_dir():
@@ -367,7 +436,7 @@ def _import_zip(
                 if should_cancel is not None and should_cancel():
                     report.cancelled = True
                     return False
-                display = f"{path.name}:{info.filename}"
+                display = f"{name}:{info.filename}"
                 temp = ingestor.store.incoming / f"zip-{uuid.uuid4().hex}.part"
                 try:
                     with zf.open(info) as src, open(temp, "wb") as dst:
@@ -381,7 +450,7 @@ def _import_zip(
                         temp.unlink()
                 tick(display)
     except (zipfile.BadZipFile, OSError) as exc:
-        report.rejected.append((path.name, f"damaged ZIP file ({exc})"))
+        report.rejected.append((name, f"damaged ZIP file ({exc})"))
         return False
     return all_ok
 

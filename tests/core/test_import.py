@@ -7,6 +7,7 @@ that was rejected must stay, and a ZIP may go only when every member made it.
 
 from __future__ import annotations
 
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -74,9 +75,11 @@ def test_import_folder_and_zip(ingestor: Ingestor, drop):
         False,
     )
     rejected = dict(report.rejected)
-    assert set(rejected) == {"truncated.dcm", "readme.txt", "export.zip:export/notes.txt"}
-    assert rejected["truncated.dcm"].startswith("truncated: element (300A,00B0) needs ")
-    assert rejected["readme.txt"].startswith("not a DICOM file")
+    # named by their path below the imported folder (two files of one name stay apart)
+    truncated, readme = os.path.join("junk", "truncated.dcm"), os.path.join("junk", "readme.txt")
+    assert set(rejected) == {truncated, readme, "export.zip:export/notes.txt"}
+    assert rejected[truncated].startswith("truncated: element (300A,00B0) needs ")
+    assert rejected[readme].startswith("not a DICOM file")
     assert rejected["export.zip:export/notes.txt"].startswith("not a DICOM file")
     assert report.summary() == f"{report.stored} stored, 0 duplicate(s), 0 replaced, 3 rejected"
     assert report.patient_ids == {"RT001", "ZIP01", "tPhantom30sep"}
