@@ -23,6 +23,9 @@ from rtstation.dicom.tag_search import (
     parse_expression,
 )
 
+#: Values larger than this stay in the file unread (Pixel Data, a dose grid).
+_DEFER_BYTES = 4096
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_option(
@@ -73,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
         stats.files_searched += 1
         progress.update(stats.files_searched)
         try:
-            ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
+            # Pixel Data is found (and shown by its size) but never read: deferred values
+            # stay in the file
+            ds = pydicom.dcmread(path, defer_size=_DEFER_BYTES, force=True)
             if "SOPClassUID" not in ds and "PatientID" not in ds:
                 raise ValueError("not a DICOM file")
         except Exception as exc:

@@ -17,7 +17,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pydicom.datadict import dictionary_description, keyword_for_tag, tag_for_keyword
+from pydicom.datadict import dictionary_description, dictionary_VR, keyword_for_tag, tag_for_keyword
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.tag import BaseTag, Tag
 
@@ -97,7 +98,14 @@ def _parse_tag(part: str, whole: str) -> BaseTag:
 
 
 def values_at(ds: Dataset, path: Sequence[BaseTag]) -> list[str]:
-    """Every value at ``path``: all items of every sequence on the way, all multi-values."""
+    """Every value at ``path``: all items of every sequence on the way, all multi-values.
+
+    A group 0002 tag is looked up in the File Meta, which pydicom keeps apart from the
+    dataset (``(0002,0010)=?`` asks for the transfer syntax).
+    """
+    if len(path) == 1 and path[0].group == 0x0002:
+        meta = getattr(ds, "file_meta", None)
+        return _collect_values([meta] if meta is not None and path[0] in meta else [], path[0])
     items: list[Dataset] = [ds]
     for tag in path[:-1]:
         items = [
@@ -106,9 +114,28 @@ def values_at(ds: Dataset, path: Sequence[BaseTag]) -> list[str]:
     return _collect_values([item for item in items if path[-1] in item], path[-1])
 
 
+#: Values shown by their size: reading them (a CT's Pixel Data) is what the search avoids.
+_BINARY_VRS = {"OB", "OD", "OF", "OL", "OV", "OW", "UN", "OB or OW", "US or OW"}
+_UNDEFINED_LENGTH = 0xFFFFFFFF
+
+
+def _dictionary_vr(tag: BaseTag) -> str:
+    """The VR the standard gives ``tag`` (what an implicit VR file does not say)."""
+    try:
+        return dictionary_VR(tag)
+    except KeyError:
+        return ""
+
+
 def _collect_values(items: Iterable[Dataset], tag: BaseTag) -> list[str]:
     values: list[str] = []
     for item in items:
+        raw = item.get_item(tag)
+        if isinstance(raw, RawDataElement) and (raw.VR or _dictionary_vr(tag)) in _BINARY_VRS:
+            # still raw (a deferred value is not even in memory): its length is enough
+            size = raw.length
+            values.append("<encapsulated>" if size == _UNDEFINED_LENGTH else f"<{size} bytes>")
+            continue
         element = item[tag]
         value = element.value
         if element.VR == "SQ":

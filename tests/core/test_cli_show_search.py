@@ -365,6 +365,34 @@ def test_search_json(study: GeneratedStudy, garbage: dict[str, Path], capsys):
     assert [p["path"] for p in data["problems"]] == [str(garbage["not_dicom"])]
 
 
+def test_search_finds_file_meta_tags_and_pixel_data_without_reading_it(
+    study: GeneratedStudy, capsys
+):
+    """Before: (0002,0010) and Pixel Data were <absent> in every file (the File Meta is kept
+    apart by pydicom, and the search read the files without their pixels)."""
+    rc, out, _err = run(
+        cmd_search,
+        [
+            "--tag",
+            "TransferSyntaxUID=?",
+            "--tag",
+            "PixelData=*",
+            "--path",
+            str(study.root),
+            "--json",
+        ],
+        capsys,
+    )
+    assert rc == 0
+    data = json.loads(out)
+    paths = {m["path"] for m in data["matches"]}
+    assert paths == {str(p) for p in (*study.image_paths, *study.dose_paths)}
+    for match in data["matches"]:
+        assert match["values"]["(0002,0010) TransferSyntaxUID"][0].startswith("1.2.840.10008.1.2")
+        [pixels] = match["values"]["(7FE0,0010) PixelData"]
+        assert pixels.startswith("<") and pixels.endswith(" bytes>")
+
+
 def test_search_without_matches_exits_1(study: GeneratedStudy, capsys):
     rc, out, _err = run(
         cmd_search, ["--tag", "PatientID=NOBODY", "--path", str(study.root)], capsys
