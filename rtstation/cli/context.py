@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from dataclasses import replace
 from pathlib import Path
 
 from rtstation.config import ConfigPaths, RulesConfig, Settings, load_station_config
 from rtstation.logsetup import setup_logging
+from rtstation.routing.rules import condition_problem
 from rtstation.station import Station
-
-LOGGER = logging.getLogger(__name__)
 
 
 def load_config(args: argparse.Namespace) -> tuple[ConfigPaths, Settings, RulesConfig]:
-    """settings.ini and rules.ini of ``--config DIR`` (created with defaults on first run)."""
-    paths, settings, rules = load_station_config(getattr(args, "config", None))
-    for warning in rules.warnings:
-        LOGGER.warning("%s", warning)
-    return paths, settings, rules
+    """settings.ini and rules.ini of ``--config DIR`` (created with defaults on first run).
+
+    Their warnings are the caller's to show: ``config`` prints them, a Station logs them
+    once logging is set up (logged here, before that, they went nowhere).
+    """
+    return load_station_config(getattr(args, "config", None), check_condition=condition_problem)
 
 
 def log_level(args: argparse.Namespace, settings: Settings) -> str:

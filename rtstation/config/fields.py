@@ -291,6 +291,11 @@ SETTINGS_FIELDS: tuple[FieldSpec, ...] = (
 
 FOLDER_FIELDS = ("storage_folder", "import_folder")
 
+UNUSED_OLD_KEYS: dict[str, frozenset[str]] = {"General": frozenset({"receiveport"})}
+"""Keys the DICOM RT Station's code writes but nothing reads, by section: loading ignores
+them without a warning. Its fallback for a missing file put ``ReceivePort`` into
+[General] as well as [LocalNode]; only the [LocalNode] one was ever read."""
+
 
 def settings_spec(attr: str) -> FieldSpec:
     return next(item for item in SETTINGS_FIELDS if item.attr == attr)

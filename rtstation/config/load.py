@@ -9,6 +9,16 @@ A node that is disabled may be an unfinished placeholder (the original station w
 empty node sections), so its AE title, host and port may be empty; an enabled node needs
 all three. A value that is present but wrong is an error either way.
 
+Unknown keys and sections of settings.ini are kept in ``Settings.warnings`` (with their line
+and, for a near miss, the spelling probably meant), and ``load_station_config`` hands them
+on at the front of ``RulesConfig.warnings``: that is the list ``rtstation config`` prints
+and serve and the GUI log, so a ``[Reciever]`` is heard about instead of silently running
+the station on defaults.
+
+A rule's ``metrics_condition`` is parsed by rtstation.dicom, which this layer may not
+import; callers pass the parser's check in as ``check_condition`` and an unreadable
+condition is then a RuleError like a bad regex (else the rule would never match).
+
 A rule is checked against the nodes of settings.ini: an enabled rule naming an unknown
 node is a RuleError (it would silently forward nothing), while a disabled one only earns
 a warning, because the DICOM RT Station ships a disabled example rule naming
@@ -19,9 +29,10 @@ config``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rtstation.config import validation, values
@@ -58,25 +69,37 @@ from rtstation.config.paths import (
     default_paths,
     ensure_default_files,
 )
+from rtstation.config.unknown_keys import close_match, line_numbers, located, unknown_settings
 from rtstation.errors import RuleError
 
 LOGGER = logging.getLogger(__name__)
 
+ConditionCheck = Callable[[str], str]
+"""Why a metrics_condition text cannot be used ("" when it can): the parser lives in
+rtstation.dicom (``compile_condition`` over ``PLAN_COLUMNS``), which config may not import,
+so the layers above pass this in."""
+
 
 def load_station_config(
     config_dir: str | os.PathLike[str] | None = None,
+    *,
+    check_condition: ConditionCheck | None = None,
 ) -> tuple[ConfigPaths, Settings, RulesConfig]:
     """Paths, settings and rules of ``config_dir`` (None: the user's folders).
 
     On first run the commented default files are written, as the original station did.
     Raises ConfigError with the exact problem when a file cannot be used, including
-    folders the station could not work in (:func:`validation.check_folders`).
+    folders the station could not work in (:func:`validation.check_folders`). The rules'
+    ``warnings`` start with the settings' (the entry points show that one list).
     """
     paths = default_paths(config_dir)
     ensure_default_files(paths)
     settings = load_settings(paths.settings_file, data_dir=paths.data_dir)
     validation.check_folders(settings, paths)
-    return paths, settings, load_rules(paths.rules_file, settings)
+    rules = load_rules(paths.rules_file, settings, check_condition=check_condition)
+    if settings.warnings:
+        rules = dataclasses.replace(rules, warnings=settings.warnings + rules.warnings)
+    return paths, settings, rules
 
 
 # -- settings.ini ------------------------------------------------------------------------
@@ -113,8 +136,17 @@ def load_settings(path: str | os.PathLike[str], *, data_dir: str | None = None) 
     return settings_from_source(read_ini(path), settings_context(path, data_dir))
 
 
-def load_value(field: FieldSpec, found: Sequence[Found], ctx: Context) -> Any:
-    """The field's value from the spellings ``found`` in the file, or its default."""
+def load_value(
+    field: FieldSpec,
+    found: Sequence[Found],
+    ctx: Context,
+    warnings: list[str] | None = None,
+) -> Any:
+    """The field's value from the spellings ``found`` in the file, or its default.
+
+    A second spelling with another value is ignored; that goes to ``warnings`` when
+    given (so the user sees it), else only to the log.
+    """
     chosen = choose(found)
     if chosen is None:
         return field.default(ctx)
@@ -126,45 +158,31 @@ def load_value(field: FieldSpec, found: Sequence[Found], ctx: Context) -> Any:
         ) from None
     for other in found:
         if other is not chosen and other.raw.strip() and other.raw.strip() != chosen.raw.strip():
-            LOGGER.warning(
-                "%s [%s] %s '%s' is ignored: [%s] %s '%s' is used instead",
-                ctx.file,
-                other.section,
-                other.key,
-                other.raw,
-                chosen.section,
-                chosen.key,
-                chosen.raw,
+            message = (
+                f"{ctx.file} [{other.section}] {other.key} '{other.raw}' is ignored: "
+                f"[{chosen.section}] {chosen.key} '{chosen.raw}' is used instead"
             )
+            if warnings is None:
+                LOGGER.warning("%s", message)
+            else:
+                warnings.append(message)
     return value
 
 
 def settings_from_source(source: IniSource, ctx: Context) -> Settings:
-    """Build Settings from an already parsed file."""
+    """Build Settings from an already parsed file; what it tolerated is in ``warnings``."""
+    warnings: list[str] = []
     loaded = {
-        field.attr: load_value(field, found_in_file(source, field), ctx)
+        field.attr: load_value(field, found_in_file(source, field), ctx, warnings)
         for field in SETTINGS_FIELDS
     }
     validation.check_combinations(Settings(**loaded), ctx.file, source)
-    _warn_unknown(source, ctx)
-    return Settings(**loaded, nodes=load_nodes(source, ctx))
-
-
-def _warn_unknown(source: IniSource, ctx: Context) -> None:
-    """Log keys and sections we do not know: usually a typo the user wants to hear about."""
-    known: dict[str, set[str]] = {}
-    for field in SETTINGS_FIELDS:
-        for key in field.keys:
-            known.setdefault(key.section.casefold(), set()).add(key.name)
-    for section, keys in source.sections.items():
-        if classify(section, NODE_PREFIXES) is not None:
-            continue
-        if section.casefold() not in known:
-            LOGGER.warning("%s: section [%s] is not used by rtstation", ctx.file, section)
-            continue
-        for key in keys:
-            if key not in known[section.casefold()]:
-                LOGGER.warning("%s [%s]: unknown key '%s' is ignored", ctx.file, section, key)
+    lines = line_numbers(source)
+    warnings.extend(unknown_settings(source, ctx, lines))
+    nodes = load_nodes(source, ctx, warnings, lines)
+    for warning in warnings:
+        LOGGER.warning("%s", warning)
+    return Settings(**loaded, nodes=nodes, warnings=tuple(warnings))
 
 
 # -- node sections -----------------------------------------------------------------------
@@ -172,20 +190,31 @@ def _warn_unknown(source: IniSource, ctx: Context) -> None:
 _NODE_KEYS = {key.name for field in NODE_FIELDS for key in field.keys}
 
 
-def load_nodes(source: IniSource, ctx: Context) -> tuple[Node, ...]:
+def load_nodes(
+    source: IniSource,
+    ctx: Context,
+    warnings: list[str],
+    lines: dict[tuple[str, str], int],
+) -> tuple[Node, ...]:
     """All node sections, in order (numbered by number, then named in file order)."""
     nodes = tuple(
-        _load_node(item, source.sections[item.section], ctx)
+        _load_node(item, source.sections[item.section], ctx, warnings, lines)
         for item in item_sections(source.sections, NODE_PREFIXES)
     )
     validation.check_unique_node_names(nodes, ctx.file)
     return nodes
 
 
-def _load_node(item: ItemSection, keys: dict[str, str], ctx: Context) -> Node:
+def _load_node(
+    item: ItemSection,
+    keys: dict[str, str],
+    ctx: Context,
+    warnings: list[str],
+    lines: dict[tuple[str, str], int],
+) -> Node:
     section = item.section
     loaded = {
-        field.attr: load_value(field, found_in_section(section, keys, field), ctx)
+        field.attr: load_value(field, found_in_section(section, keys, field), ctx, warnings)
         for field in NODE_FIELDS
     }
     enabled = loaded["enabled"]
@@ -211,7 +240,11 @@ def _load_node(item: ItemSection, keys: dict[str, str], ctx: Context) -> Node:
             raise value_error(ctx.file, section, "name", loaded["name"], reason)
     for key in keys:
         if key not in _NODE_KEYS:
-            LOGGER.warning("%s [%s]: unknown key '%s' is ignored", ctx.file, section, key)
+            meant = close_match(key, sorted(_NODE_KEYS))
+            warnings.append(
+                f"{located(ctx.file, lines, section, key)} [{section}]: unknown key '{key}' is "
+                "ignored" + (f"; did you mean '{meant}'?" if meant else "")
+            )
     return Node(**loaded, section=section)
 
 
@@ -230,27 +263,41 @@ def rules_context(path: str | os.PathLike[str]) -> Context:
     )
 
 
-def load_rules(path: str | os.PathLike[str], settings: Settings) -> RulesConfig:
+def load_rules(
+    path: str | os.PathLike[str],
+    settings: Settings,
+    *,
+    check_condition: ConditionCheck | None = None,
+) -> RulesConfig:
     """Read rules.ini at ``path``, checking target nodes against ``settings``.
 
     A missing file means no rules (with the master switch on, so rules added later in
-    the window apply at once).
+    the window apply at once). With ``check_condition``, an unreadable metrics_condition
+    is a RuleError (see :data:`ConditionCheck`).
     """
     if not os.path.exists(path):
         LOGGER.info("%s not found; no forwarding rules", os.fspath(path))
         return RulesConfig()
-    return rules_from_source(read_ini(path), settings, rules_context(path))
+    return rules_from_source(
+        read_ini(path), settings, rules_context(path), check_condition=check_condition
+    )
 
 
-def rules_from_source(source: IniSource, settings: Settings | None, ctx: Context) -> RulesConfig:
+def rules_from_source(
+    source: IniSource,
+    settings: Settings | None,
+    ctx: Context,
+    *,
+    check_condition: ConditionCheck | None = None,
+) -> RulesConfig:
     """Build RulesConfig from a parsed file; ``settings`` None skips the node checks."""
     warnings: list[str] = []
     general = source.find("General")
-    rules_enabled = load_value(RULES_ENABLED, found_in_file(source, RULES_ENABLED), ctx)
+    rules_enabled = load_value(RULES_ENABLED, found_in_file(source, RULES_ENABLED), ctx, warnings)
     rules = []
     seen: dict[str, str] = {}
     for item in item_sections(source.sections, RULE_PREFIXES):
-        rule = _load_rule(item, source.sections[item.section], ctx, warnings)
+        rule = _load_rule(item, source.sections[item.section], ctx, warnings, check_condition)
         if settings is not None:
             warnings.extend(check_targets(rule, settings, ctx, source.sections[item.section]))
         other = seen.get(rule.name.casefold())
@@ -273,12 +320,24 @@ def rules_from_source(source: IniSource, settings: Settings | None, ctx: Context
     return RulesConfig(rules_enabled=rules_enabled, rules=tuple(rules), warnings=tuple(warnings))
 
 
-def _load_rule(item: ItemSection, keys: dict[str, str], ctx: Context, warnings: list[str]) -> Rule:
+def _load_rule(
+    item: ItemSection,
+    keys: dict[str, str],
+    ctx: Context,
+    warnings: list[str],
+    check_condition: ConditionCheck | None = None,
+) -> Rule:
     section = item.section
     loaded = {
-        field.attr: load_value(field, found_in_section(section, keys, field), ctx)
+        field.attr: load_value(field, found_in_section(section, keys, field), ctx, warnings)
         for field in RULE_FIELDS
     }
+    condition = loaded["metrics_condition"].strip()
+    problem = check_condition(condition) if condition and check_condition else ""
+    if problem:
+        # An error even for a disabled rule, like a bad regex: it is a wrong value, and
+        # a rule enabled later would match nothing without a word.
+        raise value_error(ctx.file, section, "metrics_condition", condition, problem, RuleError)
     if not loaded["name"]:
         loaded["name"] = default_rule_name(section)
     for intent in loaded["plan_intents"]:

@@ -130,6 +130,11 @@ class Settings:
     http_api_bind: str = DEFAULT_HTTP_API_BIND
     http_api_port: int = DEFAULT_HTTP_API_PORT
     nodes: tuple[Node, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    """What loading tolerated but the user should hear about: unknown sections and keys
+    (usually typos, so their values are not in force). Not part of the settings' value:
+    two Settings that configure the same station compare equal whatever their files'
+    typos; ``load_station_config`` passes these on in ``RulesConfig.warnings``."""
 
     def node(self, name: str) -> Node | None:
         """The node called ``name``, compared case-insensitively as rules refer to it."""
@@ -184,7 +189,11 @@ class Rule:
 
 @dataclass(frozen=True, kw_only=True)
 class RulesConfig:
-    """rules.ini: a master switch, the rules in file order, and non-fatal load problems."""
+    """rules.ini: a master switch, the rules in file order, and non-fatal load problems.
+
+    From ``load_station_config``, ``warnings`` starts with settings.ini's (see
+    ``Settings.warnings``): it is the one list every entry point shows.
+    """
 
     rules_enabled: bool = True
     rules: tuple[Rule, ...] = ()

@@ -346,6 +346,13 @@ def _metrics_condition(text: str, facts: PlanFacts) -> tuple[bool, Reason, bool]
     return held, Reason.of("metrics_result", explanation=_one_line(reason)), False
 
 
+def condition_problem(text: str) -> str:
+    """Why a rule's metrics_condition cannot be used, or "" (rules.ini's loader asks, so a
+    condition that would never match is an error naming the rule, not a silent miss)."""
+    compiled = _compile_condition(text)
+    return compiled.removeprefix(f"filter '{text}': ") if isinstance(compiled, str) else ""
+
+
 @functools.lru_cache(maxsize=256)
 def _compile_condition(text: str) -> Condition | str:
     """The compiled condition, or the reason it cannot be read (cached either way)."""

@@ -47,7 +47,7 @@ from rtstation.dicom.metrics import PlanReport
 from rtstation.dicom.rt_tree import PlanBundle, RtTree
 from rtstation.errors import RtStationError
 from rtstation.events import EventBus
-from rtstation.routing.rules import Decision
+from rtstation.routing.rules import Decision, condition_problem
 from rtstation.routing.rules_watch import RulesWatcher
 from rtstation.routing.send_queue import SendQueue
 from rtstation.routing.workers import NodeWorkers
@@ -113,6 +113,8 @@ class Station(QueueControlMixin, RecordsMixin):
         database_busy_timeout: float = BUSY_TIMEOUT_SECONDS,
     ) -> None:
         anonymize_options(settings)  # a bad option name stops here, not at the first send
+        for warning in rules.warnings:  # settings.ini's and rules.ini's, once, in the log
+            LOGGER.warning("%s", warning)
         self.paths = paths
         self.settings = settings
         self.rules = rules
@@ -223,7 +225,7 @@ class Station(QueueControlMixin, RecordsMixin):
     @classmethod
     def open(cls, config_dir: str | None = None, **kwargs: object) -> Station:
         """Load settings.ini and rules.ini of ``config_dir`` (writing defaults on first run)."""
-        paths, settings, rules = load_station_config(config_dir)
+        paths, settings, rules = load_station_config(config_dir, check_condition=condition_problem)
         return cls(paths, settings, rules, **kwargs)  # type: ignore[arg-type]
 
     def subscribe(self, event_type: type, callback: Callable[[object], None]) -> Callable[[], None]:
@@ -419,7 +421,9 @@ class Station(QueueControlMixin, RecordsMixin):
             self.workers.start(n.name for n in self.settings.enabled_nodes)
         self._rules_watcher = RulesWatcher(
             self.paths.rules_file,
-            loader=lambda: load_rules(self.paths.rules_file, self.settings),
+            loader=lambda: load_rules(
+                self.paths.rules_file, self.settings, check_condition=condition_problem
+            ),
             on_change=self._rules_changed,
             on_error=self._rules_broken,
         ).start(load_now=False)

@@ -71,3 +71,15 @@ def test_require_called_ae_title_refuses_another_called_ae(tmp_path: Path):
         assert "require_called_ae_title is on" in log
         accepted = storescu(files, station.port, calling_ae="FOLLOW", called_ae="RTSTATION")
         assert len(storescu_acknowledged(accepted)) == len(files)
+
+
+def test_serve_writes_the_configuration_warnings_to_its_log(tmp_path: Path):
+    """Before: serve (and the GUI) logged the warnings of settings.ini and rules.ini before
+    logging was set up, so its log never had them; only ``rtstation config`` showed them."""
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port, extra="\n[Reciever]\nport = 104\n")
+    with station:
+        log = (config / "logs" / "rtstation.log").read_text()
+    assert "section [Reciever] is not used by rtstation" in log
+    assert "did you mean [Receiver]?" in log
