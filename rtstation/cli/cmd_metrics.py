@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import os
 import sys
 from collections.abc import Iterable
@@ -67,11 +68,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--vx",
         metavar="GY",
-        type=float,
+        type=_dose_gy,
         action="append",
         default=[],
         help="also report Vx: %% of each ROI receiving at least GY (repeatable, e.g. --vx 20)",
     )
+
+
+def _dose_gy(text: str) -> float:
+    """A dose for ``--vx``: a finite number of Gy, not below 0 (a V-5Gy means nothing)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of Gy") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be a dose of 0 Gy or more")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from datetime import datetime
 from rtstation.cli.common import print_json
 from rtstation.cli.context import open_station
 from rtstation.errors import RtStationError
+from rtstation.routing.queue_records import JOB_STATES
 from rtstation.routing.triggers import parse_trigger
 
 ACTIONS = ("list", "show", "retry", "cancel", "pause", "resume", "clear")
@@ -36,7 +37,12 @@ def _limit(text: str) -> int:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", nargs="?", default="list", choices=ACTIONS)
     parser.add_argument("target", nargs="?", metavar="JOB|NODE", help="job id, or node name")
-    parser.add_argument("--state", action="append", help="only jobs in this state (repeatable)")
+    parser.add_argument(
+        "--state",
+        action="append",
+        choices=JOB_STATES,  # a typo must not read as "no such jobs"
+        help="only jobs in this state (repeatable)",
+    )
     parser.add_argument("--node", help="only jobs for this node")
     parser.add_argument("--limit", type=_limit, default=50)
     parser.add_argument("--all", action="store_true", help="also jobs cleared off the list")

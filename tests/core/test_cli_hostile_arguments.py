@@ -139,6 +139,21 @@ def test_a_limit_too_large_for_sqlite_lists_every_job(main_cli, config_dir: Path
     assert (rc, out, err) == (0, "No send jobs.\n", "")
 
 
+def test_an_unknown_job_state_is_a_usage_error_not_an_empty_list(main_cli, config_dir: Path):
+    """Before: 'queue list --state bogus' printed "No send jobs." and exited 0."""
+    with pytest.raises(SystemExit) as exited:
+        main_cli(["queue", "list", "--state", "bogus", "--config", str(config_dir)])
+    assert exited.value.code == 2
+
+
+@pytest.mark.parametrize("dose", ["-5", "nan", "inf", "twenty"])
+def test_a_vx_dose_that_is_no_dose_is_a_usage_error(main_cli, config_dir: Path, dose: str):
+    """Before: --vx -5 and --vx nan were accepted and gave a column 'v-5gy_pct: 100.0'."""
+    with pytest.raises(SystemExit) as exited:
+        main_cli(["metrics", "--all", "--vx", dose, "--config", str(config_dir)])
+    assert exited.value.code == 2
+
+
 # -- 3. --config must be a folder or become one ------------------------------------------
 
 
