@@ -397,6 +397,22 @@ class StorageReceiver:
         )
         event.assoc.dul.event_queue.put("Evt19")
 
+    def _log_unreleased(self, event: evt.Event) -> None:
+        """One line for an association that ended other than by an A-RELEASE: a sender that
+        aborts or hangs up has usually not sent everything it meant to. (pynetdicom marks
+        an association aborted only after its connection has closed, so the line cannot
+        tell an A-ABORT from a hang-up.)"""
+        assoc = event.assoc
+        if assoc.is_released or assoc.is_rejected or not assoc.requestor.ae_title:
+            return
+        caller = self._caller(event)
+        LOGGER.info(
+            "The association from %s (%s) ended without a release (aborted, or its "
+            "connection closed)",
+            caller.ae_title,
+            caller.address,
+        )
+
     def _on_conn_close(self, event: evt.Event) -> None:
         dul = getattr(event.assoc, "dul", None)
         partial = spool.discard_unclaimed(getattr(dul, "ident", None))
@@ -409,6 +425,7 @@ class StorageReceiver:
                 caller.address,
                 partial,
             )
+        self._log_unreleased(event)
         silent = self._gate.closed_silently(event) if self._gate is not None else None
         if silent is not None:
             LOGGER.info(

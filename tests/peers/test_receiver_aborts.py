@@ -118,3 +118,28 @@ def test_a_c_store_with_an_empty_affected_sop_instance_uid_is_aborted_and_logged
         result = storescu(study.all_paths, station.port, called_ae="RTSTATION")
         assert len(storescu_acknowledged(result)) == len(study.all_paths)
     assert "Traceback" not in station.log()
+
+
+def test_an_association_that_ends_without_a_release_is_named_in_the_log(tmp_path: Path):
+    """Before: an association that stored nothing and was aborted, or whose connection
+    just closed, left no line at all."""
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port)
+    with station:
+        for calling, abort in (("ABORTER", True), ("HANGUP", False)):
+            with socket.create_connection((HOST, station.port), timeout=10) as sock:
+                sock.sendall(associate_rq(calling=calling))
+                assert read_pdu(sock)[0] == 0x02, "association not accepted"
+                if abort:
+                    sock.sendall(A_ABORT)
+        for calling in ("ABORTER", "HANGUP"):
+            line = (
+                f"The association from {calling} (127.0.0.1) ended without a release "
+                "(aborted, or its connection closed)"
+            )
+            wait_for(
+                lambda line=line: line in _file_log(station),
+                f"the end of {calling}'s association in the log",
+                detail=station.log,
+            )
