@@ -22,7 +22,8 @@ Semantics, exactly:
   empty (or only spaces) matches every plan, as in DICOM RT Station.
 * ``plan_label_exclude``: case-insensitive substring of RTPlanLabel that vetoes the rule;
   empty (or only spaces) vetoes nothing.
-* ``plan_label_regex`` / ``plan_name_regex``: ``re.search`` with ``re.IGNORECASE`` on
+* ``plan_label_regex`` / ``plan_name_regex``: a case-insensitive search (``re`` syntax, at most
+  :data:`REGEX_SECONDS` per text) on
   RTPlanLabel / RTPlanName. Each pattern is compiled once and cached; a pattern that does
   not compile makes the rule not match, with the compiler's reason, and never raises.
 * ``approved_only``: ApprovalStatus is ``APPROVED`` (trimmed, case-insensitive).
@@ -63,6 +64,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import regex
+
 from rtstation.config.model import ANY_SOURCE, Rule, RulesConfig
 from rtstation.dicom.metrics import PLAN_COLUMNS
 from rtstation.dicom.metrics_filter import Condition, FilterError, compile_condition
@@ -73,6 +76,9 @@ if TYPE_CHECKING:
     from rtstation.dicom.rt_tree import PlanBundle
 
 LOGGER = logging.getLogger(__name__)
+
+#: How long one rule regex may search one plan label or name (a sane one takes microseconds).
+REGEX_SECONDS = 0.1
 
 RULES_SWITCHED_OFF = "all rules are switched off in rules.ini [General] rules_enabled"
 RULE_DISABLED = "rule is disabled"
@@ -436,7 +442,10 @@ def _regex_condition(key: str, what: str, pattern: str, text: str) -> tuple[bool
     if isinstance(compiled, str):
         return False, Reason.of("regex_invalid", key=key, pattern=shown, error=compiled)
     try:
-        found = compiled.search(text) is not None
+        found = compiled.search(text, timeout=REGEX_SECONDS) is not None
+    except TimeoutError:
+        error = f"it took longer than {REGEX_SECONDS:g} s on this text: it backtracks"
+        return False, Reason.of("regex_failed", key=key, pattern=shown, error=error)
     except Exception as exc:  # never let a user pattern break the evaluation
         return False, Reason.of("regex_failed", key=key, pattern=shown, error=exc)
     code = f"{what}_regex_{'match' if found else 'no_match'}"
@@ -444,11 +453,17 @@ def _regex_condition(key: str, what: str, pattern: str, text: str) -> tuple[bool
 
 
 @functools.lru_cache(maxsize=512)
-def _compile(pattern: str) -> re.Pattern[str] | str:
-    """The compiled pattern, or the reason it does not compile (cached either way)."""
+def _compile(pattern: str) -> regex.Pattern[str] | str:
+    """The compiled pattern, or the reason it does not compile (cached either way).
+
+    The ``regex`` module (its VERSION0 is the standard ``re``'s syntax and meaning) because
+    its searches take a timeout: an administrator's ``^(a|a)+$`` against a plan name of 34
+    letters and a "!" kept ``re`` busy for minutes, and the name is the sender's choice.
+    """
     try:
-        return re.compile(pattern, re.IGNORECASE)
-    except (re.error, OverflowError, RecursionError, ValueError, MemoryError) as exc:
+        re.compile(pattern, re.IGNORECASE)  # re's syntax is the contract (regex allows more)
+        return regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
+    except (re.error, regex.error, OverflowError, RecursionError, ValueError, MemoryError) as exc:
         LOGGER.warning("Rule regular expression %r does not compile: %s", pattern, exc)
         return _show(str(exc), quote=False)
 

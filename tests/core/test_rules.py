@@ -7,6 +7,7 @@ The seed scenario is DICOM RT Station's: forward Ethos adaptive plans (label con
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -662,3 +663,19 @@ def test_seed_rules_ini_end_to_end(tmp_path: Path) -> None:
     assert watcher.reload_now() is None
     assert rec.errors == [expected]
     assert watcher.current == config
+
+
+def test_a_backtracking_regex_on_a_senders_plan_name_gives_up_in_a_fraction_of_a_second():
+    """Found by an adversarial review: ``^(a|a)+$`` against a plan name of 34 letters and a
+    "!" kept the rules busy for minutes (the standard re cannot be interrupted); the
+    name is the sender's choice. The search now stops and the rule says why."""
+    rule = Rule(name="ReDoS", target_nodes=("TPS",), plan_name_regex="^(a|a)+$")
+    facts = PlanFacts(
+        plan_uid="1.2.3", patient_id="P", source_ae="TPS", plan_label="L", plan_name="a" * 34 + "!"
+    )
+    started = time.monotonic()
+    decision = evaluate(RulesConfig(rules=(rule,)), facts)
+    assert time.monotonic() - started < 30  # minutes before; 0.1 s of searching now
+    [verdict] = decision.verdicts
+    assert not verdict.matched
+    assert "backtracks" in verdict.summary()
