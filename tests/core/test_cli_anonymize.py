@@ -15,25 +15,7 @@ import pydicom
 import pydicom.config
 import pytest
 
-from rtstation.cli.main import main
 from tests.data.generator import PlanSpec, StudySpec, write_garbage, write_study
-
-
-@pytest.fixture
-def main_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """``main([...])``; pydicom's global validation mode is restored afterwards."""
-    monkeypatch.setattr(
-        pydicom.config.settings,
-        "reading_validation_mode",
-        pydicom.config.settings.reading_validation_mode,
-    )
-
-    def _main(argv: list[str]) -> tuple[int, str, str]:
-        rc = main(argv)
-        out, err = capsys.readouterr()
-        return rc, out, err
-
-    return _main
 
 
 @pytest.fixture

@@ -14,32 +14,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pydicom
-import pydicom.config
 import pytest
 
-from rtstation.cli.main import main
 from tests.data.generator import PlanSpec, StudySpec, write_study
 
 HUGE = "99999999999999999999999"  # more than an SQLite INTEGER (2**63 - 1) holds
-
-
-@pytest.fixture
-def main_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """``main([...])`` -> (exit status, stdout, stderr); pydicom's global validation mode
-    is restored afterwards (main() sets it for the process)."""
-    monkeypatch.setattr(
-        pydicom.config.settings,
-        "reading_validation_mode",
-        pydicom.config.settings.reading_validation_mode,
-    )
-
-    def _main(argv: list[str]) -> tuple[int, str, str]:
-        rc = main(argv)
-        out, err = capsys.readouterr()
-        return rc, out, err
-
-    return _main
 
 
 @pytest.fixture

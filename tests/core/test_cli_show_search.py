@@ -16,7 +16,6 @@ import pydicom.config
 import pytest
 
 from rtstation.cli import cmd_search, cmd_show
-from rtstation.cli.main import main
 from rtstation.dicom.machine_map import MappingError
 from tests.data.generator import GeneratedStudy, PlanSpec, StudySpec, write_garbage, write_study
 
@@ -33,23 +32,6 @@ def run(module, argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[in
     rc = module.run(parse(module, argv))
     out, err = capsys.readouterr()
     return rc, out, err
-
-
-@pytest.fixture
-def main_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """``main([...])``; pydicom's global validation mode is restored afterwards."""
-    monkeypatch.setattr(
-        pydicom.config.settings,
-        "reading_validation_mode",
-        pydicom.config.settings.reading_validation_mode,
-    )
-
-    def _main(argv: list[str]) -> tuple[int, str, str]:
-        rc = main(argv)
-        out, err = capsys.readouterr()
-        return rc, out, err
-
-    return _main
 
 
 @pytest.fixture(scope="module")

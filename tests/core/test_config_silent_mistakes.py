@@ -282,4 +282,3 @@ def test_unreadable_metrics_condition_fails_rtstation_config(tmp_path, capsys):
     assert rc == 2
     assert "configuration is valid" not in out
     assert err.startswith("rtstation: rules.ini [Rule1] metrics_condition 'dmax > 3': ")
-

@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from rtstation.storage.archive import DurableStore
-from rtstation.storage.catalog import Catalog
 from rtstation.storage.importer import count_files, import_paths
 from rtstation.storage.ingest import IMPORT_SOURCE, Ingestor
 from rtstation.storage.layout import INCOMING_DIR
@@ -23,14 +21,6 @@ from tests.data.generator import GeneratedStudy, StudySpec, write_garbage, write
 from tests.data.pydicom_files import pydicom_rt_files
 
 SMALL = {"slices": 4, "rows": 8, "columns": 8}
-
-
-@pytest.fixture
-def ingestor(tmp_path: Path):
-    store = DurableStore(tmp_path / "storage")
-    catalog = Catalog(tmp_path / "catalog.sqlite", store.root)
-    yield Ingestor(store, catalog)
-    catalog.close()
 
 
 @pytest.fixture

@@ -11,28 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pydicom
-import pydicom.config
-import pytest
-
-from rtstation.cli.main import main
 from tests.data.generator import StudySpec, write_garbage, write_study
-
-
-@pytest.fixture
-def main_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setattr(
-        pydicom.config.settings,
-        "reading_validation_mode",
-        pydicom.config.settings.reading_validation_mode,
-    )
-
-    def _main(argv: list[str]) -> tuple[int, str, str]:
-        rc = main(argv)
-        out, err = capsys.readouterr()
-        return rc, out, err
-
-    return _main
 
 
 def _tree(main_cli, folder: Path) -> dict:

@@ -126,14 +126,6 @@ def test_cli_import_clear_of_a_parent_of_the_storage_refuses_the_clear(tmp_path:
         station.stop()
 
 
-@pytest.fixture
-def ingestor(tmp_path: Path):
-    store = DurableStore(tmp_path / "storage")
-    catalog = Catalog(tmp_path / "catalog.sqlite", store.root)
-    yield Ingestor(store, catalog)
-    catalog.close()
-
-
 def test_a_path_inside_the_storage_is_neither_imported_nor_cleared(
     ingestor: Ingestor, tmp_path: Path
 ):

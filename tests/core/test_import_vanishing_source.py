@@ -17,21 +17,12 @@ import pytest
 
 from rtstation.errors import DicomReadError
 from rtstation.storage.archive import DurableStore, Staged
-from rtstation.storage.catalog import Catalog
 from rtstation.storage.importer import import_paths
 from rtstation.storage.ingest import Ingestor
 from tests.data.generator import StudySpec, write_study
 
 SMALL = {"slices": 3, "rows": 8, "columns": 8}
 GONE = "cannot be read (No such file or directory)"
-
-
-@pytest.fixture
-def ingestor(tmp_path: Path):
-    store = DurableStore(tmp_path / "storage")
-    catalog = Catalog(tmp_path / "catalog.sqlite", store.root)
-    yield Ingestor(store, catalog)
-    catalog.close()
 
 
 def test_a_file_deleted_before_its_copy_is_rejected_and_the_rest_imported(

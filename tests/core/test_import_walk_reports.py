@@ -19,7 +19,6 @@ from __future__ import annotations
 import errno
 import os
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pydicom
@@ -27,22 +26,12 @@ import pydicom.config
 import pytest
 
 from rtstation.cli.main import main
-from rtstation.storage.archive import DurableStore
-from rtstation.storage.catalog import Catalog
 from rtstation.storage.importer import count_files, import_paths
 from rtstation.storage.ingest import Ingestor
 from tests.data.generator import StudySpec, write_study
 
 SMALL = {"slices": 2, "rows": 8, "columns": 8}
 UNREADABLE = "cannot be read (Permission denied); nothing in it was imported"
-
-
-@pytest.fixture
-def ingestor(tmp_path: Path) -> Iterator[Ingestor]:
-    store = DurableStore(tmp_path / "storage")
-    catalog = Catalog(tmp_path / "catalog.sqlite", store.root)
-    yield Ingestor(store, catalog)
-    catalog.close()
 
 
 def _lock(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
