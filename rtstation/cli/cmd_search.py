@@ -71,8 +71,14 @@ def run(args: argparse.Namespace) -> int:
     stats = SearchStatistics()
     hits: list[SearchHit] = []
     problems: list[tuple[str, str]] = []
+    folders_unread: list[tuple[str, str]] = []  # said on stderr: a search is not complete
     progress = Progress("Searching")
-    for path in iter_files(args.paths, args.search_pattern):
+    files = iter_files(
+        args.paths,
+        args.search_pattern,
+        on_unreadable=lambda folder, reason: folders_unread.append((folder, reason)),
+    )
+    for path in files:
         stats.files_searched += 1
         progress.update(stats.files_searched)
         try:
@@ -90,6 +96,9 @@ def run(args: argparse.Namespace) -> int:
             hits.append(hit)
             stats.add(hit)
     progress.close()
+    for folder, reason in folders_unread:
+        print(f"rtstation search: folder '{folder}' {reason}", file=sys.stderr)
+    problems = folders_unread + problems
     directories = sorted({os.path.dirname(hit.path) for hit in hits})
     if args.json:
         print_json(

@@ -16,7 +16,7 @@ import functools
 import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -455,14 +455,30 @@ def _float(value: Any) -> float | None:
         return None
 
 
+UnreadableFolder = Callable[[str, str], None]
+"""Told of a folder that cannot be listed: its path and the reason."""
+
+
 def iter_files(
-    paths: Iterable[str | os.PathLike[str]], pattern: str = "*", *, recursive: bool = True
+    paths: Iterable[str | os.PathLike[str]],
+    pattern: str = "*",
+    *,
+    recursive: bool = True,
+    on_unreadable: UnreadableFolder | None = None,
 ) -> Iterable[Path]:
     """Yield files under ``paths`` whose name matches ``pattern`` (``*.*`` means every file).
 
-    The pattern is matched case-insensitively, as DicomTools users on Windows expect.
+    The pattern is matched case-insensitively, as DicomTools users on Windows expect. A
+    folder that cannot be listed (no permission) goes to ``on_unreadable``: without it
+    ``os.walk`` passes over it in silence, and ``show``, ``search`` or an anonymized
+    import would report a folder as done of which they never saw a file.
     """
     from fnmatch import fnmatch
+
+    def unreadable(exc: OSError) -> None:
+        if on_unreadable is not None:
+            reason = f"cannot be read ({exc.strerror or exc}); nothing in it was read"
+            on_unreadable(str(exc.filename or ""), reason)
 
     pattern = "*" if pattern in ("", "*.*") else pattern.lower()
     for root in paths:
@@ -470,7 +486,11 @@ def iter_files(
         if root_path.is_file():
             yield root_path
             continue
-        walker = os.walk(root_path) if recursive else [next(os.walk(root_path), (root, [], []))]
+        walker = (
+            os.walk(root_path, onerror=unreadable)
+            if recursive
+            else [next(os.walk(root_path, onerror=unreadable), (root, [], []))]
+        )
         for dirpath, dirnames, filenames in walker:
             dirnames.sort()
             for name in sorted(filenames):

@@ -46,7 +46,13 @@ def scan(
     """Read every matching file's header; unreadable files become :class:`ScanProblem`."""
     headers: list[InstanceHeader] = []
     problems: list[ScanProblem] = []
-    for count, path in enumerate(iter_files(paths, pattern, recursive=recursive), start=1):
+    files = iter_files(
+        paths,
+        pattern,
+        recursive=recursive,
+        on_unreadable=lambda folder, reason: problems.append(ScanProblem(folder, reason)),
+    )
+    for count, path in enumerate(files, start=1):
         if should_cancel is not None and should_cancel():
             return ScanResult(tuple(headers), tuple(problems), cancelled=True)
         try:

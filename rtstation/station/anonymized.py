@@ -257,10 +257,12 @@ class AnonymizedCopies:
         identity. ZIP files are refused with the reason: unpack them first. The caller
         removes the folder (:meth:`remove`) when it is done with the files.
         """
-        files = [Path(p) for p in iter_files(paths)]
+        unreadable: list[tuple[str, str]] = []
+        files = [Path(p) for p in iter_files(paths, on_unreadable=lambda *f: unreadable.append(f))]
         folder = self.new_folder()
         by_patient: dict[str, Anonymizer] = {}
         result = AnonymizedFiles(folder)
+        result.refused.extend(unreadable)
         try:
             for done, path in enumerate(files, start=1):
                 if should_cancel is not None and should_cancel():

@@ -227,7 +227,11 @@ def anonymize_paths(
     os.makedirs(out, exist_ok=True)
     anonymizer = Anonymizer(options)
     anonymizer.report.out_dir = out
-    for count, path in enumerate(iter_files(paths, pattern), start=1):
+
+    def unreadable(folder: str, reason: str) -> None:
+        anonymizer.report.refused.append(FileProblem(folder, reason))
+
+    for count, path in enumerate(iter_files(paths, pattern, on_unreadable=unreadable), start=1):
         if os.path.abspath(path).startswith(out + os.sep):
             continue  # an output folder inside the input is not input
         if should_cancel is not None and should_cancel():
