@@ -69,16 +69,41 @@ def check_received_dataset(
     loaded), so the store need not parse the file a second time."""
     try:
         too_big = inflation_refusal(path)
+        meta_inside = _file_meta_element_first(Path(path))
     except OSError as exc:
         return Refusal(STATUS_CANNOT_UNDERSTAND, f"the dataset cannot be read ({exc})"), None
     if too_big is not None:
         return Refusal(STATUS_OUT_OF_RESOURCES, too_big), None
+    if meta_inside is not None:
+        return Refusal(
+            STATUS_CANNOT_UNDERSTAND,
+            f"the dataset begins with the File Meta element ({meta_inside >> 16:04X},"
+            f"{meta_inside & 0xFFFF:04X}): group 0002 belongs in the File Meta, not in a "
+            "C-STORE's dataset (a reader would take it for the file's own and misread the rest)",
+        ), None
     try:
         ds = pydicom.dcmread(str(path), defer_size=_DEFER)
     except Exception as exc:
         refusal = Refusal(STATUS_CANNOT_UNDERSTAND, f"the dataset cannot be read ({_short(exc)})")
         return refusal, None
     return _check(ds, path, affected_sop_class, affected_sop_instance, context_class), ds
+
+
+def _file_meta_element_first(path: Path) -> int | None:
+    """The tag of a group 0002 element at the start of the received dataset, if any.
+
+    pynetdicom writes its own File Meta in front of what arrived; a dataset that carries
+    one of its own was read by pydicom as part of that File Meta (a Transfer Syntax UID
+    in it even changes how the rest is read), and was refused for whatever came out,
+    such as "no SOP Instance UID", which is not what is wrong with it.
+    """
+    with open(path, "rb") as f:
+        f.seek(dataset_offset(f))
+        head = f.read(4)
+    if len(head) < 4:
+        return None
+    group, element = struct.unpack("<HH", head)
+    return (group << 16) | element if group == 0x0002 else None
 
 
 def _check(

@@ -92,3 +92,10 @@ def _read_exactly(sock: socket.socket, size: int) -> bytes:
             break
         data += chunk
     return data
+
+
+def response_status(p_data_body: bytes) -> int | None:
+    """The Status (0000,0900) of the DIMSE command in one P-DATA-TF body, if it is there."""
+    # the command set is implicit VR little endian: tag, 4-byte length 2, the US value
+    at = p_data_body.find(b"\x00\x00\x00\x09\x02\x00\x00\x00")
+    return struct.unpack("<H", p_data_body[at + 8 : at + 10])[0] if at >= 0 else None

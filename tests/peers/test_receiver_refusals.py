@@ -8,6 +8,8 @@ which is how a dataset can disagree with its own request.
 
 from __future__ import annotations
 
+import socket
+import struct
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,15 @@ from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, 
 from pynetdicom import AE, _config
 
 from tests.core.test_deflate_guard import RT_STRUCTURE_SET, small_dataset, write_deflated
+from tests.peers.peers import HOST
+from tests.peers.raw_dul import (
+    associate_rq,
+    c_store_rq,
+    implicit_little_endian,
+    p_data,
+    read_pdu,
+    response_status,
+)
 from tests.peers.scu import associate
 from tests.peers.station_proc import StationProcess, query, write_settings
 from tests.waiting import wait_for
@@ -275,3 +286,29 @@ def test_a_deflate_bomb_is_refused_and_the_station_stays_small(tmp_path: Path, c
         )
         assert _rss_peak_kib(station.proc.pid) - before < 64 * 1024
         assert query(station, "SELECT * FROM instances") == []
+
+
+def test_a_dataset_that_begins_with_a_file_meta_element_is_refused_for_that(tmp_path: Path):
+    """Before: a dataset starting with (0002,0010) 'Big Endian' was read as part of the File
+    Meta and refused as having "no SOP Instance UID", which it has. (Sent byte by byte:
+    pynetdicom and DCMTK read such a file's meta the same wrong way and will not send it.)"""
+    config = tmp_path / "station"
+    station = StationProcess(config)
+    write_settings(config, port=station.port)
+    ds = _ct_pixels(generate_uid(), 2048)
+    syntax = b"1.2.840.10008.1.2.2\x00"
+    element = b"\x02\x00\x10\x00" + struct.pack("<I", len(syntax)) + syntax  # implicit VR
+    with station, socket.create_connection((HOST, station.port), timeout=10) as sock:
+        sock.sendall(associate_rq(calling="HOSTILE", abstract_syntax=CT_IMAGE))
+        assert read_pdu(sock)[0] == 0x02, "association not accepted"
+        sock.sendall(p_data(1, c_store_rq(CT_IMAGE, ds.SOPInstanceUID), command=True, last=True))
+        dataset = element + implicit_little_endian(ds)
+        sock.sendall(p_data(1, dataset, command=False, last=True))
+        kind, body = read_pdu(sock)
+        assert (kind, response_status(body)) == (0x04, 0xC210)
+        wait_for(
+            lambda: "the dataset begins with the File Meta element (0002,0010)" in station.log(),
+            "the refusal in the log",
+            detail=station.log,
+        )
+        assert "has no SOP Instance UID" not in station.log()
