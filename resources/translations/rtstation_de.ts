@@ -4,7 +4,7 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../rtstation/gui/app.py" line="+151"/>
+        <location filename="../../rtstation/gui/app.py" line="+152"/>
         <source>rtstation</source>
         <translation>rtstation</translation>
     </message>
@@ -391,7 +391,7 @@
 <context>
     <name>CoreText</name>
     <message>
-        <location filename="../../rtstation/gui/core_phrases.py" line="+34"/>
+        <location filename="../../rtstation/gui/core_phrases.py" line="+19"/>
         <location filename="../../rtstation/gui/core_text.py" line="+56"/>
         <source>Stopped</source>
         <translation>Gestoppt</translation>
@@ -522,7 +522,12 @@
         <translation>%1 %2 konnte nicht angewendet werden (%3)</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+5"/>
+        <source>it took longer than %1 s on this text: it backtracks</source>
+        <translation>die Suche dauerte bei diesem Text länger als %1 s: der Ausdruck erzeugt zu viel Backtracking</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>plan is APPROVED</source>
         <translation>Plan ist APPROVED (freigegeben)</translation>
     </message>
@@ -937,7 +942,7 @@
         <translation>die Gegenstelle hat das Echo mit Status %1 beantwortet</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location filename="../../rtstation/gui/core_phrases_storage.py" line="+13"/>
         <source>empty file (0 bytes)</source>
         <translation>leere Datei (0 Byte)</translation>
     </message>
@@ -995,6 +1000,146 @@
         <location line="+4"/>
         <source>a DICOMDIR (media index), not an instance</source>
         <translation>ein DICOMDIR (Medienverzeichnis), keine Instanz</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the dataset has no SOP Instance UID (0008,0018) (its File Meta names one, but a dataset must carry its own to be stored or forwarded)</source>
+        <translation>der Datensatz hat keine SOP Instance UID (0008,0018) (die File Meta nennt eine, doch der Datensatz muss seine eigene enthalten, um gespeichert oder weitergeleitet zu werden)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the dataset has no SOP Class UID (0008,0016) (its File Meta names one, but a dataset must carry its own to be stored or forwarded)</source>
+        <translation>der Datensatz hat keine SOP Class UID (0008,0016) (die File Meta nennt eine, doch der Datensatz muss seine eigene enthalten, um gespeichert oder weitergeleitet zu werden)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>its deflated dataset of %1 bytes inflates to more than %2 MB (the station inflates at most %3 times the compressed size, and at most %4 MB): a deflate bomb, or too large to read</source>
+        <translation>ihr mit Deflate komprimierter Datensatz von %1 Byte ergibt entpackt mehr als %2 MB (die Station entpackt höchstens das %3-Fache der komprimierten Größe und höchstens %4 MB): eine Deflate-Bombe oder zu groß zum Lesen</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>its SOP Instance UID %1 belongs to another object (a stored %2 of patient %3, this one a %4 of patient %5): refused, the stored copy is kept</source>
+        <translation>ihre SOP Instance UID %1 gehört zu einem anderen Objekt (gespeichert ist ein %2 von Patient %3, dieses ist ein %4 von Patient %5): abgelehnt, die gespeicherte Kopie bleibt erhalten</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>instance</source>
+        <translation>Objekt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>another kind</source>
+        <translation>Objekt anderer Art</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>cannot be read (%1); nothing in it was imported</source>
+        <translation>kann nicht gelesen werden (%1); nichts darin wurde importiert</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>is a link to a folder (%1); linked folders are not followed: import the target itself</source>
+        <translation>ist ein Link auf einen Ordner (%1); verlinkten Ordnern wird nicht gefolgt: importieren Sie das Ziel selbst</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>the data cannot be read</source>
+        <translation>die Daten können nicht gelesen werden</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the dataset cannot be read (%1)</source>
+        <translation>der Datensatz kann nicht gelesen werden (%1)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>element (%1) has an invalid VR; the dataset cannot be read beyond it</source>
+        <translation>Element (%1) hat eine ungültige VR; der Datensatz ist ab dort nicht lesbar</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the dataset begins with the File Meta element (%1): group 0002 belongs in the File Meta, not in a C-STORE&apos;s dataset (a reader would take it for the file&apos;s own and misread the rest)</source>
+        <translation>der Datensatz beginnt mit einem Element der File Meta (%1): Gruppe 0002 gehört in die File Meta, nicht in den Datensatz eines C-STORE (ein Leser hielte sie für die eigene File Meta der Datei und läse den Rest falsch)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the dataset has no SOP Instance UID (0008,0018)</source>
+        <translation>der Datensatz hat keine SOP Instance UID (0008,0018)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the dataset has no SOP Class UID (0008,0016)</source>
+        <translation>der Datensatz hat keine SOP Class UID (0008,0016)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the dataset&apos;s SOP Instance UID &apos;%1&apos; is not the request&apos;s Affected SOP Instance UID &apos;%2&apos;</source>
+        <translation>die SOP Instance UID &apos;%1&apos; des Datensatzes ist nicht die Affected SOP Instance UID &apos;%2&apos; der Anfrage</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the dataset is of SOP class &apos;%1&apos; but was sent on a presentation context for &apos;%2&apos;</source>
+        <translation>der Datensatz hat die SOP-Klasse &apos;%1&apos;, wurde aber auf einem Presentation Context für &apos;%2&apos; gesendet</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>the dataset is of SOP class &apos;%1&apos; but the request names &apos;%2&apos;</source>
+        <translation>der Datensatz hat die SOP-Klasse &apos;%1&apos;, die Anfrage nennt aber &apos;%2&apos;</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>the dataset has Pixel Data but no usable Rows, Columns or Bits Allocated</source>
+        <translation>der Datensatz hat Pixel Data, aber keine verwendbaren Rows, Columns oder Bits Allocated</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>its Pixel Data holds %1 bytes, but %2 rows x %3 columns x %4 sample(s) x %5 frame(s) x %6 bits need %7</source>
+        <translation>ihre Pixel Data enthalten nur %1 Byte, aber %2 Zeilen × %3 Spalten × %4 Sample(s) × %5 Frame(s) × %6 Bit erfordern %7</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>writing it would take the storage folder&apos;s free space below the configured floor (min_free_space_mb); %1 MB are left above it</source>
+        <translation>das Schreiben brächte den freien Platz des Speicherordners unter die eingestellte Untergrenze (min_free_space_mb); darüber sind noch %1 MB frei</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>the storage folder accepted no more bytes</source>
+        <translation>der Speicherordner hat keine weiteren Bytes angenommen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the storage folder is full (%1)</source>
+        <translation>der Speicherordner ist voll (%1)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the station&apos;s database or disk failed (%1); the sender may retry</source>
+        <translation>Fehler in Datenbank oder Datenträger der Station (%1); der Sender kann es erneut versuchen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>unexpected error: %1</source>
+        <translation>unerwarteter Fehler: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1,%2</source>
+        <translation>%1.%2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1,%2,%3</source>
+        <translation>%1.%2.%3</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1,%2,%3,%4</source>
+        <translation>%1.%2.%3.%4</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1.%2</source>
+        <translation>%1,%2</translation>
     </message>
 </context>
 <context>
@@ -2699,7 +2844,7 @@
 <context>
     <name>PlanTreeModel</name>
     <message>
-        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+88"/>
+        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+91"/>
         <source>Patient / plan</source>
         <translation>Patient / Plan</translation>
     </message>
@@ -2739,7 +2884,7 @@
         <translation>(ohne Label)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+105"/>
+        <location filename="../../rtstation/gui/models/plan_tree_model.py" line="+107"/>
         <source>%n plan(s)</source>
         <translation>
             <numerusform>%n Plan</numerusform>
@@ -2775,7 +2920,7 @@
 <context>
     <name>PlanTreePanel</name>
     <message>
-        <location filename="../../rtstation/gui/widgets/plan_tree_panel.py" line="+109"/>
+        <location filename="../../rtstation/gui/widgets/plan_tree_panel.py" line="+85"/>
         <location line="+68"/>
         <source>Filter by patient ID, name or plan label</source>
         <translation>Nach Patienten-ID, Name oder Plan-Label filtern</translation>

@@ -9,25 +9,10 @@ too (the reason inside "retrying: ...").
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
-
-@dataclass(frozen=True)
-class Entry:
-    pattern: re.Pattern[str]
-    template: str  # the English text with %1.. for the groups; the translation's id
-    nested: tuple[int, ...]  # groups (1-based) that are core text themselves
-
-
-def _entry(pattern: str, template: str, *nested: int) -> Entry:
-    return Entry(re.compile(pattern, re.DOTALL), template, nested)
-
-
-_V = r"(.+?)"  # a value (AE title, label, address): shown as it is
-_N = r"(\d+)"
+from rtstation.gui.core_phrase_entry import _N, _V, Entry, _entry
+from rtstation.gui.core_phrases_storage import STORAGE_ENTRIES
 
 ENTRIES: tuple[Entry, ...] = (
     # -- receiver state and start failures (station, net/receiver.py)
@@ -133,6 +118,12 @@ ENTRIES: tuple[Entry, ...] = (
     _entry(
         rf"(\w+) {_V} could not be applied \((.+)\)",
         QT_TRANSLATE_NOOP("CoreText", "%1 %2 could not be applied (%3)"),
+        3,
+    ),
+    _entry(
+        r"it took longer than ([\d.]+) s on this text: it backtracks",
+        QT_TRANSLATE_NOOP("CoreText", "it took longer than %1 s on this text: it backtracks"),
+        1,
     ),
     _entry(r"plan is APPROVED", QT_TRANSLATE_NOOP("CoreText", "plan is APPROVED")),
     _entry(
@@ -417,38 +408,5 @@ ENTRIES: tuple[Entry, ...] = (
         r"the peer answered the echo with status (0x[0-9A-F]{4})",
         QT_TRANSLATE_NOOP("CoreText", "the peer answered the echo with status %1"),
     ),
-    # -- import rejections (dicom/headers.py, storage/ingest.py)
-    _entry(r"empty file \(0 bytes\)", QT_TRANSLATE_NOOP("CoreText", "empty file (0 bytes)")),
-    _entry(r"permission denied", QT_TRANSLATE_NOOP("CoreText", "permission denied")),
-    _entry(r"cannot be read \((.+)\)", QT_TRANSLATE_NOOP("CoreText", "cannot be read (%1)")),
-    _entry(
-        r"damaged or truncated DICOM file \((.+)\)",
-        QT_TRANSLATE_NOOP("CoreText", "damaged or truncated DICOM file (%1)"),
-    ),
-    _entry(
-        r"damaged or truncated DICOM file",
-        QT_TRANSLATE_NOOP("CoreText", "damaged or truncated DICOM file"),
-    ),
-    _entry(
-        r"not a DICOM file \(no DICM preamble and no SOP Class UID\)",
-        QT_TRANSLATE_NOOP("CoreText", "not a DICOM file (no DICM preamble and no SOP Class UID)"),
-    ),
-    _entry(
-        r"not a DICOM file \(no DICM preamble and no SOP UIDs\)",
-        QT_TRANSLATE_NOOP("CoreText", "not a DICOM file (no DICM preamble and no SOP UIDs)"),
-    ),
-    _entry(r"not a DICOM file \((.+)\)", QT_TRANSLATE_NOOP("CoreText", "not a DICOM file (%1)")),
-    _entry(r"not a DICOM file", QT_TRANSLATE_NOOP("CoreText", "not a DICOM file")),
-    _entry(
-        r"no SOP Instance UID \(0008,0018\): cannot be identified",
-        QT_TRANSLATE_NOOP("CoreText", "no SOP Instance UID (0008,0018): cannot be identified"),
-    ),
-    _entry(
-        r"no SOP Class UID \(0008,0016\): cannot tell what it is",
-        QT_TRANSLATE_NOOP("CoreText", "no SOP Class UID (0008,0016): cannot tell what it is"),
-    ),
-    _entry(
-        r"a DICOMDIR \(media index\), not an instance",
-        QT_TRANSLATE_NOOP("CoreText", "a DICOMDIR (media index), not an instance"),
-    ),
+    *STORAGE_ENTRIES,  # storing's sentences last, as they were
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
+from rtstation.gui import core_text
 from rtstation.gui.dialogs._rule_test import verdict_lines
 from rtstation.routing.reasons import Reason
 from rtstation.routing.triggers import FOLLOW_UP, RULE, Trigger
@@ -118,6 +119,8 @@ def reason_text(reason: Reason) -> str:
     if template is None:
         return reason.text()
     params = _Params(reason.params)
+    if "error" in params:  # the core's own words (a regex that backtracks), translated too
+        params["error"] = core_text.render(str(params["error"]))
     modality = params.get("modality", "")
     if "noun" in params and modality.upper() in _MODALITY_NOUNS:
         params["noun"] = _tr(_MODALITY_NOUNS[modality.upper()])
