@@ -23,7 +23,7 @@ Semantics, exactly:
 * ``plan_label_exclude``: case-insensitive substring of RTPlanLabel that vetoes the rule;
   empty (or only spaces) vetoes nothing.
 * ``plan_label_regex`` / ``plan_name_regex``: a case-insensitive search (``re`` syntax, at most
-  :data:`REGEX_SECONDS` per text) on
+  :data:`~rtstation.routing.rule_regex.REGEX_SECONDS` per text) on
   RTPlanLabel / RTPlanName. Each pattern is compiled once and cached; a pattern that does
   not compile makes the rule not match, with the compiler's reason, and never raises.
 * ``approved_only``: ApprovalStatus is ``APPROVED`` (trimmed, case-insensitive).
@@ -59,26 +59,22 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-import regex
 
 from rtstation.config.model import ANY_SOURCE, Rule, RulesConfig
 from rtstation.dicom.metrics import PLAN_COLUMNS
 from rtstation.dicom.metrics_filter import Condition, FilterError, compile_condition
 from rtstation.events import RuleDecision
 from rtstation.routing.reasons import Reason, VerdictRecord
+from rtstation.routing.rule_regex import BACKTRACKS, compile_pattern, found_in
 
 if TYPE_CHECKING:
     from rtstation.dicom.rt_tree import PlanBundle
 
 LOGGER = logging.getLogger(__name__)
 
-#: How long one rule regex may search one plan label or name (a sane one takes microseconds).
-REGEX_SECONDS = 0.1
 
 RULES_SWITCHED_OFF = "all rules are switched off in rules.ini [General] rules_enabled"
 RULE_DISABLED = "rule is disabled"
@@ -437,35 +433,19 @@ def _source_condition(rule: Rule, source_ae: str) -> tuple[bool, Reason]:
 
 
 def _regex_condition(key: str, what: str, pattern: str, text: str) -> tuple[bool, Reason]:
-    compiled = _compile(pattern)
+    compiled = compile_pattern(pattern)
     shown = _show(pattern)
     if isinstance(compiled, str):
-        return False, Reason.of("regex_invalid", key=key, pattern=shown, error=compiled)
+        error = _show(compiled, quote=False)
+        return False, Reason.of("regex_invalid", key=key, pattern=shown, error=error)
     try:
-        found = compiled.search(text, timeout=REGEX_SECONDS) is not None
+        found = found_in(compiled, text)
     except TimeoutError:
-        error = f"it took longer than {REGEX_SECONDS:g} s on this text: it backtracks"
-        return False, Reason.of("regex_failed", key=key, pattern=shown, error=error)
+        return False, Reason.of("regex_failed", key=key, pattern=shown, error=BACKTRACKS)
     except Exception as exc:  # never let a user pattern break the evaluation
         return False, Reason.of("regex_failed", key=key, pattern=shown, error=exc)
     code = f"{what}_regex_{'match' if found else 'no_match'}"
     return found, Reason.of(code, text=_show(text), pattern=shown)
-
-
-@functools.lru_cache(maxsize=512)
-def _compile(pattern: str) -> regex.Pattern[str] | str:
-    """The compiled pattern, or the reason it does not compile (cached either way).
-
-    The ``regex`` module (its VERSION0 is the standard ``re``'s syntax and meaning) because
-    its searches take a timeout: an administrator's ``^(a|a)+$`` against a plan name of 34
-    letters and a "!" kept ``re`` busy for minutes, and the name is the sender's choice.
-    """
-    try:
-        re.compile(pattern, re.IGNORECASE)  # re's syntax is the contract (regex allows more)
-        return regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
-    except (re.error, regex.error, OverflowError, RecursionError, ValueError, MemoryError) as exc:
-        LOGGER.warning("Rule regular expression %r does not compile: %s", pattern, exc)
-        return _show(str(exc), quote=False)
 
 
 def _folded_set(values: Iterable[str]) -> frozenset[str]:

@@ -32,12 +32,12 @@ import --clear`` with a parent of the storage):
 Rejected files and folders are named by their path below the path the user gave (a file
 directly in it, or named itself, by its name; a ZIP's member by the ZIP's name, a colon
 and the member's path), so that a recursive import's report tells them apart.
-* **Extract a ZIP bomb.** A ZIP's directory is checked before anything is extracted: a
-  member larger than :data:`ZIP_RATIO_FLOOR_BYTES` that expands more than
-  :data:`ZIP_MAX_RATIO` times, or members adding up to more than
-  :data:`ZIP_MAX_TOTAL_BYTES` or to more than the storage's free space above the floor,
-  reject the whole ZIP. The declared sizes bound what extraction writes: ``zipfile``
-  stops at a member's declared size and fails its CRC check if the data differ.
+* **Extract a ZIP bomb.** A ZIP's directory is checked before anything is extracted
+  (:mod:`rtstation.storage.zip_limits`): a member that expands more than a deflated DICOM
+  dataset may, or members adding up to more than one ZIP's limit or to more than the
+  storage's free space above the floor, reject the whole ZIP. The declared sizes bound
+  what extraction writes: ``zipfile`` stops at a member's declared size and fails its
+  CRC check if the data differ.
 """
 
 from __future__ import annotations
@@ -57,21 +57,12 @@ from rtstation.config import folders_overlap
 from rtstation.errors import DicomReadError, StorageError
 from rtstation.storage.ingest import IMPORT_SOURCE, Ingestor, IngestResult
 from rtstation.storage.layout import DERIVED_DIR, INCOMING_DIR
+from rtstation.storage.zip_limits import zip_refusal
 
 LOGGER = logging.getLogger(__name__)
 
 ImportProgress = Callable[[int, int, str], None]  # done, total, current name
 
-#: A ZIP member may expand at most this many times its compressed size (when it is larger
-#: than :data:`ZIP_RATIO_FLOOR_BYTES`). DICOM deflates 2-20 times (a dose grid that is
-#: mostly zero more); a single deflate bomb reaches about 1,000.
-ZIP_MAX_RATIO = 200
-#: Members smaller than this may compress as well as they like (a blank mask, a tiny text).
-ZIP_RATIO_FLOOR_BYTES = 16 * 1024 * 1024
-#: What one ZIP may expand to in all (far above any plan bundle, 2,000 CT slices are 1 GB).
-ZIP_MAX_TOTAL_BYTES = 64 * 1024**3
-
-_MIB = 1024 * 1024
 
 _NOT_REGULAR = {
     stat.S_IFIFO: "a named pipe (FIFO)",
@@ -423,7 +414,7 @@ def _import_zip(
     all_ok = True
     try:
         with zipfile.ZipFile(path) as zf:
-            refusal = _zip_refusal(zf, ingestor)
+            refusal = zip_refusal(zf, ingestor.store)
             if refusal:
                 report.rejected.append((name, refusal))
                 for info in zf.infolist():
@@ -453,39 +444,6 @@ def _import_zip(
         report.rejected.append((name, f"damaged ZIP file ({exc})"))
         return False
     return all_ok
-
-
-def _zip_refusal(zf: zipfile.ZipFile, ingestor: Ingestor) -> str:
-    """Why nothing of this ZIP is extracted (a bomb, too large, no room), or "".
-
-    Read from the ZIP's directory only, before anything is written; the limits are in the
-    module docstring.
-    """
-    members = [info for info in zf.infolist() if not info.is_dir()]
-    for info in members:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > ZIP_RATIO_FLOOR_BYTES and ratio > ZIP_MAX_RATIO:
-            return (
-                f"member '{info.filename}' would expand {ratio:.0f} times, from "
-                f"{info.compress_size / _MIB:.1f} MB to {info.file_size / _MIB:.0f} MB; a ZIP "
-                f"member larger than {ZIP_RATIO_FLOOR_BYTES // _MIB} MB may expand at most "
-                f"{ZIP_MAX_RATIO} times (this looks like a ZIP bomb): nothing was extracted"
-            )
-    total = sum(info.file_size for info in members)
-    if total > ZIP_MAX_TOTAL_BYTES:
-        return (
-            f"its members add up to {total / _MIB:.0f} MB, more than the "
-            f"{ZIP_MAX_TOTAL_BYTES // _MIB} MB one ZIP may expand to: nothing was extracted"
-        )
-    store = ingestor.store
-    room = shutil.disk_usage(store.root).free - store.min_free_bytes
-    if total > room:
-        return (
-            f"its members add up to {total / _MIB:.0f} MB, more than the "
-            f"{max(room, 0) / _MIB:.0f} MB free above the floor in storage folder "
-            f"'{store.root}': nothing was extracted; free some space and import it again"
-        )
-    return ""
 
 
 def _remove(path: Path, report: ImportReport) -> None:

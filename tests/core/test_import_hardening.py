@@ -27,7 +27,7 @@ import pydicom
 import pytest
 
 from rtstation.station import Station
-from rtstation.storage import importer
+from rtstation.storage import importer, zip_limits
 from rtstation.storage.archive import DurableStore
 from rtstation.storage.catalog import Catalog
 from rtstation.storage.importer import import_paths
@@ -272,7 +272,7 @@ def test_a_zip_larger_than_the_free_space_is_refused(tmp_path: Path):
 def test_a_zip_expanding_beyond_the_total_limit_is_refused(
     ingestor: Ingestor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(importer, "ZIP_MAX_TOTAL_BYTES", 2 * 1024 * 1024)
+    monkeypatch.setattr(zip_limits, "ZIP_MAX_TOTAL_BYTES", 2 * 1024 * 1024)
     archive = tmp_path / "many.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         for n in range(3):

@@ -27,7 +27,8 @@ from rtstation.errors import DicomReadError, InstanceConflict
 from rtstation.gui.core_text import render
 from rtstation.gui.i18n import install_translator
 from rtstation.gui.rule_reasons import reason_text
-from rtstation.routing.rules import REGEX_SECONDS, PlanFacts, evaluate
+from rtstation.routing.rule_regex import REGEX_SECONDS
+from rtstation.routing.rules import PlanFacts, evaluate
 from rtstation.storage import importer, ingest
 
 CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2"
