@@ -347,6 +347,11 @@ def _load_rule(
                 f"'{intent}' is not a defined RT Plan Intent "
                 f"({', '.join(values.PLAN_INTENTS)}), so no plan will match it"
             )
+    warnings.extend(
+        validation.modality_warnings(
+            ctx.file, section, keys.get("required_modalities", ""), loaded["required_modalities"]
+        )
+    )
     for key in keys:
         if key not in _RULE_KEYS:
             warnings.append(f"{ctx.file} [{section}]: unknown key '{key}' is ignored")

@@ -2,14 +2,17 @@
 
 values.py checks one value at a time. Here live the rules that relate values to each other
 (a retry cap below its base, an allow-list switched on with nobody on it, an import folder
-that holds the storage folder) and the checks that need the disk (can the station create
-and write its folders). Loading, saving, the Settings dialog and the start of a station
-call these, so each refusal reads the same everywhere: one sentence naming the file,
-the key, the value and what was expected.
+that holds the storage folder, an HTTP API on the receiver's port) and the checks that
+need the disk (can the station create and write its folders, read a node's TLS files).
+Loading, saving, the Settings dialog and the start of a station call these, so each
+refusal reads the same everywhere: one sentence naming the file, the key, the value and
+what was expected. Unknown required_modalities of a rule are only warned about
+(:func:`modality_warnings`), like unknown plan intents.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import ntpath
 import os
 from collections.abc import Iterable
@@ -24,6 +27,7 @@ from rtstation.config.fields import (
     found_in_file,
     settings_spec,
     value_error,
+    value_message,
 )
 from rtstation.config.ini import IniSource, read_ini
 from rtstation.config.model import Node, Settings
@@ -122,6 +126,25 @@ def check_combinations(
             "(an empty allow-list refuses every sender); add the senders' AE titles or "
             "set allow_list_enabled = False",
         )
+    if (
+        settings.http_api_enabled
+        and settings.http_api_port == settings.port
+        and addresses_overlap(settings.http_api_bind, settings.bind_address)
+    ):
+        api = _where("http_api_port", settings, source)
+        port = _where("port", settings, source)
+        api_bind = _where("http_api_bind", settings, source)
+        bind = _where("bind_address", settings, source)
+        raise value_error(
+            file,
+            api.section,
+            api.key,
+            api.raw,
+            f"is also [{port.section}] {port.key}, and [{api_bind.section}] {api_bind.key} "
+            f"'{settings.http_api_bind}' overlaps [{bind.section}] {bind.key} "
+            f"'{settings.bind_address}', so they cannot both listen; choose another "
+            f"{api.key}",
+        )
     problem = folders_overlap(settings.import_folder, settings.storage_folder)
     if problem:
         imports = _where("import_folder", settings, source)
@@ -137,7 +160,48 @@ def check_combinations(
         )
 
 
-# -- folders -----------------------------------------------------------------------------
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    text = "127.0.0.1" if address.strip().casefold() == "localhost" else address.strip()
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def addresses_overlap(first: str, second: str) -> bool:
+    """Whether servers bound to ``first`` and ``second`` would take the same port.
+
+    An address overlaps itself and a wildcard of its family (``0.0.0.0``: every IPv4
+    address); ``::`` also takes IPv4, as a dual-stack socket does by default on Linux.
+    """
+    a, b = _ip(first), _ip(second)
+    if a is None or b is None:
+        return first.strip().casefold() == second.strip().casefold()
+    for wildcard, other in ((a, b), (b, a)):
+        if wildcard.is_unspecified and (wildcard.version == 6 or other.version == 4):
+            return True
+    return a == b
+
+
+def modality_warnings(file: str, section: str, raw: str, modalities: Iterable[str]) -> list[str]:
+    """Warnings for a rule's required_modalities the station does not know (a typo such
+    as RTDSOE would hold every plan); ``raw`` is the value as the file has it."""
+    return [
+        value_message(
+            file,
+            section,
+            "required_modalities",
+            raw,
+            f"'{modality}' is not a modality the station knows "
+            f"({', '.join(values.MODALITIES)}), so a plan waits for it until a file of that "
+            "Modality arrives",
+        )
+        for modality in modalities
+        if modality not in values.MODALITIES
+    ]
+
+
+# -- folders and files ----------------------------------------------------------------------
 
 
 def _windows_path(path: str) -> bool:
@@ -206,6 +270,53 @@ def folder_problem(path: str) -> str:
     return ""
 
 
+def file_problem(path: str) -> str:
+    """Why the station could not read ``path`` as a file; "" when it can."""
+    if _windows_path(path):
+        return "is a Windows path, which this computer cannot use; write a path of this computer"
+    if os.path.isdir(path):
+        return "is a folder, not a file"
+    if not os.path.exists(path):
+        return "does not exist"
+    if not os.access(path, os.R_OK):
+        return "is not readable for this user"
+    return ""
+
+
+TLS_FILES = ("tls_ca_file", "tls_cert_file", "tls_key_file")
+
+
+def check_files(
+    settings: Settings, file: str = "settings.ini", source: IniSource | None = None
+) -> None:
+    """Raise ConfigError for a file setting the station could not use: a node's TLS file
+    while its ``tls`` is on (with TLS off the files are not read), and a UID map file
+    that is a folder (a missing one is created by the first run)."""
+    for index, node in enumerate(settings.nodes, start=1):
+        for attr in TLS_FILES if node.tls else ():
+            path = getattr(node, attr)
+            problem = file_problem(path) if path else ""
+            if problem:
+                raise value_error(
+                    file,
+                    node.section or f"Node{index}",
+                    attr,
+                    path,
+                    f"{problem}; the node has tls = True, so sending to it would fail",
+                )
+    uid_map = settings.anonymization_uid_map_file
+    if uid_map and os.path.isdir(uid_map):
+        where = _where("anonymization_uid_map_file", settings, source)
+        raise value_error(
+            file,
+            where.section,
+            where.key,
+            uid_map,
+            "is a folder, not a file; name the file the UID map is kept in, such as "
+            f"{os.path.join(uid_map, 'uid-map.json')}",
+        )
+
+
 def _read_only(path: str) -> bool:
     statvfs = getattr(os, "statvfs", None)
     if statvfs is None:  # Windows: os.access reports a read-only medium
@@ -217,7 +328,8 @@ def _read_only(path: str) -> bool:
 
 
 def check_folders(settings: Settings, paths: ConfigPaths | None = None) -> None:
-    """Raise ConfigError unless the station can create and write its folders.
+    """Raise ConfigError unless the station can create and write its folders (and read
+    the files it is given: :func:`check_files`).
 
     Called when a station starts (``load_station_config``), by ``rtstation config`` through
     it, and by the Settings dialog before it saves. With ``paths``, the import folder may
@@ -232,6 +344,7 @@ def check_folders(settings: Settings, paths: ConfigPaths | None = None) -> None:
         if problem:
             where = _where(attr, settings, source)
             raise value_error(file, where.section, where.key, folder, f"{problem}")
+    check_files(settings, file, source)
     if paths is None:
         return
     for what, folder in (

@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from rtstation.config.model import DEFAULT_BIND_ADDRESS, AllowedCaller
+from rtstation.config.node_checks import host_problem
 
 Result = tuple[bool, str]
 
@@ -47,6 +48,10 @@ PLAN_INTENTS = (
     "SERVICE",
 )
 """Defined terms of RT Plan Intent (300A,000A); other values are allowed but warned about."""
+
+MODALITIES = ("RTPLAN", "RTSTRUCT", "RTDOSE", "RTIMAGE", "RTRECORD", "REG", "CT", "MR", "PT", "NM")
+"""Modalities the station knows (rtstation.dicom.sop, which config may not import); a rule's
+required_modalities may name others, but they are warned about like unknown plan intents."""
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}([_-][A-Za-z]{2})?$")
 _CODE_STRING = re.compile(r"^[A-Z0-9_ ]{1,16}$")
@@ -122,16 +127,11 @@ def validate_port(value: object) -> Result:
 
 
 def validate_host(value: object) -> Result:
-    """A host name or IP address: not empty, no spaces (it goes straight to a socket)."""
+    """A host name or IP address, not a URL or ``host:port`` (see node_checks.py)."""
     if not isinstance(value, str):
         return False, "must be text"
-    if not value.strip():
-        return False, "must not be empty"
-    if any(c.isspace() for c in value.strip()):
-        return False, "must not contain spaces"
-    if _has_control(value):
-        return False, "must not contain control characters"
-    return OK
+    problem = host_problem(value)
+    return (False, problem) if problem else OK
 
 
 def validate_bind_address(value: object) -> Result:
