@@ -56,6 +56,10 @@ POLL_SECONDS = 2.0
 #: (reading the result, writing the row) gives the receiver's threads the interpreter.
 BUSY_PAUSE_SECONDS = 0.25
 
+#: A plan whose computation ended its child this often (out of memory, say) is passed over
+#: until its data changes, so one plan cannot keep the metrics thread starting children.
+CHILD_LOSSES_PER_PLAN = 2
+
 _SCAN = "scan"
 
 
@@ -80,7 +84,8 @@ class ChildComputer:
 
     ``spawn``, not ``fork``: this process has receiver and worker threads whose locks a
     forked child would inherit held. A child that dies (killed, out of memory) is
-    replaced at the next plan; that plan's error is logged and it is tried again later.
+    replaced at the next plan, and the plan it was computing is tried again (see
+    :data:`CHILD_LOSSES_PER_PLAN`).
     """
 
     def __init__(self, options: DvhOptions) -> None:
@@ -150,6 +155,7 @@ class MetricsWorker:
         # plan -> the plans.updated_at it was passed over at (no bundle, or its computation
         # failed): looked at again only when its plans row changes.
         self._passed: dict[str, str] = {}
+        self._child_losses: dict[str, int] = {}  # plan -> children lost computing it
 
     # -- the thread -----------------------------------------------------------------------
 
@@ -253,10 +259,37 @@ class MetricsWorker:
                 time.sleep(BUSY_PAUSE_SECONDS)  # the receiver first
             try:
                 self._compute(bundle, source, updated_at, self._background)
+            except BrokenProcessPool:
+                # The child died (killed, out of memory, the station stopping): not the
+                # plan's fault, so the next scan tries it once more in a new child.
+                if self._child_lost(plan_uid):
+                    self._passed[plan_uid] = updated_at
             except Exception:
                 # Tried again when the plan's data changes (or on demand), not every poll.
                 LOGGER.exception("The metrics of plan %s cannot be computed", plan_uid)
                 self._passed[plan_uid] = updated_at
+            else:
+                self._child_losses.pop(plan_uid, None)
+
+    def _child_lost(self, plan_uid: str) -> bool:
+        """Count a child lost while computing ``plan_uid``; True (pass the plan over until
+        its data changes) once that happened :data:`CHILD_LOSSES_PER_PLAN` times."""
+        losses = self._child_losses.get(plan_uid, 0) + 1
+        self._child_losses[plan_uid] = losses
+        if losses < CHILD_LOSSES_PER_PLAN:
+            LOGGER.warning(
+                "The metrics child process ended while computing plan %s (killed, or out of "
+                "memory); a new one tries the plan again",
+                plan_uid,
+            )
+            return False
+        LOGGER.error(
+            "The metrics child process ended %d times while computing plan %s (out of "
+            "memory?); the plan is tried again when its data changes",
+            losses,
+            plan_uid,
+        )
+        return True
 
     def _compute_uids(self, plan_uids: Sequence[str], *, force: bool) -> None:
         for uid in plan_uids:

@@ -4,7 +4,10 @@ arrive by folder import, which takes the same path through the rules as a receiv
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -223,3 +226,27 @@ def test_the_metrics_child_imports_no_station_and_no_network() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]", out
+
+
+def test_a_plan_whose_metrics_child_was_killed_is_computed_again_in_a_new_child(
+    tmp_path: Path, make_station: Callable[..., Station]
+) -> None:
+    """Before: a killed child (the OOM killer, a stray kill) made the plan's computation
+    fail with BrokenProcessPool, logged as a traceback, and the plan was passed over until
+    its data changed again: its dose metrics never came, and a rule waiting for them
+    decided without them."""
+    study = _study(tmp_path, label="ADP_1", prescription_gy=50.0)
+    station = make_station()
+    station.start(receiver=False, workers=False)
+    plan_uid = study.plan_uids[0]
+    station.import_paths([p for p in study.all_paths if p not in study.dose_paths])
+    wait_for(lambda: _stored(station, plan_uid) is not None, "the first metrics", timeout=TIMEOUT)
+    [child] = multiprocessing.active_children()
+    os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    child.join(10)
+    station.import_paths(study.dose_paths)
+    wait_for(
+        lambda: getattr(_stored(station, plan_uid), "dose", None) is not None,
+        "the dose metrics from a new child",
+        timeout=TIMEOUT,
+    )
