@@ -161,11 +161,17 @@ class Ingestor:
                     self.store.discard(staged)
                     return self._duplicate(current, staged.content_hash, source_ae)
                 detail = ""
+                same_bytes = current is not None and current.content_hash == staged.content_hash
                 if current is not None:
                     _refuse_collision(current, header, name)
                     detail = (
                         f"replaced the copy received {current.received_at} from "
-                        f"{current.source_ae or 'unknown'} (other bytes)"
+                        f"{current.source_ae or 'unknown'} "
+                        + (
+                            "(the same bytes, still being stored)"
+                            if same_bytes
+                            else "(other bytes)"
+                        )
                     )
                 record = InstanceRecord(
                     header,
@@ -191,7 +197,10 @@ class Ingestor:
                 raise
             self.catalog.finish_arrival(relative)
             moved_from = ""
-            if current is not None:
+            if current is not None and same_bytes:
+                # another import or receive of the same file, not yet finished: stored here too
+                LOGGER.info("Instance %s from %s stored again (same bytes)", uid, source_ae)
+            elif current is not None:
                 LOGGER.warning(
                     "Instance %s received again from %s with other bytes: replaced", uid, source_ae
                 )

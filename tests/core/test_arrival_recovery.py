@@ -229,6 +229,9 @@ def test_same_bytes_as_an_arrival_in_flight_are_stored_not_called_duplicate(
     assert Path(result.header.path).read_bytes() == edited.read_bytes()
     row = station.catalog.get(first.header.sop_instance_uid)
     assert row is not None and row.content_hash == dataset_sha256(edited)
+    # the audit says what happened: the same bytes as the arrival in flight, not "other bytes"
+    (replaced,) = station.audit("replaced")
+    assert replaced.detail.endswith("(the same bytes, still being stored)"), replaced.detail
 
 
 def test_the_clearing_commit_leaves_the_connection_synchronous_full(tmp_path: Path):
