@@ -164,14 +164,10 @@ class Ingestor:
                 same_bytes = current is not None and current.content_hash == staged.content_hash
                 if current is not None:
                     _refuse_collision(current, header, name)
+                    how = "the same bytes, still being stored" if same_bytes else "other bytes"
                     detail = (
                         f"replaced the copy received {current.received_at} from "
-                        f"{current.source_ae or 'unknown'} "
-                        + (
-                            "(the same bytes, still being stored)"
-                            if same_bytes
-                            else "(other bytes)"
-                        )
+                        f"{current.source_ae or 'unknown'} ({how})"
                     )
                 record = InstanceRecord(
                     header,
