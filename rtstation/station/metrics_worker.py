@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -107,7 +108,9 @@ class ChildComputer:
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=start_child,
                 )
-                self._executor.submit(lower_priority)
+                self._executor.submit(
+                    os.getpid
+                )  # starts the process now (its initializer lowers it)
 
     def __call__(self, bundle: PlanBundle) -> EncodedReport:
         self._start_child()

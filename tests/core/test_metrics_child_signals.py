@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from rtstation.dicom.dvh import DvhOptions
+from rtstation.dicom.metrics_child import NICE_INCREMENT
 from rtstation.station.metrics_worker import ChildComputer
 
 SIGINT_BIT = 1 << (signal.SIGINT - 1)
@@ -70,5 +71,20 @@ def test_the_child_has_sigint_blocked_or_ignored_from_its_start():
         assert state is not None
         assert state[1] & SIGINT_BIT and not state[0] & SIGINT_BIT
         assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    finally:
+        computer.close()
+
+
+def test_the_child_runs_ten_nice_levels_below_this_process():
+    """Before: lowered twice (its initializer and a first task that lowered it again), it
+    ran at +20, not the +10 the design gives it."""
+    computer = ChildComputer(DvhOptions())
+    try:
+        computer._start_child()
+        assert computer._executor is not None
+        pid = computer._executor.submit(os.getpid).result(60)
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        expected = min(mine + NICE_INCREMENT, 19)
+        assert os.getpriority(os.PRIO_PROCESS, pid) == expected
     finally:
         computer.close()
