@@ -2996,13 +2996,13 @@
     <name>RejectedFilesModel</name>
     <message>
         <location filename="../../rtstation/gui/dialogs/import_summary.py" line="-54"/>
-        <source>File</source>
-        <translation>Datei</translation>
+        <source>Reason</source>
+        <translation>Grund</translation>
     </message>
     <message>
         <location line="+0"/>
-        <source>Reason</source>
-        <translation>Grund</translation>
+        <source>File or folder</source>
+        <translation>Datei oder Ordner</translation>
     </message>
 </context>
 <context>
@@ -3202,7 +3202,7 @@
 <context>
     <name>RuleReason</name>
     <message>
-        <location filename="../../rtstation/gui/rule_reasons.py" line="+20"/>
+        <location filename="../../rtstation/gui/rule_reasons.py" line="+21"/>
         <source>all rules are switched off in rules.ini [General] rules_enabled</source>
         <translation>alle Regeln sind in rules.ini [General] rules_enabled ausgeschaltet</translation>
     </message>
@@ -3427,7 +3427,7 @@
         <translation>PET-Bilder</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+36"/>
         <source>rule {names}</source>
         <translation>Regel {names}</translation>
     </message>

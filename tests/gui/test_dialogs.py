@@ -733,8 +733,9 @@ def test_import_dialog_anonymized_copy(qtbot: QtBot, tmp_path: Path) -> None:
 
 def test_import_summary_lists_rejected_files(qtbot: QtBot) -> None:
     report = ImportReport(stored=12, duplicates=3, replaced=1)
-    report.rejected.append(("/data/export/notes.txt", "not a DICOM file"))
-    report.rejected.append(("/data/export/CT.9.dcm", "file is truncated"))
+    # named as the importer names them: by their path below the imported folder
+    report.rejected.append(("junk/notes.txt", "not a DICOM file"))
+    report.rejected.append(("CT.9.dcm", "file is truncated"))
     dialog = ImportSummaryDialog(report)
     qtbot.addWidget(dialog)
     counts = {key: label.text() for key, label in dialog.counts.items()}
@@ -749,9 +750,10 @@ def test_import_summary_lists_rejected_files(qtbot: QtBot) -> None:
     model = dialog.rejected_view.model()
     assert model.rowCount() == 2
     assert (model.index(0, 0).data(), model.index(0, 1).data()) == (
-        "notes.txt",
+        "junk/notes.txt",  # before: "notes.txt", two settings.ini of two folders alike
         "not a DICOM file",
     )
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "File or folder"
 
 
 def test_error_box_keeps_the_detail_one_click_away(qtbot: QtBot) -> None:

@@ -10,7 +10,6 @@ are read, so any object with those attributes works.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any, Protocol
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -42,19 +41,20 @@ class ImportReportLike(Protocol):
 
 
 class RejectedFilesModel(ItemsTableModel):
-    """Rejected files of a report: file name, reason; the full path as tooltip."""
+    """Rejected files and folders of a report, named as the import names them (their path
+    below the imported folder, so two files of one name stay apart), and the reason."""
 
     def __init__(self, rejected: list[tuple[str, str]], parent: QWidget | None = None) -> None:
         super().__init__(parent=parent)
         self._rows = [(str(path), str(reason)) for path, reason in rejected]
 
     def headers(self) -> tuple[str, ...]:
-        return (self.tr("File"), self.tr("Reason"))
+        return (self.tr("File or folder"), self.tr("Reason"))
 
     def cell(self, row: Any, column: int, role: int) -> Any:
         path, reason = row
         if role == Qt.ItemDataRole.DisplayRole:
-            return os.path.basename(path) or path if column == 0 else render(reason)
+            return path if column == 0 else render(reason)
         if role == Qt.ItemDataRole.ToolTipRole:
             return path if column == 0 else render(reason)
         return None
