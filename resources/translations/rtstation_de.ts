@@ -387,6 +387,26 @@
         <source>must be an IP address of this computer, such as 0.0.0.0 (every network interface) or 127.0.0.1 (this computer only)</source>
         <translation>muss eine IP-Adresse dieses Computers sein, etwa 0.0.0.0 (alle Netzwerkschnittstellen) oder 127.0.0.1 (nur dieser Computer)</translation>
     </message>
+    <message>
+        <location line="+5"/>
+        <source>must be a host name or an IP address, not a URL; write only the host (such as pacs.example.org) and put the port in the port key</source>
+        <translation>muss ein Hostname oder eine IP-Adresse sein, keine URL; geben Sie nur den Host an (etwa pacs.example.org) und den Port im Feld Port</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>must not have an empty part between two dots</source>
+        <translation>darf zwischen zwei Punkten keinen leeren Teil haben</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must be a host name (letters, digits, &apos;-&apos;, &apos;_&apos; and dots) or an IP address</source>
+        <translation>muss ein Hostname (Buchstaben, Ziffern, &apos;-&apos;, &apos;_&apos; und Punkte) oder eine IP-Adresse sein</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>is not a valid IPv4 address</source>
+        <translation>ist keine gültige IPv4-Adresse</translation>
+    </message>
 </context>
 <context>
     <name>CoreText</name>

@@ -225,3 +225,14 @@ def test_english_stays_english(qapp: QApplication) -> None:
     install_translator(qapp, "en")
     for english in (deflate._reason(408312, 16 * 1024 * 1024), _refusal("", "")):
         assert render(english) == english
+
+
+@pytest.mark.parametrize("address", ["http://pacs:104/", "pacs..local", "pacs/x", "10.0.0.300"])
+def test_the_settings_dialogs_host_reasons_are_german(german: QApplication, address: str) -> None:
+    """The node ip checks added this session answer in the dialogs' words (ConfigReason)."""
+    from rtstation.config.node_checks import host_problem
+    from rtstation.gui.dialogs._checks import translate_reason
+
+    reason = host_problem(address)
+    assert reason, address
+    assert translate_reason(reason) != reason, reason

@@ -44,4 +44,15 @@ REASONS: tuple[str, ...] = (
         "must be an IP address of this computer, such as 0.0.0.0 (every network "
         "interface) or 127.0.0.1 (this computer only)",
     ),
+    QT_TRANSLATE_NOOP(
+        "ConfigReason",
+        "must be a host name or an IP address, not a URL; write only the host (such as "
+        "pacs.example.org) and put the port in the port key",
+    ),
+    QT_TRANSLATE_NOOP("ConfigReason", "must not have an empty part between two dots"),
+    QT_TRANSLATE_NOOP(
+        "ConfigReason",
+        "must be a host name (letters, digits, '-', '_' and dots) or an IP address",
+    ),
+    QT_TRANSLATE_NOOP("ConfigReason", "is not a valid IPv4 address"),
 )
