@@ -58,6 +58,11 @@ def reindex(
     changed, received since, or on a first reindex) has its header read and its row
     rewritten, its stamp with it, 500 rows a transaction. Plans are recomputed for the
     patients whose files changed, appeared or went.
+
+    A file another arrival is still storing (its pending write names it: an import or a
+    receive in another process) is left to that arrival, which records it with its real
+    source; read here it was recorded as from an UNKNOWN source. After a crash the next
+    start's recovery settles such a write before anything is reindexed.
     """
     report = ReindexReport()
     rows = catalog.indexed_files()
@@ -66,11 +71,14 @@ def reindex(
     # Patients whose files are all gone still have plan rows, which must go too.
     stored_patients = {row.patient_id for row in rows if not row.removed}
     touched = {row.patient_id for row in catalog.plans()} - stored_patients
+    in_flight = {row["path"] for row in catalog.pending_writes() if row["staged"]}
     seen: set[str] = set()
     batch: list[InstanceRecord] = []
     stamps: dict[str, tuple[int, int, int]] = {}
     for count, path in enumerate(store.iter_stored_files(), start=1):
         relative = path.relative_to(store.root).as_posix()
+        if relative in in_flight:
+            continue
         row = known.get(relative)
         try:
             stamp = _stamp(path)

@@ -23,6 +23,7 @@ from rtstation.storage.archive import content_hash
 from rtstation.storage.catalog import Catalog, InstanceRecord
 from rtstation.storage.ingest import Ingestor
 from rtstation.storage.layout import INCOMING_DIR, instance_path
+from rtstation.storage.reindex import reindex
 from tests.core.test_storage import SMALL, Station, dataset_sha256
 from tests.data.generator import GeneratedStudy, StudySpec, write_study
 
@@ -250,3 +251,25 @@ def test_the_clearing_commit_leaves_the_connection_synchronous_full(tmp_path: Pa
             assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
     finally:
         db.close()
+
+
+def test_reindex_leaves_a_file_another_arrival_is_storing_to_that_arrival(
+    station: Station, study: GeneratedStudy
+):
+    """Found by an adversarial review (reindex during an import): a file already in place
+    whose arrival had not finished was read by reindex and recorded as from UNKNOWN."""
+    other = station.root / INCOMING_DIR / "999999999"
+    other.mkdir(parents=True)
+    staged = other / "tmpother.dcm"
+    shutil.copyfile(study.plan_paths[0], staged)
+    record = _arrival(station, staged, source_ae="ECLIPSE")
+    final = station.root / record.relative_path
+    final.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(staged, final)  # renamed into place, the arrival not finished yet
+    report = reindex(station.store, station.catalog)
+    assert report.added == 0
+    uid = record.header.sop_instance_uid
+    assert station.catalog.get(uid) is None  # still in flight
+    station.catalog.finish_arrival(record.relative_path)
+    row = station.catalog.get(uid)
+    assert row is not None and row.source_ae == "ECLIPSE"
