@@ -24,8 +24,13 @@ pynetdicom writes a File Meta header built from the C-STORE request's Affected S
 and Instance UIDs in front of each spooled dataset, and pydicom refuses to write one whose
 UIDs are empty: a request with an empty UID raised in the network thread, which died
 without an answer to the peer or a line in the log. :func:`install` also puts
-:data:`NO_UID` in place of an empty UID in that header only; the C-STORE handler refuses
-such a request by what it says (its own UIDs), so the placeholder is never stored.
+:data:`NO_UID` in place of an empty UID in that header only; the receiver aborts such a
+request as soon as it is complete (``StorageReceiver._on_dimse_received``), so the
+placeholder is never stored.
+
+:func:`discard_unclaimed` runs in the DUL thread itself (pynetdicom's state machine fires
+``EVT_CONN_CLOSE`` there), so the thread it names is alive and no other thread can have
+taken its identifier.
 
 ``tests/core/test_pynetdicom_seams.py`` fails when pynetdicom stops calling these.
 """
