@@ -8,7 +8,7 @@ it as a stream, a megabyte at a time and thrown away, and stops at the first byt
 the limit: at most :data:`MAX_RATIO` times the compressed size (beyond
 :data:`RATIO_FLOOR_BYTES`) and never more than :data:`MAX_INFLATED_BYTES`. DICOM data
 deflates 2-20 times (a dose grid that is mostly zero more), so a real file is never near
-the ratio; the same limits guard ZIP imports (``rtstation.storage.importer``).
+the ratio; the same limits guard ZIP imports (``rtstation.storage.zip_limits``).
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ def inflation_refusal(path: str | os.PathLike[str]) -> str | None:
     if not is_deflated(path):
         return None
     with open(Path(path), "rb") as f:
-        compressed = f.seek(0, os.SEEK_END) - dataset_offset(f)
-        f.seek(dataset_offset(f))
+        offset = dataset_offset(f)
+        compressed = f.seek(0, os.SEEK_END) - offset
+        f.seek(offset)
         limit = min(MAX_INFLATED_BYTES, max(RATIO_FLOOR_BYTES, compressed * MAX_RATIO))
         inflater = zlib.decompressobj(-zlib.MAX_WBITS)
         inflated = 0
